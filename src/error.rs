@@ -1,0 +1,262 @@
+//! One error type for the whole library.
+//!
+//! Every variant names the field it is about and the rule that was broken, and maps to a stable
+//! string code (`Error::code`) that JavaScript callers can switch on. Codes never change meaning;
+//! new rules get new codes.
+
+use std::fmt;
+
+/// Result alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The kind of input rule a value broke while it was being parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputRule {
+    /// A required field is absent (or `undefined`/`null`).
+    Missing,
+    /// The value has the wrong JSON/JS type (e.g. a number where a hex string is expected).
+    Type,
+    /// Not `0x`-prefixed hex, odd length, or a non-hex digit.
+    Hex,
+    /// Not a 20-byte address.
+    Address,
+    /// A mixed-case address whose EIP-55 checksum is wrong.
+    Checksum,
+    /// A number that is negative, fractional, or not a number at all.
+    Number,
+    /// A number that does not fit the field's width (e.g. uint48, uint128).
+    Range,
+    /// A byte string of the wrong length (e.g. a 4-byte selector, a 32-byte hash).
+    Length,
+    /// An unknown `type` tag or enum value.
+    Variant,
+    /// A field the shape does not have.
+    UnknownField,
+}
+
+impl InputRule {
+    /// Stable code for this rule.
+    pub const fn code(self) -> &'static str {
+        match self {
+            InputRule::Missing => "MISSING_FIELD",
+            InputRule::Type => "INVALID_TYPE",
+            InputRule::Hex => "INVALID_HEX",
+            InputRule::Address => "INVALID_ADDRESS",
+            InputRule::Checksum => "INVALID_ADDRESS_CHECKSUM",
+            InputRule::Number => "INVALID_NUMBER",
+            InputRule::Range => "NUMBER_OUT_OF_RANGE",
+            InputRule::Length => "INVALID_LENGTH",
+            InputRule::Variant => "UNKNOWN_VARIANT",
+            InputRule::UnknownField => "UNKNOWN_FIELD",
+        }
+    }
+}
+
+impl fmt::Display for InputRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Every refusal the library makes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// Input did not parse. `field` is the path (`permissions[2].data.allowance`).
+    #[error("{field}: {detail}")]
+    InvalidInput {
+        /// Path of the offending field.
+        field: String,
+        /// Which rule was broken.
+        rule: InputRule,
+        /// Human-readable explanation (never contains secrets).
+        detail: String,
+    },
+
+    // ---- permission rules (mirror Alchemy's PermissionBuilder refusals) ----
+    /// `root` must be the only permission (SDK: RootPermissionOnlyError).
+    #[error("{field}: the root permission must be the only permission")]
+    RootPermissionOnly {
+        /// Path of the offending permission.
+        field: String,
+    },
+    /// At most one `native-token-transfer` (SDK: MultipleNativeTokenTransferError).
+    #[error("{field}: at most one native-token-transfer permission is allowed")]
+    MultipleNativeTokenTransfer {
+        /// Path of the offending permission.
+        field: String,
+    },
+    /// At most one `gas-limit` (SDK: MultipleGasLimitError).
+    #[error("{field}: at most one gas-limit permission is allowed")]
+    MultipleGasLimit {
+        /// Path of the offending permission.
+        field: String,
+    },
+    /// The account itself may not be a target (SDK: AccountAddressAsTargetError).
+    #[error("{field}: the account itself may not be a target; use account-functions")]
+    AccountAddressAsTarget {
+        /// Path of the offending address.
+        field: String,
+    },
+    /// A target address may appear in one contract permission only (SDK: DuplicateTargetAddressError).
+    #[error("{field}: target {address} already has a contract-access or functions-on-contract permission")]
+    DuplicateTargetAddress {
+        /// Path of the offending address.
+        field: String,
+        /// The duplicated address.
+        address: String,
+    },
+    /// Function lists may not be empty (SDK: NoFunctionsProvidedError).
+    #[error("{field}: at least one function selector is required")]
+    NoFunctionsProvided {
+        /// Path of the empty list.
+        field: String,
+    },
+    /// A selector that would hand over control of the account (SDK: SelectorNotAllowed).
+    #[error("{field}: selector {selector} ({name}) may not be granted to a session key")]
+    SelectorNotAllowed {
+        /// Path of the selector.
+        field: String,
+        /// The selector as hex.
+        selector: String,
+        /// The account function it names.
+        name: &'static str,
+    },
+    /// The zero address is not a valid target or token (SDK: ZeroAddressError).
+    #[error("{field}: the zero address is not allowed")]
+    ZeroAddress {
+        /// Path of the address.
+        field: String,
+    },
+    /// Entity ids must stay below 2^31 - 1 and above 0 (SDK: InvalidEntityIdError, EntityIdOverrideError).
+    #[error("entityId: {entity_id} is not allowed; session entity ids are 1 ..= 2147483646")]
+    InvalidEntityId {
+        /// The rejected id.
+        entity_id: u64,
+    },
+    /// A non-root session needs at least one selector (SDK: ValidationConfigUnsetError).
+    #[error("permissions: a session that is not root needs at least one callable function (add contract-access, functions-on-*, erc20-token-transfer or account-functions)")]
+    ValidationConfigUnset,
+    /// A time bound already in the past (SDK: ExpiredDeadlineError).
+    #[error("{field}: {value} is in the past (now is {now})")]
+    Expired {
+        /// `expiresAt` or `deadline`.
+        field: &'static str,
+        /// The rejected value (unix seconds).
+        value: u64,
+        /// The clock used (unix seconds).
+        now: u64,
+    },
+    /// A time bound beyond uint48 (SDK: DeadlineOverLimitError).
+    #[error("{field}: {value} does not fit uint48")]
+    TimeOverLimit {
+        /// `expiresAt`, `validAfter` or `deadline`.
+        field: &'static str,
+        /// The rejected value.
+        value: u64,
+    },
+    /// `validAfter` must be before `expiresAt` (the TimeRange module reverts otherwise).
+    #[error("validAfter: {valid_after} must be before expiresAt {expires_at}")]
+    ValidAfterNotBeforeExpiry {
+        /// Start of the window.
+        valid_after: u64,
+        /// End of the window.
+        expires_at: u64,
+    },
+    /// `validAfter` without `expiresAt` has no time-range hook to live in.
+    #[error("validAfter: requires expiresAt")]
+    ValidAfterWithoutExpiry,
+    /// The parallel nonce key has at most 152 bits (SDK: InvalidNonceKeyError).
+    #[error("nonceKey: {value} does not fit in 152 bits")]
+    InvalidNonceKey {
+        /// The rejected key, hex.
+        value: String,
+    },
+
+    // ---- keys and signatures ----
+    /// The private key bytes are not a valid secp256k1 scalar.
+    #[error("{field}: not a valid secp256k1 private key")]
+    InvalidPrivateKey {
+        /// Path of the key field.
+        field: &'static str,
+    },
+    /// A signature that cannot be used (wrong length or malformed).
+    #[error("{field}: {detail}")]
+    InvalidSignature {
+        /// Path of the signature field.
+        field: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The platform's random number generator failed.
+    #[error("random: the platform CSPRNG failed: {detail}")]
+    Random {
+        /// What the platform said.
+        detail: String,
+    },
+    /// The deferred-action digest given is not one this library builds.
+    #[error("preSignatureDigest: {detail}")]
+    InvalidDeferredAction {
+        /// What is wrong with it.
+        detail: String,
+    },
+}
+
+impl Error {
+    /// Stable machine-readable code, the same string JS sees as `error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { rule, .. } => rule.code(),
+            Error::RootPermissionOnly { .. } => "ROOT_PERMISSION_ONLY",
+            Error::MultipleNativeTokenTransfer { .. } => "MULTIPLE_NATIVE_TOKEN_TRANSFER",
+            Error::MultipleGasLimit { .. } => "MULTIPLE_GAS_LIMIT",
+            Error::AccountAddressAsTarget { .. } => "ACCOUNT_ADDRESS_AS_TARGET",
+            Error::DuplicateTargetAddress { .. } => "DUPLICATE_TARGET_ADDRESS",
+            Error::NoFunctionsProvided { .. } => "NO_FUNCTIONS_PROVIDED",
+            Error::SelectorNotAllowed { .. } => "SELECTOR_NOT_ALLOWED",
+            Error::ZeroAddress { .. } => "ZERO_ADDRESS",
+            Error::InvalidEntityId { .. } => "INVALID_ENTITY_ID",
+            Error::ValidationConfigUnset => "VALIDATION_CONFIG_UNSET",
+            Error::Expired { .. } => "EXPIRED",
+            Error::TimeOverLimit { .. } => "TIME_OVER_LIMIT",
+            Error::ValidAfterNotBeforeExpiry { .. } => "VALID_AFTER_NOT_BEFORE_EXPIRY",
+            Error::ValidAfterWithoutExpiry => "VALID_AFTER_WITHOUT_EXPIRY",
+            Error::InvalidNonceKey { .. } => "INVALID_NONCE_KEY",
+            Error::InvalidPrivateKey { .. } => "INVALID_PRIVATE_KEY",
+            Error::InvalidSignature { .. } => "INVALID_SIGNATURE",
+            Error::InvalidDeferredAction { .. } => "INVALID_DEFERRED_ACTION",
+            Error::Random { .. } => "RANDOM_UNAVAILABLE",
+        }
+    }
+
+    /// The field the error is about, as a path, where one applies.
+    pub fn field(&self) -> Option<String> {
+        match self {
+            Error::InvalidInput { field, .. }
+            | Error::RootPermissionOnly { field }
+            | Error::MultipleNativeTokenTransfer { field }
+            | Error::MultipleGasLimit { field }
+            | Error::AccountAddressAsTarget { field }
+            | Error::DuplicateTargetAddress { field, .. }
+            | Error::NoFunctionsProvided { field }
+            | Error::SelectorNotAllowed { field, .. }
+            | Error::ZeroAddress { field } => Some(field.clone()),
+            Error::InvalidEntityId { .. } => Some("entityId".into()),
+            Error::ValidationConfigUnset => Some("permissions".into()),
+            Error::Expired { field, .. } | Error::TimeOverLimit { field, .. } => Some((*field).into()),
+            Error::ValidAfterNotBeforeExpiry { .. } | Error::ValidAfterWithoutExpiry => {
+                Some("validAfter".into())
+            }
+            Error::InvalidNonceKey { .. } => Some("nonceKey".into()),
+            Error::InvalidPrivateKey { field } | Error::InvalidSignature { field, .. } => {
+                Some((*field).into())
+            }
+            Error::InvalidDeferredAction { .. } => Some("preSignatureDigest".into()),
+            Error::Random { .. } => None,
+        }
+    }
+
+    /// Shorthand for an input error.
+    pub fn input(field: impl Into<String>, rule: InputRule, detail: impl Into<String>) -> Self {
+        Error::InvalidInput { field: field.into(), rule, detail: detail.into() }
+    }
+}

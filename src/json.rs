@@ -1,0 +1,445 @@
+//! JSON shapes in and out: viem-style hex strings, parsed with errors that name the field.
+//!
+//! Inputs are deserialized with `serde` from any self-describing format (a `serde_json::Value` in
+//! native tests, a `JsValue` in the browser) through [`parse`], which wraps the deserializer in
+//! `serde_path_to_error` so a refusal says *where* (`permissions[2].data.allowance`) and *which
+//! rule* ([`InputRule`]). Field deserializers live in the small modules below and are used with
+//! `#[serde(with = "…")]`.
+
+use alloy_primitives::{Address, Bytes, FixedBytes, U256};
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+use crate::error::{Error, InputRule, Result};
+
+/// Separator between the rule code and the detail inside a custom serde error message.
+const TAG: char = '\u{1f}';
+
+fn tagged<E: de::Error>(rule: InputRule, detail: impl fmt::Display) -> E {
+    E::custom(format_args!("{}{TAG}{detail}", rule.code()))
+}
+
+/// Deserialize `T`, turning any failure into [`Error::InvalidInput`] with the path of the field.
+pub fn parse<'de, T, D>(deserializer: D) -> Result<T>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let mut field = e.path().to_string();
+        if field == "." {
+            field = String::new();
+        }
+        classify(field, &e.inner().to_string())
+    })
+}
+
+/// Parse from a `serde_json::Value` (native callers and tests).
+pub fn from_value<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> Result<T> {
+    parse(value)
+}
+
+fn classify(mut field: String, message: &str) -> Error {
+    // Our own field deserializers tag their messages with the rule.
+    if let Some((code, detail)) = message.split_once(TAG) {
+        let rule = ALL_RULES.iter().copied().find(|r| r.code() == code).unwrap_or(InputRule::Type);
+        return Error::input(field, rule, detail);
+    }
+    // serde's built-in messages.
+    let (rule, detail) = if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        field = if field.is_empty() { name.to_string() } else { format!("{field}.{name}") };
+        (InputRule::Missing, "is required".to_string())
+    } else if message.starts_with("unknown variant") {
+        (InputRule::Variant, message.to_string())
+    } else if message.starts_with("unknown field") {
+        (InputRule::UnknownField, message.to_string())
+    } else if message.starts_with("invalid length") {
+        (InputRule::Length, message.to_string())
+    } else {
+        (InputRule::Type, message.to_string())
+    };
+    if field.is_empty() {
+        field = "(input)".into();
+    }
+    Error::input(field, rule, detail)
+}
+
+const ALL_RULES: [InputRule; 10] = [
+    InputRule::Missing,
+    InputRule::Type,
+    InputRule::Hex,
+    InputRule::Address,
+    InputRule::Checksum,
+    InputRule::Number,
+    InputRule::Range,
+    InputRule::Length,
+    InputRule::Variant,
+    InputRule::UnknownField,
+];
+
+/// Decode `0x`-prefixed hex (empty `0x` allowed) into bytes.
+fn decode_hex<E: de::Error>(s: &str) -> std::result::Result<Vec<u8>, E> {
+    let digits = s
+        .strip_prefix("0x")
+        .or_else(|| s.strip_prefix("0X"))
+        .ok_or_else(|| tagged(InputRule::Hex, format_args!("expected 0x-prefixed hex, got {}", preview(s))))?;
+    if digits.len() % 2 != 0 {
+        return Err(tagged(InputRule::Hex, format_args!("odd number of hex digits in {}", preview(s))));
+    }
+    alloy_primitives::hex::decode(digits)
+        .map_err(|_| tagged(InputRule::Hex, format_args!("not hex: {}", preview(s))))
+}
+
+/// Shorten long user strings inside error messages.
+fn preview(s: &str) -> String {
+    if s.len() <= 80 {
+        format!("{s:?}")
+    } else {
+        let cut = s.char_indices().nth(77).map(|(i, _)| i).unwrap_or(s.len());
+        format!("{:?}…", &s[..cut])
+    }
+}
+
+/// Parse an address; mixed-case input must carry a valid EIP-55 checksum.
+pub fn parse_address<E: de::Error>(s: &str) -> std::result::Result<Address, E> {
+    let digits = s
+        .strip_prefix("0x")
+        .ok_or_else(|| tagged(InputRule::Address, format_args!("expected a 0x-prefixed 20-byte address, got {}", preview(s))))?;
+    if digits.len() != 40 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(tagged(InputRule::Address, format_args!("expected a 0x-prefixed 20-byte address, got {}", preview(s))));
+    }
+    let has_upper = digits.bytes().any(|b| b.is_ascii_uppercase());
+    let has_lower = digits.bytes().any(|b| b.is_ascii_lowercase());
+    if has_upper && has_lower {
+        return Address::parse_checksummed(s, None)
+            .map_err(|_| tagged(InputRule::Checksum, format_args!("{s} has a wrong EIP-55 checksum")));
+    }
+    let bytes = decode_hex::<E>(s)?;
+    Ok(Address::from_slice(&bytes))
+}
+
+struct StrVisitor(&'static str);
+
+impl Visitor<'_> for StrVisitor {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<String, E> {
+        Err(tagged(InputRule::Missing, "is required (got null)"))
+    }
+    fn visit_none<E: de::Error>(self) -> std::result::Result<String, E> {
+        Err(tagged(InputRule::Missing, "is required (got undefined)"))
+    }
+}
+
+fn de_string<'de, D: Deserializer<'de>>(d: D, expecting: &'static str) -> std::result::Result<String, D::Error> {
+    d.deserialize_any(StrVisitor(expecting)).map_err(|e: D::Error| {
+        let msg = e.to_string();
+        if msg.contains(TAG) {
+            e
+        } else {
+            tagged(InputRule::Type, format_args!("expected {expecting}"))
+        }
+    })
+}
+
+/// A non-negative integer of at most 256 bits, from a hex string, a decimal string or a number.
+struct UintVisitor;
+
+impl Visitor<'_> for UintVisitor {
+    type Value = U256;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a non-negative integer as 0x-hex, decimal string or number")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<U256, E> {
+        Ok(U256::from(v))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> std::result::Result<U256, E> {
+        Ok(U256::from(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<U256, E> {
+        u64::try_from(v)
+            .map(U256::from)
+            .map_err(|_| tagged(InputRule::Number, format_args!("{v} is negative")))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> std::result::Result<U256, E> {
+        u128::try_from(v)
+            .map(U256::from)
+            .map_err(|_| tagged(InputRule::Number, format_args!("{v} is negative")))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<U256, E> {
+        // JS numbers arrive as f64; accept whole, non-negative, exactly representable ones.
+        if !v.is_finite() || v.fract() != 0.0 || v < 0.0 {
+            return Err(tagged(InputRule::Number, format_args!("{v} is not a non-negative whole number")));
+        }
+        if v > 9_007_199_254_740_991.0 {
+            return Err(tagged(
+                InputRule::Number,
+                format_args!("{v} is above Number.MAX_SAFE_INTEGER; pass a bigint or a hex string"),
+            ));
+        }
+        Ok(U256::from(v as u64))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<U256, E> {
+        if let Some(digits) = s.strip_prefix("0x") {
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(tagged(InputRule::Hex, format_args!("expected a 0x-hex quantity, got {}", preview(s))));
+            }
+            return U256::from_str_radix(digits, 16)
+                .map_err(|_| tagged(InputRule::Range, format_args!("{} does not fit 256 bits", preview(s))));
+        }
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(tagged(
+                InputRule::Number,
+                format_args!("expected a non-negative integer (0x-hex or decimal), got {}", preview(s)),
+            ));
+        }
+        U256::from_str_radix(s, 10)
+            .map_err(|_| tagged(InputRule::Range, format_args!("{} does not fit 256 bits", preview(s))))
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<U256, E> {
+        Err(tagged(InputRule::Missing, "is required (got null)"))
+    }
+    fn visit_none<E: de::Error>(self) -> std::result::Result<U256, E> {
+        Err(tagged(InputRule::Missing, "is required (got undefined)"))
+    }
+}
+
+fn de_uint<'de, D: Deserializer<'de>>(d: D, bits: usize) -> std::result::Result<U256, D::Error> {
+    let v = d.deserialize_any(UintVisitor).map_err(|e: D::Error| {
+        let msg = e.to_string();
+        if msg.contains(TAG) {
+            e
+        } else {
+            tagged(InputRule::Type, "expected a non-negative integer as 0x-hex, decimal string, number or bigint")
+        }
+    })?;
+    if v.bit_len() > bits {
+        return Err(tagged(InputRule::Range, format_args!("{v:#x} does not fit uint{bits}")));
+    }
+    Ok(v)
+}
+
+/// Format a quantity the way viem's `toHex` does (`0x0`, `0x1a`).
+pub fn quantity(v: impl Into<U256>) -> String {
+    format!("{:#x}", v.into())
+}
+
+/// Format bytes as lower-case `0x` hex.
+pub fn hex(bytes: impl AsRef<[u8]>) -> String {
+    alloy_primitives::hex::encode_prefixed(bytes)
+}
+
+/// Format an address with its EIP-55 checksum, as viem's `getAddress` does.
+pub fn address(a: &Address) -> String {
+    a.to_checksum(None)
+}
+
+macro_rules! uint_module {
+    ($name:ident, $ty:ty, $bits:expr, $doc:literal) => {
+        #[doc = $doc]
+        pub mod $name {
+            use super::*;
+            /// Deserialize (see the module doc).
+            pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<$ty, D::Error> {
+                let v = de_uint(d, $bits)?;
+                Ok(v.to::<$ty>())
+            }
+            /// Serialize as a viem-style hex quantity.
+            pub fn serialize<S: serde::Serializer>(v: &$ty, s: S) -> std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(&quantity(U256::from(*v)))
+            }
+        }
+    };
+}
+
+uint_module!(u256, U256, 256, "uint256 from hex, decimal string or number.");
+uint_module!(u192, U256, 192, "uint192 (EntryPoint nonce key) from hex, decimal string or number.");
+uint_module!(u128, u128, 128, "uint128 (gas fields) from hex, decimal string or number.");
+uint_module!(u64, u64, 64, "uint64 (chain ids, times) from hex, decimal string or number.");
+uint_module!(u48, u64, 48, "uint48 (timestamps) from hex, decimal string or number.");
+uint_module!(u32, u32, 32, "uint32 (entity ids) from hex, decimal string or number.");
+
+/// Optional variants: absent, `undefined` and `null` all mean "not given".
+pub mod opt {
+    use super::*;
+
+    macro_rules! opt_uint {
+        ($name:ident, $ty:ty, $bits:expr) => {
+            /// Optional unsigned integer of the named width.
+            pub mod $name {
+                use super::*;
+                /// Deserialize `None` for null/undefined, else the number.
+                pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<$ty>, D::Error> {
+                    struct W(U256);
+                    impl<'de> Deserialize<'de> for W {
+                        fn deserialize<D2: Deserializer<'de>>(d: D2) -> std::result::Result<Self, D2::Error> {
+                            de_uint(d, $bits).map(W)
+                        }
+                    }
+                    Ok(Option::<W>::deserialize(d)?.map(|w| w.0.to::<$ty>()))
+                }
+                /// Serialize as an optional hex quantity.
+                pub fn serialize<S: serde::Serializer>(v: &Option<$ty>, s: S) -> std::result::Result<S::Ok, S::Error> {
+                    match v {
+                        Some(v) => s.serialize_str(&quantity(U256::from(*v))),
+                        None => s.serialize_none(),
+                    }
+                }
+            }
+        };
+    }
+    opt_uint!(u256, U256, 256);
+    opt_uint!(u192, U256, 192);
+    opt_uint!(u128, u128, 128);
+    opt_uint!(u64, u64, 64);
+    opt_uint!(u48, u64, 48);
+    opt_uint!(u32, u32, 32);
+}
+
+/// A 20-byte address; mixed case must be a valid EIP-55 checksum. Serializes checksummed.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Addr(pub Address);
+
+impl fmt::Debug for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&address(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Addr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = de_string(d, "a 0x-prefixed 20-byte address string")?;
+        parse_address(&s).map(Addr)
+    }
+}
+
+impl serde::Serialize for Addr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&address(&self.0))
+    }
+}
+
+/// Arbitrary bytes as `0x` hex (`0x` is empty). Serializes lower-case.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct HexBytes(pub Bytes);
+
+impl fmt::Debug for HexBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for HexBytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = de_string(d, "a 0x-prefixed hex string")?;
+        decode_hex(&s).map(|b| HexBytes(b.into()))
+    }
+}
+
+impl serde::Serialize for HexBytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&hex(&self.0))
+    }
+}
+
+/// Exactly `N` bytes as `0x` hex (selectors, hashes). Serializes lower-case.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct HexFixed<const N: usize>(pub FixedBytes<N>);
+
+impl<const N: usize> fmt::Debug for HexFixed<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex(self.0))
+    }
+}
+
+impl<'de, const N: usize> Deserialize<'de> for HexFixed<N> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = de_string(d, "a 0x-prefixed hex string")?;
+        let b = decode_hex::<D::Error>(&s)?;
+        if b.len() != N {
+            return Err(tagged(
+                InputRule::Length,
+                format_args!("expected {N} bytes, got {} in {}", b.len(), preview(&s)),
+            ));
+        }
+        Ok(HexFixed(FixedBytes::from_slice(&b)))
+    }
+}
+
+impl<const N: usize> serde::Serialize for HexFixed<N> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&hex(self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Deserialize, Debug)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    struct Shape {
+        #[allow(dead_code)]
+        to: Addr,
+        #[serde(with = "u48")]
+        #[allow(dead_code)]
+        expires_at: u64,
+        #[serde(default)]
+        #[allow(dead_code)]
+        list: Vec<HexFixed<4>>,
+    }
+
+    fn err(v: serde_json::Value) -> Error {
+        from_value::<Shape>(&v).unwrap_err()
+    }
+
+    #[test]
+    fn errors_name_field_and_rule() {
+        let ok = json!({"to": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "expiresAt": 5});
+        assert!(from_value::<Shape>(&ok).is_ok());
+
+        let e = err(json!({"to": "0x70997970c51812dc3A010C7d01b50e0d17dc79C8", "expiresAt": 5}));
+        assert_eq!((e.code(), e.field().as_deref()), ("INVALID_ADDRESS_CHECKSUM", Some("to")));
+
+        let e = err(json!({"to": "0x1234", "expiresAt": 5}));
+        assert_eq!((e.code(), e.field().as_deref()), ("INVALID_ADDRESS", Some("to")));
+
+        let e = err(json!({"to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"}));
+        assert_eq!((e.code(), e.field().as_deref()), ("MISSING_FIELD", Some("expiresAt")));
+
+        let e = err(json!({"to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "expiresAt": "0x1000000000000"}));
+        assert_eq!((e.code(), e.field().as_deref()), ("NUMBER_OUT_OF_RANGE", Some("expiresAt")));
+
+        let e = err(json!({"to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "expiresAt": -1}));
+        assert_eq!(e.code(), "INVALID_NUMBER");
+        let e = err(json!({"to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "expiresAt": 1.5}));
+        assert_eq!(e.code(), "INVALID_NUMBER");
+        let e = err(json!({"to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "expiresAt": null}));
+        assert_eq!(e.code(), "MISSING_FIELD");
+
+        let e = err(json!({"to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "expiresAt": 1, "list": ["0x123"]}));
+        assert_eq!((e.code(), e.field().as_deref()), ("INVALID_HEX", Some("list[0]")));
+        let e = err(json!({"to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "expiresAt": 1, "list": ["0x12345678", "0x12"]}));
+        assert_eq!((e.code(), e.field().as_deref()), ("INVALID_LENGTH", Some("list[1]")));
+
+        let e = err(json!({"to": 5, "expiresAt": 1}));
+        assert_eq!((e.code(), e.field().as_deref()), ("INVALID_TYPE", Some("to")));
+        let e = err(json!({"to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "expiresAt": 1, "extra": 1}));
+        assert_eq!(e.code(), "UNKNOWN_FIELD");
+    }
+
+    #[test]
+    fn quantities_print_like_viem() {
+        assert_eq!(quantity(U256::ZERO), "0x0");
+        assert_eq!(quantity(U256::from(26u8)), "0x1a");
+        assert_eq!(hex([0xABu8, 0x01]), "0xab01");
+    }
+}

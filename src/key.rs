@@ -1,0 +1,155 @@
+//! The session key: a secp256k1 signing key that lives in Rust memory.
+//!
+//! It is generated from the platform's CSPRNG (`getrandom`: `crypto.getRandomValues` in a
+//! browser), never printed (`Debug` shows the address only), and its bytes are zeroized when it
+//! is dropped (`k256::SigningKey` zeroizes its scalar). The only ways out are
+//! [`SessionKey::export_secret`], which returns a `Zeroizing` buffer the caller asked for by name,
+//! and [`SessionKey::sign_hash`].
+
+use alloy_primitives::{keccak256, Address, B256};
+use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// A secp256k1 private key held for a session.
+#[derive(Clone)]
+pub struct SessionKey {
+    signing: SigningKey,
+    address: Address,
+}
+
+impl std::fmt::Debug for SessionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionKey")
+            .field("address", &format_args!("{}", self.address.to_checksum(None)))
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionKey {
+    /// Generate a fresh key from the platform CSPRNG.
+    pub fn generate() -> Result<Self> {
+        loop {
+            let mut bytes = Zeroizing::new([0u8; 32]);
+            getrandom::fill(bytes.as_mut()).map_err(|e| Error::Random { detail: e.to_string() })?;
+            // Out-of-range scalars (probability ~2^-128) are simply drawn again.
+            if let Ok(key) = Self::from_bytes(bytes.as_ref(), "privateKey") {
+                return Ok(key);
+            }
+        }
+    }
+
+    /// Import a key from its 32 secret bytes. `field` names the input for error messages.
+    pub fn from_bytes(bytes: &[u8], field: &'static str) -> Result<Self> {
+        if bytes.len() != 32 {
+            return Err(Error::InvalidPrivateKey { field });
+        }
+        let signing = SigningKey::from_slice(bytes).map_err(|_| Error::InvalidPrivateKey { field })?;
+        let address = address_of(signing.verifying_key());
+        Ok(Self { signing, address })
+    }
+
+    /// The Ethereum address of the key.
+    pub fn address(&self) -> Address {
+        self.address
+    }
+
+    /// The 32 secret bytes, in a buffer that is wiped when dropped. Callers must not log it.
+    pub fn export_secret(&self) -> Zeroizing<[u8; 32]> {
+        let mut out = Zeroizing::new([0u8; 32]);
+        out.copy_from_slice(&self.signing.to_bytes());
+        out
+    }
+
+    /// Sign a 32-byte digest: RFC 6979 deterministic, low-s, 65 bytes `r ‖ s ‖ v` with v ∈ {27, 28}.
+    pub fn sign_hash(&self, digest: &B256) -> Result<[u8; 65]> {
+        let (sig, recid): (Signature, RecoveryId) = self
+            .signing
+            .sign_prehash_recoverable(digest.as_slice())
+            .map_err(|e| Error::InvalidSignature { field: "digest", detail: e.to_string() })?;
+        // k256 already normalizes s to the low half; normalize again defensively and flip v with it.
+        let (sig, recid) = match sig.normalize_s() {
+            Some(low) => (low, RecoveryId::new(!recid.is_y_odd(), recid.is_x_reduced())),
+            None => (sig, recid),
+        };
+        let mut out = [0u8; 65];
+        out[..64].copy_from_slice(&sig.to_bytes());
+        out[64] = 27 + recid.to_byte();
+        Ok(out)
+    }
+}
+
+/// The Ethereum address of a public key: last 20 bytes of keccak256 of the uncompressed point.
+pub fn address_of(key: &VerifyingKey) -> Address {
+    let point = key.to_encoded_point(false);
+    Address::from_slice(&keccak256(&point.as_bytes()[1..])[12..])
+}
+
+/// Recover the signer address of a 65-byte `r ‖ s ‖ v` signature over `digest` (v = 27/28 or 0/1).
+pub fn recover(digest: &B256, sig: &[u8]) -> Result<Address> {
+    let bad = |detail: &str| Error::InvalidSignature { field: "signature", detail: detail.into() };
+    if sig.len() != 65 {
+        return Err(bad("expected 65 bytes r ‖ s ‖ v"));
+    }
+    let v = match sig[64] {
+        27 | 28 => sig[64] - 27,
+        0 | 1 => sig[64],
+        _ => return Err(bad("v must be 27, 28, 0 or 1")),
+    };
+    let signature = Signature::from_slice(&sig[..64]).map_err(|_| bad("r or s out of range"))?;
+    let recid = RecoveryId::from_byte(v).ok_or_else(|| bad("bad recovery id"))?;
+    let key = VerifyingKey::recover_from_prehash(digest.as_slice(), &signature, recid)
+        .map_err(|_| bad("no key recovers from this signature"))?;
+    Ok(address_of(&key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::{address, b256, hex};
+
+    // anvil's first two dev keys (public test keys, shared/mav2-spec.md §9.2).
+    const OWNER: [u8; 32] = hex!("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
+    const SESSION: [u8; 32] = hex!("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+
+    #[test]
+    fn address_of_known_keys() {
+        let k = SessionKey::from_bytes(&OWNER, "k").unwrap();
+        assert_eq!(k.address(), address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
+        let k = SessionKey::from_bytes(&SESSION, "k").unwrap();
+        assert_eq!(k.address(), address!("70997970C51812dc3A010C7d01b50e0d17dc79C8"));
+    }
+
+    #[test]
+    fn signs_deterministically_like_viem() {
+        // EIP-191 digest and signature from shared/mav2-spec.md §9.3 (computed there with viem).
+        let digest = b256!("2c3251b9fa28b7efcc7b3473ff3a88c9229c2253d3a979da2874831b0cf7fd8c");
+        let k = SessionKey::from_bytes(&SESSION, "k").unwrap();
+        let sig = k.sign_hash(&digest).unwrap();
+        assert_eq!(
+            hex::encode(sig),
+            "442e62337e6ff5a544b9d465af15fcd67444fbe0dd9335b9fd38af100cf56d3952106860a6ffcd95a48057b654c521c98d22165030adefacfb2d1382e93744971b"
+        );
+        assert_eq!(recover(&digest, &sig).unwrap(), k.address());
+    }
+
+    #[test]
+    fn rejects_bad_keys_and_hides_secrets() {
+        assert_eq!(SessionKey::from_bytes(&[0u8; 32], "privateKey").unwrap_err().code(), "INVALID_PRIVATE_KEY");
+        assert_eq!(SessionKey::from_bytes(&[1u8; 31], "privateKey").unwrap_err().code(), "INVALID_PRIVATE_KEY");
+        assert_eq!(SessionKey::from_bytes(&[0xffu8; 32], "privateKey").unwrap_err().code(), "INVALID_PRIVATE_KEY");
+        let k = SessionKey::from_bytes(&SESSION, "k").unwrap();
+        let shown = format!("{k:?}");
+        assert!(!shown.to_lowercase().contains("59c6995e"), "{shown}");
+        assert!(shown.contains("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"), "{shown}");
+    }
+
+    #[test]
+    fn generated_keys_differ() {
+        let a = SessionKey::generate().unwrap();
+        let b = SessionKey::generate().unwrap();
+        assert_ne!(a.address(), b.address());
+        assert_eq!(SessionKey::from_bytes(a.export_secret().as_ref(), "k").unwrap().address(), a.address());
+    }
+}
