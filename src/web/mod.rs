@@ -1,1 +1,23 @@
-//! Browser shell (wasm32 only).
+//! The browser shell: `wasm-bindgen` exports over the pure core. Compiled on wasm32 only.
+//!
+//! Every export parses its arguments with [`convert`], makes one call into the core, and converts
+//! the result back; errors leave through [`js_error`] as a JS `Error` with a stable `code`.
+
+pub mod codec;
+pub mod convert;
+pub mod js_error;
+
+use wasm_bindgen::prelude::*;
+
+/// Runs once when the module is instantiated: route panics to `console.error` with a message.
+/// (No export is meant to panic; this makes any bug visible instead of an opaque `unreachable`.)
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The package version, for bug reports.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

@@ -1,0 +1,1 @@
+//! JS exports of the pure core (filled in as the core lands).
