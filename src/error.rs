@@ -199,6 +199,83 @@ pub enum Error {
         /// What is wrong with it.
         detail: String,
     },
+
+    // ---- session store (browser shell; see `session`) ----
+    /// No session with this id in the store.
+    #[error("id: no session {id} in this store")]
+    SessionNotFound {
+        /// The id asked for.
+        id: String,
+    },
+    /// A stored record could not be read (damaged or written by an unknown build).
+    #[error("id: stored session {id} is unreadable: {detail}")]
+    RecordCorrupt {
+        /// The record's id (`(unknown)` if it has none).
+        id: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// A stored record was written by a newer build of this library.
+    #[error("id: stored session {id} has schema {schema}, newer than this build understands")]
+    SchemaTooNew {
+        /// The record's id.
+        id: String,
+        /// Its schema version.
+        schema: u64,
+    },
+    /// The key's ciphertext did not authenticate (altered record, or a different wrapping key).
+    #[error("id: the key of session {id} does not decrypt (record altered, or its wrapping key is gone)")]
+    DecryptFailed {
+        /// The record's id.
+        id: String,
+    },
+    /// The entity id asked for is used by another stored session of the same account and chain.
+    #[error("entityId: {entity_id} is already used by another session of this account")]
+    EntityIdInUse {
+        /// The id asked for.
+        entity_id: u32,
+    },
+    /// A status change the lifecycle does not allow (e.g. revoked → active).
+    #[error("id: session {id} is {from}; it cannot become {to}")]
+    InvalidStatusTransition {
+        /// The record's id.
+        id: String,
+        /// Current status.
+        from: &'static str,
+        /// Asked-for status.
+        to: &'static str,
+    },
+    /// The session was revoked; it signs nothing.
+    #[error("id: session {id} is revoked")]
+    SessionRevoked {
+        /// The record's id.
+        id: String,
+    },
+    /// `attachOwnerSignature` before `deferredInstall`.
+    #[error("id: session {id} has no deferred install prepared; call deferredInstall first")]
+    DeferredNotPrepared {
+        /// The record's id.
+        id: String,
+    },
+    /// IndexedDB refused an operation.
+    #[error("storage: {op} failed: {detail}")]
+    Storage {
+        /// What was being done.
+        op: &'static str,
+        /// The browser's error name and message.
+        detail: String,
+    },
+    /// WebCrypto is missing or refused an operation.
+    #[error("crypto: {op} failed: {detail}")]
+    Crypto {
+        /// What was being done.
+        op: &'static str,
+        /// The browser's error name and message.
+        detail: String,
+    },
+    /// The store was closed.
+    #[error("store: this SessionKeyStore was closed; open it again")]
+    StoreClosed,
 }
 
 impl Error {
@@ -225,6 +302,17 @@ impl Error {
             Error::InvalidSignature { .. } => "INVALID_SIGNATURE",
             Error::InvalidDeferredAction { .. } => "INVALID_DEFERRED_ACTION",
             Error::Random { .. } => "RANDOM_UNAVAILABLE",
+            Error::SessionNotFound { .. } => "SESSION_NOT_FOUND",
+            Error::RecordCorrupt { .. } => "RECORD_CORRUPT",
+            Error::SchemaTooNew { .. } => "SCHEMA_TOO_NEW",
+            Error::DecryptFailed { .. } => "DECRYPT_FAILED",
+            Error::EntityIdInUse { .. } => "ENTITY_ID_IN_USE",
+            Error::InvalidStatusTransition { .. } => "INVALID_STATUS_TRANSITION",
+            Error::SessionRevoked { .. } => "SESSION_REVOKED",
+            Error::DeferredNotPrepared { .. } => "DEFERRED_NOT_PREPARED",
+            Error::Storage { .. } => "STORAGE_FAILED",
+            Error::Crypto { .. } => "CRYPTO_FAILED",
+            Error::StoreClosed => "STORE_CLOSED",
         }
     }
 
@@ -252,6 +340,15 @@ impl Error {
             }
             Error::InvalidDeferredAction { .. } => Some("preSignatureDigest".into()),
             Error::Random { .. } => None,
+            Error::SessionNotFound { .. }
+            | Error::RecordCorrupt { .. }
+            | Error::SchemaTooNew { .. }
+            | Error::DecryptFailed { .. }
+            | Error::InvalidStatusTransition { .. }
+            | Error::SessionRevoked { .. }
+            | Error::DeferredNotPrepared { .. } => Some("id".into()),
+            Error::EntityIdInUse { .. } => Some("entityId".into()),
+            Error::Storage { .. } | Error::Crypto { .. } | Error::StoreClosed => None,
         }
     }
 

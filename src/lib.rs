@@ -22,6 +22,7 @@ pub mod json;
 pub mod key;
 pub mod nonce;
 pub mod permissions;
+pub mod session;
 pub mod sign;
 pub mod user_op;
 

@@ -1,0 +1,661 @@
+//! The session record and its lifecycle: pure data, no browser, testable natively.
+//!
+//! A session is a secp256k1 key granted to a MAv2 account. The browser shell
+//! (`web::store`) keeps one [`SessionRecord`] per session in IndexedDB; this module owns
+//! everything about those records that does not need a browser:
+//! - the **stored codec** with an explicit schema version ([`encode_stored`], [`decode_stored`]),
+//!   which reads every schema an earlier build wrote;
+//! - the **status lifecycle**: stored status `pending` → `active` → `revoked`, plus the derived
+//!   `expired`, computed against an injected `now` ([`SessionRecord::status_at`], [`SessionRecord::transition`]);
+//! - **entity-id allocation** ([`allocate_entity_id`]): the lowest id ≥ 1 no stored session of the
+//!   same account and chain uses;
+//! - the **public record** handed to JavaScript ([`PublicRecord`]), which never carries key bytes.
+//!
+//! The 32 key bytes are never in a record: only their AES-GCM ciphertext is ([`EncryptedKey`]),
+//! encrypted by the shell under a non-extractable WebCrypto key with [`key_aad`] as associated data.
+
+use alloy_primitives::{Address, Bytes, U256};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, InputRule, Result};
+use crate::json::{self, Addr};
+
+/// Schema version written by this build. Version 1 records are read and upgraded on the fly.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// Highest entity id a session may use (MAv2 reserves `u32::MAX` and ids ≥ 2^31 - 1).
+pub const MAX_ENTITY_ID: u32 = 2_147_483_646;
+
+/// Largest chain id stored (JS numbers are exact up to 2^53 - 1).
+pub const MAX_CHAIN_ID: u64 = (1 << 53) - 1;
+
+/// AES-GCM IV length.
+pub const IV_LEN: usize = 12;
+
+/// The stored status: what the app has told the store about the grant on chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoredStatus {
+    /// Created; the grant is not known to be installed yet.
+    Pending,
+    /// The grant is installed (the app called `markActive`).
+    Active,
+    /// The grant was uninstalled or abandoned (the app called `markRevoked`). Final.
+    Revoked,
+}
+
+/// The status a caller sees: the stored one, or `expired` once `expiresAt` has passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Created; the grant is not known to be installed yet.
+    Pending,
+    /// Installed.
+    Active,
+    /// `expiresAt` has passed (and the session was not revoked).
+    Expired,
+    /// Revoked.
+    Revoked,
+}
+
+/// Where a session's wrapping key lives, hence whether it survives a reload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Persistence {
+    /// Records and the non-extractable wrapping key are in IndexedDB: the session survives reloads.
+    Indexeddb,
+    /// The browser refused to store a `CryptoKey` (or has no IndexedDB): the session lives in
+    /// this page's memory only and is gone on reload. Nothing is written in plaintext.
+    Memory,
+}
+
+/// The session key's bytes, encrypted (AES-256-GCM, 12-byte IV, 128-bit tag).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EncryptedKey {
+    /// Always `"AES-GCM"`.
+    pub alg: String,
+    /// The IV.
+    pub iv: json::HexFixed<IV_LEN>,
+    /// Ciphertext ‖ tag (48 bytes for a 32-byte key).
+    pub ciphertext: json::HexBytes,
+}
+
+impl std::fmt::Debug for EncryptedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EncryptedKey").field("alg", &self.alg).finish_non_exhaustive()
+    }
+}
+
+/// The owner's authorization of a deferred install, as far as it has got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeferredState {
+    /// The full user-operation nonce the authorization is bound to (the first op's nonce).
+    #[serde(with = "json::u256")]
+    pub nonce: U256,
+    /// Deadline (unix seconds, 0 = none).
+    #[serde(with = "json::u48")]
+    pub deadline: u64,
+    /// The pre-signature deferred-action digest (aa-sdk transport format).
+    pub pre_signature_digest: json::HexBytes,
+    /// The full deferred-action digest once the owner signature is attached.
+    #[serde(default)]
+    pub deferred_action_digest: Option<json::HexBytes>,
+}
+
+/// One session as stored (current schema).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SessionRecord {
+    /// Always [`SCHEMA_VERSION`] when written by this build.
+    pub schema: u32,
+    /// Random id (32 lower-case hex characters).
+    pub id: String,
+    /// The session key's address.
+    pub address: Addr,
+    /// Chain id.
+    pub chain_id: u64,
+    /// The MAv2 account the key is granted to.
+    pub account: Addr,
+    /// The validation entity id of the grant.
+    pub entity_id: u32,
+    /// The permissions as the app gave them (validated when the session was created).
+    pub permissions: Value,
+    /// Unix seconds after which the key is no longer valid (none = no expiry).
+    pub expires_at: Option<u64>,
+    /// Unix seconds before which the key is not yet valid.
+    pub valid_after: Option<u64>,
+    /// Paymaster the grant is restricted to, if any.
+    pub paymaster: Option<Addr>,
+    /// Unix seconds.
+    pub created_at: u64,
+    /// Stored status.
+    pub status: StoredStatus,
+    /// The encrypted key.
+    pub key: EncryptedKey,
+    /// Deferred install authorization, once prepared.
+    #[serde(default)]
+    pub deferred: Option<DeferredState>,
+}
+
+/// Schema 1 (first build): flat `iv`/`ciphertext`, no `validAfter`, `paymaster` or `deferred`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RecordV1 {
+    #[allow(dead_code)]
+    schema: u32,
+    id: String,
+    address: Addr,
+    chain_id: u64,
+    account: Addr,
+    entity_id: u32,
+    permissions: Value,
+    expires_at: Option<u64>,
+    created_at: u64,
+    status: StoredStatus,
+    iv: json::HexFixed<IV_LEN>,
+    ciphertext: json::HexBytes,
+}
+
+impl From<RecordV1> for SessionRecord {
+    fn from(v: RecordV1) -> Self {
+        SessionRecord {
+            schema: SCHEMA_VERSION,
+            id: v.id,
+            address: v.address,
+            chain_id: v.chain_id,
+            account: v.account,
+            entity_id: v.entity_id,
+            permissions: v.permissions,
+            expires_at: v.expires_at,
+            valid_after: None,
+            paymaster: None,
+            created_at: v.created_at,
+            status: v.status,
+            key: EncryptedKey { alg: "AES-GCM".into(), iv: v.iv, ciphertext: v.ciphertext },
+            deferred: None,
+        }
+    }
+}
+
+/// Encode a record for storage (always the current schema).
+pub fn encode_stored(record: &SessionRecord) -> Result<Value> {
+    let mut r = record.clone();
+    r.schema = SCHEMA_VERSION;
+    serde_json::to_value(&r).map_err(|e| corrupt(&record.id, e.to_string()))
+}
+
+/// Decode a stored record of any known schema. Unknown or newer schemas are refused with
+/// `RECORD_CORRUPT` / `SCHEMA_TOO_NEW`, naming the record, so other records still load.
+pub fn decode_stored(value: Value) -> Result<SessionRecord> {
+    let id = value.get("id").and_then(Value::as_str).unwrap_or("(unknown)").to_string();
+    let schema = value.get("schema").and_then(Value::as_u64);
+    match schema {
+        Some(1) => serde_json::from_value::<RecordV1>(value).map(Into::into),
+        Some(2) => serde_json::from_value::<SessionRecord>(value),
+        Some(n) if n > SCHEMA_VERSION as u64 => return Err(Error::SchemaTooNew { id, schema: n }),
+        _ => return Err(corrupt(&id, "missing or unknown schema version")),
+    }
+    .map_err(|e| corrupt(&id, e.to_string()))
+}
+
+fn corrupt(id: &str, detail: impl Into<String>) -> Error {
+    Error::RecordCorrupt { id: id.to_string(), detail: detail.into() }
+}
+
+/// Associated data bound into the key's AES-GCM ciphertext: a ciphertext moved to another record
+/// does not decrypt.
+pub fn key_aad(id: &str) -> Vec<u8> {
+    format!("mav2-session-keys/key/{id}").into_bytes()
+}
+
+/// A fresh random session id (16 bytes from the platform CSPRNG, hex).
+pub fn new_session_id() -> Result<String> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| Error::Random { detail: e.to_string() })?;
+    Ok(alloy_primitives::hex::encode(b))
+}
+
+/// Lowest entity id ≥ 1 not in `used`; or `requested`, refused if it is taken or out of range.
+pub fn allocate_entity_id(used: impl IntoIterator<Item = u32>, requested: Option<u32>) -> Result<u32> {
+    let mut used: Vec<u32> = used.into_iter().collect();
+    used.sort_unstable();
+    used.dedup();
+    if let Some(id) = requested {
+        if id == 0 || id > MAX_ENTITY_ID {
+            return Err(Error::InvalidEntityId { entity_id: id.into() });
+        }
+        if used.binary_search(&id).is_ok() {
+            return Err(Error::EntityIdInUse { entity_id: id });
+        }
+        return Ok(id);
+    }
+    let mut next = 1u32;
+    for u in used {
+        if u == next {
+            next += 1;
+        } else if u > next {
+            break;
+        }
+    }
+    if next > MAX_ENTITY_ID {
+        return Err(Error::InvalidEntityId { entity_id: next.into() });
+    }
+    Ok(next)
+}
+
+/// The options of `create` (and, with `privateKey`, of `importPrivateKey`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewSession {
+    /// Chain id.
+    #[serde(with = "json::u64")]
+    pub chain_id: u64,
+    /// The MAv2 account.
+    pub account: Addr,
+    /// Entity id; defaults to the lowest free one for this account.
+    #[serde(default, with = "json::opt::u32")]
+    pub entity_id: Option<u32>,
+    /// Permissions (validated by the grant encoder).
+    pub permissions: Value,
+    /// Unix seconds.
+    #[serde(default, with = "json::opt::u48")]
+    pub expires_at: Option<u64>,
+    /// Unix seconds.
+    #[serde(default, with = "json::opt::u48")]
+    pub valid_after: Option<u64>,
+    /// Paymaster restriction.
+    #[serde(default)]
+    pub paymaster: Option<Addr>,
+    /// Only for `importPrivateKey`: the 32-byte key as hex.
+    #[serde(default)]
+    pub private_key: Option<json::HexBytes>,
+}
+
+impl NewSession {
+    /// Rules that need no encoder: chain id range, time window, entity id range.
+    pub fn check(&self, now: u64) -> Result<()> {
+        if self.chain_id == 0 || self.chain_id > MAX_CHAIN_ID {
+            return Err(Error::input("chainId", InputRule::Range, "must be 1 ..= 2^53 - 1"));
+        }
+        if let Some(id) = self.entity_id {
+            if id == 0 || id > MAX_ENTITY_ID {
+                return Err(Error::InvalidEntityId { entity_id: id.into() });
+            }
+        }
+        if let Some(exp) = self.expires_at {
+            if exp <= now {
+                return Err(Error::Expired { field: "expiresAt", value: exp, now });
+            }
+        }
+        match (self.valid_after, self.expires_at) {
+            (Some(_), None) => return Err(Error::ValidAfterWithoutExpiry),
+            (Some(va), Some(exp)) if va >= exp => {
+                return Err(Error::ValidAfterNotBeforeExpiry { valid_after: va, expires_at: exp })
+            }
+            _ => {}
+        }
+        if !self.permissions.is_array() {
+            return Err(Error::input("permissions", InputRule::Type, "expected an array of permissions"));
+        }
+        Ok(())
+    }
+
+    /// The record for a new session (status `pending`).
+    pub fn into_record(self, id: String, address: Address, entity_id: u32, now: u64, key: EncryptedKey) -> SessionRecord {
+        SessionRecord {
+            schema: SCHEMA_VERSION,
+            id,
+            address: Addr(address),
+            chain_id: self.chain_id,
+            account: self.account,
+            entity_id,
+            permissions: self.permissions,
+            expires_at: self.expires_at,
+            valid_after: self.valid_after,
+            paymaster: self.paymaster,
+            created_at: now,
+            status: StoredStatus::Pending,
+            key,
+            deferred: None,
+        }
+    }
+}
+
+impl SessionRecord {
+    /// The status at `now` (unix seconds).
+    pub fn status_at(&self, now: u64) -> Status {
+        match self.status {
+            StoredStatus::Revoked => Status::Revoked,
+            _ if self.expires_at.is_some_and(|e| now >= e) => Status::Expired,
+            StoredStatus::Pending => Status::Pending,
+            StoredStatus::Active => Status::Active,
+        }
+    }
+
+    /// Move to `to`. Allowed: pending → active, pending/active/expired → revoked, and the no-op
+    /// of marking a status it already has. An expired session cannot become active; a revoked one
+    /// stays revoked.
+    pub fn transition(&mut self, to: StoredStatus, now: u64) -> Result<()> {
+        let from = self.status_at(now);
+        let ok = match (from, to) {
+            (Status::Revoked, StoredStatus::Revoked) => true,
+            (Status::Revoked, _) => false,
+            (_, StoredStatus::Revoked) => true,
+            (Status::Expired, _) => false,
+            (Status::Pending, _) => true,
+            (Status::Active, StoredStatus::Active) => true,
+            (Status::Active, StoredStatus::Pending) => false,
+        };
+        if !ok {
+            return Err(Error::InvalidStatusTransition { id: self.id.clone(), from: status_name(from), to: stored_name(to) });
+        }
+        if to == StoredStatus::Active {
+            // The grant is installed: the deferred authorization has served its purpose.
+            self.deferred = None;
+        }
+        self.status = to;
+        Ok(())
+    }
+
+    /// Refuse to sign with a revoked or expired session.
+    pub fn check_usable(&self, now: u64) -> Result<()> {
+        match self.status_at(now) {
+            Status::Revoked => Err(Error::SessionRevoked { id: self.id.clone() }),
+            Status::Expired => Err(Error::Expired { field: "expiresAt", value: self.expires_at.unwrap_or(0), now }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The record handed to JavaScript.
+    pub fn public(&self, now: u64, persistence: Persistence) -> PublicRecord {
+        PublicRecord {
+            id: self.id.clone(),
+            address: self.address,
+            chain_id: self.chain_id,
+            account: self.account,
+            entity_id: self.entity_id,
+            permissions: self.permissions.clone(),
+            expires_at: self.expires_at,
+            valid_after: self.valid_after,
+            paymaster: self.paymaster,
+            created_at: self.created_at,
+            status: self.status_at(now),
+            persistence,
+            deferred: match &self.deferred {
+                None => DeferredProgress::None,
+                Some(d) if d.deferred_action_digest.is_some() => DeferredProgress::Signed,
+                Some(_) => DeferredProgress::Prepared,
+            },
+        }
+    }
+
+    /// The deferred-action digest to prefix the first op with, if the owner signature is attached,
+    /// the session is not yet active, and `nonce` is the nonce the authorization is bound to.
+    pub fn deferred_for_nonce(&self, nonce: U256) -> Option<Bytes> {
+        if self.status != StoredStatus::Pending {
+            return None;
+        }
+        let d = self.deferred.as_ref()?;
+        if d.nonce != nonce {
+            return None;
+        }
+        d.deferred_action_digest.as_ref().map(|b| b.0.clone())
+    }
+}
+
+/// How far the deferred install of a session has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeferredProgress {
+    /// No deferred install prepared.
+    None,
+    /// Typed data built; waiting for the owner's signature.
+    Prepared,
+    /// Owner signature attached; the first op with the bound nonce carries the install.
+    Signed,
+}
+
+/// A session as JavaScript sees it: plain data, no key material.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicRecord {
+    /// Session id.
+    pub id: String,
+    /// Session key address (checksummed).
+    pub address: Addr,
+    /// Chain id.
+    pub chain_id: u64,
+    /// Account (checksummed).
+    pub account: Addr,
+    /// Entity id.
+    pub entity_id: u32,
+    /// Permissions as given.
+    pub permissions: Value,
+    /// Unix seconds or null.
+    pub expires_at: Option<u64>,
+    /// Unix seconds or null.
+    pub valid_after: Option<u64>,
+    /// Paymaster or null.
+    pub paymaster: Option<Addr>,
+    /// Unix seconds.
+    pub created_at: u64,
+    /// Status at the time of the call.
+    pub status: Status,
+    /// Whether the session survives a reload.
+    pub persistence: Persistence,
+    /// Deferred install progress.
+    pub deferred: DeferredProgress,
+}
+
+/// Filter of `list`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListFilter {
+    /// Only this chain.
+    #[serde(default, with = "json::opt::u64")]
+    pub chain_id: Option<u64>,
+    /// Only this account.
+    #[serde(default)]
+    pub account: Option<Addr>,
+}
+
+impl ListFilter {
+    /// Whether `r` passes the filter.
+    pub fn matches(&self, r: &SessionRecord) -> bool {
+        self.chain_id.is_none_or(|c| c == r.chain_id) && self.account.is_none_or(|a| a == r.account)
+    }
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Pending => "pending",
+        Status::Active => "active",
+        Status::Expired => "expired",
+        Status::Revoked => "revoked",
+    }
+}
+
+fn stored_name(s: StoredStatus) -> &'static str {
+    match s {
+        StoredStatus::Pending => "pending",
+        StoredStatus::Active => "active",
+        StoredStatus::Revoked => "revoked",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const ACCOUNT: &str = "0x65b5ae9eAEcD5e2B6A8d8B0bA3Eb9F3F6a244d96";
+
+    fn key() -> EncryptedKey {
+        EncryptedKey {
+            alg: "AES-GCM".into(),
+            iv: json::from_value(&json!("0x000102030405060708090a0b")).unwrap(),
+            ciphertext: json::from_value(&json!("0xdeadbeef")).unwrap(),
+        }
+    }
+
+    fn new_session(v: Value) -> Result<NewSession> {
+        json::from_value(&v)
+    }
+
+    fn record(expires_at: Option<u64>) -> SessionRecord {
+        let n = new_session(json!({"chainId": 1, "account": ACCOUNT.to_lowercase(), "permissions": [{"type": "root"}], "expiresAt": expires_at})).unwrap();
+        n.into_record("ab".repeat(16), Address::repeat_byte(7), 1, 100, key())
+    }
+
+    #[test]
+    fn entity_ids_fill_the_lowest_gap() {
+        assert_eq!(allocate_entity_id([], None).unwrap(), 1);
+        assert_eq!(allocate_entity_id([1, 2, 3], None).unwrap(), 4);
+        assert_eq!(allocate_entity_id([3, 1, 1], None).unwrap(), 2);
+        assert_eq!(allocate_entity_id([2, 5], None).unwrap(), 1);
+        assert_eq!(allocate_entity_id([1, 2], Some(9)).unwrap(), 9);
+        assert_eq!(allocate_entity_id([1, 2], Some(2)).unwrap_err().code(), "ENTITY_ID_IN_USE");
+        assert_eq!(allocate_entity_id([], Some(0)).unwrap_err().code(), "INVALID_ENTITY_ID");
+        assert_eq!(allocate_entity_id([], Some(MAX_ENTITY_ID + 1)).unwrap_err().code(), "INVALID_ENTITY_ID");
+        assert_eq!(allocate_entity_id([MAX_ENTITY_ID - 1], Some(MAX_ENTITY_ID)).unwrap(), MAX_ENTITY_ID);
+    }
+
+    #[test]
+    fn status_lifecycle_with_injected_clock() {
+        let mut r = record(Some(1_000));
+        assert_eq!(r.status_at(999), Status::Pending);
+        assert_eq!(r.status_at(1_000), Status::Expired);
+        r.transition(StoredStatus::Active, 500).unwrap();
+        assert_eq!(r.status_at(500), Status::Active);
+        r.transition(StoredStatus::Active, 500).unwrap();
+        assert_eq!(r.transition(StoredStatus::Pending, 500).unwrap_err().code(), "INVALID_STATUS_TRANSITION");
+        r.transition(StoredStatus::Revoked, 2_000).unwrap();
+        assert_eq!(r.status_at(2_000), Status::Revoked);
+        let e = r.transition(StoredStatus::Active, 10).unwrap_err();
+        assert_eq!((e.code(), e.field().as_deref()), ("INVALID_STATUS_TRANSITION", Some("id")));
+        assert_eq!(r.check_usable(10).unwrap_err().code(), "SESSION_REVOKED");
+
+        let mut r = record(Some(1_000));
+        assert_eq!(r.transition(StoredStatus::Active, 1_000).unwrap_err().code(), "INVALID_STATUS_TRANSITION");
+        assert_eq!(r.check_usable(1_000).unwrap_err().code(), "EXPIRED");
+        r.check_usable(999).unwrap();
+        r.transition(StoredStatus::Revoked, 1_000).unwrap();
+
+        let r = record(None);
+        assert_eq!(r.status_at(u64::MAX), Status::Pending);
+    }
+
+    #[test]
+    fn create_options_are_checked() {
+        let ok = json!({"chainId": "0xaa36a7", "account": ACCOUNT, "permissions": [], "expiresAt": 200, "validAfter": 150});
+        new_session(ok).unwrap().check(100).unwrap();
+        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "expiresAt": 100})).unwrap().check(100).unwrap_err();
+        assert_eq!((e.code(), e.field().as_deref()), ("EXPIRED", Some("expiresAt")));
+        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "validAfter": 100})).unwrap().check(1).unwrap_err();
+        assert_eq!(e.code(), "VALID_AFTER_WITHOUT_EXPIRY");
+        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "validAfter": 300, "expiresAt": 300})).unwrap().check(1).unwrap_err();
+        assert_eq!(e.code(), "VALID_AFTER_NOT_BEFORE_EXPIRY");
+        let e = new_session(json!({"chainId": 0, "account": ACCOUNT, "permissions": []})).unwrap().check(1).unwrap_err();
+        assert_eq!((e.code(), e.field().as_deref()), ("NUMBER_OUT_OF_RANGE", Some("chainId")));
+        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "entityId": 0})).unwrap().check(1).unwrap_err();
+        assert_eq!(e.code(), "INVALID_ENTITY_ID");
+        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": {}})).unwrap().check(1).unwrap_err();
+        assert_eq!((e.code(), e.field().as_deref()), ("INVALID_TYPE", Some("permissions")));
+        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "expiresAt": "0x1000000000000"})).unwrap_err();
+        assert_eq!((e.code(), e.field().as_deref()), ("NUMBER_OUT_OF_RANGE", Some("expiresAt")));
+        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "color": 1})).unwrap_err();
+        assert_eq!(e.code(), "UNKNOWN_FIELD");
+        // (json.rs reports a missing `Addr` field as INVALID_TYPE with an empty path today.)
+        assert!(new_session(json!({"chainId": 1, "permissions": []})).is_err());
+    }
+
+    #[test]
+    fn stored_codec_round_trips_and_reads_schema_1() {
+        let r = record(Some(1_000));
+        let v = encode_stored(&r).unwrap();
+        assert_eq!(v["schema"], json!(2));
+        assert_eq!(v["chainId"], json!(1), "numbers stay numbers (the IndexedDB index keys on them)");
+        assert_eq!(v["account"], json!(ACCOUNT), "accounts are stored checksummed");
+        assert_eq!(decode_stored(v).unwrap(), r);
+
+        // Exactly what the schema-1 build wrote.
+        let v1 = json!({
+            "schema": 1, "id": "0123456789abcdef0123456789abcdef",
+            "address": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "chainId": 11155111,
+            "account": ACCOUNT, "entityId": 3, "permissions": [{"type": "root"}], "expiresAt": null,
+            "createdAt": 1_700_000_000u64, "status": "active",
+            "iv": "0x000102030405060708090a0b", "ciphertext": "0x00112233"
+        });
+        let r1 = decode_stored(v1).unwrap();
+        assert_eq!(r1.schema, SCHEMA_VERSION);
+        assert_eq!((r1.entity_id, r1.status, r1.valid_after, r1.paymaster), (3, StoredStatus::Active, None, None));
+        assert_eq!(r1.key.alg, "AES-GCM");
+        assert_eq!(json::hex(&r1.key.ciphertext.0), "0x00112233");
+        assert_eq!(decode_stored(encode_stored(&r1).unwrap()).unwrap(), r1);
+
+        let e = decode_stored(json!({"schema": 3, "id": "x"})).unwrap_err();
+        assert_eq!((e.code(), e.field().as_deref()), ("SCHEMA_TOO_NEW", Some("id")));
+        let e = decode_stored(json!({"id": "x"})).unwrap_err();
+        assert_eq!(e.code(), "RECORD_CORRUPT");
+        let e = decode_stored(json!({"schema": 2, "id": "x", "chainId": "nope"})).unwrap_err();
+        assert_eq!(e.code(), "RECORD_CORRUPT");
+    }
+
+    #[test]
+    fn public_record_has_no_key_material() {
+        let r = record(None);
+        let p = serde_json::to_value(r.public(100, Persistence::Indexeddb)).unwrap();
+        assert!(p.get("key").is_none() && p.get("ciphertext").is_none());
+        assert_eq!(p["status"], json!("pending"));
+        assert_eq!(p["persistence"], json!("indexeddb"));
+        assert_eq!(p["deferred"], json!("none"));
+        assert_eq!(p["expiresAt"], Value::Null);
+        let shown = format!("{:?}", r.key);
+        assert!(!shown.contains("deadbeef"), "{shown}");
+    }
+
+    #[test]
+    fn deferred_prefix_only_for_its_nonce_while_pending() {
+        let mut r = record(None);
+        let nonce = U256::from(0x102u64) << 64;
+        assert_eq!(r.deferred_for_nonce(nonce), None);
+        r.deferred = Some(DeferredState {
+            nonce,
+            deadline: 0,
+            pre_signature_digest: json::HexBytes(Bytes::from_static(&[1, 2])),
+            deferred_action_digest: None,
+        });
+        assert_eq!(r.public(1, Persistence::Memory).deferred, DeferredProgress::Prepared);
+        assert_eq!(r.deferred_for_nonce(nonce), None, "not signed yet");
+        r.deferred.as_mut().unwrap().deferred_action_digest = Some(json::HexBytes(Bytes::from_static(&[9])));
+        assert_eq!(r.public(1, Persistence::Memory).deferred, DeferredProgress::Signed);
+        assert_eq!(r.deferred_for_nonce(nonce).unwrap().as_ref(), &[9]);
+        assert_eq!(r.deferred_for_nonce(nonce + U256::from(1)), None);
+        r.transition(StoredStatus::Active, 1).unwrap();
+        assert_eq!(r.deferred_for_nonce(nonce), None);
+        assert!(r.deferred.is_none());
+    }
+
+    #[test]
+    fn ids_are_random_hex() {
+        let a = new_session_id().unwrap();
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, new_session_id().unwrap());
+        assert_ne!(key_aad(&a), key_aad("other"));
+    }
+
+    #[test]
+    fn list_filter() {
+        let r = record(None);
+        let f: ListFilter = json::from_value(&json!({"chainId": 1})).unwrap();
+        assert!(f.matches(&r));
+        let f: ListFilter = json::from_value(&json!({"chainId": 2})).unwrap();
+        assert!(!f.matches(&r));
+        let f: ListFilter = json::from_value(&json!({"account": ACCOUNT.to_lowercase()})).unwrap();
+        assert!(f.matches(&r));
+        assert!(ListFilter::default().matches(&r));
+    }
+}
