@@ -1,1 +1,455 @@
-//! (being written)
+//! The owner-side call data that grants a session key (`installValidation`) and revokes it
+//! (`uninstallValidation`).
+//!
+//! A grant is what Alchemy's `PermissionBuilder(...).compileRaw()` builds, with two optional
+//! validation hooks in front of the permission hooks: a TimeRange hook for `expiresAt` /
+//! `validAfter`, then a PaymasterGuard hook for `paymaster`. A revocation must name every hook
+//! of that grant with the data its module needs to clean up, in the order the account walks its
+//! hook lists, so it takes the same request (minus the key) and rebuilds the same hooks.
+//!
+//! Both calls are self-calls sent by the owner, whose validation has no execution hooks, so
+//! neither is prefixed with `executeUserOp`.
+
+use alloy_primitives::{Bytes, U256};
+use alloy_sol_types::{SolCall, SolValue};
+use serde::Deserialize;
+
+use crate::abi::IModularAccount;
+use crate::addresses::{PAYMASTER_GUARD_MODULE, SINGLE_SIGNER_VALIDATION_MODULE, TIME_RANGE_MODULE};
+use crate::error::{Error, Result};
+use crate::json::{self, Addr};
+use crate::permissions::{self, module_entity, Hook, HookConfig, HookKind, Permission, PermissionSet};
+
+/// Largest value a uint48 time field can hold.
+pub const MAX_UINT48: u64 = (1 << 48) - 1;
+
+/// Everything needed to grant a session key.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SessionInstallRequest {
+    /// Chain the account lives on (not part of the call data; kept for the caller's checks).
+    #[serde(with = "json::u64")]
+    pub chain_id: u64,
+    /// The account granting the key.
+    pub account: Addr,
+    /// Address of the session key (its signer in the SingleSigner module).
+    pub session_key: Addr,
+    /// The validation entity id, 1 ..= 2147483646. Parsed wide so a too-large id is reported as
+    /// `INVALID_ENTITY_ID` rather than as a number out of range.
+    #[serde(with = "json::u64")]
+    pub entity_id: u64,
+    /// Alchemy PermissionBuilder permissions.
+    pub permissions: Vec<Permission>,
+    /// Unix seconds after which the key stops validating (TimeRange hook `validUntil`).
+    #[serde(default, with = "json::opt::u64")]
+    pub expires_at: Option<u64>,
+    /// Unix seconds before which the key does not validate yet (needs `expiresAt`).
+    #[serde(default, with = "json::opt::u64")]
+    pub valid_after: Option<u64>,
+    /// The only paymaster the key's user operations may use (PaymasterGuard hook).
+    #[serde(default)]
+    pub paymaster: Option<Addr>,
+}
+
+/// Everything needed to revoke a session key: the grant's request without the key.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SessionUninstallRequest {
+    /// Chain the account lives on.
+    #[serde(with = "json::u64")]
+    pub chain_id: u64,
+    /// The account.
+    pub account: Addr,
+    /// The validation entity id that was granted.
+    #[serde(with = "json::u64")]
+    pub entity_id: u64,
+    /// The permissions that were granted.
+    pub permissions: Vec<Permission>,
+    /// `expiresAt` of the grant, if any (its TimeRange hook must be uninstalled too).
+    #[serde(default, with = "json::opt::u64")]
+    pub expires_at: Option<u64>,
+    /// `validAfter` of the grant, if any.
+    #[serde(default, with = "json::opt::u64")]
+    pub valid_after: Option<u64>,
+    /// `paymaster` of the grant, if any.
+    #[serde(default)]
+    pub paymaster: Option<Addr>,
+}
+
+/// A grant, translated: the permission set, every hook in install order, and the call data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInstall {
+    /// The translated permissions (selectors, permission hooks, limits).
+    pub permissions: PermissionSet,
+    /// All hooks in install order: TimeRange, PaymasterGuard, then the permission hooks.
+    pub hooks: Vec<Hook>,
+    /// Whether the session's user operations need the `executeUserOp` prefix.
+    pub has_execution_hooks: bool,
+    /// `installValidation(...)` call data, to be sent by the owner as a self-call.
+    pub call_data: Bytes,
+}
+
+/// The shared parts of an install and an uninstall request.
+pub(crate) struct Grant<'a> {
+    pub account: &'a Addr,
+    pub entity_id: u64,
+    pub permissions: &'a [Permission],
+    pub expires_at: Option<u64>,
+    pub valid_after: Option<u64>,
+    pub paymaster: Option<&'a Addr>,
+}
+
+impl SessionInstallRequest {
+    pub(crate) fn grant(&self) -> Grant<'_> {
+        Grant {
+            account: &self.account,
+            entity_id: self.entity_id,
+            permissions: &self.permissions,
+            expires_at: self.expires_at,
+            valid_after: self.valid_after,
+            paymaster: self.paymaster.as_ref(),
+        }
+    }
+
+    /// The translated permissions of this grant (no clock check).
+    pub fn permission_set(&self) -> Result<PermissionSet> {
+        plan(&self.grant(), None, || Ok(())).map(|(set, _)| set)
+    }
+
+    /// Whether the session's user operations must be prefixed with `executeUserOp`.
+    pub fn has_execution_hooks(&self) -> Result<bool> {
+        self.permission_set().map(|s| s.has_execution_hooks)
+    }
+}
+
+impl SessionUninstallRequest {
+    fn grant(&self) -> Grant<'_> {
+        Grant {
+            account: &self.account,
+            entity_id: self.entity_id,
+            permissions: &self.permissions,
+            expires_at: self.expires_at,
+            valid_after: self.valid_after,
+            paymaster: self.paymaster.as_ref(),
+        }
+    }
+}
+
+/// Check the time window: both ends fit uint48 (the TimeRange module's types; the SDK's
+/// `buildHook` throws past that), `validAfter` needs `expiresAt` and must come before it, and,
+/// when `now` is given, `expiresAt` is still in the future (a grant that is dead on arrival is
+/// refused; the SDK would install it).
+fn check_window(expires_at: Option<u64>, valid_after: Option<u64>, now: Option<u64>) -> Result<()> {
+    if let Some(v) = expires_at.filter(|v| *v > MAX_UINT48) {
+        return Err(Error::TimeOverLimit { field: "expiresAt", value: v });
+    }
+    if let Some(v) = valid_after.filter(|v| *v > MAX_UINT48) {
+        return Err(Error::TimeOverLimit { field: "validAfter", value: v });
+    }
+    let Some(expires_at) = expires_at else {
+        return match valid_after {
+            Some(_) => Err(Error::ValidAfterWithoutExpiry),
+            None => Ok(()),
+        };
+    };
+    if let Some(now) = now {
+        if expires_at <= now {
+            return Err(Error::Expired { field: "expiresAt", value: expires_at, now });
+        }
+    }
+    match valid_after {
+        Some(valid_after) if valid_after >= expires_at => {
+            Err(Error::ValidAfterNotBeforeExpiry { valid_after, expires_at })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks in the SDK's order (the time and paymaster hooks are built before the
+/// PermissionBuilder), translates, and lists every hook in install order.
+pub(crate) fn plan(
+    g: &Grant<'_>,
+    now: Option<u64>,
+    between: impl FnOnce() -> Result<()>,
+) -> Result<(PermissionSet, Vec<Hook>)> {
+    check_window(g.expires_at, g.valid_after, now)?;
+    if let Some(p) = g.paymaster {
+        if p.0.is_zero() {
+            // PaymasterGuardModule.onInstall reverts InvalidPaymaster on zero.
+            return Err(Error::ZeroAddress { field: "paymaster".into() });
+        }
+    }
+    let set = permissions::validate_phased(g.permissions, g.account.0, g.entity_id, between)?;
+    let e = set.entity_id;
+    let mut hooks = Vec::with_capacity(set.hooks.len() + 2);
+    if let Some(until) = g.expires_at {
+        let after = g.valid_after.unwrap_or(0);
+        // TimeRangeModule.buildHook: a validation hook with no pre/post flag.
+        let config = HookConfig { module: TIME_RANGE_MODULE, entity_id: e, flags: HookConfig::VALIDATION };
+        let data = (e, U256::from(until), U256::from(after)).abi_encode_params();
+        hooks.push(Hook::simple(HookKind::TimeRange, config, data));
+    }
+    if let Some(p) = g.paymaster {
+        // Flag 0x05 as Alchemy's own tests install it (validation hook with pre hook).
+        let config = HookConfig {
+            module: PAYMASTER_GUARD_MODULE,
+            entity_id: e,
+            flags: HookConfig::VALIDATION | HookConfig::PRE,
+        };
+        hooks.push(Hook::simple(HookKind::PaymasterGuard, config, (e, p.0).abi_encode_params()));
+    }
+    hooks.extend(set.hooks.iter().cloned());
+    Ok((set, hooks))
+}
+
+/// Build the grant at time `now` (unix seconds, for the `expiresAt` check).
+pub(crate) fn plan_install(
+    req: &SessionInstallRequest,
+    now: u64,
+    between: impl FnOnce() -> Result<()>,
+) -> Result<SessionInstall> {
+    let (set, hooks) = plan(&req.grant(), Some(now), between)?;
+    let call = IModularAccount::installValidationCall {
+        validationConfig: set.validation_config(),
+        selectors: set.selectors.clone(),
+        installData: (set.entity_id, req.session_key.0).abi_encode_params().into(),
+        hooks: hooks.iter().map(Hook::encode_install).collect(),
+    };
+    Ok(SessionInstall {
+        has_execution_hooks: set.has_execution_hooks,
+        permissions: set,
+        hooks,
+        call_data: call.abi_encode().into(),
+    })
+}
+
+/// The grant, with its translation and hooks, checked at `now_unix_secs`.
+pub fn build_session_install(req: &SessionInstallRequest, now_unix_secs: u64) -> Result<SessionInstall> {
+    plan_install(req, now_unix_secs, || Ok(()))
+}
+
+/// `installValidation(...)` call data granting the session key, checked at `now_unix_secs`.
+pub fn encode_session_install(req: &SessionInstallRequest, now_unix_secs: u64) -> Result<Bytes> {
+    build_session_install(req, now_unix_secs).map(|i| i.call_data)
+}
+
+/// `hookUninstallData` for the hooks of a grant, in the order the account consumes it: the
+/// account keeps each validation's hooks in linked lists that iterate newest-first and takes the
+/// validation hooks' data before the execution hooks', so validation hooks in reverse install
+/// order, then execution hooks in reverse install order.
+pub fn hook_uninstall_data(hooks: &[Hook]) -> Vec<Bytes> {
+    let validation = hooks.iter().rev().filter(|h| h.config.is_validation_hook());
+    let execution = hooks.iter().rev().filter(|h| !h.config.is_validation_hook());
+    validation.chain(execution).map(|h| h.uninstall_data.clone()).collect()
+}
+
+/// `uninstallValidation(...)` call data revoking the grant described by `req`. Expiry is not
+/// checked against a clock: an expired key is exactly the kind one wants to clean up.
+pub fn encode_session_uninstall(req: &SessionUninstallRequest) -> Result<Bytes> {
+    let (set, hooks) = plan(&req.grant(), None, || Ok(()))?;
+    let e = set.entity_id;
+    let call = IModularAccount::uninstallValidationCall {
+        validationFunction: module_entity(SINGLE_SIGNER_VALIDATION_MODULE, e),
+        uninstallData: e.abi_encode().into(),
+        hookUninstallData: hook_uninstall_data(&hooks),
+    };
+    Ok(call.abi_encode().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::{hex, keccak256};
+    use serde_json::json;
+
+    const NOW: u64 = 1_764_000_000;
+
+    fn req(v: serde_json::Value) -> SessionInstallRequest {
+        json::from_value(&v).unwrap()
+    }
+
+    fn example_a() -> serde_json::Value {
+        json!({
+            "chainId": 11155111,
+            "account": "0x65b5DE0251f553B2208762a4724303E750294D96",
+            "sessionKey": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+            "entityId": 1,
+            "permissions": [
+                {"type": "native-token-transfer", "data": {"allowance": "0xde0b6b3a7640000"}},
+                {"type": "contract-access", "data": {"address": "0x000000000000000000000000000000000000dEaD"}}
+            ]
+        })
+    }
+
+    /// §9.2 Example A, one ABI word per line.
+    #[test]
+    fn example_a_word_by_word() {
+        let data = encode_session_install(&req(example_a()), NOW).unwrap();
+        assert_eq!(data.len(), 932);
+        assert_eq!(&data[..4], hex!("1bbf564c"));
+        let words = [
+            "00000000000099de0bf6fa90deb851e2a2df7d83000000010100000000000000", // validationConfig
+            "0000000000000000000000000000000000000000000000000000000000000080", // selectors offset
+            "00000000000000000000000000000000000000000000000000000000000000e0", // installData offset
+            "0000000000000000000000000000000000000000000000000000000000000140", // hooks offset
+            "0000000000000000000000000000000000000000000000000000000000000002", // 2 selectors
+            "b61d27f600000000000000000000000000000000000000000000000000000000", // execute
+            "34fcd5be00000000000000000000000000000000000000000000000000000000", // executeBatch
+            "0000000000000000000000000000000000000000000000000000000000000040", // installData length
+            "0000000000000000000000000000000000000000000000000000000000000001", //   entity 1
+            "00000000000000000000000070997970c51812dc3a010c7d01b50e0d17dc79c8", //   session key
+            "0000000000000000000000000000000000000000000000000000000000000002", // 2 hooks
+            "0000000000000000000000000000000000000000000000000000000000000040", // hooks[0] offset
+            "00000000000000000000000000000000000000000000000000000000000000c0", // hooks[1] offset
+            "0000000000000000000000000000000000000000000000000000000000000059", // hooks[0]: 89 bytes
+            // NativeTokenLimit ‖ entity 1 ‖ 0x04 ‖ (uint32 1, uint256 1e18), 25 bytes off the word grid
+            "00000000000001e541f0d090868fbe24b59fbe06000000010400000000000000",
+            "0000000000000000000000000000000000000000000000000100000000000000",
+            "00000000000000000000000000000000000de0b6b3a764000000000000000000", // 1e18, then padding
+            "0000000000000000000000000000000000000000000000000000000000000159", // hooks[1]: 345 bytes
+            "00000000003e826473a313e600b5b9b791f5a59a000000010500000000000000", // Allowlist ‖ 1 ‖ 0x05 ‖ …
+        ];
+        let hexed = alloy_primitives::hex::encode(&data[4..]);
+        for (i, w) in words.iter().enumerate() {
+            assert_eq!(&hexed[i * 64..i * 64 + 64], *w, "word {i}");
+        }
+        let spec = "1bbf564c00000000000099DE0BF6fA90dEB851E2A2df7d83000000010100000000000000000000000000000000000000000000000000000000000000000000000000008000000000000000000000000000000000000000000000000000000000000000e000000000000000000000000000000000000000000000000000000000000001400000000000000000000000000000000000000000000000000000000000000002b61d27f60000000000000000000000000000000000000000000000000000000034fcd5be000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000040000000000000000000000000000000000000000000000000000000000000000100000000000000000000000070997970c51812dc3a010c7d01b50e0d17dc79c80000000000000000000000000000000000000000000000000000000000000002000000000000000000000000000000000000000000000000000000000000004000000000000000000000000000000000000000000000000000000000000000c0000000000000000000000000000000000000000000000000000000000000005900000000000001e541f0D090868FBe24b59Fbe06000000010400000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000de0b6b3a764000000000000000000000000000000000000000000000000000000000000000000000000000000015900000000003e826473a313e600b5b9b791f5a59a00000001050000000000000000000000000000000000000000000000000000000000000001000000000000000000000000000000000000000000000000000000000000004000000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000020000000000000000000000000000000000000000000000000000000000000dead00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000a0000000000000000000000000000000000000000000000000000000000000000000000000000000";
+        assert_eq!(hexed.len() + 8, spec.len());
+        assert_eq!(alloy_primitives::hex::encode(&data), spec.to_lowercase());
+        let i = build_session_install(&req(example_a()), NOW).unwrap();
+        assert!(i.has_execution_hooks);
+        assert!(req(example_a()).has_execution_hooks().unwrap());
+    }
+
+    /// §9.5 Example B: TimeRange first, then the permission hooks; keccak of the call data.
+    #[test]
+    fn example_b_keccak() {
+        let r = req(json!({
+            "chainId": 11155111,
+            "account": "0x65b5DE0251f553B2208762a4724303E750294D96",
+            "sessionKey": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+            "entityId": 7,
+            "expiresAt": 1800000000,
+            "permissions": [
+                {"type": "erc20-token-transfer", "data": {"address": "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", "allowance": "0xf4240"}},
+                {"type": "gas-limit", "data": {"limit": "0x2386f26fc10000"}},
+                {"type": "functions-on-all-contracts", "data": {"functions": ["0x12345678"]}}
+            ]
+        }));
+        let i = build_session_install(&r, NOW).unwrap();
+        let configs: Vec<String> = i.hooks.iter().map(|h| json::hex(h.config.encode())).collect();
+        assert_eq!(
+            configs,
+            [
+                "0x00000000000082b8e2012be914dfa4f62a0573ea0000000701",
+                "0x00000000003e826473a313e600b5b9b791f5a59a8000000604",
+                "0x00000000000001e541f0d090868fbe24b59fbe068000000605",
+                "0x00000000003e826473a313e600b5b9b791f5a59a0000000705",
+            ]
+        );
+        assert_eq!(
+            i.hooks[0].install_data.as_ref(),
+            hex!(
+                "0000000000000000000000000000000000000000000000000000000000000007"
+                "000000000000000000000000000000000000000000000000000000006b49d200"
+                "0000000000000000000000000000000000000000000000000000000000000000"
+            )
+        );
+        assert_eq!(i.call_data.len(), 1860);
+        assert_eq!(
+            keccak256(&i.call_data),
+            hex!("606834f8c7fb065c7c377c2e36227b37554887f2bc661219090bb1b91b6f49b9")
+        );
+    }
+
+    /// §9.2 revocation with no hooks listed is the SDK's minimal form; ours lists every hook.
+    #[test]
+    fn uninstall_lists_validation_hooks_then_exec_hooks_newest_first() {
+        let mut v = example_a();
+        v.as_object_mut().unwrap().remove("sessionKey");
+        v["expiresAt"] = json!(1800000000);
+        v["paymaster"] = json!("0x000000000000000000000000000000000000bEEF");
+        v["permissions"].as_array_mut().unwrap().push(json!({"type": "gas-limit", "data": {"limit": "0x5"}}));
+        let u: SessionUninstallRequest = json::from_value(&v).unwrap();
+        let data = encode_session_uninstall(&u).unwrap();
+        let call = IModularAccount::uninstallValidationCall::abi_decode(&data).unwrap();
+        assert_eq!(json::hex(call.validationFunction), "0x00000000000099de0bf6fa90deb851e2a2df7d8300000001");
+        assert_eq!(call.uninstallData.as_ref(), 1u32.abi_encode());
+        let one = Bytes::from(1u32.abi_encode());
+        let offset = Bytes::from((1u32 + permissions::HOOK_ENTITY_OFFSET).abi_encode());
+        let h = &call.hookUninstallData;
+        assert_eq!(h.len(), 5);
+        // install order: TimeRange(v), PaymasterGuard(v), Native(x), Gas(v), Allowlist(v)
+        assert_eq!(&h[0][..32], &one[..]); // allowlist: (1, inputs)
+        assert!(h[0].len() > 32);
+        assert_eq!(h[1], offset); // gas
+        assert_eq!(h[2], one); // paymaster guard
+        assert_eq!(h[3], one); // time range
+        assert_eq!(h[4], one); // native (exec)
+
+        // No hooks at all (root): the §9.2 minimal revocation bytes.
+        let root: SessionUninstallRequest = json::from_value(&json!({
+            "chainId": 1, "account": "0x65b5DE0251f553B2208762a4724303E750294D96",
+            "entityId": 1, "permissions": [{"type": "root"}]
+        }))
+        .unwrap();
+        assert_eq!(
+            alloy_primitives::hex::encode(encode_session_uninstall(&root).unwrap()),
+            "b6b1ccfe00000000000099de0bf6fa90deb851e2a2df7d83000000010000000000000000000000000000000000000000000000000000000000000000000000000000006000000000000000000000000000000000000000000000000000000000000000a0000000000000000000000000000000000000000000000000000000000000002000000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000000"
+        );
+        // An expired window still uninstalls.
+        let mut old = v.clone();
+        old["expiresAt"] = json!(1000);
+        assert!(encode_session_uninstall(&json::from_value(&old).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn paymaster_and_time_range_hooks() {
+        let mut v = example_a();
+        v["expiresAt"] = json!(1800000000);
+        v["validAfter"] = json!(1700000000);
+        v["paymaster"] = json!("0x000000000000000000000000000000000000bEEF");
+        let i = build_session_install(&req(v), NOW).unwrap();
+        assert_eq!(i.hooks.len(), 4);
+        assert_eq!(json::hex(i.hooks[1].config.encode()), "0x0000000000001aa7a7f7e29abe0be06c72fd42a10000000105");
+        assert_eq!(
+            i.hooks[1].install_data.as_ref(),
+            hex!(
+                "0000000000000000000000000000000000000000000000000000000000000001"
+                "000000000000000000000000000000000000000000000000000000000000beef"
+            )
+        );
+        assert_eq!(&i.hooks[0].install_data[64..], U256::from(1_700_000_000u64).to_be_bytes::<32>());
+    }
+
+    #[test]
+    fn time_and_paymaster_refusals() {
+        let with = |k: &str, val: serde_json::Value, k2: Option<(&str, serde_json::Value)>| {
+            let mut v = example_a();
+            v[k] = val;
+            if let Some((k2, v2)) = k2 {
+                v[k2] = v2;
+            }
+            encode_session_install(&req(v), NOW).unwrap_err()
+        };
+        let e = with("expiresAt", json!(1000), None);
+        assert_eq!((e.code(), e.field().as_deref()), ("EXPIRED", Some("expiresAt")));
+        let e = with("expiresAt", json!(NOW), None);
+        assert_eq!(e.code(), "EXPIRED");
+        let e = with("expiresAt", json!(1u64 << 48), None);
+        assert_eq!((e.code(), e.field().as_deref()), ("TIME_OVER_LIMIT", Some("expiresAt")));
+        let e = with("expiresAt", json!(MAX_UINT48), Some(("validAfter", json!(1u64 << 50))));
+        assert_eq!((e.code(), e.field().as_deref()), ("TIME_OVER_LIMIT", Some("validAfter")));
+        let e = with("validAfter", json!(5), None);
+        assert_eq!((e.code(), e.field().as_deref()), ("VALID_AFTER_WITHOUT_EXPIRY", Some("validAfter")));
+        let e = with("expiresAt", json!(1800000000), Some(("validAfter", json!(1800000000))));
+        assert_eq!(e.code(), "VALID_AFTER_NOT_BEFORE_EXPIRY");
+        let e = with("paymaster", json!("0x0000000000000000000000000000000000000000"), None);
+        assert_eq!((e.code(), e.field().as_deref()), ("ZERO_ADDRESS", Some("paymaster")));
+        let e = with("entityId", json!(0), None);
+        assert_eq!(e.code(), "INVALID_ENTITY_ID");
+        let mut v = example_a();
+        v["extra"] = json!(1);
+        assert_eq!(json::from_value::<SessionInstallRequest>(&v).unwrap_err().code(), "UNKNOWN_FIELD");
+    }
+}
