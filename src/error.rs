@@ -276,6 +276,144 @@ pub enum Error {
     /// The store was closed.
     #[error("store: this SessionKeyStore was closed; open it again")]
     StoreClosed,
+
+    // ---- bundler / node JSON-RPC (see `rpc`) ----
+    /// The server answered with a JSON-RPC error. `code` is the stable code (scheme in
+    /// [`crate::rpc::error_code`]): `BUNDLER_AAxx` when the message carries an EntryPoint `AAxx`
+    /// reason, else one per ERC-7769 / JSON-RPC error code (`BUNDLER_SIMULATE_VALIDATION`, …).
+    /// The server's own code, message and data are kept as they came.
+    #[error("{method}: {message} (JSON-RPC {rpc_code})")]
+    Rpc {
+        /// Stable code.
+        code: &'static str,
+        /// The JSON-RPC method called.
+        method: String,
+        /// The server's JSON-RPC error code.
+        rpc_code: i64,
+        /// The server's message.
+        message: String,
+        /// The server's `data`, as JSON text, if any.
+        data: Option<String>,
+    },
+    /// The request did not reach the server or no answer came back (connection refused, DNS,
+    /// reset, CORS refusal in a browser).
+    #[error("{url}: network error: {detail}")]
+    Network {
+        /// Where the request went.
+        url: String,
+        /// What the platform said.
+        detail: String,
+    },
+    /// No answer within the request timeout.
+    #[error("{url}: no answer within {timeout_ms} ms")]
+    Timeout {
+        /// Where the request went.
+        url: String,
+        /// The timeout.
+        timeout_ms: u64,
+    },
+    /// The server answered with an HTTP status other than 2xx.
+    #[error("{url}: HTTP {status}: {body}")]
+    Http {
+        /// Where the request went.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The start of the body.
+        body: String,
+    },
+    /// The answer is not a JSON-RPC 2.0 response to our request (bad JSON, wrong id, bad result shape).
+    #[error("{method}: bad JSON-RPC response: {detail}")]
+    BadResponse {
+        /// The method called.
+        method: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The bundler (or node) is on another chain than the one asked for.
+    #[error("chainId: the bundler is on chain {actual}, expected {expected}")]
+    WrongChain {
+        /// The chain id asked for.
+        expected: u64,
+        /// The chain id the server reported.
+        actual: u64,
+    },
+    /// The bundler does not support EntryPoint v0.7.
+    #[error("entryPoint: the bundler does not support {entry_point} (it supports {supported})")]
+    EntryPointNotSupported {
+        /// The EntryPoint asked for.
+        entry_point: String,
+        /// What the bundler listed.
+        supported: String,
+    },
+    /// No receipt for the user operation before the deadline.
+    #[error("userOpHash: no receipt for {user_op_hash} within {waited_ms} ms")]
+    ReceiptTimeout {
+        /// The operation's hash.
+        user_op_hash: String,
+        /// How long it was polled.
+        waited_ms: u64,
+    },
+
+    // ---- local pre-check of calls against a session's permissions (see `precheck`) ----
+    /// A call to a target the session may not call.
+    #[error("{field}: target {target} is not allowed for this session")]
+    OutOfScopeTarget {
+        /// Path of the call (`calls[1].target`).
+        field: String,
+        /// The target.
+        target: String,
+    },
+    /// A call of a function the session may not call on that target.
+    #[error("{field}: selector {selector} is not allowed on {target} for this session")]
+    OutOfScopeSelector {
+        /// Path of the call data (`calls[1].data`).
+        field: String,
+        /// The target.
+        target: String,
+        /// The selector (or `(none)` for calls without one).
+        selector: String,
+    },
+    /// Native value beyond what the session may still spend.
+    #[error("{field}: sends {requested} wei in total, the session's native limit is {limit} wei")]
+    NativeLimitExceeded {
+        /// Path of the call that crosses the limit (`calls[2].value`).
+        field: String,
+        /// Total value of the calls up to and including this one.
+        requested: String,
+        /// The limit.
+        limit: String,
+    },
+    /// ERC-20 transfer/approve amounts beyond the session's limit for that token.
+    #[error("{field}: {requested} units of {token} in total, the session's limit is {limit}")]
+    Erc20LimitExceeded {
+        /// Path of the call that crosses the limit (`calls[0].data`).
+        field: String,
+        /// The token.
+        token: String,
+        /// Total amount up to and including this call.
+        requested: String,
+        /// The limit.
+        limit: String,
+    },
+    /// The session expires before the operation could safely land.
+    #[error("expiresAt: the session expires at {expires_at}; now {now} + safety margin {margin_s} s is past it")]
+    SessionExpired {
+        /// The session's expiry (unix seconds).
+        expires_at: u64,
+        /// The clock used (unix seconds).
+        now: u64,
+        /// The safety margin (seconds).
+        margin_s: u64,
+    },
+    /// The session is not valid yet.
+    #[error("validAfter: the session is valid from {valid_after}; now is {now}")]
+    SessionNotYetValid {
+        /// Start of the session's window (unix seconds).
+        valid_after: u64,
+        /// The clock used (unix seconds).
+        now: u64,
+    },
 }
 
 impl Error {
@@ -313,6 +451,20 @@ impl Error {
             Error::Storage { .. } => "STORAGE_FAILED",
             Error::Crypto { .. } => "CRYPTO_FAILED",
             Error::StoreClosed => "STORE_CLOSED",
+            Error::Rpc { code, .. } => code,
+            Error::Network { .. } => "NETWORK_ERROR",
+            Error::Timeout { .. } => "TIMEOUT",
+            Error::Http { .. } => "HTTP_ERROR",
+            Error::BadResponse { .. } => "BAD_RPC_RESPONSE",
+            Error::WrongChain { .. } => "WRONG_CHAIN",
+            Error::EntryPointNotSupported { .. } => "ENTRY_POINT_NOT_SUPPORTED",
+            Error::ReceiptTimeout { .. } => "RECEIPT_TIMEOUT",
+            Error::OutOfScopeTarget { .. } => "OUT_OF_SCOPE_TARGET",
+            Error::OutOfScopeSelector { .. } => "OUT_OF_SCOPE_SELECTOR",
+            Error::NativeLimitExceeded { .. } => "NATIVE_LIMIT_EXCEEDED",
+            Error::Erc20LimitExceeded { .. } => "ERC20_LIMIT_EXCEEDED",
+            Error::SessionExpired { .. } => "SESSION_EXPIRED",
+            Error::SessionNotYetValid { .. } => "SESSION_NOT_YET_VALID",
         }
     }
 
@@ -349,6 +501,20 @@ impl Error {
             | Error::DeferredNotPrepared { .. } => Some("id".into()),
             Error::EntityIdInUse { .. } => Some("entityId".into()),
             Error::Storage { .. } | Error::Crypto { .. } | Error::StoreClosed => None,
+            Error::Rpc { .. }
+            | Error::Network { .. }
+            | Error::Timeout { .. }
+            | Error::Http { .. }
+            | Error::BadResponse { .. } => None,
+            Error::WrongChain { .. } => Some("chainId".into()),
+            Error::EntryPointNotSupported { .. } => Some("entryPoint".into()),
+            Error::ReceiptTimeout { .. } => Some("userOpHash".into()),
+            Error::OutOfScopeTarget { field, .. }
+            | Error::OutOfScopeSelector { field, .. }
+            | Error::NativeLimitExceeded { field, .. }
+            | Error::Erc20LimitExceeded { field, .. } => Some(field.clone()),
+            Error::SessionExpired { .. } => Some("expiresAt".into()),
+            Error::SessionNotYetValid { .. } => Some("validAfter".into()),
         }
     }
 

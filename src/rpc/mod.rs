@@ -1,0 +1,317 @@
+//! JSON-RPC 2.0 over an injected [`Transport`]: the envelope, id matching, bounded retries on
+//! network errors, and the mapping of server errors onto stable codes.
+//!
+//! # Error-code scheme
+//! Every JSON-RPC error becomes [`Error::Rpc`] with the server's code, message and data kept, and a
+//! stable `code` chosen by [`error_code`]:
+//! 1. If the message names an EntryPoint reason `AAxx` (e.g. `"AA24 signature error"`), the code is
+//!    `BUNDLER_AAxx` (`BUNDLER_AA24`). Known reasons are listed in [`AA_CODES`]; an `AAxx` not in
+//!    the list still maps to `BUNDLER_AA_OTHER`.
+//! 2. Otherwise by the JSON-RPC code (ERC-7769 for bundlers, EIP-1474 for the rest):
+//!    `-32602` `BUNDLER_INVALID_FIELDS`, `-32500` `BUNDLER_SIMULATE_VALIDATION`,
+//!    `-32501` `BUNDLER_SIMULATE_PAYMASTER_VALIDATION`, `-32502` `BUNDLER_OPCODE_VALIDATION`,
+//!    `-32503` `BUNDLER_EXPIRES_SHORTLY`, `-32504` `BUNDLER_REPUTATION`,
+//!    `-32505` `BUNDLER_INSUFFICIENT_STAKE`, `-32506` `BUNDLER_UNSUPPORTED_AGGREGATOR`,
+//!    `-32507` `BUNDLER_INVALID_SIGNATURE`, `-32508` `BUNDLER_PAYMASTER_DEPOSIT_TOO_LOW`,
+//!    `-32521` `BUNDLER_USER_OP_REVERTED`, `-32601` `RPC_METHOD_NOT_FOUND`,
+//!    `-32600` `RPC_INVALID_REQUEST`, `-32700` `RPC_PARSE_ERROR`, `-32603` `RPC_INTERNAL_ERROR`,
+//!    `3` `RPC_EXECUTION_REVERTED`, anything else `RPC_ERROR`.
+//!
+//! Failures below JSON-RPC have their own codes: `NETWORK_ERROR` (no answer: refused, reset,
+//! DNS, CORS), `TIMEOUT`, `HTTP_ERROR` (non-2xx), `BAD_RPC_RESPONSE` (not JSON-RPC, wrong id,
+//! result of the wrong shape).
+
+pub mod bundler;
+pub mod transport;
+
+use std::cell::Cell;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+pub use transport::{Clock, Transport};
+
+/// A JSON-RPC 2.0 request.
+#[derive(Debug, Clone, Serialize)]
+pub struct Request<'a, P: Serialize> {
+    /// Always `"2.0"`.
+    pub jsonrpc: &'static str,
+    /// Request id, echoed by the server.
+    pub id: u64,
+    /// Method name.
+    pub method: &'a str,
+    /// Positional parameters.
+    pub params: P,
+}
+
+/// A JSON-RPC 2.0 error object.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct RpcErrorObject {
+    /// Error code.
+    pub code: i64,
+    /// Message.
+    #[serde(default)]
+    pub message: String,
+    /// Extra data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
+}
+
+/// A JSON-RPC 2.0 response (result kept raw until the caller's type is known).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Response {
+    /// Should be `"2.0"`.
+    #[serde(default)]
+    pub jsonrpc: Option<String>,
+    /// The request's id (`null` for some parse errors).
+    #[serde(default)]
+    pub id: serde_json::Value,
+    /// The result, when there is no error. `null` is a valid result (e.g. no receipt yet).
+    #[serde(default)]
+    pub result: Option<serde_json::Value>,
+    /// The error, if any.
+    #[serde(default)]
+    pub error: Option<RpcErrorObject>,
+}
+
+/// EntryPoint v0.7 revert reasons (`FailedOp` / `FailedOpWithRevert` strings) and their codes.
+pub const AA_CODES: &[(&str, &str)] = &[
+    ("AA10", "BUNDLER_AA10"), // sender already constructed
+    ("AA13", "BUNDLER_AA13"), // initCode failed or OOG
+    ("AA14", "BUNDLER_AA14"), // initCode must return sender
+    ("AA15", "BUNDLER_AA15"), // initCode must create sender
+    ("AA20", "BUNDLER_AA20"), // account not deployed
+    ("AA21", "BUNDLER_AA21"), // didn't pay prefund
+    ("AA22", "BUNDLER_AA22"), // expired or not due
+    ("AA23", "BUNDLER_AA23"), // reverted
+    ("AA24", "BUNDLER_AA24"), // signature error
+    ("AA25", "BUNDLER_AA25"), // invalid account nonce
+    ("AA26", "BUNDLER_AA26"), // over verificationGasLimit
+    ("AA30", "BUNDLER_AA30"), // paymaster not deployed
+    ("AA31", "BUNDLER_AA31"), // paymaster deposit too low
+    ("AA32", "BUNDLER_AA32"), // paymaster expired or not due
+    ("AA33", "BUNDLER_AA33"), // reverted
+    ("AA34", "BUNDLER_AA34"), // signature error
+    ("AA36", "BUNDLER_AA36"), // over paymasterVerificationGasLimit
+    ("AA40", "BUNDLER_AA40"), // over verificationGasLimit
+    ("AA41", "BUNDLER_AA41"), // too little verificationGas
+    ("AA50", "BUNDLER_AA50"), // postOp reverted
+    ("AA51", "BUNDLER_AA51"), // prefund below actualGasCost
+    ("AA90", "BUNDLER_AA90"), // invalid beneficiary
+    ("AA91", "BUNDLER_AA91"), // failed send to beneficiary
+    ("AA92", "BUNDLER_AA92"), // internal call only
+    ("AA93", "BUNDLER_AA93"), // invalid paymasterAndData
+    ("AA94", "BUNDLER_AA94"), // gas values overflow
+    ("AA95", "BUNDLER_AA95"), // out of gas
+    ("AA96", "BUNDLER_AA96"), // invalid aggregator
+];
+
+/// The first `AAxx` reason (A, A, two digits, then a non-digit or the end) in a message.
+pub fn find_aa_reason(message: &str) -> Option<&str> {
+    let b = message.as_bytes();
+    (0..b.len().saturating_sub(3)).find_map(|i| {
+        let word_start = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        let hit = word_start
+            && b[i] == b'A'
+            && b[i + 1] == b'A'
+            && b[i + 2].is_ascii_digit()
+            && b[i + 3].is_ascii_digit()
+            && b.get(i + 4).is_none_or(|c| !c.is_ascii_alphanumeric());
+        hit.then(|| &message[i..i + 4])
+    })
+}
+
+/// The stable code of a JSON-RPC error (scheme in the module docs).
+pub fn error_code(rpc_code: i64, message: &str) -> &'static str {
+    if let Some(aa) = find_aa_reason(message) {
+        return AA_CODES.iter().find(|(r, _)| *r == aa).map_or("BUNDLER_AA_OTHER", |(_, c)| c);
+    }
+    match rpc_code {
+        -32602 => "BUNDLER_INVALID_FIELDS",
+        -32500 => "BUNDLER_SIMULATE_VALIDATION",
+        -32501 => "BUNDLER_SIMULATE_PAYMASTER_VALIDATION",
+        -32502 => "BUNDLER_OPCODE_VALIDATION",
+        -32503 => "BUNDLER_EXPIRES_SHORTLY",
+        -32504 => "BUNDLER_REPUTATION",
+        -32505 => "BUNDLER_INSUFFICIENT_STAKE",
+        -32506 => "BUNDLER_UNSUPPORTED_AGGREGATOR",
+        -32507 => "BUNDLER_INVALID_SIGNATURE",
+        -32508 => "BUNDLER_PAYMASTER_DEPOSIT_TOO_LOW",
+        -32521 => "BUNDLER_USER_OP_REVERTED",
+        -32601 => "RPC_METHOD_NOT_FOUND",
+        -32600 => "RPC_INVALID_REQUEST",
+        -32700 => "RPC_PARSE_ERROR",
+        -32603 => "RPC_INTERNAL_ERROR",
+        3 => "RPC_EXECUTION_REVERTED",
+        _ => "RPC_ERROR",
+    }
+}
+
+/// Turn a server's error object into [`Error::Rpc`].
+pub fn rpc_error(method: &str, e: RpcErrorObject) -> Error {
+    Error::Rpc {
+        code: error_code(e.code, &e.message),
+        method: method.to_string(),
+        rpc_code: e.code,
+        message: e.message,
+        data: e.data.map(|d| d.to_string()),
+    }
+}
+
+/// Bounded retries with exponential backoff, for network errors only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Total attempts, including the first (1 = no retry).
+    pub attempts: u32,
+    /// Wait before the first retry.
+    pub initial_backoff_ms: u64,
+    /// Upper bound of one wait.
+    pub max_backoff_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self { attempts: 3, initial_backoff_ms: 200, max_backoff_ms: 2_000 }
+    }
+}
+
+/// Whether an error is worth retrying: only when no answer came back.
+pub fn is_retryable(e: &Error) -> bool {
+    matches!(e, Error::Network { .. })
+}
+
+/// A JSON-RPC client over one transport.
+pub struct RpcClient<T> {
+    transport: T,
+    next_id: Cell<u64>,
+    retry: RetryPolicy,
+}
+
+impl<T: Transport> RpcClient<T> {
+    /// A client with the default retry policy.
+    pub fn new(transport: T) -> Self {
+        Self { transport, next_id: Cell::new(1), retry: RetryPolicy::default() }
+    }
+
+    /// Replace the retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The endpoint's URL.
+    pub fn url(&self) -> &str {
+        self.transport.url()
+    }
+
+    /// Call `method` once per attempt, retrying network errors with backoff; parse the result as `R`.
+    pub async fn call<P: Serialize, R: DeserializeOwned>(
+        &self,
+        clock: &impl Clock,
+        method: &str,
+        params: P,
+    ) -> Result<R> {
+        let mut backoff = self.retry.initial_backoff_ms;
+        let mut attempt = 1;
+        loop {
+            match self.call_once(method, &params).await {
+                Err(e) if is_retryable(&e) && attempt < self.retry.attempts => {
+                    clock.sleep(backoff).await;
+                    backoff = (backoff * 2).min(self.retry.max_backoff_ms);
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One request, no retry.
+    pub async fn call_once<P: Serialize, R: DeserializeOwned>(&self, method: &str, params: &P) -> Result<R> {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        let body = serde_json::to_string(&Request { jsonrpc: "2.0", id, method, params })
+            .map_err(|e| Error::BadResponse { method: method.into(), detail: format!("request: {e}") })?;
+        let text = self.transport.post(body).await?;
+        decode(method, id, &text)
+    }
+}
+
+/// Decode a response body for request `id`.
+pub fn decode<R: DeserializeOwned>(method: &str, id: u64, text: &str) -> Result<R> {
+    let bad = |detail: String| Error::BadResponse { method: method.into(), detail };
+    let resp: Response = serde_json::from_str(text).map_err(|e| bad(format!("{e}: {}", snippet(text))))?;
+    if let Some(err) = resp.error {
+        // A server may answer a request it could not parse with id null; still our error.
+        return Err(rpc_error(method, err));
+    }
+    if resp.id != serde_json::Value::from(id) && resp.id.as_str() != Some(id.to_string().as_str()) {
+        return Err(bad(format!("id {} does not match request id {id}", resp.id)));
+    }
+    if resp.jsonrpc.as_deref() != Some("2.0") {
+        return Err(bad("jsonrpc is not \"2.0\"".into()));
+    }
+    let result = resp.result.unwrap_or(serde_json::Value::Null);
+    serde_path_to_error::deserialize(&result).map_err(|e| bad(format!("result.{}: {}", e.path(), e.inner())))
+}
+
+fn snippet(text: &str) -> String {
+    text.chars().take(200).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_aa_reasons() {
+        assert_eq!(find_aa_reason("UserOperation reverted during simulation with reason: AA24 signature error"), Some("AA24"));
+        assert_eq!(find_aa_reason("AA25 invalid account nonce"), Some("AA25"));
+        assert_eq!(find_aa_reason("FailedOp(0, \"AA21 didn't pay prefund\")"), Some("AA21"));
+        assert_eq!(find_aa_reason("0xAA245 is not a reason"), None);
+        assert_eq!(find_aa_reason("nothing"), None);
+        assert_eq!(find_aa_reason("AA2"), None);
+    }
+
+    #[test]
+    fn codes_follow_the_scheme() {
+        assert_eq!(error_code(-32500, "AA24 signature error"), "BUNDLER_AA24");
+        assert_eq!(error_code(-32500, "AA77 new thing"), "BUNDLER_AA_OTHER");
+        assert_eq!(error_code(-32507, "Invalid UserOperation signature"), "BUNDLER_INVALID_SIGNATURE");
+        assert_eq!(error_code(-32602, "bad fields"), "BUNDLER_INVALID_FIELDS");
+        assert_eq!(error_code(-32601, "no such method"), "RPC_METHOD_NOT_FOUND");
+        assert_eq!(error_code(-1, "x"), "RPC_ERROR");
+    }
+
+    #[test]
+    fn decodes_and_matches_ids() {
+        let ok: String = decode("m", 7, r#"{"jsonrpc":"2.0","id":7,"result":"0x1"}"#).unwrap();
+        assert_eq!(ok, "0x1");
+        let none: Option<String> = decode("m", 7, r#"{"jsonrpc":"2.0","id":7,"result":null}"#).unwrap();
+        assert_eq!(none, None);
+        let e = decode::<String>("m", 7, r#"{"jsonrpc":"2.0","id":8,"result":"0x1"}"#).unwrap_err();
+        assert_eq!(e.code(), "BAD_RPC_RESPONSE");
+        let e = decode::<String>("m", 7, "<html>").unwrap_err();
+        assert_eq!(e.code(), "BAD_RPC_RESPONSE");
+        let e = decode::<String>(
+            "eth_sendUserOperation",
+            7,
+            r#"{"jsonrpc":"2.0","id":7,"error":{"code":-32500,"message":"AA25 invalid account nonce","data":{"x":1}}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "BUNDLER_AA25");
+        match e {
+            Error::Rpc { rpc_code, message, data, .. } => {
+                assert_eq!(rpc_code, -32500);
+                assert_eq!(message, "AA25 invalid account nonce");
+                assert_eq!(data.as_deref(), Some(r#"{"x":1}"#));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,411 @@
+//! Build, estimate, sign, send and wait for a user operation: one flow, generic over the
+//! platform's [`Transport`] and [`Clock`], so the same code runs natively (tests) and in a browser.
+//!
+//! The flow ([`Sender::send`]): check once that the bundler is on the expected chain and supports
+//! EntryPoint v0.7; read the nonce with `EntryPoint.getNonce(sender, key)`; get fees (the bundler's
+//! `pimlico_getUserOperationGasPrice` when it has it, else the node's priority fee and latest base
+//! fee); fill in the paymaster stub (ERC-7677) if one is configured; estimate with the signer's
+//! dummy signature; fetch the final paymaster data; hash (v0.7) and sign; send; and later poll the
+//! receipt with backoff until a deadline ([`Sender::wait_for_receipt`]).
+//!
+//! Resending is safe: the same signed operation has the same hash, and when the bundler refuses a
+//! send, the sender asks `eth_getUserOperationByHash` whether it already holds that operation
+//! (an earlier attempt that got through before the connection dropped) and then returns the hash.
+
+use std::cell::Cell;
+
+use alloy_primitives::aliases::U192;
+use alloy_primitives::{eip191_hash_message, Address, Bytes, B256, U128, U256};
+
+use crate::abi::Call;
+use crate::addresses::ENTRY_POINT_V07;
+use crate::error::{Error, Result};
+use crate::key::SessionKey;
+use crate::precheck::{self, Scope};
+use crate::rpc::bundler::{self, Fees, UserOperation, UserOperationReceipt};
+use crate::rpc::{is_retryable, Clock, RetryPolicy, RpcClient, Transport};
+
+/// The SDK's 65-byte dummy ECDSA signature for gas estimation (mav2-spec §6.2): well-formed
+/// (low s, v = 28), so signature checks fail softly instead of reverting.
+pub const DUMMY_ECDSA_SIGNATURE: [u8; 65] = alloy_primitives::hex!(
+    "fffffffffffffffffffffffffffffff0000000000000000000000000000000007aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1c"
+);
+
+/// Signs a userOpHash for one kind of account.
+#[allow(async_fn_in_trait)]
+pub trait UserOpSigner {
+    /// A signature of the right shape for estimation.
+    fn dummy_signature(&self) -> Bytes;
+    /// The account's signature over the v0.7 userOpHash (async: a wallet may be asked).
+    async fn sign(&self, user_op_hash: B256) -> Result<Bytes>;
+}
+
+/// eth-infinitism `SimpleAccount`: the raw 65-byte signature over the EIP-191 digest of the hash.
+pub struct SimpleAccountSigner<'a>(pub &'a SessionKey);
+
+impl UserOpSigner for SimpleAccountSigner<'_> {
+    fn dummy_signature(&self) -> Bytes {
+        Bytes::copy_from_slice(&DUMMY_ECDSA_SIGNATURE)
+    }
+    async fn sign(&self, user_op_hash: B256) -> Result<Bytes> {
+        Ok(Bytes::copy_from_slice(&self.0.sign_hash(&eip191_hash_message(user_op_hash))?))
+    }
+}
+
+/// MAv2 session key (SingleSigner validation): `[deferred prefix] ‖ 0xFF ‖ 0x00 ‖ sig65` over the
+/// EIP-191 digest of the hash (mav2-spec §6.2, §7.2). The prefix goes on the first operation after
+/// a deferred grant only.
+pub struct Mav2SessionSigner<'a> {
+    /// The session key.
+    pub key: &'a SessionKey,
+    /// The on-chain deferred-action bytes, for the first operation after a deferred grant.
+    pub deferred_prefix: Option<Bytes>,
+}
+
+impl Mav2SessionSigner<'_> {
+    fn wrap(&self, sig65: &[u8]) -> Bytes {
+        let prefix: &[u8] = self.deferred_prefix.as_ref().map_or(&[][..], |b| &b[..]);
+        [prefix, &[0xFF, 0x00], sig65].concat().into()
+    }
+}
+
+impl UserOpSigner for Mav2SessionSigner<'_> {
+    fn dummy_signature(&self) -> Bytes {
+        self.wrap(&DUMMY_ECDSA_SIGNATURE)
+    }
+    async fn sign(&self, user_op_hash: B256) -> Result<Bytes> {
+        Ok(self.wrap(&self.key.sign_hash(&eip191_hash_message(user_op_hash))?))
+    }
+}
+
+/// Where and how to send.
+#[derive(Debug, Clone)]
+pub struct SendConfig {
+    /// The EntryPoint (v0.7).
+    pub entry_point: Address,
+    /// Refuse a bundler on another chain. `None`: take the bundler's.
+    pub chain_id: Option<u64>,
+    /// How long [`Sender::wait_for_receipt`] polls by default.
+    pub receipt_timeout_ms: u64,
+    /// First wait between receipt polls.
+    pub poll_initial_ms: u64,
+    /// Longest wait between receipt polls.
+    pub poll_max_ms: u64,
+    /// Retries of requests that got no answer.
+    pub retry: RetryPolicy,
+}
+
+impl Default for SendConfig {
+    fn default() -> Self {
+        Self {
+            entry_point: ENTRY_POINT_V07,
+            chain_id: None,
+            receipt_timeout_ms: 60_000,
+            poll_initial_ms: 250,
+            poll_max_ms: 2_000,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// What to send: the account, its nonce key, the call data, and optionally how to create it.
+#[derive(Debug, Clone, Default)]
+pub struct OpRequest {
+    /// The account.
+    pub sender: Address,
+    /// The 192-bit nonce key (the session's MAv2 key; 0 for a SimpleAccount).
+    pub nonce_key: U192,
+    /// Factory and factory data; used only while the account has no code.
+    pub factory: Option<(Address, Bytes)>,
+    /// What the account executes.
+    pub call_data: Bytes,
+    /// Use this nonce instead of reading it (tests, replacement).
+    pub nonce: Option<U256>,
+    /// Use these fees instead of asking.
+    pub fees: Option<Fees>,
+}
+
+/// A sent operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentOp {
+    /// Its hash (as the bundler returned it, equal to the one signed).
+    pub user_op_hash: B256,
+    /// The signed operation, to resend if needed.
+    pub op: UserOperation,
+}
+
+/// The sending flow over a bundler, an optional separate node, and an optional paymaster.
+pub struct Sender<T, C> {
+    bundler: RpcClient<T>,
+    node: Option<RpcClient<T>>,
+    paymaster: Option<(RpcClient<T>, serde_json::Value)>,
+    clock: C,
+    config: SendConfig,
+    chain_id: Cell<Option<u64>>,
+}
+
+impl<T: Transport, C: Clock> Sender<T, C> {
+    /// A sender that also uses the bundler's URL for node calls.
+    pub fn new(bundler: T, clock: C, config: SendConfig) -> Self {
+        let retry = config.retry;
+        Self {
+            bundler: RpcClient::new(bundler).with_retry(retry),
+            node: None,
+            paymaster: None,
+            clock,
+            config,
+            chain_id: Cell::new(None),
+        }
+    }
+
+    /// Use a separate node RPC for `eth_call`, fees and code.
+    pub fn with_node(mut self, node: T) -> Self {
+        self.node = Some(RpcClient::new(node).with_retry(self.config.retry));
+        self
+    }
+
+    /// Sponsor operations through an ERC-7677 paymaster service with this context.
+    pub fn with_paymaster(mut self, service: T, context: serde_json::Value) -> Self {
+        self.paymaster = Some((RpcClient::new(service).with_retry(self.config.retry), context));
+        self
+    }
+
+    /// The bundler client.
+    pub fn bundler(&self) -> &RpcClient<T> {
+        &self.bundler
+    }
+
+    /// The node client (the bundler's when none was given).
+    pub fn node(&self) -> &RpcClient<T> {
+        self.node.as_ref().unwrap_or(&self.bundler)
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
+    /// Check, once, that the bundler is on the expected chain and supports the EntryPoint.
+    /// Returns the chain id.
+    pub async fn ready(&self) -> Result<u64> {
+        if let Some(id) = self.chain_id.get() {
+            return Ok(id);
+        }
+        let actual = bundler::chain_id(&self.bundler, &self.clock).await?;
+        if let Some(expected) = self.config.chain_id {
+            if expected != actual {
+                return Err(Error::WrongChain { expected, actual });
+            }
+        }
+        let supported = bundler::supported_entry_points(&self.bundler, &self.clock).await?;
+        if !supported.contains(&self.config.entry_point) {
+            return Err(Error::EntryPointNotSupported {
+                entry_point: self.config.entry_point.to_checksum(None),
+                supported: supported.iter().map(|a| a.to_checksum(None)).collect::<Vec<_>>().join(", "),
+            });
+        }
+        self.chain_id.set(Some(actual));
+        Ok(actual)
+    }
+
+    /// `EntryPoint.getNonce(sender, key)`.
+    pub async fn nonce(&self, sender: Address, key: U192) -> Result<U256> {
+        bundler::get_nonce(self.node(), &self.clock, self.config.entry_point, sender, key).await
+    }
+
+    /// Fees: the bundler's own (`pimlico_getUserOperationGasPrice`, standard tier) when it has the
+    /// method, else `2 × latest base fee + eth_maxPriorityFeePerGas` from the node.
+    pub async fn fees(&self) -> Result<Fees> {
+        match bundler::pimlico_gas_price(&self.bundler, &self.clock).await {
+            Ok(p) => return Ok(p.standard),
+            Err(Error::Rpc { .. } | Error::BadResponse { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        let prio = bundler::max_priority_fee_per_gas(self.node(), &self.clock).await?;
+        let base = bundler::latest_base_fee(self.node(), &self.clock).await?;
+        let max = base.saturating_mul(U256::from(2)).saturating_add(prio);
+        let fit = |v: U256| if v > U256::from(u128::MAX) { U128::MAX } else { U128::from(v.to::<u128>()) };
+        Ok(Fees { max_fee_per_gas: fit(max), max_priority_fee_per_gas: fit(prio) })
+    }
+
+    /// Build the operation: nonce, fees, initCode while undeployed, paymaster, gas estimate made
+    /// with the signer's dummy signature. Not signed yet.
+    pub async fn build(&self, req: &OpRequest, signer: &impl UserOpSigner) -> Result<UserOperation> {
+        let chain_id = self.ready().await?;
+        let nonce = match req.nonce {
+            Some(n) => n,
+            None => self.nonce(req.sender, req.nonce_key).await?,
+        };
+        let fees = match req.fees {
+            Some(f) => f,
+            None => self.fees().await?,
+        };
+        let (factory, factory_data) = match &req.factory {
+            Some((f, data)) if bundler::get_code(self.node(), &self.clock, req.sender).await?.is_empty() => {
+                (Some(*f), Some(data.clone()))
+            }
+            _ => (None, None),
+        };
+        let mut op = UserOperation {
+            sender: req.sender,
+            nonce,
+            factory,
+            factory_data,
+            call_data: req.call_data.clone(),
+            max_fee_per_gas: fees.max_fee_per_gas,
+            max_priority_fee_per_gas: fees.max_priority_fee_per_gas,
+            signature: signer.dummy_signature(),
+            ..Default::default()
+        };
+        let mut is_final = true;
+        if let Some((pm, context)) = &self.paymaster {
+            let stub = bundler::pm_get_paymaster_stub_data(pm, &self.clock, &op, self.config.entry_point, chain_id, context)
+                .await?;
+            op.paymaster = Some(stub.paymaster);
+            op.paymaster_data = Some(stub.paymaster_data);
+            op.paymaster_verification_gas_limit = stub.paymaster_verification_gas_limit;
+            op.paymaster_post_op_gas_limit = stub.paymaster_post_op_gas_limit;
+            is_final = stub.is_final;
+        }
+        let gas = bundler::estimate_user_operation_gas(&self.bundler, &self.clock, &op, self.config.entry_point).await?;
+        op.call_gas_limit = gas.call_gas_limit;
+        op.verification_gas_limit = gas.verification_gas_limit;
+        op.pre_verification_gas = gas.pre_verification_gas;
+        if op.paymaster.is_some() {
+            let nonzero = |v: Option<U128>| v.filter(|v| !v.is_zero());
+            op.paymaster_verification_gas_limit =
+                nonzero(gas.paymaster_verification_gas_limit).or(op.paymaster_verification_gas_limit);
+            op.paymaster_post_op_gas_limit = nonzero(gas.paymaster_post_op_gas_limit).or(op.paymaster_post_op_gas_limit);
+            if !is_final {
+                let (pm, context) = self.paymaster.as_ref().expect("paymaster set");
+                let data =
+                    bundler::pm_get_paymaster_data(pm, &self.clock, &op, self.config.entry_point, chain_id, context).await?;
+                op.paymaster = Some(data.paymaster);
+                op.paymaster_data = Some(data.paymaster_data);
+            }
+        }
+        Ok(op)
+    }
+
+    /// The v0.7 userOpHash of `op` on the bundler's chain.
+    pub async fn hash(&self, op: &UserOperation) -> Result<B256> {
+        Ok(op.hash(self.config.entry_point, self.ready().await?))
+    }
+
+    /// Hash and sign `op` in place; returns the hash.
+    pub async fn sign(&self, op: &mut UserOperation, signer: &impl UserOpSigner) -> Result<B256> {
+        let hash = self.hash(op).await?;
+        op.signature = signer.sign(hash).await?;
+        Ok(hash)
+    }
+
+    /// Send a signed operation. Safe to call again with the same operation: network errors are
+    /// retried with backoff, and a refusal of an operation the bundler already holds (or has
+    /// mined) returns its hash.
+    pub async fn send_signed(&self, op: &UserOperation) -> Result<B256> {
+        let hash = self.hash(op).await?;
+        let retry = self.config.retry;
+        let mut backoff = retry.initial_backoff_ms;
+        let mut attempt = 1;
+        loop {
+            match bundler::send_user_operation(&self.bundler, op, self.config.entry_point).await {
+                Ok(h) => {
+                    if h != hash {
+                        return Err(Error::BadResponse {
+                            method: "eth_sendUserOperation".into(),
+                            detail: format!("the bundler returned hash {h}, the operation's hash is {hash}"),
+                        });
+                    }
+                    return Ok(h);
+                }
+                Err(e) if is_retryable(&e) && attempt < retry.attempts => {
+                    self.clock.sleep(backoff).await;
+                    backoff = (backoff * 2).min(retry.max_backoff_ms);
+                    attempt += 1;
+                }
+                Err(e @ Error::Rpc { .. }) => {
+                    // Already sent (by an attempt whose answer was lost, or by another caller)?
+                    if let Ok(Some(_)) = bundler::get_user_operation_by_hash(&self.bundler, &self.clock, hash).await {
+                        return Ok(hash);
+                    }
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Build, sign and send.
+    pub async fn send(&self, req: &OpRequest, signer: &impl UserOpSigner) -> Result<SentOp> {
+        let mut op = self.build(req, signer).await?;
+        self.sign(&mut op, signer).await?;
+        let user_op_hash = self.send_signed(&op).await?;
+        Ok(SentOp { user_op_hash, op })
+    }
+
+    /// Check `calls` against the session's `scope` first (no request is made if one is out of
+    /// scope), then encode them with `encode`, build, sign and send.
+    pub async fn send_calls(
+        &self,
+        req: &OpRequest,
+        calls: &[Call],
+        scope: &Scope,
+        encode: impl FnOnce(&[Call]) -> Bytes,
+        signer: &impl UserOpSigner,
+    ) -> Result<SentOp> {
+        precheck::check(calls, scope, self.clock.now_ms() / 1000)?;
+        let req = OpRequest { call_data: encode(calls), ..req.clone() };
+        self.send(&req, signer).await
+    }
+
+    /// Poll `eth_getUserOperationReceipt` with backoff until a receipt comes or `timeout_ms` passes
+    /// (`None`: the configured default).
+    pub async fn wait_for_receipt(&self, hash: B256, timeout_ms: Option<u64>) -> Result<UserOperationReceipt> {
+        let timeout = timeout_ms.unwrap_or(self.config.receipt_timeout_ms);
+        let start = self.clock.now_ms();
+        let mut wait = self.config.poll_initial_ms;
+        loop {
+            if let Some(r) = bundler::get_user_operation_receipt(&self.bundler, &self.clock, hash).await? {
+                return Ok(r);
+            }
+            let waited = self.clock.now_ms().saturating_sub(start);
+            if waited >= timeout {
+                return Err(Error::ReceiptTimeout { user_op_hash: hash.to_string(), waited_ms: waited });
+            }
+            self.clock.sleep(wait.min(timeout - waited)).await;
+            wait = (wait * 3 / 2).min(self.config.poll_max_ms);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::recover;
+
+    #[test]
+    fn signers_pack_like_the_accounts_expect() {
+        let key = SessionKey::from_bytes(&[7u8; 32], "k").unwrap();
+        let hash = B256::repeat_byte(0x42);
+        let simple = pollster_block(SimpleAccountSigner(&key).sign(hash)).unwrap();
+        assert_eq!(simple.len(), 65);
+        assert_eq!(recover(&eip191_hash_message(hash), &simple).unwrap(), key.address());
+        let mav2 = Mav2SessionSigner { key: &key, deferred_prefix: None };
+        let sig = pollster_block(mav2.sign(hash)).unwrap();
+        assert_eq!(&sig[..2], &[0xFF, 0x00]);
+        assert_eq!(&sig[2..], &simple[..]);
+        assert_eq!(mav2.dummy_signature().len(), 67);
+        let deferred = Mav2SessionSigner { key: &key, deferred_prefix: Some(Bytes::from_static(&[1, 2, 3])) };
+        assert_eq!(&pollster_block(deferred.sign(hash)).unwrap()[..5], &[1, 2, 3, 0xFF, 0x00]);
+    }
+
+    /// Drive a future that never waits (the signers above).
+    fn pollster_block<F: std::future::Future>(f: F) -> F::Output {
+        use std::task::{Context, Poll, Waker};
+        let mut f = std::pin::pin!(f);
+        match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(v) => v,
+            Poll::Pending => panic!("future waited"),
+        }
+    }
+}
