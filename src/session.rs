@@ -18,6 +18,8 @@ use alloy_primitives::{Address, Bytes, U256};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use zeroize::{Zeroize, Zeroizing};
+
 use crate::error::{Error, InputRule, Result};
 use crate::json::{self, Addr};
 
@@ -269,12 +271,36 @@ pub struct NewSession {
     /// Paymaster restriction.
     #[serde(default)]
     pub paymaster: Option<Addr>,
-    /// Only for `importPrivateKey`: the 32-byte key as hex.
+    /// Only for `importPrivateKey`: the 32-byte key as `0x` hex. Read it with [`NewSession::take_private_key`].
     #[serde(default)]
-    pub private_key: Option<json::HexBytes>,
+    pub private_key: Option<String>,
+}
+
+impl Drop for NewSession {
+    fn drop(&mut self) {
+        if let Some(k) = self.private_key.as_mut() {
+            k.zeroize();
+        }
+    }
 }
 
 impl NewSession {
+    /// Take the imported private key out (its string is wiped), as 32 bytes that wipe themselves.
+    /// `Ok(None)` when no key was given.
+    pub fn take_private_key(&mut self) -> Result<Option<Zeroizing<[u8; 32]>>> {
+        let Some(mut text) = self.private_key.take() else { return Ok(None) };
+        let bad = || Error::InvalidPrivateKey { field: "privateKey" };
+        let mut out = Zeroizing::new([0u8; 32]);
+        let result = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+            Some(digits) if digits.len() == 64 => {
+                alloy_primitives::hex::decode_to_slice(digits, out.as_mut()).map_err(|_| bad())
+            }
+            _ => Err(bad()),
+        };
+        text.zeroize();
+        result.map(|()| Some(out))
+    }
+
     /// Rules that need no encoder: chain id range, time window, entity id range.
     pub fn check(&self, now: u64) -> Result<()> {
         if self.chain_id == 0 || self.chain_id > MAX_CHAIN_ID {
@@ -304,7 +330,7 @@ impl NewSession {
     }
 
     /// The record for a new session (status `pending`).
-    pub fn into_record(self, id: String, address: Address, entity_id: u32, now: u64, key: EncryptedKey) -> SessionRecord {
+    pub fn to_record(&self, id: String, address: Address, entity_id: u32, now: u64, key: EncryptedKey) -> SessionRecord {
         SessionRecord {
             schema: SCHEMA_VERSION,
             id,
@@ -312,7 +338,7 @@ impl NewSession {
             chain_id: self.chain_id,
             account: self.account,
             entity_id,
-            permissions: self.permissions,
+            permissions: self.permissions.clone(),
             expires_at: self.expires_at,
             valid_after: self.valid_after,
             paymaster: self.paymaster,
@@ -507,7 +533,7 @@ mod tests {
 
     fn record(expires_at: Option<u64>) -> SessionRecord {
         let n = new_session(json!({"chainId": 1, "account": ACCOUNT.to_lowercase(), "permissions": [{"type": "root"}], "expiresAt": expires_at})).unwrap();
-        n.into_record("ab".repeat(16), Address::repeat_byte(7), 1, 100, key())
+        n.to_record("ab".repeat(16), Address::repeat_byte(7), 1, 100, key())
     }
 
     #[test]
@@ -637,6 +663,21 @@ mod tests {
         r.transition(StoredStatus::Active, 1).unwrap();
         assert_eq!(r.deferred_for_nonce(nonce), None);
         assert!(r.deferred.is_none());
+    }
+
+    #[test]
+    fn imported_keys_parse_and_wipe() {
+        let k = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+        let mut n = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "privateKey": k})).unwrap();
+        let bytes = n.take_private_key().unwrap().unwrap();
+        assert_eq!(json::hex(bytes.as_ref()), k);
+        assert!(n.private_key.is_none());
+        assert!(n.take_private_key().unwrap().is_none());
+        for bad in ["0x1234", "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d", "0xzz"] {
+            let mut n = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "privateKey": bad})).unwrap();
+            let e = n.take_private_key().unwrap_err();
+            assert_eq!((e.code(), e.field().as_deref()), ("INVALID_PRIVATE_KEY", Some("privateKey")));
+        }
     }
 
     #[test]

@@ -6,6 +6,9 @@
 pub mod codec;
 pub mod convert;
 pub mod js_error;
+pub mod idb;
+pub mod store;
+pub mod webcrypto;
 
 use wasm_bindgen::prelude::*;
 
