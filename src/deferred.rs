@@ -242,7 +242,8 @@ pub fn split_deferred_action(digest: &[u8]) -> Result<(bool, U256, Bytes)> {
         return bad("no owner signature after the encoded data");
     };
     let sig_len = u32::from_be_bytes([sig_len[0], sig_len[1], sig_len[2], sig_len[3]]) as usize;
-    if sig_len == 0 || end + 4 + sig_len != digest.len() {
+    // checked: usize is 32 bits on wasm32.
+    if sig_len == 0 || (end + 4).checked_add(sig_len) != Some(digest.len()) {
         return bad("owner signature length does not match the bytes that follow");
     }
     let nonce = U256::from_be_slice(&digest[1..33]);
