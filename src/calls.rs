@@ -67,6 +67,45 @@ pub fn encode_execute_batch(calls: &[CallRequest], with_execution_hooks: bool) -
     prefixed(inner, with_execution_hooks)
 }
 
+/// `encodeCalls` input, the SDK account's view: `{ account?, calls, batch?, withExecutionHooks? }`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EncodeCallsRequest {
+    /// The account; a single call to it is sent as its raw data, as the SDK's `encodeExecute` does.
+    #[serde(default)]
+    pub account: Option<Addr>,
+    /// The calls.
+    pub calls: Vec<CallRequest>,
+    /// `executeBatch` (true) or `execute` of exactly one call (false); default: batch unless
+    /// there is exactly one call.
+    #[serde(default)]
+    pub batch: Option<bool>,
+    /// Prefix `executeUserOp`'s selector (the session has execution hooks); default false.
+    #[serde(default)]
+    pub with_execution_hooks: Option<bool>,
+}
+
+/// Encode calls as the SDK account does (`encodeExecute` / `encodeBatchExecute` + `encodeCallData`).
+/// `batch: false` with other than one call is refused on `calls`.
+pub fn encode_calls(req: &EncodeCallsRequest) -> Result<Bytes> {
+    let hooks = req.with_execution_hooks.unwrap_or(false);
+    if req.batch.unwrap_or(req.calls.len() != 1) {
+        return Ok(encode_execute_batch(&req.calls, hooks));
+    }
+    let [call] = req.calls.as_slice() else {
+        return Err(Error::input(
+            "calls",
+            InputRule::Length,
+            format!("batch: false takes exactly one call, got {}", req.calls.len()),
+        ));
+    };
+    if req.account.is_some_and(|a| a == call.target) {
+        // The account calling itself: the SDK sends the data as the op's call data directly.
+        return Ok(prefixed(call.data.0.to_vec(), hooks));
+    }
+    Ok(encode_execute(call, hooks))
+}
+
 /// Read back the calls an operation's call data makes: `execute` or `executeBatch`, with or
 /// without the `executeUserOp` prefix. Anything else (another selector, non-canonical or
 /// truncated ABI) is refused with an error on `callData`, so a pre-check never passes data it
@@ -214,6 +253,23 @@ mod tests {
         // a double executeUserOp prefix is not something the account runs as execute
         let double = [&hex!("8dd7712f")[..], &data].concat();
         assert_eq!(decode_calls(&double).unwrap_err().code(), "UNKNOWN_VARIANT");
+    }
+
+    #[test]
+    fn encode_calls_follows_the_sdk_account() {
+        let req = |v: serde_json::Value| json::from_value::<EncodeCallsRequest>(&v).unwrap();
+        let one = json!({"target": "0x000000000000000000000000000000000000dEaD", "data": "0xdeadbeef"});
+        // one call, batch unspecified ⇒ execute
+        assert_eq!(hex::encode(encode_calls(&req(json!({"calls": [one]}))).unwrap()), EXECUTE_DEAD);
+        // one call, batch: true ⇒ executeBatch of one
+        let b = encode_calls(&req(json!({"calls": [one], "batch": true}))).unwrap();
+        assert_eq!(&b[..4], hex!("34fcd5be"));
+        // a call to the account itself ⇒ its raw data (behind the prefix if hooks)
+        let own = req(json!({"account": "0x000000000000000000000000000000000000dEaD", "calls": [one], "withExecutionHooks": true}));
+        assert_eq!(hex::encode(encode_calls(&own).unwrap()), "8dd7712fdeadbeef");
+        // batch: false with two calls is refused
+        let e = encode_calls(&req(json!({"calls": [one, one], "batch": false}))).unwrap_err();
+        assert_eq!((e.code(), e.field().as_deref()), ("INVALID_LENGTH", Some("calls")));
     }
 
     #[test]

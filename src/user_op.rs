@@ -212,6 +212,37 @@ impl UserOperation {
     }
 }
 
+/// `userOpHash` input: `{ userOp, chainId, entryPoint? }` (entryPoint defaults to v0.7).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserOpHashRequest {
+    /// The operation.
+    pub user_op: UserOperation,
+    /// Chain the operation is for.
+    #[serde(with = "json::u64")]
+    pub chain_id: u64,
+    /// EntryPoint; default v0.7.
+    #[serde(default)]
+    pub entry_point: Option<Addr>,
+}
+
+/// `userOpHash` output: the hash and the packed fields it commits to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserOpHashed {
+    /// The v0.7 userOpHash.
+    pub hash: crate::json::HexFixed<32>,
+    /// The packed operation.
+    pub packed: PackedJson,
+}
+
+/// Hash and pack an operation for callers that hold it as JSON (the wasm shell, tools).
+pub fn user_op_hash(req: &UserOpHashRequest) -> Result<UserOpHashed> {
+    let entry_point = req.entry_point.map(|a| a.0).unwrap_or(crate::addresses::ENTRY_POINT_V07);
+    let hash = req.user_op.hash(req.chain_id, entry_point)?;
+    Ok(UserOpHashed { hash: crate::json::HexFixed(hash), packed: req.user_op.packed_json() })
+}
+
 /// EntryPoint v0.7 `getUserOpHash` of a packed operation:
 /// `keccak256(abi.encode(keccak256(abi.encode(sender, nonce, keccak(initCode), keccak(callData),
 /// accountGasLimits, preVerificationGas, gasFees, keccak(paymasterAndData))), entryPoint, chainId))`.
