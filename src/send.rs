@@ -31,6 +31,17 @@ pub const DUMMY_ECDSA_SIGNATURE: [u8; 65] = alloy_primitives::hex!(
     "fffffffffffffffffffffffffffffff0000000000000000000000000000000007aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1c"
 );
 
+/// Whether a bundler refused a send because it already holds that very operation.
+pub fn is_already_known(e: &Error) -> bool {
+    match e {
+        Error::Rpc { message, .. } => {
+            let m = message.to_ascii_lowercase();
+            m.contains("already known") || m.contains("already in mempool") || m.contains("already in the mempool")
+        }
+        _ => false,
+    }
+}
+
 /// Signs a userOpHash for one kind of account.
 #[allow(async_fn_in_trait)]
 pub trait UserOpSigner {
@@ -325,6 +336,11 @@ impl<T: Transport, C: Clock> Sender<T, C> {
                 }
                 Err(e @ Error::Rpc { .. }) => {
                     // Already sent (by an attempt whose answer was lost, or by another caller)?
+                    // Pending: alto says "Already known" (-32602). Mined: the nonce is used (AA25),
+                    // but the bundler finds the operation by its hash.
+                    if is_already_known(&e) {
+                        return Ok(hash);
+                    }
                     if let Ok(Some(_)) = bundler::get_user_operation_by_hash(&self.bundler, &self.clock, hash).await {
                         return Ok(hash);
                     }

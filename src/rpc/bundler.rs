@@ -259,6 +259,9 @@ struct Block {
     base_fee_per_gas: Option<U256>,
 }
 
+/// Parameters of a method that takes none: `[]` (serde's `()` would be `null`, which alto refuses).
+pub const NO_PARAMS: [(); 0] = [];
+
 #[derive(Serialize)]
 struct CallRequest {
     to: Address,
@@ -267,13 +270,13 @@ struct CallRequest {
 
 /// `eth_chainId`.
 pub async fn chain_id<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<u64> {
-    let v: U64 = c.call(clock, "eth_chainId", ()).await?;
+    let v: U64 = c.call(clock, "eth_chainId", NO_PARAMS).await?;
     Ok(v.to::<u64>())
 }
 
 /// `eth_supportedEntryPoints`.
 pub async fn supported_entry_points<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<Vec<Address>> {
-    c.call(clock, "eth_supportedEntryPoints", ()).await
+    c.call(clock, "eth_supportedEntryPoints", NO_PARAMS).await
 }
 
 /// `eth_estimateUserOperationGas(op, entryPoint)`.
@@ -312,12 +315,12 @@ pub async fn get_user_operation_receipt<T: Transport>(
 
 /// `pimlico_getUserOperationGasPrice` (alto and Pimlico's service).
 pub async fn pimlico_gas_price<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<PimlicoGasPrice> {
-    c.call(clock, "pimlico_getUserOperationGasPrice", ()).await
+    c.call(clock, "pimlico_getUserOperationGasPrice", NO_PARAMS).await
 }
 
 /// `eth_maxPriorityFeePerGas` (node).
 pub async fn max_priority_fee_per_gas<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<U256> {
-    c.call(clock, "eth_maxPriorityFeePerGas", ()).await
+    c.call(clock, "eth_maxPriorityFeePerGas", NO_PARAMS).await
 }
 
 /// The latest block's `baseFeePerGas` (node; zero before London).

@@ -250,7 +250,7 @@ pub fn decode<R: DeserializeOwned>(method: &str, id: u64, text: &str) -> Result<
         // A server may answer a request it could not parse with id null; still our error.
         return Err(rpc_error(method, err));
     }
-    if resp.id != serde_json::Value::from(id) && resp.id.as_str() != Some(id.to_string().as_str()) {
+    if resp.id != id && resp.id.as_str() != Some(id.to_string().as_str()) {
         return Err(bad(format!("id {} does not match request id {id}", resp.id)));
     }
     if resp.jsonrpc.as_deref() != Some("2.0") {

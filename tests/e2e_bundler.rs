@@ -1,0 +1,424 @@
+//! End to end against a real chain and bundler: anvil + EntryPoint v0.7 + alto, started by
+//! `bash .ci/devnet up`. The account is the EntryPoint package's `SimpleAccount`, created through
+//! its factory (initCode) with a key from this library as owner; it checks the same signature
+//! MAv2's SingleSigner checks (ECDSA over the EIP-191 digest of the v0.7 userOpHash).
+//!
+//! Runs only when `MAV2_DEVNET` is set (`.ci/run` sets it after `.ci/devnet up`); then every
+//! failure is a failure. URLs come from `MAV2_DEVNET_RPC_URL` / `MAV2_DEVNET_BUNDLER_URL` (else
+//! `.ci/state/devnet.json`), addresses from `MAV2_DEVNET_STATE` (default `.ci/state/devnet.json`).
+//!
+//!     bash .ci/devnet up && eval "$(bash .ci/devnet env)" && MAV2_DEVNET=1 cargo test --test e2e_bundler
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use alloy_primitives::aliases::U192;
+use alloy_primitives::{Address, Bytes, U256};
+use alloy_sol_types::{sol, SolCall};
+use mav2_session_keys::abi::Call;
+use mav2_session_keys::key::SessionKey;
+use mav2_session_keys::precheck::{Scope, TargetScope};
+use mav2_session_keys::rpc::bundler;
+use mav2_session_keys::rpc::{Clock, RetryPolicy, RpcClient, Transport};
+use mav2_session_keys::send::{OpRequest, SendConfig, Sender, SimpleAccountSigner, UserOpSigner};
+use mav2_session_keys::{Error, Result};
+
+sol! {
+    interface ISimpleAccountFactory {
+        function createAccount(address owner, uint256 salt) external returns (address);
+        function getAddress(address owner, uint256 salt) external view returns (address);
+    }
+    interface ISimpleAccount {
+        function execute(address dest, uint256 value, bytes func) external;
+        function executeBatch(address[] dest, uint256[] value, bytes[] func) external;
+    }
+}
+
+// ---------- platform pieces for native tests ----------
+
+/// Blocking HTTP POST with ureq, counting requests.
+#[derive(Clone)]
+struct Http {
+    url: String,
+    agent: ureq::Agent,
+    timeout_ms: u64,
+    requests: Arc<AtomicUsize>,
+}
+
+impl Http {
+    fn new(url: &str) -> Self {
+        let timeout_ms = 30_000;
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_millis(timeout_ms)))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Self { url: url.to_string(), agent, timeout_ms, requests: Arc::default() }
+    }
+    fn count(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+impl Transport for Http {
+    async fn post(&self, body: String) -> Result<String> {
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        let url = self.url.clone();
+        let res = self.agent.post(&self.url).header("content-type", "application/json").send(body.as_str());
+        let mut res = match res {
+            Ok(r) => r,
+            Err(ureq::Error::Timeout(_)) => return Err(Error::Timeout { url, timeout_ms: self.timeout_ms }),
+            Err(e) => return Err(Error::Network { url, detail: e.to_string() }),
+        };
+        let status = res.status().as_u16();
+        let text = res.body_mut().read_to_string().map_err(|e| Error::Network { url: url.clone(), detail: e.to_string() })?;
+        if !(200..300).contains(&status) {
+            return Err(Error::Http { url, status, body: text.chars().take(200).collect() });
+        }
+        Ok(text)
+    }
+    fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+struct StdClock;
+impl Clock for StdClock {
+    fn now_ms(&self) -> u64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
+    }
+    async fn sleep(&self, ms: u64) {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+}
+
+/// Everything here blocks inside `poll`, so futures finish on the first poll (the loop is a
+/// safety net).
+fn block_on<F: Future>(f: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            return v;
+        }
+        std::thread::yield_now();
+    }
+}
+
+// ---------- the devnet ----------
+
+struct Devnet {
+    rpc_url: String,
+    bundler_url: String,
+    chain_id: u64,
+    entry_point: Address,
+    factory: Address,
+}
+
+fn devnet() -> Option<Devnet> {
+    if std::env::var_os("MAV2_DEVNET").is_none() {
+        eprintln!("skipping e2e_bundler: MAV2_DEVNET is unset (run `bash .ci/devnet up`, then set it)");
+        return None;
+    }
+    let path = std::env::var("MAV2_DEVNET_STATE")
+        .unwrap_or_else(|_| format!("{}/.ci/state/devnet.json", env!("CARGO_MANIFEST_DIR")));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("MAV2_DEVNET is set but {path}: {e}"));
+    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let s = |k: &str| j[k].as_str().unwrap_or_else(|| panic!("{path}: no {k}")).to_string();
+    Some(Devnet {
+        rpc_url: std::env::var("MAV2_DEVNET_RPC_URL").unwrap_or_else(|_| s("rpcUrl")),
+        bundler_url: std::env::var("MAV2_DEVNET_BUNDLER_URL").unwrap_or_else(|_| s("bundlerUrl")),
+        chain_id: j["chainId"].as_u64().unwrap(),
+        entry_point: s("entryPoint").parse().unwrap(),
+        factory: s("simpleAccountFactory").parse().unwrap(),
+    })
+}
+
+impl Devnet {
+    fn sender(&self) -> Sender<Http, StdClock> {
+        let config = SendConfig {
+            entry_point: self.entry_point,
+            chain_id: Some(self.chain_id),
+            receipt_timeout_ms: 30_000,
+            ..Default::default()
+        };
+        Sender::new(Http::new(&self.bundler_url), StdClock, config).with_node(Http::new(&self.rpc_url))
+    }
+
+    fn node(&self) -> RpcClient<Http> {
+        RpcClient::new(Http::new(&self.rpc_url))
+    }
+
+    /// A fresh owner key and its counterfactual SimpleAccount (funded unless `fund` is false).
+    fn account(&self, fund: bool) -> (SessionKey, Address, (Address, Bytes)) {
+        let owner = SessionKey::generate().unwrap();
+        let salt = U256::ZERO;
+        let node = self.node();
+        let data = ISimpleAccountFactory::getAddressCall { owner: owner.address(), salt }.abi_encode();
+        let out = block_on(bundler::eth_call(&node, &StdClock, self.factory, data.into())).unwrap();
+        let account = ISimpleAccountFactory::getAddressCall::abi_decode_returns(&out).unwrap();
+        if fund {
+            self.set_balance(account, U256::from(10u128.pow(18)));
+        }
+        let init = ISimpleAccountFactory::createAccountCall { owner: owner.address(), salt }.abi_encode();
+        (owner, account, (self.factory, init.into()))
+    }
+
+    fn set_balance(&self, who: Address, wei: U256) {
+        let _: serde_json::Value = block_on(self.node().call(&StdClock, "anvil_setBalance", (who, wei))).unwrap();
+    }
+
+    fn balance(&self, who: Address) -> U256 {
+        block_on(self.node().call(&StdClock, "eth_getBalance", (who, "latest"))).unwrap()
+    }
+}
+
+fn execute(to: Address, value: u64) -> Bytes {
+    ISimpleAccount::executeCall { dest: to, value: U256::from(value), func: Bytes::new() }.abi_encode().into()
+}
+
+fn fresh_address() -> Address {
+    SessionKey::generate().unwrap().address()
+}
+
+fn send_and_wait(
+    s: &Sender<Http, StdClock>,
+    req: &OpRequest,
+    signer: &impl UserOpSigner,
+) -> bundler::UserOperationReceipt {
+    let sent = block_on(s.send(req, signer)).unwrap();
+    let receipt = block_on(s.wait_for_receipt(sent.user_op_hash, None)).unwrap();
+    assert_eq!(receipt.user_op_hash, sent.user_op_hash);
+    receipt
+}
+
+// ---------- tests ----------
+
+#[test]
+fn one_op_built_estimated_signed_sent_and_mined() {
+    let Some(d) = devnet() else { return };
+    let s = d.sender();
+    let (owner, account, init) = d.account(true);
+    let to = fresh_address();
+    let req = OpRequest { sender: account, factory: Some(init), call_data: execute(to, 12345), ..Default::default() };
+    let signer = SimpleAccountSigner(&owner);
+
+    let mut op = block_on(s.build(&req, &signer)).unwrap();
+    assert!(op.factory.is_some(), "undeployed account gets initCode");
+    assert!(op.call_gas_limit > alloy_primitives::U128::ZERO && op.verification_gas_limit > alloy_primitives::U128::ZERO);
+    let hash = block_on(s.sign(&mut op, &signer)).unwrap();
+    // Our v0.7 hash equals the real EntryPoint's getUserOpHash.
+    let onchain = block_on(bundler::get_user_op_hash_onchain(s.node(), &StdClock, d.entry_point, &op)).unwrap();
+    assert_eq!(hash, onchain);
+
+    let sent = block_on(s.send_signed(&op)).unwrap();
+    assert_eq!(sent, hash);
+    // Resending the same signed operation is safe: same hash back, one operation on chain.
+    assert_eq!(block_on(s.send_signed(&op)).unwrap(), hash);
+    let receipt = block_on(s.wait_for_receipt(hash, None)).unwrap();
+    assert!(receipt.success, "{receipt:?}");
+    assert_eq!(receipt.sender, account);
+    assert_eq!(d.balance(to), U256::from(12345));
+    // ... and after it is mined (the bundler refuses with AA25, then finds it by hash).
+    assert_eq!(block_on(s.send_signed(&op)).unwrap(), hash);
+    assert_eq!(d.balance(to), U256::from(12345));
+    let by_hash = block_on(bundler::get_user_operation_by_hash(s.bundler(), &StdClock, hash)).unwrap().unwrap();
+    assert_eq!(by_hash.transaction_hash, Some(receipt.receipt.transaction_hash));
+
+    // Second op: the account exists now, so no initCode; nonce advanced.
+    let req2 = OpRequest { call_data: execute(to, 1), ..req };
+    let op2 = block_on(s.build(&req2, &signer)).unwrap();
+    assert!(op2.factory.is_none());
+    assert_eq!(op2.nonce, U256::from(1));
+    let r2 = send_and_wait(&s, &req2, &signer);
+    assert!(r2.success);
+    assert_eq!(d.balance(to), U256::from(12346));
+}
+
+#[test]
+fn batch_of_three_calls() {
+    let Some(d) = devnet() else { return };
+    let s = d.sender();
+    let (owner, account, init) = d.account(true);
+    let targets = [fresh_address(), fresh_address(), fresh_address()];
+    let call_data = ISimpleAccount::executeBatchCall {
+        dest: targets.to_vec(),
+        value: vec![U256::from(1), U256::from(2), U256::from(3)],
+        func: vec![Bytes::new(), Bytes::new(), Bytes::new()],
+    }
+    .abi_encode()
+    .into();
+    let req = OpRequest { sender: account, factory: Some(init), call_data, ..Default::default() };
+    let r = send_and_wait(&s, &req, &SimpleAccountSigner(&owner));
+    assert!(r.success, "{r:?}");
+    for (i, t) in targets.iter().enumerate() {
+        assert_eq!(d.balance(*t), U256::from(i + 1));
+    }
+}
+
+#[test]
+fn wrong_signature_is_aa24() {
+    let Some(d) = devnet() else { return };
+    let s = d.sender();
+    let (_owner, account, init) = d.account(true);
+    let stranger = SessionKey::generate().unwrap();
+    let req = OpRequest { sender: account, factory: Some(init), call_data: execute(fresh_address(), 1), ..Default::default() };
+    let e = block_on(s.send(&req, &SimpleAccountSigner(&stranger))).unwrap_err();
+    eprintln!("{e:?}");
+    assert_eq!(e.code(), "BUNDLER_AA24", "{e:?}");
+    assert!(matches!(&e, Error::Rpc { message, .. } if message.contains("AA24")), "{e:?}");
+}
+
+#[test]
+fn stale_nonce_is_aa25() {
+    let Some(d) = devnet() else { return };
+    let s = d.sender();
+    let (owner, account, init) = d.account(true);
+    let signer = SimpleAccountSigner(&owner);
+    let req = OpRequest { sender: account, factory: Some(init), call_data: execute(fresh_address(), 1), ..Default::default() };
+    assert!(send_and_wait(&s, &req, &signer).success);
+    let stale = OpRequest { nonce: Some(U256::ZERO), ..req };
+    let e = block_on(s.send(&stale, &signer)).unwrap_err();
+    eprintln!("{e:?}");
+    assert_eq!(e.code(), "BUNDLER_AA25", "{e:?}");
+}
+
+#[test]
+fn unfunded_account_is_aa21() {
+    let Some(d) = devnet() else { return };
+    let s = d.sender();
+    let (owner, account, init) = d.account(false);
+    let req = OpRequest { sender: account, factory: Some(init), call_data: execute(fresh_address(), 0), ..Default::default() };
+    let e = block_on(s.send(&req, &SimpleAccountSigner(&owner))).unwrap_err();
+    eprintln!("{e:?}");
+    assert_eq!(e.code(), "BUNDLER_AA21", "{e:?}");
+}
+
+#[test]
+fn bundler_unreachable_is_a_network_error_after_bounded_retries() {
+    let Some(d) = devnet() else { return };
+    // A port nothing listens on (the bundler stopped).
+    let http = Http::new("http://127.0.0.1:9");
+    let config = SendConfig {
+        entry_point: d.entry_point,
+        retry: RetryPolicy { attempts: 3, initial_backoff_ms: 10, max_backoff_ms: 20 },
+        ..Default::default()
+    };
+    let s = Sender::new(http.clone(), StdClock, config);
+    let e = block_on(s.ready()).unwrap_err();
+    assert_eq!(e.code(), "NETWORK_ERROR", "{e:?}");
+    assert_eq!(http.count(), 3, "three attempts, then the error");
+}
+
+#[test]
+fn bundler_on_another_chain_is_refused() {
+    let Some(d) = devnet() else { return };
+    let config = SendConfig { entry_point: d.entry_point, chain_id: Some(1), ..Default::default() };
+    let s = Sender::new(Http::new(&d.bundler_url), StdClock, config);
+    let e = block_on(s.ready()).unwrap_err();
+    assert_eq!(e.code(), "WRONG_CHAIN", "{e:?}");
+    assert!(matches!(e, Error::WrongChain { expected: 1, actual } if actual == d.chain_id));
+    // And an EntryPoint the bundler does not serve.
+    let config = SendConfig { entry_point: Address::repeat_byte(0x44), ..Default::default() };
+    let e = block_on(Sender::new(Http::new(&d.bundler_url), StdClock, config).ready()).unwrap_err();
+    assert_eq!(e.code(), "ENTRY_POINT_NOT_SUPPORTED", "{e:?}");
+}
+
+#[test]
+fn two_ops_at_once_with_distinct_nonce_keys_both_land() {
+    let Some(d) = devnet() else { return };
+    let s = d.sender();
+    let (owner, account, init) = d.account(true);
+    // Deploy first (key 0), then two sessions' keys in parallel.
+    let req = OpRequest { sender: account, factory: Some(init), call_data: execute(fresh_address(), 1), ..Default::default() };
+    assert!(send_and_wait(&s, &req, &SimpleAccountSigner(&owner)).success);
+
+    let targets = [fresh_address(), fresh_address()];
+    let receipts: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = [1u64, 2]
+            .iter()
+            .zip(targets)
+            .map(|(key, to)| {
+                let (d, owner) = (&d, &owner);
+                scope.spawn(move || {
+                    let s = d.sender();
+                    let req = OpRequest {
+                        sender: account,
+                        nonce_key: U192::from(*key),
+                        call_data: execute(to, 7),
+                        ..Default::default()
+                    };
+                    let sent = block_on(s.send(&req, &SimpleAccountSigner(owner))).unwrap();
+                    assert_eq!(sent.op.nonce, U256::from(*key) << 64);
+                    block_on(s.wait_for_receipt(sent.user_op_hash, None)).unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for r in &receipts {
+        assert!(r.success, "{r:?}");
+    }
+    assert_ne!(receipts[0].user_op_hash, receipts[1].user_op_hash);
+    for t in targets {
+        assert_eq!(d.balance(t), U256::from(7));
+    }
+}
+
+#[test]
+fn precheck_refuses_out_of_scope_call_with_no_request() {
+    let Some(d) = devnet() else { return };
+    let bundler_http = Http::new(&d.bundler_url);
+    let node_http = Http::new(&d.rpc_url);
+    let config = SendConfig { entry_point: d.entry_point, chain_id: Some(d.chain_id), ..Default::default() };
+    let s = Sender::new(bundler_http.clone(), StdClock, config).with_node(node_http.clone());
+    let key = SessionKey::generate().unwrap();
+    let allowed = fresh_address();
+    let scope = Scope {
+        targets: vec![TargetScope { address: allowed, selectors: None }],
+        native_limit: Some(U256::from(100)),
+        ..Default::default()
+    };
+    let encode = |calls: &[Call]| execute(calls[0].target, calls[0].value.to::<u64>());
+    let req = OpRequest { sender: fresh_address(), ..Default::default() };
+
+    let outside = [Call { target: fresh_address(), value: U256::ZERO, data: Bytes::new() }];
+    let e = block_on(s.send_calls(&req, &outside, &scope, encode, &SimpleAccountSigner(&key))).unwrap_err();
+    assert_eq!(e.code(), "OUT_OF_SCOPE_TARGET");
+    assert_eq!(e.field().as_deref(), Some("calls[0].target"));
+    let too_much = [Call { target: allowed, value: U256::from(101), data: Bytes::new() }];
+    let e = block_on(s.send_calls(&req, &too_much, &scope, encode, &SimpleAccountSigner(&key))).unwrap_err();
+    assert_eq!(e.code(), "NATIVE_LIMIT_EXCEEDED");
+    assert_eq!(bundler_http.count() + node_http.count(), 0, "nothing reached the bundler or the node");
+}
+
+#[test]
+fn in_scope_calls_go_through_send_calls() {
+    let Some(d) = devnet() else { return };
+    let s = d.sender();
+    let (owner, account, init) = d.account(true);
+    let to = fresh_address();
+    let scope = Scope {
+        targets: vec![TargetScope { address: to, selectors: None }],
+        native_limit: Some(U256::from(100)),
+        ..Default::default()
+    };
+    let calls = [Call { target: to, value: U256::from(99), data: Bytes::new() }];
+    let encode = |calls: &[Call]| execute(calls[0].target, calls[0].value.to::<u64>());
+    let req = OpRequest { sender: account, factory: Some(init), ..Default::default() };
+    let sent = block_on(s.send_calls(&req, &calls, &scope, encode, &SimpleAccountSigner(&owner))).unwrap();
+    let r = block_on(s.wait_for_receipt(sent.user_op_hash, Some(30_000))).unwrap();
+    assert!(r.success);
+    assert_eq!(d.balance(to), U256::from(99));
+}
+
+#[test]
+fn receipt_of_unknown_op_times_out_with_its_code() {
+    let Some(d) = devnet() else { return };
+    let s = d.sender();
+    let e = block_on(s.wait_for_receipt(alloy_primitives::B256::repeat_byte(0x11), Some(600))).unwrap_err();
+    assert_eq!(e.code(), "RECEIPT_TIMEOUT", "{e:?}");
+}
+
