@@ -20,8 +20,11 @@ use serde_json::Value;
 
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::deferred::DeferredInstallRequest;
 use crate::error::{Error, InputRule, Result};
+use crate::install::{SessionInstallRequest, SessionUninstallRequest};
 use crate::json::{self, Addr};
+use crate::nonce::decode_nonce_key;
 
 /// Schema version written by this build. Version 1 records are read and upgraded on the fly.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -432,6 +435,60 @@ impl SessionRecord {
     }
 }
 
+/// The grant payloads of a stored session, built with the core encoders.
+impl SessionRecord {
+    fn grant_json(&self) -> serde_json::Map<String, Value> {
+        let mut m = serde_json::Map::new();
+        m.insert("chainId".into(), self.chain_id.into());
+        m.insert("account".into(), json::address(&self.account.0).into());
+        m.insert("entityId".into(), self.entity_id.into());
+        m.insert("permissions".into(), self.permissions.clone());
+        m.insert("expiresAt".into(), self.expires_at.into());
+        m.insert("validAfter".into(), self.valid_after.into());
+        m.insert("paymaster".into(), self.paymaster.map(|a| json::address(&a.0)).into());
+        m
+    }
+
+    /// The install request of this session's grant.
+    pub fn install_request(&self) -> Result<SessionInstallRequest> {
+        let mut m = self.grant_json();
+        m.insert("sessionKey".into(), json::address(&self.address.0).into());
+        json::from_value(&Value::Object(m))
+    }
+
+    /// The uninstall request (revocation) of this session's grant.
+    pub fn uninstall_request(&self) -> Result<SessionUninstallRequest> {
+        json::from_value(&Value::Object(self.grant_json()))
+    }
+
+    /// The deferred install request for the op with full nonce `nonce`. The nonce must select
+    /// this session's validation with the deferred bit set (else the account refuses the op).
+    pub fn deferred_request(&self, nonce: U256, deadline: u64) -> Result<DeferredInstallRequest> {
+        self.check_nonce(nonce, "nonce")?;
+        if !decode_nonce_key(nonce >> 64).is_deferred {
+            return Err(Error::input("nonce", InputRule::Range, "the nonce key must have the deferred-action bit (0x02) set"));
+        }
+        let mut m = self.grant_json();
+        m.insert("sessionKey".into(), json::address(&self.address.0).into());
+        m.insert("nonce".into(), json::quantity(nonce).into());
+        m.insert("deadline".into(), deadline.into());
+        json::from_value(&Value::Object(m))
+    }
+
+    /// A user-op nonce must select this session's validation (its entity id).
+    pub fn check_nonce(&self, nonce: U256, field: &str) -> Result<()> {
+        let parts = decode_nonce_key(nonce >> 64);
+        if parts.is_direct_call || parts.entity_id != self.entity_id {
+            return Err(Error::input(
+                field,
+                InputRule::Range,
+                format!("the nonce key selects entity id {}, but this session is entity id {}", parts.entity_id, self.entity_id),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// How far the deferred install of a session has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -678,6 +735,31 @@ mod tests {
             let e = n.take_private_key().unwrap_err();
             assert_eq!((e.code(), e.field().as_deref()), ("INVALID_PRIVATE_KEY", Some("privateKey")));
         }
+    }
+
+    #[test]
+    fn grant_payloads_come_from_the_record() {
+        let r = record(Some(2_000_000_000));
+        let req = r.install_request().unwrap();
+        assert_eq!((req.entity_id, req.session_key.0, req.expires_at), (1, Address::repeat_byte(7), Some(2_000_000_000)));
+        let call = crate::install::encode_session_install(&req, 100).unwrap();
+        assert!(!call.is_empty());
+        crate::install::encode_session_uninstall(&r.uninstall_request().unwrap()).unwrap();
+
+        let nonce = U256::from(0x102u64) << 64; // entity 1, deferred bit
+        let d = r.deferred_request(nonce, 0).unwrap();
+        assert_eq!((d.nonce, d.deadline, d.entity_id), (nonce, 0, 1));
+        crate::deferred::build_deferred_install(&d, 100).unwrap();
+        let e = r.deferred_request(U256::from(0x202u64) << 64, 0).unwrap_err();
+        assert_eq!((e.code(), e.field().as_deref()), ("NUMBER_OUT_OF_RANGE", Some("nonce")));
+        let e = r.deferred_request(U256::from(0x100u64) << 64, 0).unwrap_err();
+        assert_eq!((e.code(), e.field().as_deref()), ("NUMBER_OUT_OF_RANGE", Some("nonce")));
+        r.check_nonce((U256::from(0x100u64) << 64) + U256::from(5), "userOp.nonce").unwrap();
+
+        let mut bad = record(None);
+        bad.permissions = json!([{ "type": "nope" }]);
+        let e = bad.install_request().unwrap_err();
+        assert_eq!(e.field().as_deref(), Some("permissions[0].type"));
     }
 
     #[test]

@@ -10,7 +10,12 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::{CryptoKey, IdbDatabase, IdbTransactionMode};
 
-use mav2_session_keys::key::recover;
+use alloy_primitives::U256;
+use mav2_session_keys::addresses::ENTRY_POINT_V07;
+use mav2_session_keys::install::{self, SessionInstallRequest};
+use mav2_session_keys::key::{recover, SessionKey};
+use mav2_session_keys::user_op::UserOperation;
+use mav2_session_keys::{deferred, json, sign};
 use mav2_session_keys::web::idb::{self, Done};
 use mav2_session_keys::web::store::SessionKeyStore;
 use mav2_session_keys::web::webcrypto;
@@ -22,6 +27,9 @@ const ACCOUNT_B: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 /// anvil's second dev key (public test key).
 const DEV_KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const DEV_ADDR: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+/// anvil's first dev key, the account owner in the deferred-install test.
+const OWNER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const CHAIN: u64 = 11155111;
 
 // ---------- helpers ----------
 
@@ -153,22 +161,24 @@ async fn errors_are_typed() {
     let name = fresh_name("errors").await;
     let store = open(&name).await;
     assert_eq!(err(store.create(JsValue::UNDEFINED)).await, ("MISSING_FIELD".into(), Some("options".into())));
-    let bad = js(json!({ "chainId": 1, "account": "0x1234", "permissions": [] }));
+    let bad = js(json!({ "chainId": 1, "account": "0x1234", "permissions": [{ "type": "root" }] }));
     assert_eq!(err(store.create(bad)).await, ("INVALID_ADDRESS".into(), Some("account".into())));
-    let bad = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [], "expiresAt": 5 }));
+    let bad = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "expiresAt": 5 }));
     assert_eq!(err(store.create(bad)).await, ("EXPIRED".into(), Some("expiresAt".into())));
-    let bad = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [], "privateKey": DEV_KEY }));
+    let bad = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "privateKey": DEV_KEY }));
     assert_eq!(err(store.create(bad)).await, ("UNKNOWN_FIELD".into(), Some("privateKey".into())));
-    let bad = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [], "privateKey": "0x00" }));
+    let bad = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "privateKey": "0x00" }));
     assert_eq!(err(store.import_private_key(bad)).await, ("INVALID_PRIVATE_KEY".into(), Some("privateKey".into())));
     assert_eq!(err(store.get(JsValue::from_f64(3.0))).await, ("INVALID_TYPE".into(), Some("id".into())));
     assert_eq!(err(store.get(JsValue::UNDEFINED)).await, ("MISSING_FIELD".into(), Some("id".into())));
     assert_eq!(err(store.list(js(json!({ "acount": ACCOUNT_A })))).await.0, "UNKNOWN_FIELD");
 
-    let five = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [], "entityId": 5 }));
+    let five = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "entityId": 5 }));
     assert_eq!(ok(store.create(five.clone())).await["entityId"], json!(5));
     assert_eq!(err(store.create(five)).await, ("ENTITY_ID_IN_USE".into(), Some("entityId".into())));
-    let zero = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [], "entityId": 0 }));
+    let empty = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [] }));
+    assert_eq!(err(store.create(empty)).await, ("VALIDATION_CONFIG_UNSET".into(), Some("permissions".into())));
+    let zero = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "entityId": 0 }));
     assert_eq!(err(store.create(zero)).await, ("INVALID_ENTITY_ID".into(), Some("entityId".into())));
     // The message is useful and the error has our name.
     let e = JsFuture::from(store.get("nope".into())).await.unwrap_err();
@@ -184,7 +194,7 @@ async fn errors_are_typed() {
 async fn import_and_export_private_key() {
     let name = fresh_name("import").await;
     let store = open(&name).await;
-    let opts = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [], "privateKey": DEV_KEY }));
+    let opts = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "privateKey": DEV_KEY }));
     let r = ok(store.import_private_key(opts)).await;
     assert_eq!(s(&r, "address"), DEV_ADDR);
     assert_eq!(ok(store.export_private_key(s(&r, "id").into())).await, json!(DEV_KEY));
@@ -279,14 +289,133 @@ async fn survives_close_and_reopen() {
     let name = fresh_name("reopen").await;
     let store = open(&name).await;
     let r = ok(store.create(create_opts(ACCOUNT_A))).await;
-    let before = sign_and_recover(&store, &s(&r, "id")).await;
+    let op = user_op(ACCOUNT_A, nonce(1, false, 0));
+    let before = ok(store.sign_user_operation(s(&r, "id").into(), js(op.clone()))).await;
     store.close();
 
     let store = open(&name).await;
     assert_eq!(ok(store.get(s(&r, "id").into())).await, r);
-    let after = sign_and_recover(&store, &s(&r, "id")).await;
-    assert_eq!(after, before);
-    assert_eq!(after.to_checksum(None), s(&r, "address"));
+    let after = ok(store.sign_user_operation(s(&r, "id").into(), js(op.clone()))).await;
+    assert_eq!(after, before, "same key, deterministic signature");
+    assert_eq!(op_signer(&op, after.as_str().unwrap()).to_checksum(None), s(&r, "address"));
+    store.close();
+}
+
+/// A full user-op nonce: key `(entity << 8) | deferred bit`, then the sequence.
+fn nonce(entity: u32, deferred: bool, sequence: u64) -> String {
+    let key = (U256::from(entity) << 8) | U256::from(if deferred { 2u8 } else { 0 });
+    format!("{:#x}", (key << 64) | U256::from(sequence))
+}
+
+fn user_op(sender: &str, nonce: String) -> Value {
+    json!({
+        "sender": sender, "nonce": nonce, "callData": "0xb61d27f6", "callGasLimit": "0x5208",
+        "verificationGasLimit": "0x30000", "preVerificationGas": "0xc350",
+        "maxFeePerGas": "0x3b9aca00", "maxPriorityFeePerGas": "0x3b9aca00", "signature": "0x"
+    })
+}
+
+/// The session key that made `0xFF ‖ 0x00 ‖ sig65` at the end of `signature` over `op`.
+fn op_signer(op: &Value, signature: &str) -> Address {
+    let op: UserOperation = json::from_value(op).unwrap();
+    let hash = op.hash(CHAIN, ENTRY_POINT_V07).unwrap();
+    let sig = alloy_primitives::hex::decode(signature).unwrap();
+    let (head, sig65) = sig.split_at(sig.len() - 65);
+    assert_eq!(&head[head.len() - 2..], &[0xff, 0x00], "validation segment, EOA type byte");
+    recover(&sign::eip191_digest(&hash), sig65).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn signs_user_operations_like_the_core() {
+    let name = fresh_name("sign").await;
+    let store = open(&name).await;
+    let opts = js(json!({ "chainId": CHAIN, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "privateKey": DEV_KEY }));
+    let r = ok(store.import_private_key(opts)).await;
+    let id = s(&r, "id");
+    let op = user_op(ACCOUNT_A, nonce(1, false, 7));
+    let sig = ok(store.sign_user_operation(id.clone().into(), js(op.clone()))).await;
+    // Same bytes as the native core with the same key.
+    let key = SessionKey::from_bytes(&alloy_primitives::hex::decode(DEV_KEY).unwrap(), "k").unwrap();
+    let uo: UserOperation = json::from_value(&op).unwrap();
+    let expected = sign::sign_user_operation(&key, &uo, CHAIN, ENTRY_POINT_V07, None).unwrap();
+    assert_eq!(sig, json!(json::hex(&expected)));
+    assert_eq!(sig.as_str().unwrap().len(), 2 + 2 * 67);
+    assert_eq!(op_signer(&op, sig.as_str().unwrap()).to_checksum(None), DEV_ADDR);
+
+    let (code, field) = err(store.sign_user_operation(id.clone().into(), js(user_op(ACCOUNT_B, nonce(1, false, 0))))).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("INVALID_ADDRESS", Some("userOp.sender")));
+    let (code, field) = err(store.sign_user_operation(id.clone().into(), js(user_op(ACCOUNT_A, nonce(2, false, 0))))).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("NUMBER_OUT_OF_RANGE", Some("userOp.nonce")));
+    let mut bad = user_op(ACCOUNT_A, nonce(1, false, 0));
+    bad["callGasLimit"] = json!(-1);
+    assert_eq!(err(store.sign_user_operation(id.clone().into(), js(bad))).await, ("INVALID_NUMBER".into(), Some("callGasLimit".into())));
+    assert_eq!(err(store.sign_user_operation(id.clone().into(), JsValue::UNDEFINED)).await, ("MISSING_FIELD".into(), Some("userOp".into())));
+
+    ok(store.mark_revoked(id.clone().into())).await;
+    assert_eq!(err(store.sign_user_operation(id.into(), js(op))).await, ("SESSION_REVOKED".into(), Some("id".into())));
+    store.close();
+}
+
+#[wasm_bindgen_test]
+async fn grant_payloads_and_deferred_first_op() {
+    let name = fresh_name("grant").await;
+    let store = open(&name).await;
+    let permissions = json!([{ "type": "native-token-transfer", "data": { "allowance": "0x2386f26fc10000" } }, { "type": "root" }]);
+    let bad = js(json!({ "chainId": CHAIN, "account": ACCOUNT_A, "permissions": permissions }));
+    let (code, field) = err(store.create(bad)).await;
+    assert_eq!(code, "ROOT_PERMISSION_ONLY");
+    assert!(field.unwrap().starts_with("permissions"));
+
+    let r = ok(store.create(create_opts(ACCOUNT_A))).await;
+    let id = s(&r, "id");
+    // installCallData is the core's encoding of the record's grant.
+    let call = ok(store.install_call_data(id.clone().into())).await;
+    let req: SessionInstallRequest = json::from_value(&json!({
+        "chainId": CHAIN, "account": ACCOUNT_A, "sessionKey": r["address"], "entityId": r["entityId"],
+        "permissions": r["permissions"], "expiresAt": r["expiresAt"],
+    }))
+    .unwrap();
+    let now = (js_sys::Date::now() / 1000.0) as u64;
+    assert_eq!(call, json!(json::hex(install::encode_session_install(&req, now).unwrap())));
+    let uninstall = ok(store.uninstall_call_data(id.clone().into())).await;
+    assert!(uninstall.as_str().unwrap().starts_with("0x"));
+
+    assert_eq!(err(store.attach_owner_signature(id.clone().into(), "0x00".into())).await, ("DEFERRED_NOT_PREPARED".into(), Some("id".into())));
+    let (code, field) = err(store.deferred_install(id.clone().into(), js(json!({ "nonce": nonce(1, false, 0) })))).await;
+    assert_eq!((code.as_str(), field.as_deref()), ("NUMBER_OUT_OF_RANGE", Some("nonce")));
+
+    let first = nonce(1, true, 0);
+    let d = ok(store.deferred_install(id.clone().into(), js(json!({ "nonce": first, "deadline": 0 })))).await;
+    assert_eq!(d["typedData"]["primaryType"], json!("DeferredAction"));
+    assert_eq!(s(&ok(store.get(id.clone().into())).await, "deferred"), "prepared");
+    // The owner (anvil key 0) signs the EIP-712 digest as eth_signTypedData_v4 would.
+    let owner = SessionKey::from_bytes(&alloy_primitives::hex::decode(OWNER_KEY).unwrap(), "k").unwrap();
+    let digest: B256 = s(&d, "typedDataHash").parse().unwrap();
+    let owner_sig = json::hex(owner.sign_hash(&digest).unwrap());
+    assert_eq!(err(store.attach_owner_signature(id.clone().into(), "0x1234".into())).await.0, "INVALID_SIGNATURE");
+    let after = ok(store.attach_owner_signature(id.clone().into(), owner_sig.clone().into())).await;
+    assert_eq!(s(&after, "deferred"), "signed");
+
+    // First op (the bound nonce) carries the install; its prefix is the SDK's on-chain bytes.
+    let pre = alloy_primitives::hex::decode(s(&d, "preSignatureDigest")).unwrap();
+    let full = deferred::deferred_action_digest(&pre, &alloy_primitives::hex::decode(&owner_sig).unwrap()).unwrap();
+    let (_, bound, prefix) = deferred::split_deferred_action(&full).unwrap();
+    assert_eq!(format!("{bound:#x}"), first);
+    let op1 = user_op(ACCOUNT_A, first.clone());
+    let sig1 = ok(store.sign_user_operation(id.clone().into(), js(op1.clone()))).await;
+    let sig1 = sig1.as_str().unwrap();
+    assert!(sig1.starts_with(&json::hex(&prefix)), "deferred prefix in front");
+    assert_eq!(sig1.len(), 2 + 2 * (prefix.len() + 67));
+    assert_eq!(op_signer(&op1, sig1).to_checksum(None), s(&r, "address"));
+    // Any other nonce: plain signature.
+    let op2 = user_op(ACCOUNT_A, nonce(1, false, 0));
+    let sig2 = ok(store.sign_user_operation(id.clone().into(), js(op2))).await;
+    assert_eq!(sig2.as_str().unwrap().len(), 2 + 2 * 67);
+    // Once active, the deferred action is dropped.
+    let active = ok(store.mark_active(id.clone().into())).await;
+    assert_eq!(s(&active, "deferred"), "none");
+    let sig3 = ok(store.sign_user_operation(id.clone().into(), js(op1))).await;
+    assert_eq!(sig3.as_str().unwrap().len(), 2 + 2 * 67);
     store.close();
 }
 
@@ -396,7 +525,7 @@ async fn status_lifecycle_and_prune() {
 
     // Expire one session by moving its expiry into the past, as time would.
     let old = ok(store.create(create_opts(ACCOUNT_A))).await;
-    let keep = ok(store.create(js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [] })))).await;
+    let keep = ok(store.create(js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }] })))).await;
     let db = raw_db(&name).await;
     let mut rec = rust(&raw_get(&db, idb::SESSIONS, &s(&old, "id")).await);
     rec["expiresAt"] = json!(1_000);

@@ -34,7 +34,12 @@ use web_sys::{CryptoKey, IdbDatabase, IdbTransactionMode};
 use crate::error::{Error, InputRule, Result};
 use crate::json;
 use crate::key::SessionKey;
-use crate::session::{self, ListFilter, NewSession, Persistence, SessionRecord, StoredStatus};
+use crate::addresses::ENTRY_POINT_V07;
+use crate::deferred;
+use crate::install;
+use crate::session::{self, DeferredState, EncryptedKey, ListFilter, NewSession, Persistence, SessionRecord, StoredStatus};
+use crate::sign;
+use crate::user_op::UserOperation;
 use crate::web::convert::{from_js, to_js};
 use crate::web::idb::{self, storage, Done};
 use crate::web::webcrypto;
@@ -388,8 +393,11 @@ impl Inner {
 
     async fn store_new(&self, opts: &NewSession, key: &SessionKey, now: u64) -> Result<JsValue> {
         let id = session::new_session_id()?;
-        let enc = webcrypto::encrypt_key(&self.wrap, &id, key.export_secret().as_ref()).await?;
-        let rec = opts.to_record(id, key.address(), 0, now, enc);
+        let placeholder = EncryptedKey { alg: "AES-GCM".into(), iv: Default::default(), ciphertext: Default::default() };
+        let mut rec = opts.to_record(id.clone(), key.address(), opts.entity_id.unwrap_or(1), now, placeholder);
+        // Refuse now what the grant encoder would refuse later (permission rules, time window).
+        install::encode_session_install(&rec.install_request()?, now)?;
+        rec.key = webcrypto::encrypt_key(&self.wrap, &id, key.export_secret().as_ref()).await?;
         let rec = self.insert(rec, opts.entity_id).await?;
         to_js(&rec.public(now, self.persistence))
     }
@@ -586,6 +594,160 @@ impl SessionKeyStore {
             let key = inner.key(&r).await?;
             let secret = key.export_secret();
             Ok(JsValue::from_str(&json::hex(secret.as_ref())))
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DeferredOptions {
+    #[serde(with = "json::u256")]
+    nonce: alloy_primitives::U256,
+    #[serde(default, with = "json::u64")]
+    deadline: u64,
+}
+
+fn hex_arg(v: &JsValue, name: &'static str) -> Result<Vec<u8>> {
+    let s = v.as_string().ok_or_else(|| {
+        if v.is_undefined() || v.is_null() {
+            Error::input(name, InputRule::Missing, "is required")
+        } else {
+            Error::input(name, InputRule::Type, "expected a 0x-prefixed hex string")
+        }
+    })?;
+    let b: json::HexBytes = json::from_value(&Value::String(s)).map_err(|e| match e {
+        Error::InvalidInput { rule, detail, .. } => Error::InvalidInput { field: name.into(), rule, detail },
+        other => other,
+    })?;
+    Ok(b.0.to_vec())
+}
+
+#[wasm_bindgen]
+impl SessionKeyStore {
+    /// `installValidation` call data granting the session (for a user operation or transaction
+    /// the owner sends to the account itself).
+    #[wasm_bindgen(js_name = installCallData, unchecked_return_type = "Promise<`0x${string}`>")]
+    pub fn install_call_data(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let r = inner.get(&id_arg(&id)?).await?;
+            r.check_usable(now_secs())?;
+            let call = install::encode_session_install(&r.install_request()?, now_secs())?;
+            Ok(JsValue::from_str(&json::hex(call)))
+        })
+    }
+
+    /// `uninstallValidation` call data revoking the session. Send it from the owner, then
+    /// `markRevoked(id)`.
+    #[wasm_bindgen(js_name = uninstallCallData, unchecked_return_type = "Promise<`0x${string}`>")]
+    pub fn uninstall_call_data(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let r = inner.get(&id_arg(&id)?).await?;
+            let call = install::encode_session_uninstall(&r.uninstall_request()?)?;
+            Ok(JsValue::from_str(&json::hex(call)))
+        })
+    }
+
+    /// Prepare a deferred install: typed data for the owner's `eth_signTypedData_v4`. `nonce` is
+    /// the full nonce of the session's first user operation (its key: this session's entity id
+    /// with the deferred bit 0x02); `deadline` is unix seconds or 0 (none). The store remembers
+    /// the pre-signature digest for `attachOwnerSignature`.
+    #[wasm_bindgen(js_name = deferredInstall, unchecked_return_type = "Promise<DeferredInstallResult>")]
+    pub fn deferred_install(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DeferredInstallOptions")] options: JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let id = id_arg(&id)?;
+            if options.is_undefined() || options.is_null() {
+                return Err(Error::input("options", InputRule::Missing, "is required ({ nonce, deadline? })"));
+            }
+            let opts: DeferredOptions = arg(&options, "options")?;
+            let now = now_secs();
+            let mut built = None;
+            inner
+                .update(&id, |r| {
+                    r.check_usable(now)?;
+                    if r.status != StoredStatus::Pending {
+                        return Err(Error::InvalidStatusTransition { id: r.id.clone(), from: "active", to: "pending" });
+                    }
+                    let d = deferred::build_deferred_install(&r.deferred_request(opts.nonce, opts.deadline)?, now)?;
+                    r.deferred = Some(DeferredState {
+                        nonce: opts.nonce,
+                        deadline: opts.deadline,
+                        pre_signature_digest: json::HexBytes(d.pre_signature_digest.clone()),
+                        deferred_action_digest: None,
+                    });
+                    built = Some(d);
+                    Ok(())
+                })
+                .await?;
+            let d = built.ok_or(Error::DeferredNotPrepared { id })?;
+            to_js(&d)
+        })
+    }
+
+    /// Attach the owner's signature over the typed data of `deferredInstall`. The session's first
+    /// user operation with that nonce then carries the install.
+    #[wasm_bindgen(js_name = attachOwnerSignature, unchecked_return_type = "Promise<SessionRecord>")]
+    pub fn attach_owner_signature(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "`0x${string}`")] signature: JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let id = id_arg(&id)?;
+            let sig = hex_arg(&signature, "signature")?;
+            let r = inner
+                .update(&id, |r| {
+                    let d = r.deferred.as_mut().ok_or_else(|| Error::DeferredNotPrepared { id: r.id.clone() })?;
+                    let full = deferred::deferred_action_digest(&d.pre_signature_digest.0, &sig)?;
+                    d.deferred_action_digest = Some(json::HexBytes(full));
+                    Ok(())
+                })
+                .await?;
+            inner.public(&r)
+        })
+    }
+
+    /// Sign a user operation with the session key: resolves the packed MAv2 signature
+    /// (`0xFF ‖ 0x00 ‖ sig65`), with the deferred install in front when `userOp.nonce` is the
+    /// nonce the owner's signature was attached for and the session is still `pending`.
+    /// `userOp.sender` must be the session's account; `chainId` is the session's.
+    #[wasm_bindgen(js_name = signUserOperation, unchecked_return_type = "Promise<`0x${string}`>")]
+    pub fn sign_user_operation(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "UserOperationInput")] user_op: JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let id = id_arg(&id)?;
+            if user_op.is_undefined() || user_op.is_null() {
+                return Err(Error::input("userOp", InputRule::Missing, "is required"));
+            }
+            let op: UserOperation = arg(&user_op, "userOp")?;
+            let r = inner.get(&id).await?;
+            r.check_usable(now_secs())?;
+            if op.sender != r.account {
+                return Err(Error::input(
+                    "userOp.sender",
+                    InputRule::Address,
+                    format!("this session belongs to {}, not {}", json::address(&r.account.0), json::address(&op.sender.0)),
+                ));
+            }
+            r.check_nonce(op.nonce, "userOp.nonce")?;
+            let prefix = match r.deferred_for_nonce(op.nonce) {
+                Some(full) => Some(deferred::split_deferred_action(&full)?.2),
+                None => None,
+            };
+            let key = inner.key(&r).await?;
+            let sig = sign::sign_user_operation(&key, &op, r.chain_id, ENTRY_POINT_V07, prefix.as_ref().map(|b| b.as_ref()))?;
+            Ok(JsValue::from_str(&json::hex(sig)))
         })
     }
 }
