@@ -42,12 +42,18 @@ pub fn from_value<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> 
 
 fn classify(mut field: String, message: &str) -> Error {
     // Our own field deserializers tag their messages with the rule.
-    if let Some((code, detail)) = message.split_once(TAG) {
-        let rule = ALL_RULES.iter().copied().find(|r| r.code() == code).unwrap_or(InputRule::Type);
+    // Some deserializers (serde-wasm-bindgen) put their own words in front ("Error: …").
+    if let Some((head, detail)) = message.split_once(TAG) {
+        let rule = ALL_RULES.iter().copied().find(|r| head.ends_with(r.code())).unwrap_or(InputRule::Type);
         return Error::input(field, rule, detail);
     }
+    let message = message.strip_prefix("Error: ").unwrap_or(message);
     // serde's built-in messages.
     let (rule, detail) = if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        field = if field.is_empty() { name.to_string() } else { format!("{field}.{name}") };
+        (InputRule::Missing, "is required".to_string())
+    } else if let Some(rest) = message.split("missing field `").nth(1) {
         let name = rest.split('`').next().unwrap_or_default();
         field = if field.is_empty() { name.to_string() } else { format!("{field}.{name}") };
         (InputRule::Missing, "is required".to_string())
@@ -138,10 +144,15 @@ impl Visitor<'_> for StrVisitor {
     }
 }
 
+/// True for errors to pass through unchanged: ours (tagged) and serde's "missing field".
+fn keep<E: de::Error>(e: &E) -> bool {
+    let msg = e.to_string();
+    msg.contains(TAG) || msg.contains("missing field `")
+}
+
 fn de_string<'de, D: Deserializer<'de>>(d: D, expecting: &'static str) -> std::result::Result<String, D::Error> {
     d.deserialize_any(StrVisitor(expecting)).map_err(|e: D::Error| {
-        let msg = e.to_string();
-        if msg.contains(TAG) {
+        if keep(&e) {
             e
         } else {
             tagged(InputRule::Type, format_args!("expected {expecting}"))
@@ -213,8 +224,7 @@ impl Visitor<'_> for UintVisitor {
 
 fn de_uint<'de, D: Deserializer<'de>>(d: D, bits: usize) -> std::result::Result<U256, D::Error> {
     let v = d.deserialize_any(UintVisitor).map_err(|e: D::Error| {
-        let msg = e.to_string();
-        if msg.contains(TAG) {
+        if keep(&e) {
             e
         } else {
             tagged(InputRule::Type, "expected a non-negative integer as 0x-hex, decimal string, number or bigint")
@@ -429,6 +439,9 @@ mod tests {
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_HEX", Some("list[0]")));
         let e = err(json!({"to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "expiresAt": 1, "list": ["0x12345678", "0x12"]}));
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_LENGTH", Some("list[1]")));
+
+        let e = err(json!({"expiresAt": 1}));
+        assert_eq!((e.code(), e.field().as_deref()), ("MISSING_FIELD", Some("to")));
 
         let e = err(json!({"to": 5, "expiresAt": 1}));
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_TYPE", Some("to")));

@@ -1,1 +1,237 @@
-//! JS exports of the pure core (filled in as the core lands).
+//! JS exports of the pure core: encoders, hashes and signing with an explicitly passed key.
+//!
+//! Each export is parse → one core call → convert. Names and shapes are the ones web apps know
+//! from viem and Alchemy's SDK: hex strings in and out, `bigint` accepted for numbers.
+
+use alloy_primitives::Address;
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use super::convert::{from_js, to_js};
+use crate::account::{self, AccountRequest};
+use crate::addresses::ENTRY_POINT_V07;
+use crate::calls::{self, CallRequest};
+use crate::deferred::{self, DeferredInstallRequest};
+use crate::error::Error;
+use crate::install::{self, SessionInstallRequest, SessionUninstallRequest};
+use crate::json::{self, Addr, HexBytes};
+use crate::nonce::{self, NonceKeyRequest};
+use crate::sign::{self, Sign1271Request, SignUserOperationRequest};
+use crate::user_op::UserOperation;
+
+/// Wall clock in unix seconds (expiry checks).
+fn now_secs() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
+}
+
+/// A number given alone (chain id): number, bigint, hex or decimal string.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct ChainId(#[serde(with = "json::u64")] u64);
+
+fn entry_point(v: &JsValue) -> Result<Address, Error> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(ENTRY_POINT_V07);
+    }
+    Ok(from_js::<Addr>(v, "entryPoint")?.0)
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** `0x`-prefixed hex, as viem writes it. */
+export type Hex = `0x${string}`;
+/** A 20-byte address; mixed case must carry a valid EIP-55 checksum. */
+export type Address = `0x${string}`;
+/** A non-negative integer: bigint, safe-integer number, `0x` hex or decimal string. */
+export type Quantity = bigint | number | Hex | string;
+
+/** ERC-7769 / viem v0.7 user operation. */
+export interface UserOperation {
+  sender: Address; nonce: Quantity;
+  factory?: Address; factoryData?: Hex;
+  callData: Hex;
+  callGasLimit: Quantity; verificationGasLimit: Quantity; preVerificationGas: Quantity;
+  maxFeePerGas: Quantity; maxPriorityFeePerGas: Quantity;
+  paymaster?: Address; paymasterVerificationGasLimit?: Quantity; paymasterPostOpGasLimit?: Quantity; paymasterData?: Hex;
+  signature?: Hex;
+}
+
+/** Alchemy PermissionBuilder permission objects (`@account-kit/smart-contracts`). */
+export type Permission =
+  | { type: "native-token-transfer"; data: { allowance: Quantity } }
+  | { type: "erc20-token-transfer"; data: { address: Address; allowance: Quantity } }
+  | { type: "gas-limit"; data: { limit: Quantity } }
+  | { type: "contract-access"; data: { address: Address } }
+  | { type: "account-functions"; data: { functions: Hex[] } }
+  | { type: "functions-on-all-contracts"; data: { functions: Hex[] } }
+  | { type: "functions-on-contract"; data: { address: Address; functions: Hex[] } }
+  | { type: "root" };
+
+export interface SessionGrant {
+  chainId: Quantity; account: Address; sessionKey: Address; entityId: Quantity;
+  permissions: Permission[];
+  /** Unix seconds; adds the TimeRange hook. */ expiresAt?: Quantity;
+  /** Unix seconds; needs expiresAt. */ validAfter?: Quantity;
+  /** Adds the PaymasterGuard hook: the session may only use this paymaster. */ paymaster?: Address;
+}
+export type SessionRevoke = Omit<SessionGrant, "sessionKey">;
+export interface DeferredSessionGrant extends SessionGrant {
+  /** Unix seconds; 0 = the owner's authorization never expires. */ deadline: Quantity;
+  /** Full 256-bit nonce of the operation that will carry the grant. */ nonce: Quantity;
+}
+/** EIP-712 typed data for `eth_signTypedData_v4`. */
+export interface DeferredActionTypedData {
+  domain: { chainId: number; verifyingContract: Address };
+  types: Record<string, { name: string; type: string }[]>;
+  primaryType: "DeferredAction";
+  message: { nonce: Hex; deadline: number; call: Hex };
+}
+export interface DeferredSessionInstall {
+  typedData: DeferredActionTypedData;
+  typedDataHash: Hex;
+  preSignatureDigest: Hex;
+  hasExecutionHooks: boolean;
+  callData: Hex;
+}
+export interface Call { target: Address; value?: Quantity; data?: Hex }
+export interface NonceKeyOptions { nonceKey?: Quantity; entityId?: Quantity; isGlobalValidation?: boolean; isDeferredAction?: boolean }
+export interface AccountOptions { owner: Address; salt?: Quantity; factory?: Address }
+export interface AccountInfo { address: Address; factory: Address; factoryData: Hex }
+/** Every refusal: an Error with a stable `code` and, where one applies, the `field` path. */
+export interface Mav2SessionKeyError extends Error { code: string; field?: string }
+"#;
+
+/// The v0.7 userOpHash (`EntryPoint.getUserOpHash`).
+#[wasm_bindgen(js_name = userOperationHash, unchecked_return_type = "Hex")]
+pub fn user_operation_hash(
+    #[wasm_bindgen(js_name = userOp, unchecked_param_type = "UserOperation")] user_op: JsValue,
+    #[wasm_bindgen(js_name = chainId, unchecked_param_type = "Quantity")] chain_id: JsValue,
+    #[wasm_bindgen(js_name = entryPoint, unchecked_param_type = "Address | undefined")] entry_point_arg: JsValue,
+) -> Result<String, JsValue> {
+    let op: UserOperation = from_js(&user_op, "userOp")?;
+    let chain: ChainId = from_js(&chain_id, "chainId")?;
+    Ok(json::hex(op.hash(chain.0, entry_point(&entry_point_arg)?)?))
+}
+
+/// The v0.7 `PackedUserOperation` fields, as hex.
+#[wasm_bindgen(js_name = packUserOperation)]
+pub fn pack_user_operation(
+    #[wasm_bindgen(js_name = userOp, unchecked_param_type = "UserOperation")] user_op: JsValue,
+) -> Result<JsValue, JsValue> {
+    let op: UserOperation = from_js(&user_op, "userOp")?;
+    op.check()?;
+    Ok(to_js(&op.packed_json())?)
+}
+
+/// `installValidation` call data that grants the session key (the owner signs an op with it).
+#[wasm_bindgen(js_name = encodeSessionInstall, unchecked_return_type = "Hex")]
+pub fn encode_session_install(#[wasm_bindgen(unchecked_param_type = "SessionGrant")] grant: JsValue) -> Result<String, JsValue> {
+    let req: SessionInstallRequest = from_js(&grant, "")?;
+    Ok(json::hex(install::encode_session_install(&req, now_secs())?))
+}
+
+/// `uninstallValidation` call data that revokes the session key and clears its hooks.
+#[wasm_bindgen(js_name = encodeSessionUninstall, unchecked_return_type = "Hex")]
+pub fn encode_session_uninstall(#[wasm_bindgen(unchecked_param_type = "SessionRevoke")] revoke: JsValue) -> Result<String, JsValue> {
+    let req: SessionUninstallRequest = from_js(&revoke, "")?;
+    Ok(json::hex(install::encode_session_uninstall(&req)?))
+}
+
+/// The deferred grant: EIP-712 typed data for the owner, and the digest the signature joins.
+#[wasm_bindgen(js_name = buildDeferredSessionInstall, unchecked_return_type = "DeferredSessionInstall")]
+pub fn build_deferred_session_install(
+    #[wasm_bindgen(unchecked_param_type = "DeferredSessionGrant")] grant: JsValue,
+) -> Result<JsValue, JsValue> {
+    let req: DeferredInstallRequest = from_js(&grant, "")?;
+    Ok(to_js(&deferred::build_deferred_install(&req, now_secs())?)?)
+}
+
+/// Join the owner's `eth_signTypedData_v4` signature to the pre-signature digest (the SDK's
+/// `buildDeferredActionDigest`); the result is what the session's first operation carries.
+#[wasm_bindgen(js_name = deferredActionDigest, unchecked_return_type = "Hex")]
+pub fn deferred_action_digest(
+    #[wasm_bindgen(js_name = preSignatureDigest, unchecked_param_type = "Hex")] pre_signature_digest: JsValue,
+    #[wasm_bindgen(js_name = ownerSignature, unchecked_param_type = "Hex")] owner_signature: JsValue,
+) -> Result<String, JsValue> {
+    let pre: HexBytes = from_js(&pre_signature_digest, "preSignatureDigest")?;
+    let sig: HexBytes = from_js(&owner_signature, "ownerSignature")?;
+    Ok(json::hex(deferred::deferred_action_digest(&pre.0, &sig.0)?))
+}
+
+/// The 192-bit EntryPoint nonce key of a validation (the SDK's `buildFullNonceKey`).
+#[wasm_bindgen(js_name = nonceKey, unchecked_return_type = "Hex")]
+pub fn nonce_key(#[wasm_bindgen(unchecked_param_type = "NonceKeyOptions")] options: JsValue) -> Result<String, JsValue> {
+    let req: NonceKeyRequest = if options.is_undefined() { NonceKeyRequest::default() } else { from_js(&options, "")? };
+    Ok(json::quantity(nonce::nonce_key(&req)?))
+}
+
+/// `execute(target, value, data)` call data, with the `executeUserOp` prefix when the session
+/// has execution hooks (native or ERC-20 limits).
+#[wasm_bindgen(js_name = encodeExecute, unchecked_return_type = "Hex")]
+pub fn encode_execute(
+    #[wasm_bindgen(unchecked_param_type = "Call")] call: JsValue,
+    #[wasm_bindgen(js_name = withExecutionHooks)] with_execution_hooks: bool,
+) -> Result<String, JsValue> {
+    let call: CallRequest = from_js(&call, "call")?;
+    Ok(json::hex(calls::encode_execute(&call, with_execution_hooks)))
+}
+
+/// `executeBatch(calls)` call data, with the `executeUserOp` prefix when needed.
+#[wasm_bindgen(js_name = encodeExecuteBatch, unchecked_return_type = "Hex")]
+pub fn encode_execute_batch(
+    #[wasm_bindgen(unchecked_param_type = "Call[]")] calls_arg: JsValue,
+    #[wasm_bindgen(js_name = withExecutionHooks)] with_execution_hooks: bool,
+) -> Result<String, JsValue> {
+    let list: Vec<CallRequest> = from_js(&calls_arg, "calls")?;
+    Ok(json::hex(calls::encode_execute_batch(&list, with_execution_hooks)))
+}
+
+/// Sign a user operation with a private key passed in by the caller (servers, tests). Returns
+/// the packed MAv2 signature `0xFF ‖ 0x00 ‖ r ‖ s ‖ v`. Browser apps should keep keys inside
+/// `SessionKeyStore` instead.
+#[wasm_bindgen(js_name = signUserOperationWithKey, unchecked_return_type = "Hex")]
+pub fn sign_user_operation_with_key(
+    #[wasm_bindgen(js_name = privateKey, unchecked_param_type = "Hex")] private_key: JsValue,
+    #[wasm_bindgen(js_name = userOp, unchecked_param_type = "UserOperation")] user_op: JsValue,
+    #[wasm_bindgen(js_name = chainId, unchecked_param_type = "Quantity")] chain_id: JsValue,
+    #[wasm_bindgen(js_name = entryPoint, unchecked_param_type = "Address | undefined")] entry_point_arg: JsValue,
+) -> Result<String, JsValue> {
+    let req = SignUserOperationRequest {
+        private_key: from_js(&private_key, "privateKey")?,
+        user_op: from_js(&user_op, "userOp")?,
+        chain_id: from_js::<ChainId>(&chain_id, "chainId")?.0,
+        entry_point: Some(Addr(entry_point(&entry_point_arg)?)),
+        deferred_action_data: None,
+    };
+    Ok(json::hex(sign::sign_user_operation_with_key(&req)?))
+}
+
+/// ERC-1271 signature by a session key through the SingleSigner module's replay-safe hash.
+#[wasm_bindgen(js_name = sign1271WithKey)]
+pub fn sign_1271_with_key(
+    #[wasm_bindgen(unchecked_param_type = "{ privateKey: Hex; chainId: Quantity; account: Address; entityId: Quantity; hash?: Hex; message?: Hex }")]
+    request: JsValue,
+) -> Result<JsValue, JsValue> {
+    let req: Sign1271Request = from_js(&request, "")?;
+    Ok(to_js(&sign::sign_1271_with_key(&req)?)?)
+}
+
+/// The dummy signature bundlers estimate gas with (`0xFF ‖ 0x00 ‖ placeholder`).
+#[wasm_bindgen(js_name = dummySignature, unchecked_return_type = "Hex")]
+pub fn dummy_signature() -> String {
+    json::hex(sign::dummy_signature(None))
+}
+
+/// The counterfactual MAv2 (SemiModularAccount) address of an owner and salt.
+#[wasm_bindgen(js_name = predictAccountAddress, unchecked_return_type = "Address")]
+pub fn predict_account_address(#[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: JsValue) -> Result<String, JsValue> {
+    let req: AccountRequest = from_js(&options, "")?;
+    Ok(json::address(&account::predict(&req).address.0))
+}
+
+/// The counterfactual address plus the `factory` / `factoryData` that deploy it.
+#[wasm_bindgen(js_name = accountFactoryData, unchecked_return_type = "AccountInfo")]
+pub fn account_factory_data(#[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: JsValue) -> Result<JsValue, JsValue> {
+    let req: AccountRequest = from_js(&options, "")?;
+    Ok(to_js(&account::predict(&req))?)
+}
