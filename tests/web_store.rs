@@ -71,7 +71,7 @@ fn describe(e: &JsValue) -> String {
 
 async fn fresh_name(tag: &str) -> String {
     let name = format!("test-{tag}-{}", js_sys::Math::random());
-    JsFuture::from(SessionKeyStore::delete_database(name.clone().into())).await.unwrap();
+    JsFuture::from(SessionKeyStore::delete_database(Some(name.clone()))).await.unwrap();
     name
 }
 
@@ -140,11 +140,11 @@ async fn create_list_get_delete() {
     assert!(a1.get("key").is_none() && a1.get("privateKey").is_none());
     assert_ne!(a1["address"], a2["address"]);
 
-    assert_eq!(ok(store.list(JsValue::UNDEFINED)).await.as_array().unwrap().len(), 3);
-    let only_a = ok(store.list(js(json!({ "account": ACCOUNT_A })))).await;
+    assert_eq!(ok(store.list(None)).await.as_array().unwrap().len(), 3);
+    let only_a = ok(store.list(Some(js(json!({ "account": ACCOUNT_A })).unchecked_into()))).await;
     assert_eq!(only_a.as_array().unwrap().len(), 2);
-    assert_eq!(ok(store.list(js(json!({ "chainId": 1 })))).await, json!([]));
-    assert_eq!(ok(store.list(js(json!({ "chainId": "0xaa36a7", "account": ACCOUNT_B })))).await, json!([b1]));
+    assert_eq!(ok(store.list(Some(js(json!({ "chainId": 1 })).unchecked_into()))).await, json!([]));
+    assert_eq!(ok(store.list(Some(js(json!({ "chainId": "0xaa36a7", "account": ACCOUNT_B })).unchecked_into()))).await, json!([b1]));
 
     assert_eq!(ok(store.get(s(&a2, "id").into())).await, a2);
     assert_eq!(ok(store.delete(s(&a2, "id").into())).await, json!(true));
@@ -171,7 +171,7 @@ async fn errors_are_typed() {
     assert_eq!(err(store.import_private_key(bad)).await, ("INVALID_PRIVATE_KEY".into(), Some("privateKey".into())));
     assert_eq!(err(store.get(JsValue::from_f64(3.0))).await, ("INVALID_TYPE".into(), Some("id".into())));
     assert_eq!(err(store.get(JsValue::UNDEFINED)).await, ("MISSING_FIELD".into(), Some("id".into())));
-    assert_eq!(err(store.list(js(json!({ "acount": ACCOUNT_A })))).await.0, "UNKNOWN_FIELD");
+    assert_eq!(err(store.list(Some(js(json!({ "acount": ACCOUNT_A })).unchecked_into()))).await.0, "UNKNOWN_FIELD");
 
     let five = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "entityId": 5 }));
     assert_eq!(ok(store.create(five.clone())).await["entityId"], json!(5));
@@ -187,7 +187,7 @@ async fn errors_are_typed() {
     assert!(String::from(e.message()).contains("nope"));
 
     store.close();
-    assert_eq!(err(store.list(JsValue::UNDEFINED)).await, ("STORE_CLOSED".into(), None));
+    assert_eq!(err(store.list(None)).await, ("STORE_CLOSED".into(), None));
 }
 
 #[wasm_bindgen_test]
@@ -274,7 +274,7 @@ async fn altered_ciphertext_is_refused_and_others_still_load() {
     assert!(store.session_key(&s(&a, "id")).await.is_err());
 
     // The others still load and sign.
-    let list = ok(store.list(JsValue::UNDEFINED)).await;
+    let list = ok(store.list(None)).await;
     let ids: Vec<String> = list.as_array().unwrap().iter().map(|r| s(r, "id")).collect();
     assert_eq!(ids.len(), 3, "{ids:?}");
     assert!(ids.contains(&s(&a, "id")) && ids.contains(&s(&b, "id")));
@@ -429,7 +429,7 @@ async fn memory_fallback_when_the_browser_cannot_store_a_cryptokey() {
     assert_eq!(r["entityId"], json!(1));
     assert_eq!(ok(store.create(create_opts(ACCOUNT_A))).await["entityId"], json!(2));
     assert_eq!(sign_and_recover(&store, &s(&r, "id")).await.to_checksum(None), s(&r, "address"));
-    assert_eq!(ok(store.list(JsValue::UNDEFINED)).await.as_array().unwrap().len(), 2);
+    assert_eq!(ok(store.list(None)).await.as_array().unwrap().len(), 2);
     assert_eq!(s(&ok(store.mark_active(s(&r, "id").into())).await, "status"), "active");
 
     // Nothing reached IndexedDB: no key, no record.
@@ -439,7 +439,7 @@ async fn memory_fallback_when_the_browser_cannot_store_a_cryptokey() {
     db.close();
     // And a normal store on the same database does not see memory sessions.
     let persistent = open(&name).await;
-    assert_eq!(ok(persistent.list(JsValue::UNDEFINED)).await, json!([]));
+    assert_eq!(ok(persistent.list(None)).await, json!([]));
     persistent.close();
     store.close();
 }
@@ -488,7 +488,7 @@ async fn reads_a_version_1_database() {
 async fn two_instances_create_concurrently_without_loss_or_duplicates() {
     let name = fresh_name("concurrent").await;
     // Open both at once on a new database: they must agree on one wrapping key.
-    let (a, b) = futures_join(SessionKeyStore::open(js(json!({ "name": name }))), SessionKeyStore::open(js(json!({ "name": name })))).await;
+    let (a, b) = futures_join(SessionKeyStore::open(Some(js(json!({ "name": name })).unchecked_into())), SessionKeyStore::open(Some(js(json!({ "name": name })).unchecked_into()))).await;
     let a = store_from(a);
     let b = store_from(b);
     let calls = Array::new();
@@ -500,9 +500,9 @@ async fn two_instances_create_concurrently_without_loss_or_duplicates() {
     let mut ids: Vec<u64> = results.as_array().unwrap().iter().map(|r| r["entityId"].as_u64().unwrap()).collect();
     ids.sort_unstable();
     assert_eq!(ids, (1..=10).collect::<Vec<_>>());
-    let listed_a = ok(a.list(JsValue::UNDEFINED)).await;
+    let listed_a = ok(a.list(None)).await;
     assert_eq!(listed_a.as_array().unwrap().len(), 10);
-    assert_eq!(ok(b.list(JsValue::UNDEFINED)).await, listed_a);
+    assert_eq!(ok(b.list(None)).await, listed_a);
     // Keys created through either instance decrypt through the other.
     for r in results.as_array().unwrap() {
         assert_eq!(sign_and_recover(&a, &s(r, "id")).await.to_checksum(None), s(r, "address"));
@@ -537,7 +537,7 @@ async fn status_lifecycle_and_prune() {
     assert_eq!(err(store.mark_active(s(&old, "id").into())).await.0, "INVALID_STATUS_TRANSITION");
     assert_eq!(ok(store.prune()).await, json!(1));
     assert_eq!(ok(store.prune()).await, json!(0));
-    let left: Vec<String> = ok(store.list(JsValue::UNDEFINED)).await.as_array().unwrap().iter().map(|r| s(r, "id")).collect();
+    let left: Vec<String> = ok(store.list(None)).await.as_array().unwrap().iter().map(|r| s(r, "id")).collect();
     assert_eq!(left.len(), 2);
     assert!(left.contains(&id) && left.contains(&s(&keep, "id")));
     store.close();
@@ -546,18 +546,18 @@ async fn status_lifecycle_and_prune() {
 #[wasm_bindgen_test]
 async fn js_open_options_and_delete_database() {
     let name = fresh_name("jsopen").await;
-    let v = ok_js(SessionKeyStore::open(js(json!({ "name": name })))).await;
+    let v = ok_js(SessionKeyStore::open(Some(js(json!({ "name": name })).unchecked_into()))).await;
     assert_eq!(Reflect::get(&v, &"persistence".into()).unwrap(), "indexeddb");
     let create: Function = Reflect::get(&v, &"create".into()).unwrap().dyn_into().unwrap();
     let p: Promise = create.call1(&v, &create_opts(ACCOUNT_A)).unwrap().dyn_into().unwrap();
     assert_eq!(ok(p).await["entityId"], json!(1));
     let close: Function = Reflect::get(&v, &"close".into()).unwrap().dyn_into().unwrap();
     close.call0(&v).unwrap();
-    ok_js(SessionKeyStore::delete_database(name.clone().into())).await;
+    ok_js(SessionKeyStore::delete_database(Some(name.clone()))).await;
     let store = open(&name).await;
-    assert_eq!(ok(store.list(JsValue::UNDEFINED)).await, json!([]));
+    assert_eq!(ok(store.list(None)).await, json!([]));
     store.close();
-    let bad = SessionKeyStore::open(js(json!({ "nmae": "x" })));
+    let bad = SessionKeyStore::open(Some(js(json!({ "nmae": "x" })).unchecked_into()));
     assert_eq!(err(bad).await.0, "UNKNOWN_FIELD");
 }
 

@@ -44,6 +44,68 @@ use crate::web::convert::{from_js, to_js};
 use crate::web::idb::{self, storage, Done};
 use crate::web::webcrypto;
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_STORE_TYPES: &'static str = r#"
+/** `pending`: created, grant not confirmed · `active`: installed (markActive) ·
+ *  `expired`: past expiresAt · `revoked`: uninstalled or abandoned (markRevoked). */
+export type SessionStatus = "pending" | "active" | "expired" | "revoked";
+/** `indexeddb`: survives reloads · `memory`: this page only (the browser refused to store a CryptoKey). */
+export type SessionPersistence = "indexeddb" | "memory";
+export interface SessionKeyStoreOptions {
+  /** IndexedDB database name; default "mav2-session-keys". */
+  name?: string;
+  /** Testing aid: behave as a browser that cannot store a CryptoKey (WebKit private mode). */
+  forceMemoryKey?: boolean;
+}
+export interface CreateSessionOptions {
+  chainId: Quantity;
+  account: Address;
+  /** Default: the lowest id ≥ 1 no stored session of this account and chain uses. */
+  entityId?: Quantity;
+  permissions: Permission[];
+  /** Unix seconds. */ expiresAt?: Quantity | null;
+  /** Unix seconds; needs expiresAt. */ validAfter?: Quantity | null;
+  /** Restrict the session's operations to this paymaster. */ paymaster?: Address | null;
+}
+export interface ImportSessionOptions extends CreateSessionOptions {
+  /** 32-byte secp256k1 private key. */ privateKey: Hex;
+}
+export interface SessionListFilter { chainId?: Quantity; account?: Address }
+/** A session as plain data: no key material. */
+export interface SessionRecord {
+  id: string;
+  /** The session key's address (the signer the grant installs). */ address: Address;
+  chainId: number;
+  account: Address;
+  entityId: number;
+  permissions: Permission[];
+  expiresAt: number | null;
+  validAfter: number | null;
+  paymaster: Address | null;
+  /** Unix seconds. */ createdAt: number;
+  status: SessionStatus;
+  persistence: SessionPersistence;
+  /** Deferred install progress: none, prepared (typed data built), signed (owner signature attached). */
+  deferred: "none" | "prepared" | "signed";
+}
+export interface DeferredInstallOptions {
+  /** Full nonce of the session's first op: key `(entityId << 8) | 0x02`, then the sequence. */
+  nonce: Quantity;
+  /** Unix seconds the owner's authorization is valid until; 0 or absent = no deadline. */
+  deadline?: Quantity;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `SessionKeyStoreOptions` (typed optional argument).
+    #[wasm_bindgen(typescript_type = "SessionKeyStoreOptions")]
+    pub type JsStoreOptions;
+    /// `SessionListFilter` (typed optional argument).
+    #[wasm_bindgen(typescript_type = "SessionListFilter")]
+    pub type JsListFilter;
+}
+
 /// Database name used when `open` is given none.
 pub const DEFAULT_NAME: &str = "mav2-session-keys";
 
@@ -452,16 +514,17 @@ impl SessionKeyStore {
     /// Open (or create) the store. `options.name` picks the IndexedDB database
     /// (default `"mav2-session-keys"`).
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionKeyStore>")]
-    pub fn open(#[wasm_bindgen(unchecked_param_type = "OpenOptions")] options: JsValue) -> Promise {
+    pub fn open(options: Option<JsStoreOptions>) -> Promise {
+        let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
         future_to_promise(async move { Ok(SessionKeyStore::connect(&options).await?.into()) })
     }
 
     /// Delete a whole store database (all its sessions and its wrapping key). Open stores on it
     /// are closed first.
     #[wasm_bindgen(js_name = deleteDatabase, unchecked_return_type = "Promise<void>")]
-    pub fn delete_database(#[wasm_bindgen(unchecked_param_type = "string | undefined")] name: JsValue) -> Promise {
+    pub fn delete_database(name: Option<String>) -> Promise {
         promise(async move {
-            let name = name.as_string().unwrap_or_else(|| DEFAULT_NAME.to_string());
+            let name = name.unwrap_or_else(|| DEFAULT_NAME.to_string());
             if let Some(f) = idb::factory() {
                 idb::delete_database(&f, &name).await.map_err(storage("delete database"))?;
             }
@@ -476,7 +539,7 @@ impl SessionKeyStore {
     }
 
     /// `"indexeddb"` (sessions survive reloads) or `"memory"` (this page only).
-    #[wasm_bindgen(getter, unchecked_return_type = "Persistence")]
+    #[wasm_bindgen(getter, unchecked_return_type = "SessionPersistence")]
     pub fn persistence(&self) -> String {
         match self.inner.persistence {
             Persistence::Indexeddb => "indexeddb".into(),
@@ -521,8 +584,9 @@ impl SessionKeyStore {
     /// Sessions, optionally only those of one chain and/or account. Unreadable records are
     /// skipped (with a console warning); `get(id)` reports why.
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionRecord[]>")]
-    pub fn list(&self, #[wasm_bindgen(unchecked_param_type = "ListFilter | undefined")] filter: JsValue) -> Promise {
+    pub fn list(&self, filter: Option<JsListFilter>) -> Promise {
         let inner = self.inner.clone();
+        let filter: JsValue = filter.map(Into::into).unwrap_or(JsValue::UNDEFINED);
         promise(async move {
             let filter: ListFilter = opt_arg(&filter, "filter")?;
             let now = now_secs();
@@ -586,7 +650,7 @@ impl SessionKeyStore {
 
     /// The session's private key as `0x` hex. Explicit escape hatch: the string cannot be wiped
     /// from JS memory; avoid it unless the key must leave the page.
-    #[wasm_bindgen(js_name = exportPrivateKey, unchecked_return_type = "Promise<`0x${string}`>")]
+    #[wasm_bindgen(js_name = exportPrivateKey, unchecked_return_type = "Promise<Hex>")]
     pub fn export_private_key(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -626,7 +690,7 @@ fn hex_arg(v: &JsValue, name: &'static str) -> Result<Vec<u8>> {
 impl SessionKeyStore {
     /// `installValidation` call data granting the session (for a user operation or transaction
     /// the owner sends to the account itself).
-    #[wasm_bindgen(js_name = installCallData, unchecked_return_type = "Promise<`0x${string}`>")]
+    #[wasm_bindgen(js_name = installCallData, unchecked_return_type = "Promise<Hex>")]
     pub fn install_call_data(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -639,7 +703,7 @@ impl SessionKeyStore {
 
     /// `uninstallValidation` call data revoking the session. Send it from the owner, then
     /// `markRevoked(id)`.
-    #[wasm_bindgen(js_name = uninstallCallData, unchecked_return_type = "Promise<`0x${string}`>")]
+    #[wasm_bindgen(js_name = uninstallCallData, unchecked_return_type = "Promise<Hex>")]
     pub fn uninstall_call_data(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -653,7 +717,7 @@ impl SessionKeyStore {
     /// the full nonce of the session's first user operation (its key: this session's entity id
     /// with the deferred bit 0x02); `deadline` is unix seconds or 0 (none). The store remembers
     /// the pre-signature digest for `attachOwnerSignature`.
-    #[wasm_bindgen(js_name = deferredInstall, unchecked_return_type = "Promise<DeferredInstallResult>")]
+    #[wasm_bindgen(js_name = deferredInstall, unchecked_return_type = "Promise<DeferredSessionInstall>")]
     pub fn deferred_install(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
@@ -696,7 +760,7 @@ impl SessionKeyStore {
     pub fn attach_owner_signature(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "`0x${string}`")] signature: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Hex")] signature: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -718,11 +782,11 @@ impl SessionKeyStore {
     /// (`0xFF ‖ 0x00 ‖ sig65`), with the deferred install in front when `userOp.nonce` is the
     /// nonce the owner's signature was attached for and the session is still `pending`.
     /// `userOp.sender` must be the session's account; `chainId` is the session's.
-    #[wasm_bindgen(js_name = signUserOperation, unchecked_return_type = "Promise<`0x${string}`>")]
+    #[wasm_bindgen(js_name = signUserOperation, unchecked_return_type = "Promise<Hex>")]
     pub fn sign_user_operation(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "UserOperationInput")] user_op: JsValue,
+        #[wasm_bindgen(js_name = userOp, unchecked_param_type = "UserOperation")] user_op: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
