@@ -137,7 +137,7 @@ test("refusals are Errors with a stable code and the field", () => {
     [{ ...base, permissions: [{ type: "account-functions", data: { functions: ["0x123"] } }] }, "INVALID_HEX", "permissions[0].data.functions[0]"],
     [{ ...base, permissions: [{ type: "account-functions", data: { functions: ["0x1bbf564c"] } }] }, "SELECTOR_NOT_ALLOWED", "permissions[0].data.functions[0]"],
     [{ ...base, permissions: [{ type: "bogus" }] }, "UNKNOWN_VARIANT", "permissions[0]"],
-    [{ ...base, expiresAt: 2n ** 48n }, "NUMBER_OUT_OF_RANGE", "expiresAt"],
+    [{ ...base, expiresAt: 2n ** 48n }, "TIME_OVER_LIMIT", "expiresAt"],
   ];
   for (const [input, code, field] of cases) {
     try {
