@@ -8,6 +8,7 @@
 //! `.ci/state/devnet.json`), addresses from `MAV2_DEVNET_STATE` (default `.ci/state/devnet.json`).
 //!
 //!     bash .ci/devnet up && eval "$(bash .ci/devnet env)" && MAV2_DEVNET=1 cargo test --test e2e_bundler
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
