@@ -1,12 +1,15 @@
-//! JsValue ⇄ core types. The only place that calls `serde_wasm_bindgen`.
+//! JsValue ⇄ core types. The only place that crosses the JS boundary with serde.
 //!
-//! JS callers may pass `bigint` anywhere a number goes; the core's parsers take hex strings, so
-//! bigints are rewritten to `0x…` strings first (negative ones keep their sign and are refused by
-//! the parser with a clear error).
+//! JS arguments are first turned into a `serde_json::Value` and then parsed by the same code as
+//! native callers use (`json::from_value`), so the browser gets exactly the rules the native
+//! tests check, including `deny_unknown_fields` (serde-wasm-bindgen reads declared fields only).
+//! On the way: `bigint` becomes a `0x…` string, `undefined` properties are dropped (absent),
+//! and values JSON cannot hold (NaN, functions, symbols, cycles) are refused with a typed error.
 
 use js_sys::{Array, BigInt, Object, Reflect};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::{Map, Number, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{Error, InputRule};
@@ -15,52 +18,94 @@ use crate::json;
 /// Deepest nesting accepted from JS (guards against cyclic or hostile objects).
 const MAX_DEPTH: usize = 32;
 
-fn normalize(v: &JsValue, depth: usize, field: &str) -> Result<JsValue, Error> {
+fn path(parent: &str, child: &str) -> String {
+    if parent.is_empty() {
+        child.to_string()
+    } else {
+        format!("{parent}.{child}")
+    }
+}
+
+/// Convert a JS value into JSON data; `field` is its path, for errors.
+pub fn js_to_json(v: &JsValue, depth: usize, field: &str) -> Result<Value, Error> {
+    let here = || if field.is_empty() { "(input)".to_string() } else { field.to_string() };
     if depth > MAX_DEPTH {
-        return Err(Error::input(field, InputRule::Type, "nested too deeply"));
+        return Err(Error::input(here(), InputRule::Type, "nested too deeply"));
+    }
+    if v.is_undefined() || v.is_null() {
+        return Ok(Value::Null);
+    }
+    if let Some(b) = v.as_bool() {
+        return Ok(Value::Bool(b));
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(Value::String(s));
+    }
+    if let Some(n) = v.as_f64() {
+        if !n.is_finite() {
+            return Err(Error::input(here(), InputRule::Number, format!("{n} is not a finite number")));
+        }
+        let num = if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 {
+            if n >= 0.0 { Number::from(n as u64) } else { Number::from(n as i64) }
+        } else {
+            Number::from_f64(n).ok_or_else(|| Error::input(here(), InputRule::Number, "not a number"))?
+        };
+        return Ok(Value::Number(num));
     }
     if v.is_bigint() {
         let b: BigInt = v.clone().unchecked_into();
-        let s = b.to_string(16).map_err(|_| Error::input(field, InputRule::Number, "bad bigint"))?;
-        let s: String = s.into();
-        return Ok(JsValue::from_str(&match s.strip_prefix('-') {
+        let s: String = b
+            .to_string(16)
+            .map_err(|_| Error::input(here(), InputRule::Number, "unreadable bigint"))?
+            .into();
+        return Ok(Value::String(match s.strip_prefix('-') {
             Some(abs) => format!("-0x{abs}"),
             None => format!("0x{s}"),
         }));
     }
     if Array::is_array(v) {
         let arr: &Array = v.unchecked_ref();
-        let out = Array::new();
+        let mut out = Vec::with_capacity(arr.length() as usize);
         for (i, item) in arr.iter().enumerate() {
-            out.push(&normalize(&item, depth + 1, &format!("{field}[{i}]"))?);
+            out.push(js_to_json(&item, depth + 1, &format!("{}[{i}]", field))?);
         }
-        return Ok(out.into());
+        return Ok(Value::Array(out));
     }
     if v.is_object() && !v.is_function() {
         let obj: &Object = v.unchecked_ref();
-        let out = Object::new();
+        let mut out = Map::new();
         for key in Object::keys(obj).iter() {
             let name = key.as_string().unwrap_or_default();
-            let item = Reflect::get(obj, &key).map_err(|_| Error::input(field, InputRule::Type, "unreadable property"))?;
-            let path = if field.is_empty() { name.clone() } else { format!("{field}.{name}") };
-            let _ = Reflect::set(&out, &key, &normalize(&item, depth + 1, &path)?);
+            let item = Reflect::get(obj, &key)
+                .map_err(|_| Error::input(path(field, &name), InputRule::Type, "unreadable property"))?;
+            if item.is_undefined() {
+                continue; // `{ x: undefined }` means x is absent, as in JSON.stringify
+            }
+            out.insert(name.clone(), js_to_json(&item, depth + 1, &path(field, &name))?);
         }
-        return Ok(out.into());
+        return Ok(Value::Object(out));
     }
-    Ok(v.clone())
+    Err(Error::input(here(), InputRule::Type, "expected plain data (object, array, string, number, bigint, boolean)"))
 }
 
-/// Parse a JS argument into a core type; `field` names the argument for error messages.
+/// Parse a JS argument into a core type; `field` names the argument for error messages
+/// (empty for an options object whose own fields are the names).
 pub fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, Error> {
-    let value = normalize(value, 0, field)?;
-    json::parse::<T, _>(serde_wasm_bindgen::Deserializer::from(value)).map_err(|e| prefix(e, field))
+    let data = js_to_json(value, 0, field)?;
+    json::from_value::<T>(&data).map_err(|e| prefix(e, field))
 }
 
 /// Put the argument name in front of the field path of an input error.
 fn prefix(e: Error, field: &str) -> Error {
     match e {
         Error::InvalidInput { field: inner, rule, detail } if !field.is_empty() => {
-            let path = if inner.is_empty() || inner == "(input)" { field.to_string() } else { inner };
+            let path = if inner.is_empty() || inner == "(input)" {
+                field.to_string()
+            } else if inner.starts_with('[') {
+                format!("{field}{inner}")
+            } else {
+                format!("{field}.{inner}")
+            };
             Error::InvalidInput { field: path, rule, detail }
         }
         other => other,
