@@ -8,6 +8,9 @@
 
 mod common;
 
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 use common::{assert_hex_eq, load, Vectors};
 use mav2_session_keys::account::{predict, AccountRequest};
 use mav2_session_keys::calls::{encode_calls, EncodeCallsRequest};

@@ -4,6 +4,9 @@
 
 mod common;
 
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 use alloy_primitives::Bytes;
 use mav2_session_keys::deferred::{build_deferred_install, deferred_action_digest, split_deferred_action, DeferredInstallRequest};
 use mav2_session_keys::install::{

@@ -29,11 +29,12 @@ fn now_secs() -> u64 {
 #[serde(transparent)]
 struct ChainId(#[serde(with = "json::u64")] u64);
 
-fn entry_point(v: &JsValue) -> Result<Address, Error> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(ENTRY_POINT_V07);
+/// Optional trailing `entryPoint` argument; EntryPoint v0.7 when absent.
+fn entry_point(v: &Option<String>) -> Result<Address, Error> {
+    match v {
+        Some(s) => Ok(from_js::<Addr>(&JsValue::from_str(s), "entryPoint")?.0),
+        None => Ok(ENTRY_POINT_V07),
     }
-    Ok(from_js::<Addr>(v, "entryPoint")?.0)
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -106,7 +107,7 @@ export interface Mav2SessionKeyError extends Error { code: string; field?: strin
 pub fn user_operation_hash(
     #[wasm_bindgen(js_name = userOp, unchecked_param_type = "UserOperation")] user_op: JsValue,
     #[wasm_bindgen(js_name = chainId, unchecked_param_type = "Quantity")] chain_id: JsValue,
-    #[wasm_bindgen(js_name = entryPoint, unchecked_param_type = "Address | undefined")] entry_point_arg: JsValue,
+    #[wasm_bindgen(js_name = entryPoint)] entry_point_arg: Option<String>,
 ) -> Result<String, JsValue> {
     let op: UserOperation = from_js(&user_op, "userOp")?;
     let chain: ChainId = from_js(&chain_id, "chainId")?;
@@ -194,7 +195,7 @@ pub fn sign_user_operation_with_key(
     #[wasm_bindgen(js_name = privateKey, unchecked_param_type = "Hex")] private_key: JsValue,
     #[wasm_bindgen(js_name = userOp, unchecked_param_type = "UserOperation")] user_op: JsValue,
     #[wasm_bindgen(js_name = chainId, unchecked_param_type = "Quantity")] chain_id: JsValue,
-    #[wasm_bindgen(js_name = entryPoint, unchecked_param_type = "Address | undefined")] entry_point_arg: JsValue,
+    #[wasm_bindgen(js_name = entryPoint)] entry_point_arg: Option<String>,
 ) -> Result<String, JsValue> {
     let req = SignUserOperationRequest {
         private_key: from_js(&private_key, "privateKey")?,
