@@ -1,0 +1,94 @@
+// Browser side of the bench (bench/page.html), driven by bench/run.mjs through playwright-core.
+// Each mode is a fresh page load: `?mode=cold-ours` / `?mode=cold-js` measure the first import;
+// `speed` and `storage` load both sides first.
+import * as cases from "./cases.mjs";
+
+const OURS_GLUE = "/target/bench-pkg/mav2_session_keys.js";
+const OURS_WASM = "/target/bench-pkg/mav2_session_keys_bg.wasm";
+const JS_BUNDLE = "/target/bench-js/js-stack.min.js";
+
+async function loadOurs() {
+  const ours = await import(OURS_GLUE);
+  await ours.default({ module_or_path: OURS_WASM });
+  return ours;
+}
+
+/** fetch + compile + instantiate + first hash+sign, and the part of it that is the first call. */
+async function coldOurs() {
+  const op = cases.userOp();
+  const t0 = performance.now();
+  const ours = await import(OURS_GLUE);
+  await ours.default({ module_or_path: OURS_WASM });
+  const t1 = performance.now();
+  ours.signUserOperationWithKey(cases.PRIVATE_KEY, op, cases.CHAIN_ID);
+  const t2 = performance.now();
+  return { total: t2 - t0, firstCall: t2 - t1 };
+}
+
+/** import the bundle (fetch + parse + evaluate) + first hash+sign. */
+async function coldJs() {
+  const op = cases.userOp();
+  const t0 = performance.now();
+  const js = await import(JS_BUNDLE);
+  const t1 = performance.now();
+  const account = js.privateKeyToAccount(cases.PRIVATE_KEY);
+  const hash = js.getUserOperationHash({
+    chainId: cases.CHAIN_ID,
+    entryPointAddress: js.entryPoint07Address,
+    entryPointVersion: "0.7",
+    userOperation: op,
+  });
+  await account.signMessage({ message: { raw: hash } });
+  const t2 = performance.now();
+  return { total: t2 - t0, firstCall: t2 - t1 };
+}
+
+async function speed(opts) {
+  const [ours, js] = await Promise.all([loadOurs(), import(JS_BUNDLE)]);
+  return cases.speedSuite(ours, js, opts);
+}
+
+/** SessionKeyStore: create, then load + decrypt + sign at 1, 100 and 1000 stored sessions. */
+async function storage({ sizes = [1, 100, 1000], samples = 50 } = {}) {
+  const ours = await loadOurs();
+  if (typeof ours.SessionKeyStore !== "function") return { available: false };
+  const name = `mav2-bench-${Date.now()}`;
+  const store = await ours.SessionKeyStore.open({ name });
+  const out = { available: true, persistence: store.persistence, create: {}, sign: {} };
+  const records = [];
+  let createTimes = [];
+  const permissions = [{ type: "contract-access", data: { address: cases.TOKEN } }];
+  for (const size of sizes) {
+    while (records.length < size) {
+      const t0 = performance.now();
+      const r = await store.create({ chainId: cases.CHAIN_ID, account: cases.ACCOUNT, permissions, expiresAt: cases.EXPIRES_AT });
+      createTimes.push(performance.now() - t0);
+      records.push(r);
+    }
+    out.create[size] = { p50: cases.quantile(createTimes, 0.5), p95: cases.quantile(createTimes, 0.95), n: createTimes.length };
+    createTimes = [];
+    // load + decrypt + sign: a random stored session each time (ops prepared outside the timing)
+    const times = [];
+    for (let i = 0; i < samples; i++) {
+      const r = records[(i * 7919) % records.length];
+      const op = cases.userOp(ours.nonceKey({ entityId: r.entityId, isGlobalValidation: true }));
+      const t0 = performance.now();
+      await store.signUserOperation(r.id, op);
+      times.push(performance.now() - t0);
+    }
+    out.sign[size] = { p50: cases.quantile(times, 0.5), p95: cases.quantile(times, 0.95), n: times.length };
+  }
+  store.close();
+  await ours.SessionKeyStore.deleteDatabase(name);
+  return out;
+}
+
+const modes = { "cold-ours": coldOurs, "cold-js": coldJs, speed, storage };
+window.bench = async (mode, opts) => {
+  try {
+    return { ok: true, value: await modes[mode](opts) };
+  } catch (e) {
+    return { ok: false, error: `${e && e.stack ? e.stack : e}` };
+  }
+};
+window.benchReady = true;

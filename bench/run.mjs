@@ -1,0 +1,239 @@
+// Runs the benchmarks, in Node and in headless Chromium, and prints one table: ours against the
+// JavaScript stack (viem + Alchemy's SDK, bundled from pinned versions by .ci/bench).
+//
+//   node bench/run.mjs [--quick] [--check-size]
+//
+// Expects target/bench-pkg (wasm-pack build) and target/bench-js/js-stack.min.js (esbuild), both
+// made by .ci/bench. Times never fail the run; --check-size exits 1 when our gzip size is over
+// GZIP_BUDGET (deterministic for a given toolchain and lockfile).
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+
+import * as cases from "./cases.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, "..");
+const PKG = path.join(ROOT, "target/bench-pkg");
+const OURS_WASM = path.join(PKG, "mav2_session_keys_bg.wasm");
+const OURS_GLUE = path.join(PKG, "mav2_session_keys.js");
+const JS_BUNDLE = path.join(ROOT, "target/bench-js/js-stack.min.js");
+const OUT_DIR = path.join(ROOT, "target/bench");
+
+/** Our wasm + glue, gzip -9, must stay at or under this (bytes). The target is 0.35× the JS stack. */
+export const GZIP_BUDGET = 230_000;
+const TARGET_RATIO = 0.35;
+
+const args = new Set(process.argv.slice(2));
+const QUICK = args.has("--quick");
+const SPEED = QUICK ? { runs: 5, ms: 150, warmMs: 150 } : { runs: 7, ms: 400, warmMs: 400 };
+const COLD_RUNS = QUICK ? 5 : 9;
+const STORAGE = QUICK ? { sizes: [1, 100], samples: 30 } : { sizes: [1, 100, 1000], samples: 100 };
+
+const log = (...a) => console.error("[bench]", ...a);
+
+// ---------------------------------------------------------------------------------------------
+// Sizes
+// ---------------------------------------------------------------------------------------------
+function gzip9(file) {
+  return execFileSync("gzip", ["-9", "-n", "-c", file], { maxBuffer: 1 << 28 }).length;
+}
+function sizes() {
+  const raw = (f) => statSync(f).size;
+  return {
+    ours: { raw: raw(OURS_WASM) + raw(OURS_GLUE), gzip: gzip9(OURS_WASM) + gzip9(OURS_GLUE), wasmRaw: raw(OURS_WASM), wasmGzip: gzip9(OURS_WASM), glueRaw: raw(OURS_GLUE), glueGzip: gzip9(OURS_GLUE) },
+    js: { raw: raw(JS_BUNDLE), gzip: gzip9(JS_BUNDLE) },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node
+// ---------------------------------------------------------------------------------------------
+async function nodeSuite() {
+  const ours = await import(OURS_GLUE);
+  ours.initSync({ module: readFileSync(OURS_WASM) });
+  const js = await import(JS_BUNDLE);
+  return cases.speedSuite(ours, js, SPEED);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chromium
+// ---------------------------------------------------------------------------------------------
+const TYPES = { ".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
+const SERVED = ["/bench/", "/target/bench-pkg/", "/target/bench-js/"];
+
+function serve() {
+  const server = http.createServer((req, res) => {
+    const p = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const file = path.join(ROOT, p);
+    if (!SERVED.some((s) => p.startsWith(s)) || !file.startsWith(ROOT) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, {
+      "Content-Type": TYPES[path.extname(file)] ?? "application/octet-stream",
+      "Cache-Control": "no-store",
+      // cross-origin isolated: performance.now() at 5 µs instead of 100 µs
+      "Cross-Origin-Opener-Policy": "same-origin",
+      "Cross-Origin-Embedder-Policy": "require-corp",
+    });
+    res.end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+const CHROMIUM_ARGS = [
+  "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+  "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync",
+];
+
+async function browserSuite() {
+  const require = createRequire(import.meta.url);
+  const { chromium } = require("playwright-core");
+  const server = await serve();
+  const url = `http://127.0.0.1:${server.address().port}/bench/page.html`;
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const run = async (mode, opts) => {
+    // a fresh context per run: empty HTTP and code caches, a fresh IndexedDB
+    const ctx = await browser.newContext();
+    try {
+      const page = await ctx.newPage();
+      page.on("pageerror", (e) => log("page error:", e.message));
+      await page.goto(url);
+      await page.waitForFunction(() => window.benchReady === true);
+      const r = await page.evaluate(([m, o]) => window.bench(m, o), [mode, opts]);
+      if (!r.ok) throw new Error(`${mode}: ${r.error}`);
+      return r.value;
+    } finally {
+      await ctx.close();
+    }
+  };
+  try {
+    const out = { version: browser.version(), cold: { ours: [], js: [] } };
+    log(`chromium ${out.version}: cold start x${COLD_RUNS}`);
+    for (let i = 0; i < COLD_RUNS; i++) {
+      out.cold.ours.push(await run("cold-ours"));
+      out.cold.js.push(await run("cold-js"));
+    }
+    log("chromium: speed");
+    out.speed = await run("speed", SPEED);
+    log("chromium: storage");
+    out.storage = await run("storage", STORAGE);
+    return out;
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment
+// ---------------------------------------------------------------------------------------------
+function tryRun(cmd, argv) {
+  try {
+    return execFileSync(cmd, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return "?";
+  }
+}
+function environment() {
+  const v = (p) => JSON.parse(readFileSync(path.join(HERE, "node_modules", p, "package.json"), "utf8")).version;
+  const crate = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(path.join(ROOT, "Cargo.toml"), "utf8"))?.[1];
+  const dirty = tryRun("git", ["-C", ROOT, "status", "--porcelain", "--untracked-files=no"]) ? "+dirty" : "";
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    cpus: os.availableParallelism?.() ?? os.cpus().length,
+    cpu: os.cpus()[0]?.model?.trim() ?? "?",
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    load: os.loadavg().map((x) => x.toFixed(1)).join(" "),
+    node: process.version,
+    ours: `mav2-session-keys ${crate} (${tryRun("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"])}${dirty})`,
+    rustc: tryRun("rustc", ["-V"]),
+    wasmOpt: tryRun("wasm-opt", ["--version"]),
+    packages: ["viem", "@account-kit/smart-contracts", "@aa-sdk/core", "esbuild", "playwright-core"].map((p) => `${p} ${v(p)}`).join(", "),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table
+// ---------------------------------------------------------------------------------------------
+const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
+const ops = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const ms = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const us = (opsPerSec) => 1e6 / opsPerSec;
+const faster = (ratio) => (ratio >= 1 ? `${ratio.toFixed(1)}× faster` : `${(1 / ratio).toFixed(1)}× slower`);
+
+function table(sz, node, chromium, env) {
+  const rows = [];
+  const row = (item, ours, js, ratio) => rows.push([item, ours, js, ratio]);
+  const sizeRatio = sz.ours.gzip / sz.js.gzip;
+  row("1. size, raw (.wasm + JS glue vs esbuild --minify bundle)", kb(sz.ours.raw), kb(sz.js.raw), `${(sz.ours.raw / sz.js.raw).toFixed(2)}×`);
+  row(`1. size, gzip -9 (target ≤ ${TARGET_RATIO}×)`, kb(sz.ours.gzip), kb(sz.js.gzip), `${sizeRatio.toFixed(2)}× ${sizeRatio <= TARGET_RATIO ? "(met)" : "(missed)"}`);
+  const speedRows = (env, s) => {
+    if (!s) return;
+    row(`2. hash + sign one userOp, ${env} (ops/s, median)`, ops(s.hashSign.ours.median), ops(s.hashSign.js.median), faster(s.hashSign.ours.median / s.hashSign.js.median));
+    for (const n of [1, 10, 50]) {
+      const g = s[`grant${n}`];
+      row(`3. encode grant, ${n} permission${n > 1 ? "s" : ""}, ${env} (µs/op)`, ms(us(g.ours.median)), ms(us(g.js.median)), faster(g.ours.median / g.js.median));
+    }
+    const growth = (side) => (s.grant1[side].median / s.grant50[side].median).toFixed(1);
+    row(`3. encode grant, growth 1 → 50 permissions, ${env}`, `×${growth("ours")}`, `×${growth("js")}`, "");
+  };
+  speedRows("Node", node);
+  speedRows("Chromium", chromium?.speed);
+  if (chromium) {
+    const c = chromium.cold;
+    const mt = (xs) => cases.median(xs.map((x) => x.total));
+    const mf = (xs) => cases.median(xs.map((x) => x.firstCall));
+    row(`4. cold start, Chromium (ms, median of ${c.ours.length}: load + first hash+sign)`, ms(mt(c.ours)), ms(mt(c.js)), faster(mt(c.js) / mt(c.ours)));
+    row("4. … of which the first call (ms)", ms(mf(c.ours)), ms(mf(c.js)), "");
+    const st = chromium.storage;
+    if (st?.available) {
+      for (const n of Object.keys(st.create)) {
+        row(`5. storage: create, up to ${n} stored (ms, p50 / p95)`, `${ms(st.create[n].p50)} / ${ms(st.create[n].p95)}`, "n/a (no store)", "");
+      }
+      for (const n of Object.keys(st.sign)) {
+        row(`5. storage: load + decrypt + sign, ${n} stored (ms, p50 / p95)`, `${ms(st.sign[n].p50)} / ${ms(st.sign[n].p95)}`, "n/a (no store)", n === "1000" ? `target p50 ≤ 5 ms: ${st.sign[n].p50 <= 5 ? "met" : "missed"}` : "");
+      }
+    } else {
+      row("5. storage (SessionKeyStore)", "n/a (not yet)", "", "");
+    }
+  }
+  row("6. per-send overhead in sendCalls, excl. network", "n/a (not yet)", "", "");
+  const head = ["item", "ours", "JS stack", "ratio"];
+  const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`];
+  for (const r of rows) lines.push(`| ${r.join(" | ")} |`);
+  const meta = [
+    "",
+    `- date: ${env.date}`,
+    `- machine: ${env.cpus} CPUs (${env.cpu}), ${env.memGiB} GiB, load average at the end ${env.load}`,
+    `- Node ${env.node}; Chromium ${chromium?.version ?? "not run"} (headless, playwright-core)`,
+    `- ours: ${env.ours}; ${env.rustc}; ${env.wasmOpt}`,
+    `- JS stack: ${env.packages}`,
+    `- size: ours = ${kb(sz.ours.wasmRaw)} .wasm (${kb(sz.ours.wasmGzip)} gzip) + ${kb(sz.ours.glueRaw)} glue (${kb(sz.ours.glueGzip)} gzip); gzip budget ${kb(GZIP_BUDGET)} (${GZIP_BUDGET} B): ${sz.ours.gzip <= GZIP_BUDGET ? "within" : "OVER"} (${sz.ours.gzip} B)`,
+    `- speed: ops/s = median of ${SPEED.runs} runs of ${SPEED.ms} ms after ${SPEED.warmMs} ms warm-up, both sides interleaved; outputs cross-checked equal first (ours = 0xFF00 ‖ viem's signature; grant call data byte-equal)`,
+  ];
+  return lines.concat(meta).join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+const env0 = environment();
+const sz = sizes();
+log(`sizes: ours ${sz.ours.gzip} B gzip, JS stack ${sz.js.gzip} B gzip`);
+log("node: speed");
+const node = await nodeSuite();
+const chromium = await browserSuite();
+const env = { ...env0, load: os.loadavg().map((x) => x.toFixed(1)).join(" ") };
+const md = table(sz, node, chromium, env);
+mkdirSync(OUT_DIR, { recursive: true });
+writeFileSync(path.join(OUT_DIR, "results.md"), `${md}\n`);
+writeFileSync(path.join(OUT_DIR, "results.json"), JSON.stringify({ env, sizes: sz, node, chromium, gzipBudget: GZIP_BUDGET }, null, 1));
+console.log(md);
+if (args.has("--check-size") && sz.ours.gzip > GZIP_BUDGET) {
+  console.error(`size budget: ${sz.ours.gzip} B gzip > ${GZIP_BUDGET} B`);
+  process.exit(1);
+}
