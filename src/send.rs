@@ -15,21 +15,18 @@
 use std::cell::Cell;
 
 use alloy_primitives::aliases::U192;
-use alloy_primitives::{eip191_hash_message, Address, Bytes, B256, U128, U256};
+use alloy_primitives::{Address, Bytes, B256, U256};
 
 use crate::abi::Call;
 use crate::addresses::ENTRY_POINT_V07;
 use crate::error::{Error, Result};
+use crate::json::{Addr, HexBytes};
 use crate::key::SessionKey;
 use crate::precheck::{self, Scope};
-use crate::rpc::bundler::{self, Fees, UserOperation, UserOperationReceipt};
+use crate::rpc::bundler::{self, Fees, UserOperationReceipt};
 use crate::rpc::{is_retryable, Clock, RetryPolicy, RpcClient, Transport};
-
-/// The SDK's 65-byte dummy ECDSA signature for gas estimation (mav2-spec §6.2): well-formed
-/// (low s, v = 28), so signature checks fail softly instead of reverting.
-pub const DUMMY_ECDSA_SIGNATURE: [u8; 65] = alloy_primitives::hex!(
-    "fffffffffffffffffffffffffffffff0000000000000000000000000000000007aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1c"
-);
+use crate::sign;
+use crate::user_op::UserOperation;
 
 /// Whether a bundler refused a send because it already holds that very operation.
 pub fn is_already_known(e: &Error) -> bool {
@@ -51,21 +48,22 @@ pub trait UserOpSigner {
     async fn sign(&self, user_op_hash: B256) -> Result<Bytes>;
 }
 
-/// eth-infinitism `SimpleAccount`: the raw 65-byte signature over the EIP-191 digest of the hash.
+/// eth-infinitism `SimpleAccount`: the raw 65-byte signature over the EIP-191 digest of the hash
+/// (the same ECDSA check MAv2's SingleSigner module makes, without MAv2's segment bytes).
 pub struct SimpleAccountSigner<'a>(pub &'a SessionKey);
 
 impl UserOpSigner for SimpleAccountSigner<'_> {
     fn dummy_signature(&self) -> Bytes {
-        Bytes::copy_from_slice(&DUMMY_ECDSA_SIGNATURE)
+        Bytes::copy_from_slice(&sign::DUMMY_SIG65)
     }
     async fn sign(&self, user_op_hash: B256) -> Result<Bytes> {
-        Ok(Bytes::copy_from_slice(&self.0.sign_hash(&eip191_hash_message(user_op_hash))?))
+        Ok(Bytes::copy_from_slice(&sign::sign_user_op_hash(self.0, &user_op_hash)?))
     }
 }
 
 /// MAv2 session key (SingleSigner validation): `[deferred prefix] ‖ 0xFF ‖ 0x00 ‖ sig65` over the
-/// EIP-191 digest of the hash (mav2-spec §6.2, §7.2). The prefix goes on the first operation after
-/// a deferred grant only.
+/// EIP-191 digest of the hash (mav2-spec §6.2, §7.2), as [`sign::sign_user_operation`] packs it.
+/// The prefix goes on the first operation after a deferred grant only.
 pub struct Mav2SessionSigner<'a> {
     /// The session key.
     pub key: &'a SessionKey,
@@ -74,18 +72,18 @@ pub struct Mav2SessionSigner<'a> {
 }
 
 impl Mav2SessionSigner<'_> {
-    fn wrap(&self, sig65: &[u8]) -> Bytes {
-        let prefix: &[u8] = self.deferred_prefix.as_ref().map_or(&[][..], |b| &b[..]);
-        [prefix, &[0xFF, 0x00], sig65].concat().into()
+    fn prefix(&self) -> Option<&[u8]> {
+        self.deferred_prefix.as_ref().map(|b| b.as_ref())
     }
 }
 
 impl UserOpSigner for Mav2SessionSigner<'_> {
     fn dummy_signature(&self) -> Bytes {
-        self.wrap(&DUMMY_ECDSA_SIGNATURE)
+        sign::dummy_signature(self.prefix())
     }
     async fn sign(&self, user_op_hash: B256) -> Result<Bytes> {
-        Ok(self.wrap(&self.key.sign_hash(&eip191_hash_message(user_op_hash))?))
+        let sig = sign::pack_user_op_signature(&sign::sign_user_op_hash(self.key, &user_op_hash)?);
+        Ok([self.prefix().unwrap_or_default(), sig.as_ref()].concat().into())
     }
 }
 
@@ -235,7 +233,7 @@ impl<T: Transport, C: Clock> Sender<T, C> {
         let prio = bundler::max_priority_fee_per_gas(self.node(), &self.clock).await?;
         let base = bundler::latest_base_fee(self.node(), &self.clock).await?;
         let max = base.saturating_mul(U256::from(2)).saturating_add(prio);
-        let fit = |v: U256| if v > U256::from(u128::MAX) { U128::MAX } else { U128::from(v.to::<u128>()) };
+        let fit = |v: U256| if v > U256::from(u128::MAX) { u128::MAX } else { v.to::<u128>() };
         Ok(Fees { max_fee_per_gas: fit(max), max_priority_fee_per_gas: fit(prio) })
     }
 
@@ -253,27 +251,33 @@ impl<T: Transport, C: Clock> Sender<T, C> {
         };
         let (factory, factory_data) = match &req.factory {
             Some((f, data)) if bundler::get_code(self.node(), &self.clock, req.sender).await?.is_empty() => {
-                (Some(*f), Some(data.clone()))
+                (Some(Addr(*f)), Some(HexBytes(data.clone())))
             }
             _ => (None, None),
         };
         let mut op = UserOperation {
-            sender: req.sender,
+            sender: Addr(req.sender),
             nonce,
             factory,
             factory_data,
-            call_data: req.call_data.clone(),
+            call_data: HexBytes(req.call_data.clone()),
+            call_gas_limit: 0,
+            verification_gas_limit: 0,
+            pre_verification_gas: U256::ZERO,
             max_fee_per_gas: fees.max_fee_per_gas,
             max_priority_fee_per_gas: fees.max_priority_fee_per_gas,
-            signature: signer.dummy_signature(),
-            ..Default::default()
+            paymaster: None,
+            paymaster_verification_gas_limit: None,
+            paymaster_post_op_gas_limit: None,
+            paymaster_data: None,
+            signature: HexBytes(signer.dummy_signature()),
         };
         let mut is_final = true;
         if let Some((pm, context)) = &self.paymaster {
             let stub = bundler::pm_get_paymaster_stub_data(pm, &self.clock, &op, self.config.entry_point, chain_id, context)
                 .await?;
-            op.paymaster = Some(stub.paymaster);
-            op.paymaster_data = Some(stub.paymaster_data);
+            op.paymaster = Some(Addr(stub.paymaster));
+            op.paymaster_data = Some(HexBytes(stub.paymaster_data));
             op.paymaster_verification_gas_limit = stub.paymaster_verification_gas_limit;
             op.paymaster_post_op_gas_limit = stub.paymaster_post_op_gas_limit;
             is_final = stub.is_final;
@@ -283,7 +287,7 @@ impl<T: Transport, C: Clock> Sender<T, C> {
         op.verification_gas_limit = gas.verification_gas_limit;
         op.pre_verification_gas = gas.pre_verification_gas;
         if op.paymaster.is_some() {
-            let nonzero = |v: Option<U128>| v.filter(|v| !v.is_zero());
+            let nonzero = |v: Option<u128>| v.filter(|v| *v != 0);
             op.paymaster_verification_gas_limit =
                 nonzero(gas.paymaster_verification_gas_limit).or(op.paymaster_verification_gas_limit);
             op.paymaster_post_op_gas_limit = nonzero(gas.paymaster_post_op_gas_limit).or(op.paymaster_post_op_gas_limit);
@@ -291,8 +295,8 @@ impl<T: Transport, C: Clock> Sender<T, C> {
                 let (pm, context) = self.paymaster.as_ref().expect("paymaster set");
                 let data =
                     bundler::pm_get_paymaster_data(pm, &self.clock, &op, self.config.entry_point, chain_id, context).await?;
-                op.paymaster = Some(data.paymaster);
-                op.paymaster_data = Some(data.paymaster_data);
+                op.paymaster = Some(Addr(data.paymaster));
+                op.paymaster_data = Some(HexBytes(data.paymaster_data));
             }
         }
         Ok(op)
@@ -300,13 +304,14 @@ impl<T: Transport, C: Clock> Sender<T, C> {
 
     /// The v0.7 userOpHash of `op` on the bundler's chain.
     pub async fn hash(&self, op: &UserOperation) -> Result<B256> {
-        Ok(op.hash(self.config.entry_point, self.ready().await?))
+        let chain_id = self.ready().await?;
+        op.hash(chain_id, self.config.entry_point)
     }
 
     /// Hash and sign `op` in place; returns the hash.
     pub async fn sign(&self, op: &mut UserOperation, signer: &impl UserOpSigner) -> Result<B256> {
         let hash = self.hash(op).await?;
-        op.signature = signer.sign(hash).await?;
+        op.signature = HexBytes(signer.sign(hash).await?);
         Ok(hash)
     }
 
@@ -398,6 +403,7 @@ impl<T: Transport, C: Clock> Sender<T, C> {
 mod tests {
     use super::*;
     use crate::key::recover;
+    use alloy_primitives::eip191_hash_message;
 
     #[test]
     fn signers_pack_like_the_accounts_expect() {
@@ -410,9 +416,30 @@ mod tests {
         let sig = pollster_block(mav2.sign(hash)).unwrap();
         assert_eq!(&sig[..2], &[0xFF, 0x00]);
         assert_eq!(&sig[2..], &simple[..]);
-        assert_eq!(mav2.dummy_signature().len(), 67);
+        assert_eq!(mav2.dummy_signature(), Bytes::from(sign::DUMMY_SIGNATURE));
+        assert_eq!(SimpleAccountSigner(&key).dummy_signature(), Bytes::from(sign::DUMMY_SIG65));
         let deferred = Mav2SessionSigner { key: &key, deferred_prefix: Some(Bytes::from_static(&[1, 2, 3])) };
         assert_eq!(&pollster_block(deferred.sign(hash)).unwrap()[..5], &[1, 2, 3, 0xFF, 0x00]);
+        assert_eq!(&deferred.dummy_signature()[..], &sign::dummy_signature(Some(&[1, 2, 3]))[..]);
+    }
+
+    #[test]
+    fn mav2_signer_equals_the_core_signature_of_the_operation() {
+        let key = SessionKey::from_bytes(&[9u8; 32], "k").unwrap();
+        let op: UserOperation = crate::json::from_value(&serde_json::json!({
+            "sender": "0x65b5DE0251f553B2208762a4724303E750294D96",
+            "nonce": "0x1020000000000000000",
+            "callData": "0xb61d27f6",
+            "callGasLimit": 100000, "verificationGasLimit": 500000, "preVerificationGas": 60000,
+            "maxFeePerGas": "2000000000", "maxPriorityFeePerGas": "1000000000"
+        }))
+        .unwrap();
+        let hash = op.hash(31337, ENTRY_POINT_V07).unwrap();
+        for prefix in [None, Some(Bytes::from_static(&[0xaa; 5]))] {
+            let signer = Mav2SessionSigner { key: &key, deferred_prefix: prefix.clone() };
+            let core = sign::sign_user_operation(&key, &op, 31337, ENTRY_POINT_V07, prefix.as_ref().map(|b| b.as_ref())).unwrap();
+            assert_eq!(pollster_block(signer.sign(hash)).unwrap(), core);
+        }
     }
 
     /// Drive a future that never waits (the signers above).

@@ -208,7 +208,7 @@ fn one_op_built_estimated_signed_sent_and_mined() {
 
     let mut op = block_on(s.build(&req, &signer)).unwrap();
     assert!(op.factory.is_some(), "undeployed account gets initCode");
-    assert!(op.call_gas_limit > alloy_primitives::U128::ZERO && op.verification_gas_limit > alloy_primitives::U128::ZERO);
+    assert!(op.call_gas_limit > 0 && op.verification_gas_limit > 0);
     let hash = block_on(s.sign(&mut op, &signer)).unwrap();
     // Our v0.7 hash equals the real EntryPoint's getUserOpHash.
     let onchain = block_on(bundler::get_user_op_hash_onchain(s.node(), &StdClock, d.entry_point, &op)).unwrap();
@@ -221,6 +221,7 @@ fn one_op_built_estimated_signed_sent_and_mined() {
     let receipt = block_on(s.wait_for_receipt(hash, None)).unwrap();
     assert!(receipt.success, "{receipt:?}");
     assert_eq!(receipt.sender, account);
+    assert_eq!(op.sender.0, account);
     assert_eq!(d.balance(to), U256::from(12345));
     // ... and after it is mined (the bundler refuses with AA25, then finds it by hash).
     assert_eq!(block_on(s.send_signed(&op)).unwrap(), hash);

@@ -1,122 +1,18 @@
 //! Typed parameters and results of the bundler (ERC-7769), node and paymaster (ERC-7677) methods
 //! this library calls, checked against alto 0.0.20's real replies (`tests/e2e_bundler.rs`).
 //!
-//! Quantities go out as minimal `0x` hex; addresses and byte strings as `0x` hex.
+//! Operations go out as [`crate::user_op::UserOperation`] (viem's RPC form: minimal `0x` hex
+//! quantities, checksummed addresses, lower-case bytes), the one type the signer hashes too.
 
-use alloy_primitives::{keccak256, Address, Bytes, B256, U128, U256, U64};
-use alloy_sol_types::{SolCall, SolValue};
+use alloy_primitives::{Address, Bytes, B256, U256, U64};
+use alloy_sol_types::SolCall;
 use serde::{Deserialize, Serialize};
 
 use super::{Clock, RpcClient, Transport};
-use crate::abi::{IEntryPoint, PackedUserOperation};
+use crate::abi::IEntryPoint;
 use crate::error::{Error, Result};
-
-/// A v0.7 user operation in the unpacked JSON form bundlers take (ERC-7769).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct UserOperation {
-    /// The account.
-    pub sender: Address,
-    /// `key << 64 | sequence`.
-    pub nonce: U256,
-    /// Account factory, when the account is not deployed yet.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub factory: Option<Address>,
-    /// Factory call data (with `factory`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub factory_data: Option<Bytes>,
-    /// What the account executes.
-    pub call_data: Bytes,
-    /// Gas for the execution phase.
-    pub call_gas_limit: U128,
-    /// Gas for the validation phase (and account creation).
-    pub verification_gas_limit: U128,
-    /// Gas paid to the bundler for overhead.
-    pub pre_verification_gas: U256,
-    /// EIP-1559 max fee.
-    pub max_fee_per_gas: U128,
-    /// EIP-1559 priority fee.
-    pub max_priority_fee_per_gas: U128,
-    /// Paymaster, if one sponsors the operation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub paymaster: Option<Address>,
-    /// Gas for the paymaster's validation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub paymaster_verification_gas_limit: Option<U128>,
-    /// Gas for the paymaster's postOp.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub paymaster_post_op_gas_limit: Option<U128>,
-    /// Paymaster data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub paymaster_data: Option<Bytes>,
-    /// The account's signature (not hashed).
-    pub signature: Bytes,
-}
-
-fn pack_u128s(high: U128, low: U128) -> B256 {
-    let mut out = [0u8; 32];
-    out[..16].copy_from_slice(&high.to_be_bytes::<16>());
-    out[16..].copy_from_slice(&low.to_be_bytes::<16>());
-    B256::from(out)
-}
-
-impl UserOperation {
-    /// `factory ‖ factoryData`, or empty.
-    pub fn init_code(&self) -> Bytes {
-        match self.factory {
-            Some(f) => [f.as_slice(), self.factory_data.as_ref().map_or(&[][..], |b| &b[..])].concat().into(),
-            None => Bytes::new(),
-        }
-    }
-
-    /// `paymaster ‖ pmVerificationGas(16) ‖ pmPostOpGas(16) ‖ paymasterData`, or empty.
-    pub fn paymaster_and_data(&self) -> Bytes {
-        match self.paymaster {
-            Some(p) => {
-                let gas = pack_u128s(
-                    self.paymaster_verification_gas_limit.unwrap_or_default(),
-                    self.paymaster_post_op_gas_limit.unwrap_or_default(),
-                );
-                [p.as_slice(), gas.as_slice(), self.paymaster_data.as_ref().map_or(&[][..], |b| &b[..])].concat().into()
-            }
-            None => Bytes::new(),
-        }
-    }
-
-    /// The EntryPoint v0.7 packed form (mav2-spec §1).
-    pub fn packed(&self) -> PackedUserOperation {
-        PackedUserOperation {
-            sender: self.sender,
-            nonce: self.nonce,
-            initCode: self.init_code(),
-            callData: self.call_data.clone(),
-            accountGasLimits: pack_u128s(self.verification_gas_limit, self.call_gas_limit),
-            preVerificationGas: self.pre_verification_gas,
-            gasFees: pack_u128s(self.max_priority_fee_per_gas, self.max_fee_per_gas),
-            paymasterAndData: self.paymaster_and_data(),
-            signature: self.signature.clone(),
-        }
-    }
-
-    /// The v0.7 userOpHash, as `EntryPoint.getUserOpHash` computes it (the signature is not hashed).
-    pub fn hash(&self, entry_point: Address, chain_id: u64) -> B256 {
-        let p = self.packed();
-        let inner = keccak256(
-            (
-                p.sender,
-                p.nonce,
-                keccak256(&p.initCode),
-                keccak256(&p.callData),
-                p.accountGasLimits,
-                p.preVerificationGas,
-                p.gasFees,
-                keccak256(&p.paymasterAndData),
-            )
-                .abi_encode(),
-        );
-        keccak256((inner, entry_point, U256::from(chain_id)).abi_encode())
-    }
-}
+use crate::json;
+use crate::user_op::UserOperation;
 
 /// `eth_estimateUserOperationGas` result (v0.7). alto 0.0.20 always sends the paymaster fields
 /// for v0.7 (`0x0` without a paymaster); other bundlers omit them.
@@ -124,17 +20,20 @@ impl UserOperation {
 #[serde(rename_all = "camelCase")]
 pub struct GasEstimate {
     /// Overhead gas.
+    #[serde(with = "json::u256")]
     pub pre_verification_gas: U256,
     /// Validation gas.
-    pub verification_gas_limit: U128,
+    #[serde(with = "json::u128")]
+    pub verification_gas_limit: u128,
     /// Execution gas.
-    pub call_gas_limit: U128,
+    #[serde(with = "json::u128")]
+    pub call_gas_limit: u128,
     /// Paymaster validation gas.
-    #[serde(default)]
-    pub paymaster_verification_gas_limit: Option<U128>,
+    #[serde(default, with = "json::opt::u128")]
+    pub paymaster_verification_gas_limit: Option<u128>,
     /// Paymaster postOp gas.
-    #[serde(default)]
-    pub paymaster_post_op_gas_limit: Option<U128>,
+    #[serde(default, with = "json::opt::u128")]
+    pub paymaster_post_op_gas_limit: Option<u128>,
 }
 
 /// A pair of EIP-1559 fees.
@@ -142,9 +41,11 @@ pub struct GasEstimate {
 #[serde(rename_all = "camelCase")]
 pub struct Fees {
     /// Max fee per gas.
-    pub max_fee_per_gas: U128,
+    #[serde(with = "json::u128")]
+    pub max_fee_per_gas: u128,
     /// Max priority fee per gas.
-    pub max_priority_fee_per_gas: U128,
+    #[serde(with = "json::u128")]
+    pub max_priority_fee_per_gas: u128,
 }
 
 /// `pimlico_getUserOperationGasPrice` result.
@@ -232,11 +133,11 @@ pub struct PaymasterStub {
     /// Stub data for estimation.
     pub paymaster_data: Bytes,
     /// Paymaster validation gas, if the service knows it.
-    #[serde(default)]
-    pub paymaster_verification_gas_limit: Option<U128>,
+    #[serde(default, with = "json::opt::u128")]
+    pub paymaster_verification_gas_limit: Option<u128>,
     /// Paymaster postOp gas, if the service knows it.
-    #[serde(default)]
-    pub paymaster_post_op_gas_limit: Option<U128>,
+    #[serde(default, with = "json::opt::u128")]
+    pub paymaster_post_op_gas_limit: Option<u128>,
     /// `true`: the stub is final; skip `pm_getPaymasterData`.
     #[serde(default)]
     pub is_final: bool,
@@ -360,7 +261,7 @@ pub async fn get_user_op_hash_onchain<T: Transport>(
     entry_point: Address,
     op: &UserOperation,
 ) -> Result<B256> {
-    let data = IEntryPoint::getUserOpHashCall { userOp: op.packed() }.abi_encode();
+    let data = IEntryPoint::getUserOpHashCall { userOp: op.pack() }.abi_encode();
     let out = eth_call(c, clock, entry_point, data.into()).await?;
     IEntryPoint::getUserOpHashCall::abi_decode_returns(&out).map_err(|e| Error::BadResponse {
         method: "eth_call".into(),
@@ -395,35 +296,35 @@ pub async fn pm_get_paymaster_data<T: Transport>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy_primitives::{address, b256, bytes};
+    use alloy_primitives::b256;
 
     #[test]
-    fn wire_form_and_packing() {
-        let op = UserOperation {
-            sender: address!("1111111111111111111111111111111111111111"),
-            nonce: U256::from(0x100u64) << 64,
-            factory: Some(address!("2222222222222222222222222222222222222222")),
-            factory_data: Some(bytes!("abcd")),
-            call_data: bytes!("b61d27f6"),
-            call_gas_limit: U128::from(2),
-            verification_gas_limit: U128::from(1),
-            pre_verification_gas: U256::from(3),
-            max_fee_per_gas: U128::from(5),
-            max_priority_fee_per_gas: U128::from(4),
-            signature: bytes!("ff00"),
-            ..Default::default()
-        };
-        let j = serde_json::to_value(&op).unwrap();
+    fn the_shared_operation_goes_out_in_the_bundler_form() {
+        let op: UserOperation = json::from_value(&serde_json::json!({
+            "sender": "0x1111111111111111111111111111111111111111",
+            "nonce": "0x1000000000000000000",
+            "factory": "0x2222222222222222222222222222222222222222",
+            "factoryData": "0xabcd",
+            "callData": "0xb61d27f6",
+            "callGasLimit": "0x2",
+            "verificationGasLimit": "0x1",
+            "preVerificationGas": "0x3",
+            "maxFeePerGas": "0x5",
+            "maxPriorityFeePerGas": "0x4",
+            "signature": "0xff00"
+        }))
+        .unwrap();
+        let body = serde_json::to_value((&op, crate::addresses::ENTRY_POINT_V07)).unwrap();
+        let j = &body[0];
         assert_eq!(j["nonce"], "0x1000000000000000000");
         assert_eq!(j["callGasLimit"], "0x2");
         assert_eq!(j["factoryData"], "0xabcd");
-        assert!(j.get("paymaster").is_none());
-        let p = op.packed();
+        assert!(j.get("paymaster").is_none() && j.get("paymasterData").is_none());
+        assert_eq!(body[1].as_str().unwrap().to_lowercase(), "0x0000000071727de22e5e9d8baf0edac6f37da032");
+        let p = op.pack();
         assert_eq!(p.initCode.len(), 22);
         assert_eq!(p.accountGasLimits, b256!("0000000000000000000000000000000100000000000000000000000000000002"));
         assert_eq!(p.gasFees, b256!("0000000000000000000000000000000400000000000000000000000000000005"));
-        let back: UserOperation = serde_json::from_value(j).unwrap();
-        assert_eq!(back, op);
     }
 
     #[test]
@@ -433,7 +334,7 @@ mod tests {
             r#"{"preVerificationGas":"0xb2c9","verificationGasLimit":"0x5e8e8","callGasLimit":"0x3b6a","paymasterVerificationGasLimit":"0x0","paymasterPostOpGasLimit":"0x0"}"#,
         )
         .unwrap();
-        assert_eq!(g.call_gas_limit, U128::from(0x3b6a));
+        assert_eq!(g.call_gas_limit, 0x3b6a);
         let g: GasEstimate =
             serde_json::from_str(r#"{"preVerificationGas":"0x1","verificationGasLimit":"0x2","callGasLimit":"0x3"}"#).unwrap();
         assert_eq!(g.paymaster_verification_gas_limit, None);
