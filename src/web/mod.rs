@@ -3,8 +3,11 @@
 //! Every export parses its arguments with [`convert`], makes one call into the core, and converts
 //! the result back; errors leave through [`js_error`] as a JS `Error` with a stable `code`.
 
+pub mod bundler;
+pub mod clock;
 pub mod codec;
 pub mod convert;
+pub mod fetch;
 pub mod js_error;
 pub mod idb;
 pub mod store;
