@@ -87,6 +87,75 @@ impl UserOpSigner for Mav2SessionSigner<'_> {
     }
 }
 
+/// Which account contract an operation is for: it decides the signature layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccountKind {
+    /// Modular Account V2: `[deferred prefix] ‖ 0xFF ‖ 0x00 ‖ sig65` (SingleSigner validation).
+    #[default]
+    Mav2,
+    /// eth-infinitism `SimpleAccount` (EntryPoint package): the raw 65-byte signature. For local
+    /// chains without MAv2 (tests, demos); a real MAv2 account refuses this layout.
+    SimpleAccount,
+}
+
+/// An owner's wallet as EIP-1193 exposes it: `personal_sign` of the raw 32-byte userOpHash
+/// (the wallet signs its EIP-191 digest), as Alchemy's SDK asks the owner (`signMessage({ raw })`).
+#[allow(async_fn_in_trait)]
+pub trait PersonalSign {
+    /// The wallet's address (the account's owner).
+    fn address(&self) -> Address;
+    /// `personal_sign(hash, address)`: a 65-byte `r ‖ s ‖ v` signature.
+    async fn personal_sign(&self, hash: B256) -> Result<Bytes>;
+}
+
+/// Signs user operations with the account owner's wallet: the SMA owner's layout for MAv2
+/// (`0xFF ‖ 0x00 ‖ sig65`, SDK `nativeSMASigner.signUserOperationHash`), the raw signature for a
+/// SimpleAccount. The wallet's answer is checked to recover to its address before it is used.
+pub struct OwnerSigner<W> {
+    /// The wallet.
+    pub wallet: W,
+    /// The account's kind.
+    pub kind: AccountKind,
+}
+
+impl<W: PersonalSign> UserOpSigner for OwnerSigner<W> {
+    fn dummy_signature(&self) -> Bytes {
+        match self.kind {
+            AccountKind::Mav2 => Bytes::from(sign::DUMMY_SIGNATURE),
+            AccountKind::SimpleAccount => Bytes::from(sign::DUMMY_SIG65),
+        }
+    }
+    async fn sign(&self, user_op_hash: B256) -> Result<Bytes> {
+        let sig = self.wallet.personal_sign(user_op_hash).await?;
+        let signer = crate::key::recover(&sign::eip191_digest(&user_op_hash), &sig)?;
+        if signer != self.wallet.address() {
+            return Err(Error::InvalidSignature {
+                field: "signature",
+                detail: format!(
+                    "the wallet's personal_sign recovers to {}, not to its address {}",
+                    signer.to_checksum(None),
+                    self.wallet.address().to_checksum(None)
+                ),
+            });
+        }
+        let sig65: [u8; 65] = sig.as_ref().try_into().expect("recover checked 65 bytes");
+        Ok(match self.kind {
+            AccountKind::Mav2 => sign::pack_user_op_signature(&sig65),
+            AccountKind::SimpleAccount => Bytes::copy_from_slice(&sig65),
+        })
+    }
+}
+
+/// The owner's nonce key: MAv2's SMA owner is the fallback validation, entity 0, used as global
+/// (`buildFullNonceKey` defaults: key `0x01`); a SimpleAccount's plain key 0.
+pub fn owner_nonce_key(kind: AccountKind) -> U192 {
+    match kind {
+        AccountKind::Mav2 => U192::from(crate::nonce::OPTION_GLOBAL),
+        AccountKind::SimpleAccount => U192::ZERO,
+    }
+}
+
 /// Where and how to send.
 #[derive(Debug, Clone)]
 pub struct SendConfig {
@@ -187,6 +256,13 @@ impl<T: Transport, C: Clock> Sender<T, C> {
     /// The node client (the bundler's when none was given).
     pub fn node(&self) -> &RpcClient<T> {
         self.node.as_ref().unwrap_or(&self.bundler)
+    }
+
+    /// Skip the chain / EntryPoint check of [`Sender::ready`]: the caller already made it with
+    /// this bundler (a client that checked once and sends many times).
+    pub fn with_known_chain(self, chain_id: u64) -> Self {
+        self.chain_id.set(Some(chain_id));
+        self
     }
 
     /// The clock.
