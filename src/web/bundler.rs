@@ -295,7 +295,10 @@ async fn eip1193_request(provider: &JsValue, method: &str, params: js_sys::Array
             .and_then(|m| m.as_string())
             .or_else(|| e.as_string())
             .unwrap_or_else(|| "the wallet refused".into());
-        crate::rpc::rpc_error(method, crate::rpc::RpcErrorObject { code, message, data: None })
+        // Wallet errors (EIP-1193: 4001 rejected by the user, 4100 unauthorized, 4200 unsupported,
+        // JSON-RPC codes from node wallets) are not bundler errors: RPC_ERROR with the wallet's
+        // own code and message kept.
+        Error::Rpc { code: "RPC_ERROR", method: method.to_string(), rpc_code: code, message, data: None }
     };
     let p = request.call1(provider, &args).map_err(wallet_error)?;
     let p: js_sys::Promise = match p.dyn_into() {

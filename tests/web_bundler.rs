@@ -1,0 +1,354 @@
+//! Browser end to end: `BundlerClient` in headless Chrome, `fetch` from the page to the local
+//! alto and anvil (`bash .ci/devnet up`; alto runs with CORS). The account is the EntryPoint
+//! package's `SimpleAccount` (`accountKind: "simple-account"`), owned by a session key imported
+//! into a real `SessionKeyStore` (IndexedDB).
+//!
+//! The devnet's URLs and addresses come in at compile time (a page cannot read files):
+//!
+//!     bash .ci/devnet up && eval "$(bash .ci/devnet env)"
+//!     CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome -- --test web_bundler
+//!
+//! Without `MAV2_DEVNET_BUNDLER_URL` at build time every test logs that it is skipped and passes.
+#![cfg(target_arch = "wasm32")]
+
+use alloy_primitives::{Address, Bytes, U256};
+use alloy_sol_types::{sol, SolCall};
+use js_sys::{Function, Promise, Reflect, JSON};
+use serde_json::{json, Value};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_test::*;
+
+use mav2_session_keys::json as hexjson;
+use mav2_session_keys::key::SessionKey;
+use mav2_session_keys::rpc::{bundler, RpcClient};
+use mav2_session_keys::web::bundler::BundlerClient;
+use mav2_session_keys::web::clock::WebClock;
+use mav2_session_keys::web::fetch::FetchTransport;
+use mav2_session_keys::web::store::SessionKeyStore;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+sol! {
+    interface ISimpleAccountFactory {
+        function createAccount(address owner, uint256 salt) external returns (address);
+        function getAddress(address owner, uint256 salt) external view returns (address);
+    }
+    interface ISimpleAccount {
+        function execute(address dest, uint256 value, bytes func) external;
+    }
+}
+
+/// anvil's dev account #1 (public test account): the EIP-1193 wallet of the owner-operation test.
+const ANVIL_DEV_1: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
+struct Devnet {
+    bundler_url: &'static str,
+    rpc_url: &'static str,
+    chain_id: u64,
+    factory: Address,
+}
+
+fn devnet() -> Option<Devnet> {
+    let (Some(bundler_url), Some(rpc_url), Some(chain), Some(factory)) = (
+        option_env!("MAV2_DEVNET_BUNDLER_URL"),
+        option_env!("MAV2_DEVNET_RPC_URL"),
+        option_env!("MAV2_DEVNET_CHAIN_ID"),
+        option_env!("MAV2_DEVNET_SIMPLE_ACCOUNT_FACTORY"),
+    ) else {
+        web_sys::console::log_1(
+            &"web_bundler: skipped (build with the devnet's env: bash .ci/devnet up; eval \"$(bash .ci/devnet env)\")".into(),
+        );
+        return None;
+    };
+    Some(Devnet { bundler_url, rpc_url, chain_id: chain.parse().unwrap(), factory: factory.parse().unwrap() })
+}
+
+// ---------- helpers ----------
+
+fn js(v: Value) -> JsValue {
+    JSON::parse(&v.to_string()).unwrap()
+}
+
+fn rust(v: &JsValue) -> Value {
+    serde_json::from_str(&String::from(JSON::stringify(v).unwrap())).unwrap()
+}
+
+fn describe(e: &JsValue) -> String {
+    let code = Reflect::get(e, &"code".into()).ok().and_then(|c| c.as_string()).unwrap_or_default();
+    let msg = Reflect::get(e, &"message".into()).ok().and_then(|c| c.as_string()).unwrap_or_else(|| format!("{e:?}"));
+    format!("{code}: {msg}")
+}
+
+fn ok<T>(r: Result<T, JsValue>) -> T {
+    r.unwrap_or_else(|e| panic!("rejected: {}", describe(&e)))
+}
+
+fn code_of(r: Result<JsValue, JsValue>) -> (String, Option<String>) {
+    let e = match r {
+        Ok(v) => panic!("expected a rejection, got {}", rust(&v)),
+        Err(e) => e,
+    };
+    assert!(e.is_instance_of::<js_sys::Error>(), "not an Error: {e:?}");
+    let code = Reflect::get(&e, &"code".into()).unwrap().as_string().expect("error.code");
+    (code, Reflect::get(&e, &"field".into()).unwrap().as_string())
+}
+
+impl Devnet {
+    fn node(&self) -> RpcClient<FetchTransport> {
+        RpcClient::new(FetchTransport::new(self.rpc_url, 10_000))
+    }
+
+    async fn node_call(&self, method: &str, params: Value) -> Value {
+        self.node().call(&WebClock, method, params).await.unwrap_or_else(|e| panic!("{method}: {e}"))
+    }
+
+    async fn balance(&self, who: Address) -> U256 {
+        let v = self.node_call("eth_getBalance", json!([who, "latest"])).await;
+        hexjson::from_value::<hexjson::HexBytes>(&json!(format!(
+            "0x{:0>64}",
+            v.as_str().unwrap().trim_start_matches("0x")
+        )))
+        .map(|b| U256::from_be_slice(&b.0))
+        .unwrap()
+    }
+
+    /// The SimpleAccount of `owner` (fresh salt), funded with 1 ETH; its factory data.
+    async fn simple_account(&self, owner: Address) -> (Address, Bytes) {
+        let salt = U256::from((js_sys::Math::random() * 1e15) as u64);
+        let data = ISimpleAccountFactory::getAddressCall { owner, salt }.abi_encode();
+        let out = bundler::eth_call(&self.node(), &WebClock, self.factory, data.into()).await.unwrap();
+        let account = ISimpleAccountFactory::getAddressCall::abi_decode_returns(&out).unwrap();
+        self.node_call("anvil_setBalance", json!([account, "0xde0b6b3a7640000"])).await;
+        (account, ISimpleAccountFactory::createAccountCall { owner, salt }.abi_encode().into())
+    }
+
+    fn client(&self) -> BundlerClient {
+        ok(BundlerClient::new(js(json!({
+            "bundlerUrl": self.bundler_url,
+            "rpcUrl": self.rpc_url,
+            "accountKind": "simple-account",
+        }))))
+    }
+
+    /// A store (fresh database) holding one session whose key owns a fresh, funded SimpleAccount.
+    async fn session(&self, permissions: Value) -> Setup {
+        let key = SessionKey::generate().unwrap();
+        let (account, factory_data) = self.simple_account(key.address()).await;
+        let name = format!("web-bundler-{}", js_sys::Math::random());
+        let store = open(&name).await;
+        let rec = ok(JsFuture::from(store.import_private_key(js(json!({
+            "privateKey": hexjson::hex(key.export_secret().as_ref()),
+            "chainId": self.chain_id,
+            "account": account,
+            "permissions": permissions,
+            "expiresAt": (js_sys::Date::now() / 1000.0) as u64 + 3600,
+        }))))
+        .await);
+        let id = rust(&rec)["id"].as_str().unwrap().to_string();
+        Setup { store, name, id, account, factory_data }
+    }
+}
+
+struct Setup {
+    store: SessionKeyStore,
+    name: String,
+    id: String,
+    account: Address,
+    factory_data: Bytes,
+}
+
+impl Setup {
+    fn deploy_options(&self, d: &Devnet) -> JsValue {
+        js(json!({ "factory": d.factory, "factoryData": hexjson::hex(&self.factory_data) }))
+    }
+}
+
+async fn open(name: &str) -> SessionKeyStore {
+    SessionKeyStore::connect(&js(json!({ "name": name }))).await.map_err(|e| e.to_string()).unwrap()
+}
+
+fn fresh() -> Address {
+    SessionKey::generate().unwrap().address()
+}
+
+async fn send_and_wait(d: &Devnet, client: &BundlerClient, s: &Setup, calls: Value, options: JsValue) -> Value {
+    let hash = ok(client.send_calls(&s.store, s.id.clone().into(), js(calls), options).await);
+    let receipt = rust(&ok(client.wait_for_receipt(hash.clone(), js(json!({ "timeoutMs": 30000 }))).await));
+    assert_eq!(receipt["userOpHash"], rust(&hash), "{receipt}");
+    assert_eq!(receipt["success"], true, "{receipt}");
+    let _ = d;
+    receipt
+}
+
+/// Count every `fetch` the page makes from now on (a wrapper around the global `fetch`).
+fn fetch_count() -> u32 {
+    let install = Function::new_no_args(
+        "if (!globalThis.__mav2Fetch) {
+           const orig = globalThis.fetch;
+           globalThis.__mav2Fetch = { count: 0 };
+           globalThis.fetch = function (...args) { globalThis.__mav2Fetch.count++; return orig.apply(this, args); };
+         }
+         return globalThis.__mav2Fetch.count;",
+    );
+    install.call0(&JsValue::UNDEFINED).unwrap().as_f64().unwrap() as u32
+}
+
+// ---------- tests ----------
+
+#[wasm_bindgen_test]
+async fn one_operation_is_mined() {
+    let Some(d) = devnet() else { return };
+    let to = fresh();
+    let s = d.session(json!([{ "type": "contract-access", "data": { "address": to } }])).await;
+    let client = d.client();
+    let r = send_and_wait(&d, &client, &s, json!([{ "target": to, "value": "12345" }]), s.deploy_options(&d)).await;
+    assert_eq!(r["sender"].as_str().unwrap().to_lowercase(), format!("{:?}", s.account).to_lowercase());
+    assert_eq!(d.balance(to).await, U256::from(12345));
+    // A second one: the account exists now, so no factory is needed.
+    send_and_wait(&d, &client, &s, json!([{ "target": to, "value": 1 }]), JsValue::UNDEFINED).await;
+    assert_eq!(d.balance(to).await, U256::from(12346));
+}
+
+#[wasm_bindgen_test]
+async fn a_batch_of_three_calls_is_mined() {
+    let Some(d) = devnet() else { return };
+    let t = [fresh(), fresh(), fresh()];
+    let perms: Vec<Value> = t.iter().map(|a| json!({ "type": "contract-access", "data": { "address": a } })).collect();
+    let s = d.session(json!(perms)).await;
+    let calls = json!([{ "target": t[0], "value": 1 }, { "target": t[1], "value": 2 }, { "target": t[2], "value": 3 }]);
+    send_and_wait(&d, &d.client(), &s, calls, s.deploy_options(&d)).await;
+    for (i, a) in t.iter().enumerate() {
+        assert_eq!(d.balance(*a).await, U256::from(i + 1));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn precheck_refuses_out_of_scope_calls_with_no_request() {
+    let Some(d) = devnet() else { return };
+    let allowed = fresh();
+    let s = d
+        .session(json!([
+            { "type": "contract-access", "data": { "address": allowed } },
+            { "type": "native-token-transfer", "data": { "allowance": "100" } },
+        ]))
+        .await;
+    let client = d.client();
+    let before = fetch_count();
+    let outside = client.send_calls(&s.store, s.id.clone().into(), js(json!([{ "target": fresh() }])), JsValue::UNDEFINED).await;
+    assert_eq!(code_of(outside), ("OUT_OF_SCOPE_TARGET".into(), Some("calls[0].target".into())));
+    let too_much = json!([{ "target": allowed, "value": 60 }, { "target": allowed, "value": 41 }]);
+    let e = client.send_calls(&s.store, s.id.clone().into(), js(too_much), JsValue::UNDEFINED).await;
+    assert_eq!(code_of(e), ("NATIVE_LIMIT_EXCEEDED".into(), Some("calls[1].value".into())));
+    assert_eq!(fetch_count() - before, 0, "nothing reached the bundler or the node");
+    // The same client sends an in-scope call (so the count above is not a broken counter).
+    let r = send_and_wait(&d, &client, &s, json!([{ "target": allowed, "value": 100 }]), s.deploy_options(&d)).await;
+    assert_eq!(r["success"], true);
+    assert!(fetch_count() - before > 3);
+}
+
+#[wasm_bindgen_test]
+async fn two_tabs_send_with_the_same_session_at_once_and_both_land() {
+    let Some(d) = devnet() else { return };
+    let (a, b) = (fresh(), fresh());
+    let s = d
+        .session(json!([
+            { "type": "contract-access", "data": { "address": a } },
+            { "type": "contract-access", "data": { "address": b } },
+        ]))
+        .await;
+    // Deploy the account first (both parallel ops would otherwise carry initCode).
+    send_and_wait(&d, &d.client(), &s, json!([{ "target": a, "value": 1 }]), s.deploy_options(&d)).await;
+
+    // Two "tabs": each its own store connection (same IndexedDB database) and its own client.
+    let tab = |to: Address| {
+        let (client, name, id) = (d.client(), s.name.clone(), s.id.clone());
+        future_to_promise(async move {
+            let store = open(&name).await;
+            let hash = client.send_calls(&store, id.into(), js(json!([{ "target": to, "value": 7 }])), JsValue::UNDEFINED).await?;
+            client.wait_for_receipt(hash, js(json!({ "timeoutMs": 30000 }))).await
+        })
+    };
+    let both = js_sys::Array::of2(&tab(a), &tab(b));
+    let receipts = rust(&ok(JsFuture::from(Promise::all(&both)).await));
+    let (r0, r1) = (&receipts[0], &receipts[1]);
+    assert_eq!(r0["success"], true, "{r0}");
+    assert_eq!(r1["success"], true, "{r1}");
+    assert_ne!(r0["nonce"], r1["nonce"], "distinct nonces (random parallel keys)");
+    assert_eq!(d.balance(a).await, U256::from(8));
+    assert_eq!(d.balance(b).await, U256::from(7));
+}
+
+#[wasm_bindgen_test]
+async fn bundler_on_another_chain_is_refused_before_signing() {
+    let Some(d) = devnet() else { return };
+    let to = fresh();
+    let s = d.session(json!([{ "type": "contract-access", "data": { "address": to } }])).await;
+    // The same session, claimed for chain 1: the bundler (31337) is refused.
+    let store = open(&s.name).await;
+    let key_hex = {
+        let p = store.export_private_key(s.id.clone().into());
+        JsFuture::from(p).await.unwrap().as_string().unwrap()
+    };
+    let rec = ok(JsFuture::from(store.import_private_key(js(json!({
+        "privateKey": key_hex, "chainId": 1, "account": s.account,
+        "permissions": [{ "type": "contract-access", "data": { "address": to } }],
+    }))))
+    .await);
+    let id = rust(&rec)["id"].as_str().unwrap().to_string();
+    let e = d.client().send_calls(&store, id.into(), js(json!([{ "target": to }])), JsValue::UNDEFINED).await;
+    assert_eq!(code_of(e).0, "WRONG_CHAIN");
+}
+
+#[wasm_bindgen_test]
+async fn unreachable_bundler_is_a_network_error() {
+    let Some(d) = devnet() else { return };
+    let to = fresh();
+    let s = d.session(json!([{ "type": "contract-access", "data": { "address": to } }])).await;
+    let client = ok(BundlerClient::new(js(json!({ "bundlerUrl": "http://127.0.0.1:9", "accountKind": "simple-account" }))));
+    let e = client.send_calls(&s.store, s.id.clone().into(), js(json!([{ "target": to }])), JsValue::UNDEFINED).await;
+    assert_eq!(code_of(e).0, "NETWORK_ERROR");
+}
+
+/// An EIP-1193 provider backed by anvil's own wallet (its dev accounts sign `personal_sign`).
+fn anvil_wallet(rpc_url: &str) -> JsValue {
+    let make = Function::new_with_args(
+        "url",
+        "return { request: async ({ method, params }) => {
+           const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
+             body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: params ?? [] }) });
+           const j = await r.json();
+           if (j.error) throw Object.assign(new Error(j.error.message), { code: j.error.code });
+           return j.result;
+         } };",
+    );
+    make.call1(&JsValue::UNDEFINED, &rpc_url.into()).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn owner_operation_signed_by_an_eip1193_wallet_is_mined() {
+    let Some(d) = devnet() else { return };
+    let owner: Address = ANVIL_DEV_1.parse().unwrap();
+    let (account, factory_data) = d.simple_account(owner).await;
+    let to = fresh();
+    let call_data = ISimpleAccount::executeCall { dest: to, value: U256::from(4242), func: Bytes::new() }.abi_encode();
+    let options = js(json!({
+        "account": account,
+        "callData": hexjson::hex(&call_data),
+        "factory": d.factory,
+        "factoryData": hexjson::hex(&factory_data),
+        "chainId": d.chain_id,
+        "timeoutMs": 30000,
+        "owner": ANVIL_DEV_1,
+    }));
+    Reflect::set(&options, &"wallet".into(), &anvil_wallet(d.rpc_url)).unwrap();
+    let out = rust(&ok(d.client().send_owner_operation(options).await));
+    assert_eq!(out["receipt"]["success"], true, "{out}");
+    assert_eq!(d.balance(to).await, U256::from(4242));
+
+    // A wallet asked for an address it does not hold refuses; its error comes back as RPC_ERROR.
+    let options = js(json!({ "account": account, "callData": hexjson::hex(&call_data), "owner": fresh() }));
+    Reflect::set(&options, &"wallet".into(), &anvil_wallet(d.rpc_url)).unwrap();
+    let (code, _) = code_of(d.client().send_owner_operation(options).await);
+    assert_eq!(code, "RPC_ERROR");
+}
