@@ -23,7 +23,10 @@ use mav2_session_keys::key::SessionKey;
 use mav2_session_keys::precheck::{Scope, TargetScope};
 use mav2_session_keys::rpc::bundler;
 use mav2_session_keys::rpc::{Clock, RetryPolicy, RpcClient, Transport};
-use mav2_session_keys::send::{OpRequest, SendConfig, Sender, SimpleAccountSigner, UserOpSigner};
+use mav2_session_keys::send::{
+    owner_nonce_key, AccountKind, OpRequest, OwnerSigner, PersonalSign, SendConfig, Sender, SimpleAccountSigner,
+    UserOpSigner,
+};
 use mav2_session_keys::{Error, Result};
 
 sol! {
@@ -424,3 +427,50 @@ fn receipt_of_unknown_op_times_out_with_its_code() {
     assert_eq!(e.code(), "RECEIPT_TIMEOUT", "{e:?}");
 }
 
+
+/// An EIP-1193-style wallet: anvil's own `personal_sign` for one of its dev accounts.
+struct AnvilWallet {
+    node: RpcClient<Http>,
+    address: Address,
+}
+
+impl PersonalSign for AnvilWallet {
+    fn address(&self) -> Address {
+        self.address
+    }
+    async fn personal_sign(&self, hash: alloy_primitives::B256) -> Result<Bytes> {
+        self.node.call(&StdClock, "personal_sign", (hash, self.address)).await
+    }
+}
+
+#[test]
+fn owner_operation_signed_by_a_wallet_with_personal_sign_is_mined() {
+    let Some(d) = devnet() else { return };
+    let s = d.sender();
+    // anvil's dev account #1 (a public test account) owns a fresh SimpleAccount.
+    let owner: Address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8".parse().unwrap();
+    let salt = U256::from(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64);
+    let data = ISimpleAccountFactory::getAddressCall { owner, salt }.abi_encode();
+    let out = block_on(bundler::eth_call(&d.node(), &StdClock, d.factory, data.into())).unwrap();
+    let account = ISimpleAccountFactory::getAddressCall::abi_decode_returns(&out).unwrap();
+    d.set_balance(account, U256::from(10u128.pow(18)));
+    let init = ISimpleAccountFactory::createAccountCall { owner, salt }.abi_encode();
+    let to = fresh_address();
+    let req = OpRequest {
+        sender: account,
+        nonce_key: owner_nonce_key(AccountKind::SimpleAccount),
+        factory: Some((d.factory, init.into())),
+        call_data: execute(to, 777),
+        ..Default::default()
+    };
+    let signer = OwnerSigner { wallet: AnvilWallet { node: d.node(), address: owner }, kind: AccountKind::SimpleAccount };
+    let r = send_and_wait(&s, &req, &signer);
+    assert!(r.success, "{r:?}");
+    assert_eq!(d.balance(to), U256::from(777));
+    // The same wallet packed for MAv2 (SMA owner): 0xFF ‖ 0x00 ‖ the same 65 bytes.
+    let mav2 = OwnerSigner { wallet: AnvilWallet { node: d.node(), address: owner }, kind: AccountKind::Mav2 };
+    let h = alloy_primitives::B256::repeat_byte(0x42);
+    let (a, b) = (block_on(signer.sign(h)).unwrap(), block_on(mav2.sign(h)).unwrap());
+    assert_eq!(&b[..2], &[0xFF, 0x00]);
+    assert_eq!(&b[2..], &a[..]);
+}

@@ -1159,6 +1159,90 @@ async function genAccount() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 10. owner_op.json: the owner's user operation that grants (installValidation) or revokes
+//     (uninstallValidation) a session on an SMA, as the SDK builds and signs it
+// ---------------------------------------------------------------------------------------------
+async function genOwnerOp(successes) {
+  const r = new Drbg("owner_op");
+  const cases = [];
+  const picked = successes.filter((_, i) => i % 9 === 0).slice(0, 24);
+  for (let i = 0; i < picked.length; i++) {
+    const { inp, hooks } = picked[i];
+    const ownerKey = randPrivateKey(r);
+    const sequence = r.bool(0.3) ? 0n : r.spread(64);
+    const revoke = i % 3 === 2;
+    // Offline transport that records the key of EntryPoint.getNonce(sender, key) the account asks for.
+    const asked = [];
+    const chain = chainFor(inp.chainId);
+    const request = async ({ method, params }) => {
+      if (method === "eth_chainId") return toHex(inp.chainId);
+      if (method === "eth_getCode") return "0x01";
+      if (method === "eth_call") {
+        const data = params[0].data ?? params[0].input;
+        if (data.startsWith(SEL_EP_GET_NONCE)) {
+          const [, key] = decodeAbiParameters([{ type: "address" }, { type: "uint192" }], `0x${data.slice(10)}`);
+          asked.push(key);
+          return toHex((key << 64n) | sequence, { size: 32 });
+        }
+        if (data.startsWith(SEL_GET_VALIDATION_DATA)) {
+          return encodeFunctionResult({
+            abi: modularAccountAbi,
+            functionName: "getValidationData",
+            result: { validationFlags: 7, validationHooks: [], executionHooks: [], selectors: [] },
+          });
+        }
+      }
+      throw new Error(`offline transport: unexpected ${method}`);
+    };
+    const transport = custom({ request });
+    const signer = LocalAccountSigner.privateKeyToAccountSigner(ownerKey);
+    const account = await createModularAccountV2({ chain, transport, signer, accountAddress: inp.account });
+    const client = createSmartAccountClient({ chain, transport, account });
+    const actions = installValidationActions(client);
+    let callData;
+    if (revoke) {
+      callData = await actions.encodeUninstallValidation({
+        moduleAddress: getDefaultSingleSignerValidationModuleAddress(chain),
+        entityId: inp.entityId,
+        uninstallData: SingleSignerValidationModule.encodeOnUninstallData({ entityId: inp.entityId }),
+        hookUninstallDatas: hookUninstallDatasFor(chain, hooks),
+      });
+    } else {
+      // The grant's installValidation call data (compileRaw), through the owner account's encodeCallData.
+      const env = await makeEnv({ chainId: inp.chainId, account: inp.account, ownerKey });
+      const { callData: raw } = await sdkInstall(env, inp);
+      callData = await account.encodeCallData(raw);
+    }
+    const nonce = await account.getAccountNonce();
+    if (asked.length !== 1) throw new Error(`owner op: expected one getNonce, saw ${asked.length}`);
+    const nonceKey = asked[0];
+    assertEq(nonceKey, buildFullNonceKey({}), "owner nonce key = buildFullNonceKey defaults");
+    const userOp = randUserOp(r, { sender: account.address, nonce });
+    delete userOp.factory;
+    delete userOp.factoryData;
+    userOp.callData = callData;
+    userOp.signature = "0x";
+    const hash = userOpHash(userOp, inp.chainId, entryPoint07Address);
+    const dummySignature = account.getDummySignature();
+    const signature = await account.signUserOperationHash(hash);
+    const ownerAddress = await signer.getAddress();
+    const { sessionKey, ...grantNoKey } = installInput(inp);
+    cases.push({
+      name: `owner_op_${revoke ? "revoke" : "grant"}_${String(i).padStart(3, "0")}`,
+      input: {
+        ownerKey,
+        action: revoke ? "uninstallValidation" : "installValidation",
+        grant: revoke ? grantNoKey : installInput(inp),
+        onchainSequence: toHex(sequence),
+        userOp,
+      },
+      output: { owner: ownerAddress, nonceKey: toHex(nonceKey), nonce: toHex(nonce), callData, userOpHash: hash, dummySignature, signature },
+    });
+  }
+  return cases;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Spread report
 // ---------------------------------------------------------------------------------------------
 function report(files, notes) {
@@ -1270,6 +1354,7 @@ async function main() {
   const { cases: signCases, accountCrossChecks } = await genSign();
   const erc1271Cases = await genErc1271();
   const accountCases = await genAccount();
+  const ownerOpCases = await genOwnerOp(successes);
 
   writeFile("user_op_hash.json", userOpHashCases, {
     about: "viem getUserOperationHash(entryPointVersion 0.7) and toPackedUserOperation; quantities are hex strings.",
@@ -1302,6 +1387,11 @@ async function main() {
   writeFile("account.json", accountCases, {
     about:
       "predictModularAccountV2Address({factory, salt, implementation: getDefaultSMAV2BytecodeAddress, type SMA, owner}); factory/factoryData from createModularAccountV2({signer, salt, factoryAddress}) getFactoryAddress/getFactoryData (address asserted equal). salt omitted = 0, factory omitted = the default 0x00000000000017c61b5bEe81050EC8eFc9c6fecd.",
+  });
+
+  writeFile("owner_op.json", ownerOpCases, {
+    about:
+      "The owner's user operation of a session grant / revocation on an SMA, built by the SDK: callData = installValidationActions(client).encodeInstallValidation path (compileRaw() through the owner account's encodeCallData) or encodeUninstallValidation (as uninstall.json); nonce = createModularAccountV2({signer: ownerKey}).getAccountNonce() with the key it asks EntryPoint.getNonce for recorded (asserted = buildFullNonceKey({}) = entity 0, global) and the sequence the offline chain answers (onchainSequence); dummySignature = account.getDummySignature(); signature = account.signUserOperationHash(userOpHash) (nativeSMASigner: personal_sign of the raw hash, packed 0xFF || 0x00 || sig65). userOp gas and fee fields are random; userOpHash from viem (EntryPoint v0.7).",
   });
 
   const files = {
