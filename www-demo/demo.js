@@ -19,6 +19,7 @@ const el = (tag, attrs = {}, ...kids) => {
 };
 
 const ENTRY_POINT = "0x0000000071727De22E5E9d8BAf0edAc6f37da032";
+const MAV2_FACTORY = "0x00000000000017c61b5bEe81050EC8eFc9c6fecd";
 const SETTINGS_KEY = "mav2-demo-settings";
 const SELECTED_KEY = "mav2-demo-selected";
 const GRANT_KEY = (id) => `mav2-demo-grant:${id}`;
@@ -98,6 +99,7 @@ const HINTS = {
   DECRYPT_FAILED: () => "The stored key cannot be decrypted in this browser profile. Delete the session and create a new one.",
   STORAGE_FAILED: () => "The browser refused to store data (private mode or full storage?). Free some space or use a normal window.",
   RECEIPT_TIMEOUT: () => "The bundler has not included the operation yet. It may still land: check later with the userOpHash.",
+  BUNDLER_AA13: () => "The account could not be deployed: MAv2's factory is missing on this chain, or deployment ran out of gas. Check that MAv2 is deployed on this network (on the local devnet it is not: use the local devnet setting there).",
   BUNDLER_AA21: () => "The account cannot pay for its gas: fund it (on the devnet the page does that for you; try again).",
   BUNDLER_AA24: () => "The account refused the signature: the session key is not (or no longer) installed for this account.",
   BUNDLER_AA25: () => "The nonce was already used or is out of order. Send again: a fresh nonce is read.",
@@ -110,7 +112,7 @@ const HINTS = {
 
 function showError(box, what, err) {
   const code = err?.code ?? (err?.name === "DataError" ? "STORAGE_FAILED" : "UNEXPECTED");
-  const hint = HINTS[code]?.() ?? (code.startsWith("BUNDLER_") ? "The bundler refused the operation; its message below says why." : "Reload the page and try again; if it persists, report the code and message.");
+  const hint = HINTS[code]?.() ?? (code.startsWith("BUNDLER_") ? "The bundler refused the operation; its message above says why." : "Reload the page and try again; if it persists, report the code and message.");
   box.replaceChildren(
     el("p", { class: "what", text: `${what} failed` }),
     el("p", {}, el("span", { class: "label", text: "Code " }), el("code", { class: "code", text: code }), err?.field ? el("span", { class: "field", text: ` at ${err.field}` }) : ""),
@@ -400,6 +402,8 @@ async function refreshSessions() {
 function select(id) {
   if (id !== state.selected) {
     $("#scope-result").hidden = true;
+    $("#act-progress").hidden = true;
+    $("#act-result").hidden = true;
     clearError($("#grant-error"));
     clearError($("#act-error"));
   }
@@ -637,6 +641,9 @@ async function renderActingAccount() {
       el("strong", { text: "MAv2: " }),
       "the MAv2 account acts through the session's validation; its first operation deploys the account if needed and carries the owner's signed grant. The account pays its gas (fund it) unless a paymaster is set.",
     );
+    if (state.mav2Deployed === false) {
+      note.append(el("p", { class: "warn", text: `MAv2's AccountFactory (${MAV2_FACTORY}) has no code on chain ${state.chainId}: the MAv2 flow cannot run on this network.` }));
+    }
   }
   if (!s) {
     $("#act-account").textContent = "select a session";
@@ -903,6 +910,11 @@ async function main() {
   await guarded($("#create-error"), "Opening the session store", async () => {
     state.store = await mav2.SessionKeyStore.open({ name: STORE_NAME });
   });
+  if (!isDevnet()) {
+    try {
+      state.mav2Deployed = (await rpc(state.settings.rpcUrl, "eth_getCode", [MAV2_FACTORY, "latest"])) !== "0x";
+    } catch {}
+  }
   await setupWallet();
   await refreshSessions();
   boot.textContent = `Ready · ${isDevnet() ? "local devnet" : "MAv2 network"} · bundler ${state.settings.bundlerUrl}`;
