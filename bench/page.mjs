@@ -83,7 +83,54 @@ async function storage({ sizes = [1, 100, 1000], samples = 50 } = {}) {
   return out;
 }
 
-const modes = { "cold-ours": coldOurs, "cold-js": coldJs, speed, storage };
+/** Per-send overhead: BundlerClient.sendCalls against the bench server's instant stub bundler
+ *  (/rpc). Network time = the union of the intervals in which a fetch (request + whole body) is
+ *  open; the library's own time = total − network. Requests are counted. */
+async function send({ samples = 30 } = {}) {
+  const ours = await loadOurs();
+  if (typeof ours.BundlerClient !== "function") return { available: false };
+  const realFetch = window.fetch.bind(window);
+  let open = 0, since = 0, network = 0, requests = 0;
+  window.fetch = async (...a) => {
+    if (open++ === 0) since = performance.now();
+    requests++;
+    try {
+      const r = await realFetch(...a);
+      const body = await r.arrayBuffer();
+      return new Response(body, { status: r.status, statusText: r.statusText, headers: r.headers });
+    } finally {
+      if (--open === 0) network += performance.now() - since;
+    }
+  };
+  const name = `mav2-bench-send-${Date.now()}`;
+  const store = await ours.SessionKeyStore.open({ name });
+  try {
+    const permissions = [{ type: "contract-access", data: { address: cases.TOKEN } }];
+    const r = await store.create({ chainId: cases.CHAIN_ID, account: cases.ACCOUNT, permissions, expiresAt: cases.EXPIRES_AT });
+    await store.markActive(r.id);
+    const url = `${location.origin}/rpc`;
+    const client = new ours.BundlerClient({ bundlerUrl: url, rpcUrl: url });
+    const calls = [{ target: cases.TOKEN, value: 0n, data: "0xa9059cbb000000000000000000000000b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b00000000000000000000000000000000000000000000000000de0b6b3a7640000" }];
+    const own = [], req = [];
+    for (let i = 0; i < samples + 1; i++) {
+      network = 0;
+      requests = 0;
+      const t0 = performance.now();
+      await client.sendCalls(store, r.id, calls);
+      const total = performance.now() - t0;
+      if (i === 0) continue; // the first send also checks the bundler's chain and entry point
+      own.push(total - network);
+      req.push(requests);
+    }
+    return { available: true, p50: cases.quantile(own, 0.5), p95: cases.quantile(own, 0.95), requests: cases.median(req), n: own.length };
+  } finally {
+    window.fetch = realFetch;
+    store.close();
+    await ours.SessionKeyStore.deleteDatabase(name);
+  }
+}
+
+const modes = { "cold-ours": coldOurs, "cold-js": coldJs, speed, storage, send };
 window.bench = async (mode, opts) => {
   try {
     return { ok: true, value: await modes[mode](opts) };
