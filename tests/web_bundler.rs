@@ -172,9 +172,9 @@ fn fresh() -> Address {
     SessionKey::generate().unwrap().address()
 }
 
-async fn send_and_wait(d: &Devnet, client: &BundlerClient, s: &Setup, calls: Value, options: JsValue) -> Value {
-    let hash = ok(client.send_calls(&s.store, s.id.clone().into(), js(calls), options).await);
-    let receipt = rust(&ok(client.wait_for_receipt(hash.clone(), js(json!({ "timeoutMs": 30000 }))).await));
+async fn send_and_wait(d: &Devnet, client: &BundlerClient, s: &Setup, calls: Value, options: Option<JsValue>) -> Value {
+    let hash = ok(client.send_calls(&s.store, s.id.clone().into(), js(calls), options.map(JsCast::unchecked_into)).await);
+    let receipt = rust(&ok(client.wait_for_receipt(hash.clone(), Some(js(json!({ "timeoutMs": 30000 })).unchecked_into())).await));
     assert_eq!(receipt["userOpHash"], rust(&hash), "{receipt}");
     assert_eq!(receipt["success"], true, "{receipt}");
     let _ = d;
@@ -202,11 +202,11 @@ async fn one_operation_is_mined() {
     let to = fresh();
     let s = d.session(json!([{ "type": "contract-access", "data": { "address": to } }])).await;
     let client = d.client();
-    let r = send_and_wait(&d, &client, &s, json!([{ "target": to, "value": "12345" }]), s.deploy_options(&d)).await;
+    let r = send_and_wait(&d, &client, &s, json!([{ "target": to, "value": "12345" }]), Some(s.deploy_options(&d))).await;
     assert_eq!(r["sender"].as_str().unwrap().to_lowercase(), format!("{:?}", s.account).to_lowercase());
     assert_eq!(d.balance(to).await, U256::from(12345));
     // A second one: the account exists now, so no factory is needed.
-    send_and_wait(&d, &client, &s, json!([{ "target": to, "value": 1 }]), JsValue::UNDEFINED).await;
+    send_and_wait(&d, &client, &s, json!([{ "target": to, "value": 1 }]), None).await;
     assert_eq!(d.balance(to).await, U256::from(12346));
 }
 
@@ -217,7 +217,7 @@ async fn a_batch_of_three_calls_is_mined() {
     let perms: Vec<Value> = t.iter().map(|a| json!({ "type": "contract-access", "data": { "address": a } })).collect();
     let s = d.session(json!(perms)).await;
     let calls = json!([{ "target": t[0], "value": 1 }, { "target": t[1], "value": 2 }, { "target": t[2], "value": 3 }]);
-    send_and_wait(&d, &d.client(), &s, calls, s.deploy_options(&d)).await;
+    send_and_wait(&d, &d.client(), &s, calls, Some(s.deploy_options(&d))).await;
     for (i, a) in t.iter().enumerate() {
         assert_eq!(d.balance(*a).await, U256::from(i + 1));
     }
@@ -235,14 +235,14 @@ async fn precheck_refuses_out_of_scope_calls_with_no_request() {
         .await;
     let client = d.client();
     let before = fetch_count();
-    let outside = client.send_calls(&s.store, s.id.clone().into(), js(json!([{ "target": fresh() }])), JsValue::UNDEFINED).await;
+    let outside = client.send_calls(&s.store, s.id.clone().into(), js(json!([{ "target": fresh() }])), None).await;
     assert_eq!(code_of(outside), ("OUT_OF_SCOPE_TARGET".into(), Some("calls[0].target".into())));
     let too_much = json!([{ "target": allowed, "value": 60 }, { "target": allowed, "value": 41 }]);
-    let e = client.send_calls(&s.store, s.id.clone().into(), js(too_much), JsValue::UNDEFINED).await;
+    let e = client.send_calls(&s.store, s.id.clone().into(), js(too_much), None).await;
     assert_eq!(code_of(e), ("NATIVE_LIMIT_EXCEEDED".into(), Some("calls[1].value".into())));
     assert_eq!(fetch_count() - before, 0, "nothing reached the bundler or the node");
     // The same client sends an in-scope call (so the count above is not a broken counter).
-    let r = send_and_wait(&d, &client, &s, json!([{ "target": allowed, "value": 100 }]), s.deploy_options(&d)).await;
+    let r = send_and_wait(&d, &client, &s, json!([{ "target": allowed, "value": 100 }]), Some(s.deploy_options(&d))).await;
     assert_eq!(r["success"], true);
     assert!(fetch_count() - before > 3);
 }
@@ -258,15 +258,15 @@ async fn two_tabs_send_with_the_same_session_at_once_and_both_land() {
         ]))
         .await;
     // Deploy the account first (both parallel ops would otherwise carry initCode).
-    send_and_wait(&d, &d.client(), &s, json!([{ "target": a, "value": 1 }]), s.deploy_options(&d)).await;
+    send_and_wait(&d, &d.client(), &s, json!([{ "target": a, "value": 1 }]), Some(s.deploy_options(&d))).await;
 
     // Two "tabs": each its own store connection (same IndexedDB database) and its own client.
     let tab = |to: Address| {
         let (client, name, id) = (d.client(), s.name.clone(), s.id.clone());
         future_to_promise(async move {
             let store = open(&name).await;
-            let hash = client.send_calls(&store, id.into(), js(json!([{ "target": to, "value": 7 }])), JsValue::UNDEFINED).await?;
-            client.wait_for_receipt(hash, js(json!({ "timeoutMs": 30000 }))).await
+            let hash = client.send_calls(&store, id.into(), js(json!([{ "target": to, "value": 7 }])), None).await?;
+            client.wait_for_receipt(hash, Some(js(json!({ "timeoutMs": 30000 })).unchecked_into())).await
         })
     };
     let both = js_sys::Array::of2(&tab(a), &tab(b));
@@ -296,7 +296,7 @@ async fn bundler_on_another_chain_is_refused_before_signing() {
     }))))
     .await);
     let id = rust(&rec)["id"].as_str().unwrap().to_string();
-    let e = d.client().send_calls(&store, id.into(), js(json!([{ "target": to }])), JsValue::UNDEFINED).await;
+    let e = d.client().send_calls(&store, id.into(), js(json!([{ "target": to }])), None).await;
     assert_eq!(code_of(e).0, "WRONG_CHAIN");
 }
 
@@ -306,7 +306,7 @@ async fn unreachable_bundler_is_a_network_error() {
     let to = fresh();
     let s = d.session(json!([{ "type": "contract-access", "data": { "address": to } }])).await;
     let client = ok(BundlerClient::new(js(json!({ "bundlerUrl": "http://127.0.0.1:9", "accountKind": "simple-account" }))));
-    let e = client.send_calls(&s.store, s.id.clone().into(), js(json!([{ "target": to }])), JsValue::UNDEFINED).await;
+    let e = client.send_calls(&s.store, s.id.clone().into(), js(json!([{ "target": to }])), None).await;
     assert_eq!(code_of(e).0, "NETWORK_ERROR");
 }
 

@@ -117,6 +117,16 @@ export interface SendOwnerOperationOptions extends OwnerOperationOptions {
 export interface OwnerOperationResult { userOpHash: Hex; receipt: UserOperationReceipt; session?: SessionRecord }
 "#;
 
+#[wasm_bindgen]
+extern "C" {
+    /// `SendCallsOptions` (typed optional argument).
+    #[wasm_bindgen(typescript_type = "SendCallsOptions")]
+    pub type JsSendCallsOptions;
+    /// `WaitForReceiptOptions` (typed optional argument).
+    #[wasm_bindgen(typescript_type = "WaitForReceiptOptions")]
+    pub type JsWaitForReceiptOptions;
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PaymasterOptions {
@@ -631,9 +641,10 @@ impl BundlerClient {
         &self,
         store: &SessionKeyStore,
         #[wasm_bindgen(js_name = sessionId, unchecked_param_type = "string")] session_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallRequest[]")] calls: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "SendCallsOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Call[]")] calls: JsValue,
+        options: Option<JsSendCallsOptions>,
     ) -> Result<JsValue, JsValue> {
+        let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
         let id = id_arg(&session_id)?;
         if calls.is_undefined() || calls.is_null() {
             return Err(Error::input("calls", InputRule::Missing, "is required").into());
@@ -650,8 +661,9 @@ impl BundlerClient {
     pub async fn wait_for_receipt(
         &self,
         #[wasm_bindgen(js_name = userOpHash, unchecked_param_type = "Hex")] user_op_hash: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "WaitForReceiptOptions | undefined")] options: JsValue,
+        options: Option<JsWaitForReceiptOptions>,
     ) -> Result<JsValue, JsValue> {
+        let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
         let hash = hash_arg(&user_op_hash)?;
         let o: WaitOptions = parse_opt(&options, "options")?;
         let r = self.wait(hash, o.timeout_ms).await?;
