@@ -57,6 +57,9 @@ fn classify(mut field: String, message: &str) -> Error {
         let name = rest.split('`').next().unwrap_or_default();
         field = if field.is_empty() { name.to_string() } else { format!("{field}.{name}") };
         (InputRule::Missing, "is required".to_string())
+    } else if message.starts_with("invalid type: null") || message.starts_with("invalid type: unit value") {
+        // `null` (and JS `undefined`) where a list or object is required: absent, as for scalars.
+        (InputRule::Missing, "is required (got null)".to_string())
     } else if message.starts_with("unknown variant") {
         (InputRule::Variant, message.to_string())
     } else if message.starts_with("unknown field") {
@@ -386,6 +389,43 @@ impl<'de, const N: usize> Deserialize<'de> for HexFixed<N> {
 impl<const N: usize> serde::Serialize for HexFixed<N> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         s.serialize_str(&hex(self.0))
+    }
+}
+
+/// A 32-byte secret (a private key) as `0x` hex. Unlike [`HexFixed`], a malformed value is
+/// refused without quoting it, `Debug` never prints it, and the text it was read from is wiped.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret32(pub FixedBytes<32>);
+
+impl fmt::Debug for Secret32 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret32(<redacted>)")
+    }
+}
+
+impl Drop for Secret32 {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0 .0);
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret32 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let mut s = zeroize::Zeroizing::new(de_string(d, "a 0x-prefixed 32-byte hex string")?);
+        let mut out = [0u8; 32];
+        let decoded = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+            None => Err(tagged(InputRule::Hex, "expected 0x-prefixed hex (value not shown)")),
+            Some(d) if d.len() % 2 != 0 => Err(tagged(InputRule::Hex, "odd number of hex digits (value not shown)")),
+            Some(d) if d.len() != 64 => {
+                Err(tagged(InputRule::Length, format_args!("expected 32 bytes, got {} (value not shown)", d.len() / 2)))
+            }
+            Some(d) => alloy_primitives::hex::decode_to_slice(d, &mut out)
+                .map_err(|_| tagged(InputRule::Hex, "not hex (value not shown)")),
+        };
+        zeroize::Zeroize::zeroize(&mut *s);
+        let result = decoded.map(|()| Secret32(FixedBytes(out)));
+        zeroize::Zeroize::zeroize(&mut out);
+        result
     }
 }
 

@@ -251,8 +251,9 @@ pub fn allocate_entity_id(used: impl IntoIterator<Item = u32>, requested: Option
     Ok(next)
 }
 
-/// The options of `create` (and, with `privateKey`, of `importPrivateKey`).
-#[derive(Debug, Clone, Deserialize)]
+/// The options of `create` (and, with `privateKey`, of `importPrivateKey`). `Debug` does not
+/// print `privateKey`.
+#[derive(Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewSession {
     /// Chain id.
@@ -277,6 +278,21 @@ pub struct NewSession {
     /// Only for `importPrivateKey`: the 32-byte key as `0x` hex. Read it with [`NewSession::take_private_key`].
     #[serde(default)]
     pub private_key: Option<String>,
+}
+
+impl std::fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSession")
+            .field("chain_id", &self.chain_id)
+            .field("account", &self.account)
+            .field("entity_id", &self.entity_id)
+            .field("permissions", &self.permissions)
+            .field("expires_at", &self.expires_at)
+            .field("valid_after", &self.valid_after)
+            .field("paymaster", &self.paymaster)
+            .field("private_key", &self.private_key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl Drop for NewSession {

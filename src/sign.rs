@@ -120,7 +120,7 @@ pub fn sign_1271(key: &SessionKey, chain_id: u64, account: Address, entity_id: u
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SignUserOperationRequest {
     /// 32-byte secp256k1 private key.
-    pub private_key: HexFixed<32>,
+    pub private_key: json::Secret32,
     /// The operation (its `signature` is ignored).
     pub user_op: UserOperation,
     /// Chain the operation is for.
@@ -154,7 +154,7 @@ pub fn sign_user_operation_with_key(req: &SignUserOperationRequest) -> Result<By
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Sign1271Request {
     /// 32-byte secp256k1 private key.
-    pub private_key: HexFixed<32>,
+    pub private_key: json::Secret32,
     /// Chain of the account.
     #[serde(with = "json::u64")]
     pub chain_id: u64,
