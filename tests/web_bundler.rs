@@ -352,3 +352,32 @@ async fn owner_operation_signed_by_an_eip1193_wallet_is_mined() {
     let (code, _) = code_of(d.client().send_owner_operation(options).await);
     assert_eq!(code, "RPC_ERROR");
 }
+
+#[wasm_bindgen_test]
+async fn a_user_declining_in_the_wallet_is_wallet_rejected() {
+    let Some(d) = devnet() else { return };
+    let owner: Address = ANVIL_DEV_1.parse().unwrap();
+    let (account, factory_data) = d.simple_account(owner).await;
+    // EIP-1193: a provider whose user presses "Reject" throws { code: 4001 }.
+    let wallet = Function::new_no_args(
+        "return { request: async ({ method }) => {
+           if (method === 'personal_sign') throw Object.assign(new Error('User rejected the request.'), { code: 4001 });
+           if (method === 'eth_accounts' || method === 'eth_requestAccounts') return [];
+           throw Object.assign(new Error('unsupported ' + method), { code: 4200 });
+         } };",
+    )
+    .call0(&JsValue::UNDEFINED)
+    .unwrap();
+    let call_data = ISimpleAccount::executeCall { dest: fresh(), value: U256::ZERO, func: Bytes::new() }.abi_encode();
+    let options = js(json!({
+        "account": account,
+        "callData": hexjson::hex(&call_data),
+        "factory": d.factory,
+        "factoryData": hexjson::hex(&factory_data),
+        "owner": ANVIL_DEV_1,
+        "chainId": d.chain_id,
+    }));
+    Reflect::set(&options, &"wallet".into(), &wallet).unwrap();
+    let (code, _) = code_of(d.client().send_owner_operation(options).await);
+    assert_eq!(code, "WALLET_REJECTED");
+}

@@ -305,10 +305,12 @@ async fn eip1193_request(provider: &JsValue, method: &str, params: js_sys::Array
             .and_then(|m| m.as_string())
             .or_else(|| e.as_string())
             .unwrap_or_else(|| "the wallet refused".into());
-        // Wallet errors (EIP-1193: 4001 rejected by the user, 4100 unauthorized, 4200 unsupported,
-        // JSON-RPC codes from node wallets) are not bundler errors: RPC_ERROR with the wallet's
-        // own code and message kept.
-        Error::Rpc { code: "RPC_ERROR", method: method.to_string(), rpc_code: code, message, data: None }
+        // Wallet errors are not bundler errors. EIP-1193's 4001 (the user said no) gets its own
+        // code, since apps show it differently from a failure; 4100 (unauthorized), 4200
+        // (unsupported) and node-wallet JSON-RPC codes stay RPC_ERROR. The wallet's code and
+        // message are kept either way.
+        let stable = if code == 4001 { "WALLET_REJECTED" } else { "RPC_ERROR" };
+        Error::Rpc { code: stable, method: method.to_string(), rpc_code: code, message, data: None }
     };
     let p = request.call1(provider, &args).map_err(wallet_error)?;
     let p: js_sys::Promise = match p.dyn_into() {
