@@ -29,11 +29,28 @@ fn now_secs() -> u64 {
 #[serde(transparent)]
 struct ChainId(#[serde(with = "json::u64")] u64);
 
-/// Optional trailing `entryPoint` argument; EntryPoint v0.7 when absent.
-fn entry_point(v: &Option<String>) -> Result<Address, Error> {
+#[wasm_bindgen]
+extern "C" {
+    /// An `Address` argument taken as any JS value and checked in Rust (typed optional argument).
+    #[wasm_bindgen(typescript_type = "Address")]
+    pub type JsAddress;
+}
+
+/// Optional trailing `entryPoint` argument; EntryPoint v0.7 when absent. Taken as a JS value
+/// (not `Option<String>`): wasm-bindgen's string glue traps on a non-string.
+fn entry_point(v: &Option<JsAddress>) -> Result<Address, Error> {
     match v {
-        Some(s) => Ok(from_js::<Addr>(&JsValue::from_str(s), "entryPoint")?.0),
-        None => Ok(ENTRY_POINT_V07),
+        Some(v) if !v.is_undefined() && !v.is_null() => Ok(from_js::<Addr>(v, "entryPoint")?.0),
+        _ => Ok(ENTRY_POINT_V07),
+    }
+}
+
+/// A required boolean argument, checked (wasm-bindgen's `bool` would coerce `"yes"` to false).
+fn bool_arg(v: &JsValue, name: &str) -> Result<bool, Error> {
+    match v.as_bool() {
+        Some(b) => Ok(b),
+        None if v.is_undefined() || v.is_null() => Err(Error::input(name, crate::error::InputRule::Missing, "is required (true or false)")),
+        None => Err(Error::input(name, crate::error::InputRule::Type, "expected true or false")),
     }
 }
 
@@ -107,7 +124,7 @@ export interface Mav2SessionKeyError extends Error { code: string; field?: strin
 pub fn user_operation_hash(
     #[wasm_bindgen(js_name = userOp, unchecked_param_type = "UserOperation")] user_op: JsValue,
     #[wasm_bindgen(js_name = chainId, unchecked_param_type = "Quantity")] chain_id: JsValue,
-    #[wasm_bindgen(js_name = entryPoint)] entry_point_arg: Option<String>,
+    #[wasm_bindgen(js_name = entryPoint)] entry_point_arg: Option<JsAddress>,
 ) -> Result<String, JsValue> {
     let op: UserOperation = from_js(&user_op, "userOp")?;
     let chain: ChainId = from_js(&chain_id, "chainId")?;
@@ -171,20 +188,20 @@ pub fn nonce_key(#[wasm_bindgen(unchecked_param_type = "NonceKeyOptions")] optio
 #[wasm_bindgen(js_name = encodeExecute, unchecked_return_type = "Hex")]
 pub fn encode_execute(
     #[wasm_bindgen(unchecked_param_type = "Call")] call: JsValue,
-    #[wasm_bindgen(js_name = withExecutionHooks)] with_execution_hooks: bool,
+    #[wasm_bindgen(js_name = withExecutionHooks, unchecked_param_type = "boolean")] with_execution_hooks: JsValue,
 ) -> Result<String, JsValue> {
     let call: CallRequest = from_js(&call, "call")?;
-    Ok(json::hex(calls::encode_execute(&call, with_execution_hooks)))
+    Ok(json::hex(calls::encode_execute(&call, bool_arg(&with_execution_hooks, "withExecutionHooks")?)))
 }
 
 /// `executeBatch(calls)` call data, with the `executeUserOp` prefix when needed.
 #[wasm_bindgen(js_name = encodeExecuteBatch, unchecked_return_type = "Hex")]
 pub fn encode_execute_batch(
     #[wasm_bindgen(unchecked_param_type = "Call[]")] calls_arg: JsValue,
-    #[wasm_bindgen(js_name = withExecutionHooks)] with_execution_hooks: bool,
+    #[wasm_bindgen(js_name = withExecutionHooks, unchecked_param_type = "boolean")] with_execution_hooks: JsValue,
 ) -> Result<String, JsValue> {
     let list: Vec<CallRequest> = from_js(&calls_arg, "calls")?;
-    Ok(json::hex(calls::encode_execute_batch(&list, with_execution_hooks)))
+    Ok(json::hex(calls::encode_execute_batch(&list, bool_arg(&with_execution_hooks, "withExecutionHooks")?)))
 }
 
 /// Sign a user operation with a private key passed in by the caller (servers, tests). Returns
@@ -195,7 +212,7 @@ pub fn sign_user_operation_with_key(
     #[wasm_bindgen(js_name = privateKey, unchecked_param_type = "Hex")] private_key: JsValue,
     #[wasm_bindgen(js_name = userOp, unchecked_param_type = "UserOperation")] user_op: JsValue,
     #[wasm_bindgen(js_name = chainId, unchecked_param_type = "Quantity")] chain_id: JsValue,
-    #[wasm_bindgen(js_name = entryPoint)] entry_point_arg: Option<String>,
+    #[wasm_bindgen(js_name = entryPoint)] entry_point_arg: Option<JsAddress>,
 ) -> Result<String, JsValue> {
     let req = SignUserOperationRequest {
         private_key: from_js(&private_key, "privateKey")?,
