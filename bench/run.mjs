@@ -1,7 +1,7 @@
 // Runs the benchmarks, in Node and in headless Chromium, and prints one table: ours against the
 // JavaScript stack (viem + Alchemy's SDK, bundled from pinned versions by .ci/bench).
 //
-//   node bench/run.mjs [--quick] [--check-size]
+//   node bench/run.mjs [--quick] [--size-only] [--check-size]
 //
 // Expects target/bench-pkg (wasm-pack build) and target/bench-js/js-stack.min.js (esbuild), both
 // made by .ci/bench. Times never fail the run; --check-size exits 1 when our gzip size is over
@@ -273,6 +273,12 @@ function table(sz, node, chromium, env) {
 const env0 = environment();
 const sz = sizes();
 log(`sizes: ours ${sz.ours.gzip} B gzip, JS stack ${sz.js.gzip} B gzip`);
+if (args.has("--size-only")) {
+  // deterministic part only (for CI): sizes, ratio, budget
+  const over = sz.ours.gzip > GZIP_BUDGET;
+  console.log(`size gzip -9: ours ${sz.ours.gzip} B (.wasm ${sz.ours.wasmGzip} + glue ${sz.ours.glueGzip}), JS stack ${sz.js.gzip} B, ratio ${(sz.ours.gzip / sz.js.gzip).toFixed(2)}× (target ≤ ${TARGET_RATIO}×); budget ${GZIP_BUDGET} B: ${over ? "OVER" : "within"}`);
+  process.exit(args.has("--check-size") && over ? 1 : 0);
+}
 log("node: speed");
 const node = await nodeSuite();
 const chromium = await browserSuite();
