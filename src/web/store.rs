@@ -231,7 +231,8 @@ async fn wrap_key(db: &IdbDatabase, force_memory: bool) -> Result<WrapKey> {
             return Ok(WrapKey::Stored(k));
         }
     }
-    let value: JsValue = if force_memory { js_sys::Function::new_no_args("").into() } else { fresh.clone().into() };
+    // A symbol cannot be cloned either (and, unlike `new Function`, needs no eval under a strict CSP).
+    let value: JsValue = if force_memory { JsValue::symbol(Some("not cloneable")) } else { fresh.clone().into() };
     match store.put_with_key(&value, &idb::WRAP_KEY_ID.into()) {
         Ok(req) => {
             idb::request(&req).await.map_err(storage(op))?;
