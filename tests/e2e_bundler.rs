@@ -34,6 +34,9 @@ sol! {
         function createAccount(address owner, uint256 salt) external returns (address);
         function getAddress(address owner, uint256 salt) external view returns (address);
     }
+    interface IPaymaster {
+        function getDeposit() external view returns (uint256);
+    }
     interface ISimpleAccount {
         function execute(address dest, uint256 value, bytes func) external;
         function executeBatch(address[] dest, uint256[] value, bytes[] func) external;
@@ -119,6 +122,9 @@ struct Devnet {
     chain_id: u64,
     entry_point: Address,
     factory: Address,
+    /// The ERC-7677 service in front of the VerifyingPaymaster (tests/devnet/paymaster.mjs).
+    paymaster_url: Option<String>,
+    verifying_paymaster: Address,
 }
 
 fn devnet() -> Option<Devnet> {
@@ -137,6 +143,10 @@ fn devnet() -> Option<Devnet> {
         chain_id: j["chainId"].as_u64().unwrap(),
         entry_point: s("entryPoint").parse().unwrap(),
         factory: s("simpleAccountFactory").parse().unwrap(),
+        paymaster_url: std::env::var("MAV2_DEVNET_PAYMASTER_URL")
+            .ok()
+            .or_else(|| j["paymasterUrl"].as_str().map(str::to_string)),
+        verifying_paymaster: s("verifyingPaymaster").parse().unwrap(),
     })
 }
 
@@ -149,6 +159,21 @@ impl Devnet {
             ..Default::default()
         };
         Sender::new(Http::new(&self.bundler_url), StdClock, config).with_node(Http::new(&self.rpc_url))
+    }
+
+    /// A sender whose operations the VerifyingPaymaster pays, through the ERC-7677 service; the
+    /// service's transport (to count its requests).
+    fn paymaster_sender(&self, context: serde_json::Value) -> (Sender<Http, StdClock>, Http) {
+        let url = self.paymaster_url.as_deref().expect("no paymaster service: MAV2_DEVNET_PAYMASTER_URL unset and no paymasterUrl in the devnet state (bash .ci/devnet up)");
+        let service = Http::new(url);
+        (self.sender().with_paymaster(service.clone(), context), service)
+    }
+
+    /// The paymaster's deposit in the EntryPoint (`VerifyingPaymaster.getDeposit()`).
+    fn paymaster_deposit(&self) -> U256 {
+        let data = IPaymaster::getDepositCall {}.abi_encode();
+        let out = block_on(bundler::eth_call(&self.node(), &StdClock, self.verifying_paymaster, data.into())).unwrap();
+        IPaymaster::getDepositCall::abi_decode_returns(&out).unwrap()
     }
 
     fn node(&self) -> RpcClient<Http> {
@@ -473,4 +498,99 @@ fn owner_operation_signed_by_a_wallet_with_personal_sign_is_mined() {
     let (a, b) = (block_on(signer.sign(h)).unwrap(), block_on(mav2.sign(h)).unwrap());
     assert_eq!(&b[..2], &[0xFF, 0x00]);
     assert_eq!(&b[2..], &a[..]);
+}
+
+// ---------- paymaster (ERC-7677 service → the package's VerifyingPaymaster) ----------
+
+#[test]
+fn paymaster_pays_for_an_unfunded_account() {
+    let Some(d) = devnet() else { return };
+    let (s, service) = d.paymaster_sender(serde_json::json!({ "policy": "e2e" }));
+    // Not funded: without the paymaster this is AA21 (see unfunded_account_is_aa21).
+    let (owner, account, init) = d.account(false);
+    let to = fresh_address();
+    let req = OpRequest { sender: account, factory: Some(init), call_data: execute(to, 0), ..Default::default() };
+    let signer = SimpleAccountSigner(&owner);
+    let deposit_before = d.paymaster_deposit();
+
+    let op = block_on(s.build(&req, &signer)).unwrap();
+    assert_eq!(op.paymaster.map(|a| a.0), Some(d.verifying_paymaster));
+    assert!(op.paymaster_verification_gas_limit.unwrap_or(0) > 0, "{op:?}");
+    // paymasterData = abi.encode(uint48 validUntil, uint48 validAfter) ‖ the signer's 65 bytes.
+    let data = op.paymaster_data.as_ref().unwrap();
+    assert_eq!(data.0.len(), 64 + 65, "{op:?}");
+    assert_ne!(&data.0[64..], &mav2_session_keys::sign::DUMMY_SIG65[..], "final data, not the stub's");
+    assert_eq!(service.count(), 2, "pm_getPaymasterStubData, then pm_getPaymasterData");
+
+    let sent = block_on(s.send(&req, &signer)).unwrap();
+    let r = block_on(s.wait_for_receipt(sent.user_op_hash, None)).unwrap();
+    assert!(r.success, "{r:?}");
+    assert_eq!(r.paymaster, Some(d.verifying_paymaster));
+    assert!(r.actual_gas_cost > U256::ZERO);
+    assert_eq!(d.balance(account), U256::ZERO, "the account paid nothing");
+    assert!(!block_on(bundler::get_code(s.node(), &StdClock, account)).unwrap().is_empty(), "deployed");
+    // The paymaster's deposit paid exactly the operation's cost.
+    assert_eq!(d.paymaster_deposit(), deposit_before - r.actual_gas_cost);
+
+    // Once more, deployed (no initCode): still sponsored, still unfunded.
+    let req2 = OpRequest { factory: None, ..req };
+    let r2 = send_and_wait(&s, &req2, &signer);
+    assert!(r2.success, "{r2:?}");
+    assert_eq!(r2.paymaster, Some(d.verifying_paymaster));
+    assert_eq!(d.balance(account), U256::ZERO);
+    assert_eq!(d.paymaster_deposit(), deposit_before - r.actual_gas_cost - r2.actual_gas_cost);
+}
+
+#[test]
+fn paymaster_signature_refused_by_the_chain_is_aa34() {
+    let Some(d) = devnet() else { return };
+    // The test service signs with a key that is not the VerifyingPaymaster's verifyingSigner.
+    let (s, _) = d.paymaster_sender(serde_json::json!({ "badSignature": true }));
+    let (owner, account, init) = d.account(false);
+    let req = OpRequest { sender: account, factory: Some(init), call_data: execute(fresh_address(), 0), ..Default::default() };
+    let deposit_before = d.paymaster_deposit();
+    let e = block_on(s.send(&req, &SimpleAccountSigner(&owner))).unwrap_err();
+    eprintln!("{e:?}");
+    assert_eq!(e.code(), "BUNDLER_AA34", "{e:?}");
+    assert!(matches!(&e, Error::Rpc { method, message, .. } if method == "eth_sendUserOperation" && message.contains("AA34")), "{e:?}");
+    assert_eq!(d.paymaster_deposit(), deposit_before);
+}
+
+#[test]
+fn paymaster_service_errors_keep_their_method_and_message() {
+    let Some(d) = devnet() else { return };
+    let (owner, account, init) = d.account(false);
+    let req = OpRequest { sender: account, factory: Some(init), call_data: execute(fresh_address(), 0), ..Default::default() };
+    // A service that is not there: a network error, after bounded retries.
+    let config = SendConfig {
+        entry_point: d.entry_point,
+        chain_id: Some(d.chain_id),
+        retry: RetryPolicy { attempts: 2, initial_backoff_ms: 10, max_backoff_ms: 20 },
+        ..Default::default()
+    };
+    let dead = Http::new("http://127.0.0.1:9");
+    let s = Sender::new(Http::new(&d.bundler_url), StdClock, config)
+        .with_node(Http::new(&d.rpc_url))
+        .with_paymaster(dead.clone(), serde_json::json!({}));
+    let e = block_on(s.send(&req, &SimpleAccountSigner(&owner))).unwrap_err();
+    assert_eq!(e.code(), "NETWORK_ERROR", "{e:?}");
+    assert_eq!(dead.count(), 2);
+    // The service refuses (another chain, another EntryPoint): its JSON-RPC error, method named.
+    let op: mav2_session_keys::user_op::UserOperation = mav2_session_keys::json::from_value(&serde_json::json!({
+        "sender": account, "nonce": "0x0", "callData": "0x",
+        "callGasLimit": "0x1", "verificationGasLimit": "0x1", "preVerificationGas": "0x1",
+        "maxFeePerGas": "0x1", "maxPriorityFeePerGas": "0x1", "signature": "0x"
+    }))
+    .unwrap();
+    let pm = RpcClient::new(Http::new(d.paymaster_url.as_deref().unwrap()));
+    let ctx = serde_json::json!({});
+    for (ep, chain) in [(Address::repeat_byte(0x44), d.chain_id), (d.entry_point, 1)] {
+        let e = block_on(bundler::pm_get_paymaster_stub_data(&pm, &StdClock, &op, ep, chain, &ctx)).unwrap_err();
+        assert!(
+            matches!(&e, Error::Rpc { method, rpc_code: -32602, message, .. } if method == "pm_getPaymasterStubData" && message.contains("not supported")),
+            "{e:?}"
+        );
+        let e = block_on(bundler::pm_get_paymaster_data(&pm, &StdClock, &op, ep, chain, &ctx)).unwrap_err();
+        assert!(matches!(&e, Error::Rpc { method, .. } if method == "pm_getPaymasterData"), "{e:?}");
+    }
 }

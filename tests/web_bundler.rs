@@ -37,6 +37,9 @@ sol! {
     interface ISimpleAccount {
         function execute(address dest, uint256 value, bytes func) external;
     }
+    interface IPaymaster {
+        function getDeposit() external view returns (uint256);
+    }
 }
 
 /// anvil's dev account #1 (public test account): the EIP-1193 wallet of the owner-operation test.
@@ -47,6 +50,8 @@ struct Devnet {
     rpc_url: &'static str,
     chain_id: u64,
     factory: Address,
+    /// The ERC-7677 test service (tests/devnet/paymaster.mjs) and the VerifyingPaymaster behind it.
+    paymaster: Option<(&'static str, Address)>,
 }
 
 fn devnet() -> Option<Devnet> {
@@ -61,7 +66,11 @@ fn devnet() -> Option<Devnet> {
         );
         return None;
     };
-    Some(Devnet { bundler_url, rpc_url, chain_id: chain.parse().unwrap(), factory: factory.parse().unwrap() })
+    let paymaster = match (option_env!("MAV2_DEVNET_PAYMASTER_URL"), option_env!("MAV2_DEVNET_VERIFYING_PAYMASTER")) {
+        (Some(url), Some(address)) => Some((url, address.parse().unwrap())),
+        _ => None,
+    };
+    Some(Devnet { bundler_url, rpc_url, chain_id: chain.parse().unwrap(), factory: factory.parse().unwrap(), paymaster })
 }
 
 // ---------- helpers ----------
@@ -115,12 +124,36 @@ impl Devnet {
 
     /// The SimpleAccount of `owner` (fresh salt), funded with 1 ETH; its factory data.
     async fn simple_account(&self, owner: Address) -> (Address, Bytes) {
+        self.simple_account_funded(owner, true).await
+    }
+
+    /// The SimpleAccount of `owner` (fresh salt), funded with 1 ETH if `fund`; its factory data.
+    async fn simple_account_funded(&self, owner: Address, fund: bool) -> (Address, Bytes) {
         let salt = U256::from((js_sys::Math::random() * 1e15) as u64);
         let data = ISimpleAccountFactory::getAddressCall { owner, salt }.abi_encode();
         let out = bundler::eth_call(&self.node(), &WebClock, self.factory, data.into()).await.unwrap();
         let account = ISimpleAccountFactory::getAddressCall::abi_decode_returns(&out).unwrap();
-        self.node_call("anvil_setBalance", json!([account, "0xde0b6b3a7640000"])).await;
+        if fund {
+            self.node_call("anvil_setBalance", json!([account, "0xde0b6b3a7640000"])).await;
+        }
         (account, ISimpleAccountFactory::createAccountCall { owner, salt }.abi_encode().into())
+    }
+
+    /// `VerifyingPaymaster.getDeposit()`: what the paymaster has left in the EntryPoint.
+    async fn deposit(&self, paymaster: Address) -> U256 {
+        let data = IPaymaster::getDepositCall {}.abi_encode();
+        let out = bundler::eth_call(&self.node(), &WebClock, paymaster, data.into()).await.unwrap();
+        IPaymaster::getDepositCall::abi_decode_returns(&out).unwrap()
+    }
+
+    /// A client whose operations the paymaster service sponsors, with this ERC-7677 context.
+    fn paymaster_client(&self, url: &str, context: Value) -> BundlerClient {
+        ok(BundlerClient::new(js(json!({
+            "bundlerUrl": self.bundler_url,
+            "rpcUrl": self.rpc_url,
+            "accountKind": "simple-account",
+            "paymaster": { "url": url, "context": context },
+        }))))
     }
 
     fn client(&self) -> BundlerClient {
@@ -133,8 +166,13 @@ impl Devnet {
 
     /// A store (fresh database) holding one session whose key owns a fresh, funded SimpleAccount.
     async fn session(&self, permissions: Value) -> Setup {
+        self.session_with(permissions, true, None).await
+    }
+
+    /// As [`Devnet::session`]; the account funded only if `fund`, the session bound to `paymaster`.
+    async fn session_with(&self, permissions: Value, fund: bool, paymaster: Option<Address>) -> Setup {
         let key = SessionKey::generate().unwrap();
-        let (account, factory_data) = self.simple_account(key.address()).await;
+        let (account, factory_data) = self.simple_account_funded(key.address(), fund).await;
         let name = format!("web-bundler-{}", js_sys::Math::random());
         let store = open(&name).await;
         let rec = ok(JsFuture::from(store.import_private_key(js(json!({
@@ -143,6 +181,7 @@ impl Devnet {
             "account": account,
             "permissions": permissions,
             "expiresAt": (js_sys::Date::now() / 1000.0) as u64 + 3600,
+            "paymaster": paymaster,
         }))))
         .await);
         let id = rust(&rec)["id"].as_str().unwrap().to_string();
@@ -380,4 +419,63 @@ async fn a_user_declining_in_the_wallet_is_wallet_rejected() {
     Reflect::set(&options, &"wallet".into(), &wallet).unwrap();
     let (code, _) = code_of(d.client().send_owner_operation(options).await);
     assert_eq!(code, "WALLET_REJECTED");
+}
+
+// ---------- paymaster: ERC-7677 service (tests/devnet/paymaster.mjs) → VerifyingPaymaster ----------
+
+fn skip_without_paymaster(d: &Devnet) -> Option<(&'static str, Address)> {
+    if d.paymaster.is_none() {
+        web_sys::console::log_1(&"web_bundler: paymaster tests skipped (no MAV2_DEVNET_PAYMASTER_URL at build time)".into());
+    }
+    d.paymaster
+}
+
+#[wasm_bindgen_test]
+async fn paymaster_pays_for_an_unfunded_account() {
+    let Some(d) = devnet() else { return };
+    let Some((url, paymaster)) = skip_without_paymaster(&d) else { return };
+    let to = fresh();
+    // Unfunded account; the session only validates operations this paymaster pays.
+    let s = d.session_with(json!([{ "type": "contract-access", "data": { "address": to } }]), false, Some(paymaster)).await;
+    assert_eq!(d.balance(s.account).await, U256::ZERO);
+    let before = d.deposit(paymaster).await;
+
+    // A session bound to a paymaster, a client without one: refused before any request.
+    let requests = fetch_count();
+    let e = d.client().send_calls(&s.store, s.id.clone().into(), js(json!([{ "target": to }])), None).await;
+    assert_eq!(code_of(e).1.as_deref(), Some("paymaster"));
+    assert_eq!(fetch_count() - requests, 0);
+
+    let client = d.paymaster_client(url, json!({ "policy": "web-e2e" }));
+    let r = send_and_wait(&d, &client, &s, json!([{ "target": to, "value": 0 }]), Some(s.deploy_options(&d))).await;
+    assert_eq!(r["paymaster"].as_str().unwrap().parse::<Address>().unwrap(), paymaster, "{r}");
+    let cost: U256 = r["actualGasCost"].as_str().unwrap().parse().unwrap();
+    assert!(cost > U256::ZERO, "{r}");
+    assert_eq!(d.balance(s.account).await, U256::ZERO, "the account paid nothing");
+    assert_eq!(d.deposit(paymaster).await, before - cost, "the paymaster's deposit paid exactly the cost");
+
+    // Deployed now: sponsored again, no factory.
+    let r2 = send_and_wait(&d, &client, &s, json!([{ "target": to }]), None).await;
+    let cost2: U256 = r2["actualGasCost"].as_str().unwrap().parse().unwrap();
+    assert_eq!(d.balance(s.account).await, U256::ZERO);
+    assert_eq!(d.deposit(paymaster).await, before - cost - cost2);
+}
+
+#[wasm_bindgen_test]
+async fn a_bad_paymaster_signature_is_aa34() {
+    let Some(d) = devnet() else { return };
+    let Some((url, paymaster)) = skip_without_paymaster(&d) else { return };
+    let to = fresh();
+    let s = d.session_with(json!([{ "type": "contract-access", "data": { "address": to } }]), false, None).await;
+    let before = d.deposit(paymaster).await;
+    // The test service signs with a key that is not the VerifyingPaymaster's verifyingSigner.
+    let client = d.paymaster_client(url, json!({ "badSignature": true }));
+    let e = client.send_calls(&s.store, s.id.clone().into(), js(json!([{ "target": to }])), Some(s.deploy_options(&d).unchecked_into())).await;
+    let e = match e {
+        Ok(v) => panic!("expected a rejection, got {}", rust(&v)),
+        Err(e) => e,
+    };
+    assert_eq!(Reflect::get(&e, &"code".into()).unwrap().as_string().as_deref(), Some("BUNDLER_AA34"), "{}", describe(&e));
+    assert!(describe(&e).contains("AA34"), "{}", describe(&e));
+    assert_eq!(d.deposit(paymaster).await, before);
 }

@@ -1,7 +1,8 @@
 // Deploys what the end-to-end tests need onto a running anvil, idempotently, with plain JSON-RPC
 // (viem only for the CREATE2 address): EntryPoint v0.7 at its canonical address through the deterministic deployer
 // (shared/tooling.md), SimpleAccountFactory and VerifyingPaymaster (CREATE2, fixed salt, so their
-// addresses are stable across runs), and funds the bundler's executor and utility accounts.
+// addresses are stable across runs), funds the bundler's executor and utility accounts, and tops
+// up the paymaster's EntryPoint deposit to 100 ETH.
 // Usage: node deploy.mjs <rpcUrl> <executorAddr> <utilityAddr> <paymasterSigner>  → JSON on stdout.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -75,7 +76,23 @@ const paymaster = await create2(artifact("VerifyingPaymaster").bytecode + pad32(
 const TEN_THOUSAND_ETH = "0x21e19e0c9bab2400000";
 for (const who of [executor, utility]) await rpc("anvil_setBalance", [who, TEN_THOUSAND_ETH]);
 
+// The paymaster pays from its EntryPoint deposit: top it up to 100 ETH with `deposit()` (payable),
+// sent by anvil's dev account 0 (anvil signs eth_sendTransaction for its dev accounts itself).
+const HUNDRED_ETH = 100n * 10n ** 18n;
+const deposit = BigInt(await rpc("eth_call", [{ to: paymaster, data: "0xc399ec88" /* getDeposit() */ }, "latest"]));
+if (deposit < HUNDRED_ETH) {
+  const value = "0x" + (HUNDRED_ETH - deposit).toString(16);
+  const hash = await rpc("eth_sendTransaction", [{ from: FUNDER, to: paymaster, data: "0xd0e30db0" /* deposit() */, value }]);
+  if ((await waitReceipt(hash)).status !== "0x1") throw new Error(`paymaster deposit failed: ${hash}`);
+}
+const paymasterDeposit = BigInt(await rpc("eth_call", [{ to: paymaster, data: "0xc399ec88" }, "latest"]));
+if (paymasterDeposit < HUNDRED_ETH) throw new Error(`paymaster deposit is ${paymasterDeposit} wei after deposit()`);
+
 const chainId = parseInt(await rpc("eth_chainId"), 16);
 process.stdout.write(
-  JSON.stringify({ chainId, entryPoint: ep, simpleAccountFactory: factory, verifyingPaymaster: paymaster, paymasterSigner, executor, utility }, null, 2) + "\n",
+  JSON.stringify(
+    { chainId, entryPoint: ep, simpleAccountFactory: factory, verifyingPaymaster: paymaster, paymasterSigner, paymasterDeposit: paymasterDeposit.toString(), executor, utility },
+    null,
+    2,
+  ) + "\n",
 );
