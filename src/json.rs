@@ -53,6 +53,9 @@ fn classify(mut field: String, message: &str) -> Error {
         let name = rest.split('`').next().unwrap_or_default();
         field = if field.is_empty() { name.to_string() } else { format!("{field}.{name}") };
         (InputRule::Missing, "is required".to_string())
+    } else if message.starts_with("unknown field") {
+        // (before the search below: the unknown key itself may read "missing field `…")
+        (InputRule::UnknownField, message.to_string())
     } else if let Some(rest) = message.split("missing field `").nth(1) {
         let name = rest.split('`').next().unwrap_or_default();
         field = if field.is_empty() { name.to_string() } else { format!("{field}.{name}") };
@@ -62,8 +65,6 @@ fn classify(mut field: String, message: &str) -> Error {
         (InputRule::Missing, "is required (got null)".to_string())
     } else if message.starts_with("unknown variant") {
         (InputRule::Variant, message.to_string())
-    } else if message.starts_with("unknown field") {
-        (InputRule::UnknownField, message.to_string())
     } else if message.starts_with("invalid length") {
         (InputRule::Length, message.to_string())
     } else {
@@ -72,7 +73,28 @@ fn classify(mut field: String, message: &str) -> Error {
     if field.is_empty() {
         field = "(input)".into();
     }
-    Error::input(field, rule, detail)
+    Error::input(shorten(&field, 200), rule, tame(&detail))
+}
+
+/// A serde message made safe to show: the offending string is not quoted (it may be a key passed
+/// in the wrong place, or megabytes long), and the whole message is bounded.
+pub(crate) fn tame(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("invalid type: string \"") {
+        if let Some(i) = rest.rfind("\", expected ") {
+            let expected = &rest[i + "\", expected ".len()..];
+            return shorten(&format!("invalid type: a string, expected {expected}"), 300);
+        }
+    }
+    shorten(message, 300)
+}
+
+/// At most `max` bytes (cut on a character boundary, marked with `…`).
+pub(crate) fn shorten(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let cut = (0..=max - 3).rev().find(|i| s.is_char_boundary(*i)).unwrap_or(0);
+    format!("{}…", &s[..cut])
 }
 
 const ALL_RULES: [InputRule; 10] = [

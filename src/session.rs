@@ -200,14 +200,15 @@ pub fn decode_stored(value: Value) -> Result<SessionRecord> {
     match schema {
         Some(1) => serde_json::from_value::<RecordV1>(value).map(Into::into),
         Some(2) => serde_json::from_value::<SessionRecord>(value),
-        Some(n) if n > SCHEMA_VERSION as u64 => return Err(Error::SchemaTooNew { id, schema: n }),
+        Some(n) if n > SCHEMA_VERSION as u64 => return Err(Error::SchemaTooNew { id: json::shorten(&id, 80), schema: n }),
         _ => return Err(corrupt(&id, "missing or unknown schema version")),
     }
     .map_err(|e| corrupt(&id, e.to_string()))
 }
 
 fn corrupt(id: &str, detail: impl Into<String>) -> Error {
-    Error::RecordCorrupt { id: id.to_string(), detail: detail.into() }
+    // Both come from the damaged record: bounded, and no quoted strings from it.
+    Error::RecordCorrupt { id: json::shorten(id, 80), detail: json::tame(&detail.into()) }
 }
 
 /// Associated data bound into the key's AES-GCM ciphertext: a ciphertext moved to another record

@@ -567,3 +567,14 @@ fn arb_json() -> impl Strategy<Value = Value> {
         ]
     })
 }
+
+/// A key that spells serde's own wording is still an unknown field, named as such.
+#[test]
+fn unknown_keys_are_unknown_whatever_they_say() {
+    for key in ["missing field `account`", "unknown variant `x`", "invalid length 3"] {
+        let mut v = json!({"target": "0x000000000000000000000000000000000000dEaD"});
+        v[key] = json!(1);
+        let e = json::from_value::<CallRequest>(&v).unwrap_err();
+        assert_eq!(e.code(), "UNKNOWN_FIELD", "{key}: {e:?}");
+    }
+}

@@ -385,3 +385,9 @@ test("no secret in any error message", () => {
     assert.ok(!s.message.toLowerCase().includes(KEY.slice(2, 18)), `the key is echoed: ${s.message}`);
   }
 });
+
+test("the package glue needs no eval (strict CSP: script-src 'self' 'wasm-unsafe-eval')", async () => {
+  const { readFileSync } = await import("node:fs");
+  const glue = readFileSync(new URL("../../pkg/mav2_session_keys.js", import.meta.url), "utf8");
+  assert.doesNotMatch(glue, /\bnew Function\b|\beval\s*\(|\bFunction\s*\(\s*["'`]/, "the wasm-bindgen glue evaluates code");
+});
