@@ -257,7 +257,10 @@ pub fn decode<R: DeserializeOwned>(method: &str, id: u64, text: &str) -> Result<
         return Err(bad("jsonrpc is not \"2.0\"".into()));
     }
     let result = resp.result.unwrap_or(serde_json::Value::Null);
-    serde_path_to_error::deserialize(&result).map_err(|e| bad(format!("result.{}: {}", e.path(), e.inner())))
+    // serde would quote a mistyped string whole: keep the message bounded and unquoted.
+    serde_path_to_error::deserialize(&result).map_err(|e| {
+        bad(format!("result.{}: {}", crate::json::shorten(&e.path().to_string(), 200), crate::json::tame(&e.inner().to_string())))
+    })
 }
 
 fn snippet(text: &str) -> String {
