@@ -2,12 +2,16 @@
 //!
 //! It is generated from the platform's CSPRNG (`getrandom`: `crypto.getRandomValues` in a
 //! browser), never printed (`Debug` shows the address only), and its bytes are zeroized when it
-//! is dropped (`k256::SigningKey` zeroizes its scalar). The only ways out are
+//! is dropped (`k256::SecretKey` zeroizes its scalar). The only ways out are
 //! [`SessionKey::export_secret`], which returns a `Zeroizing` buffer the caller asked for by name,
 //! and [`SessionKey::sign_hash`].
 
+use std::sync::OnceLock;
+
 use alloy_primitives::{keccak256, Address, B256};
-use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
+use k256::ecdsa::hazmat::SignPrimitive;
+use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
+use k256::{FieldBytes, SecretKey};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -15,14 +19,16 @@ use crate::error::{Error, Result};
 /// A secp256k1 private key held for a session.
 #[derive(Clone)]
 pub struct SessionKey {
-    signing: SigningKey,
-    address: Address,
+    secret: SecretKey,
+    /// Derived on first use: signing needs only the scalar, and deriving the public key is a
+    /// second scalar multiplication that would double the cost of a one-off signature.
+    address: OnceLock<Address>,
 }
 
 impl std::fmt::Debug for SessionKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionKey")
-            .field("address", &format_args!("{}", self.address.to_checksum(None)))
+            .field("address", &format_args!("{}", self.address().to_checksum(None)))
             .finish_non_exhaustive()
     }
 }
@@ -45,29 +51,33 @@ impl SessionKey {
         if bytes.len() != 32 {
             return Err(Error::InvalidPrivateKey { field });
         }
-        let signing = SigningKey::from_slice(bytes).map_err(|_| Error::InvalidPrivateKey { field })?;
-        let address = address_of(signing.verifying_key());
-        Ok(Self { signing, address })
+        let secret = SecretKey::from_slice(bytes).map_err(|_| Error::InvalidPrivateKey { field })?;
+        Ok(Self { secret, address: OnceLock::new() })
     }
 
     /// The Ethereum address of the key.
     pub fn address(&self) -> Address {
-        self.address
+        *self.address.get_or_init(|| address_of(&VerifyingKey::from(self.secret.public_key())))
     }
 
     /// The 32 secret bytes, in a buffer that is wiped when dropped. Callers must not log it.
     pub fn export_secret(&self) -> Zeroizing<[u8; 32]> {
         let mut out = Zeroizing::new([0u8; 32]);
-        out.copy_from_slice(&self.signing.to_bytes());
+        out.copy_from_slice(&self.secret.to_bytes());
         out
     }
 
     /// Sign a 32-byte digest: RFC 6979 deterministic, low-s, 65 bytes `r ‖ s ‖ v` with v ∈ {27, 28}.
     pub fn sign_hash(&self, digest: &B256) -> Result<[u8; 65]> {
-        let (sig, recid): (Signature, RecoveryId) = self
-            .signing
-            .sign_prehash_recoverable(digest.as_slice())
-            .map_err(|e| Error::InvalidSignature { field: "digest", detail: e.to_string() })?;
+        // What `SigningKey::sign_prehash_recoverable` does, minus building the verifying key.
+        let bad = |detail: String| Error::InvalidSignature { field: "digest", detail };
+        let scalar = Zeroizing::new(*self.secret.to_nonzero_scalar());
+        let z = FieldBytes::from(digest.0);
+        let (sig, recid) = scalar
+            .try_sign_prehashed_rfc6979::<k256::sha2::Sha256>(&z, &[])
+            .map_err(|e| bad(e.to_string()))?;
+        let recid: RecoveryId = recid.ok_or_else(|| bad("no recovery id".into()))?;
+        let sig: Signature = sig;
         // k256 already normalizes s to the low half; normalize again defensively and flip v with it.
         let (sig, recid) = match sig.normalize_s() {
             Some(low) => (low, RecoveryId::new(!recid.is_y_odd(), recid.is_x_reduced())),
