@@ -479,3 +479,165 @@ async fn a_bad_paymaster_signature_is_aa34() {
     assert!(describe(&e).contains("AA34"), "{}", describe(&e));
     assert_eq!(d.deposit(paymaster).await, before);
 }
+
+// ---------- transport faults: the paymaster test service's /fault/* endpoints as the bundler ----------
+//
+// `BundlerClient` with `bundlerUrl` = a misbehaving endpoint of tests/devnet/paymaster.mjs, through
+// the library's real `fetch` transport. The first request of `sendCalls` is the bundler's
+// `eth_chainId` (before any nonce, signature or send), so each case shows the code, how many
+// times the endpoint was hit (retry policy: only NETWORK_ERROR is retried, 3 attempts in all;
+// HTTP errors, JSON-RPC errors, bad replies and timeouts are not), and that the page fetched
+// nothing else (no node, no real bundler: nothing signed, nothing sent).
+
+/// Record the URL of every `fetch` the page makes from now on; returns how many were recorded.
+fn fetch_urls_len() -> u32 {
+    let install = Function::new_no_args(
+        "if (!globalThis.__mav2FetchUrls) {
+           const orig = globalThis.fetch;
+           globalThis.__mav2FetchUrls = [];
+           globalThis.fetch = function (input, ...rest) {
+             globalThis.__mav2FetchUrls.push(typeof input === 'string' ? input : String(input && input.url || input));
+             return orig.call(this, input, ...rest);
+           };
+         }
+         return globalThis.__mav2FetchUrls.length;",
+    );
+    install.call0(&JsValue::UNDEFINED).unwrap().as_f64().unwrap() as u32
+}
+
+/// The URLs fetched since `from` (a value of [`fetch_urls_len`]).
+fn fetched_since(from: u32) -> Vec<String> {
+    let all = Reflect::get(&js_sys::global(), &"__mav2FetchUrls".into()).unwrap();
+    rust(&all).as_array().unwrap()[from as usize..].iter().map(|v| v.as_str().unwrap().to_string()).collect()
+}
+
+/// A fresh fault URL (`<service>/fault/<kind>/<tag>`) and its path (the server's count key).
+fn fault_url(service: &str, kind: &str) -> (String, String) {
+    let path = format!("/fault/{kind}/t{}", (js_sys::Math::random() * 1e15) as u64);
+    (format!("{}{path}", service.trim_end_matches('/')), path)
+}
+
+/// How many POSTs the service received at `path`.
+async fn fault_hits(service: &str, path: &str) -> u64 {
+    let url = format!("{}/fault/count?path={}", service.trim_end_matches('/'), js_sys::encode_uri_component(path));
+    let get = Function::new_with_args("url", "return fetch(url).then(r => r.json())");
+    let p: Promise = get.call1(&JsValue::UNDEFINED, &url.into()).unwrap().dyn_into().unwrap();
+    let v = rust(&ok(JsFuture::from(p).await));
+    assert_eq!(v["path"], path, "{v}");
+    v["count"].as_u64().unwrap()
+}
+
+struct Fault {
+    code: String,
+    message: String,
+    /// POSTs the service received.
+    hits: u64,
+    /// `fetch` calls the page made during `sendCalls`.
+    fetched: Vec<String>,
+    elapsed_ms: f64,
+}
+
+/// `sendCalls` of a fresh, funded session through a client whose bundler is `/fault/<kind>`.
+async fn send_to_fault(d: &Devnet, service: &str, kind: &str, request_timeout_ms: Option<u64>) -> Fault {
+    let to = fresh();
+    let s = d.session(json!([{ "type": "contract-access", "data": { "address": to } }])).await;
+    let (url, path) = fault_url(service, kind);
+    let mut options = json!({ "bundlerUrl": url, "rpcUrl": d.rpc_url, "accountKind": "simple-account" });
+    if let Some(ms) = request_timeout_ms {
+        options["requestTimeoutMs"] = json!(ms);
+    }
+    let client = ok(BundlerClient::new(js(options)));
+    let from = fetch_urls_len();
+    let t0 = js_sys::Date::now();
+    let r = client.send_calls(&s.store, s.id.clone().into(), js(json!([{ "target": to, "value": 1 }])), Some(s.deploy_options(d).unchecked_into())).await;
+    let elapsed_ms = js_sys::Date::now() - t0;
+    let fetched = fetched_since(from);
+    let e = match r {
+        Ok(v) => panic!("{kind}: expected a rejection, got {}", rust(&v)),
+        Err(e) => e,
+    };
+    assert!(e.is_instance_of::<js_sys::Error>(), "{kind}: not an Error: {e:?}");
+    let code = Reflect::get(&e, &"code".into()).unwrap().as_string().expect("error.code");
+    let message = Reflect::get(&e, &"message".into()).unwrap().as_string().unwrap_or_default();
+    assert!(fetched.iter().all(|u| *u == url), "{kind}: only the fault endpoint was fetched: {fetched:?}");
+    // Nothing reached the chain: the account is still undeployed and its balance untouched.
+    let code_at = d.node_call("eth_getCode", json!([s.account, "latest"])).await;
+    assert_eq!(code_at, json!("0x"), "{kind}: the account was not deployed");
+    assert_eq!(d.balance(to).await, U256::ZERO, "{kind}: nothing was transferred");
+    let hits = fault_hits(service, &path).await;
+    web_sys::console::log_1(&format!("web_bundler fault {kind}: {code} after {hits} hit(s), {} fetch(es), {elapsed_ms} ms: {message}", fetched.len()).into());
+    Fault { code, message, hits, fetched, elapsed_ms }
+}
+
+fn skip_without_fault_service(d: &Devnet) -> Option<&'static str> {
+    if d.paymaster.is_none() {
+        web_sys::console::log_1(&"web_bundler: fault tests skipped (no MAV2_DEVNET_PAYMASTER_URL at build time)".into());
+    }
+    d.paymaster.map(|(url, _)| url)
+}
+
+#[wasm_bindgen_test]
+async fn bundler_http_500_is_http_error_and_not_retried() {
+    let Some(d) = devnet() else { return };
+    let Some(service) = skip_without_fault_service(&d) else { return };
+    let f = send_to_fault(&d, service, "500", None).await;
+    assert_eq!(f.code, "HTTP_ERROR", "{}", f.message);
+    assert!(f.message.contains("HTTP 500") && f.message.contains("Internal Server Error"), "{}", f.message);
+    assert_eq!((f.hits, f.fetched.len()), (1, 1), "one request, no retry");
+}
+
+#[wasm_bindgen_test]
+async fn bundler_502_with_a_jsonrpc_body_keeps_the_jsonrpc_error() {
+    let Some(d) = devnet() else { return };
+    let Some(service) = skip_without_fault_service(&d) else { return };
+    let f = send_to_fault(&d, service, "502-jsonrpc", None).await;
+    assert_eq!(f.code, "RPC_INTERNAL_ERROR", "{}", f.message);
+    assert!(f.message.contains("eth_chainId"), "{}", f.message);
+    assert!(f.message.contains("upstream bundler unavailable (test fault)"), "{}", f.message);
+    assert!(f.message.contains("JSON-RPC -32603"), "{}", f.message);
+    assert_eq!((f.hits, f.fetched.len()), (1, 1), "one request, no retry");
+}
+
+#[wasm_bindgen_test]
+async fn bundler_malformed_json_is_bad_rpc_response_and_not_retried() {
+    let Some(d) = devnet() else { return };
+    let Some(service) = skip_without_fault_service(&d) else { return };
+    let f = send_to_fault(&d, service, "malformed", None).await;
+    assert_eq!(f.code, "BAD_RPC_RESPONSE", "{}", f.message);
+    assert!(f.message.contains("eth_chainId"), "{}", f.message);
+    assert_eq!((f.hits, f.fetched.len()), (1, 1), "one request, no retry");
+}
+
+#[wasm_bindgen_test]
+async fn bundler_reply_for_another_id_is_bad_rpc_response_and_not_retried() {
+    let Some(d) = devnet() else { return };
+    let Some(service) = skip_without_fault_service(&d) else { return };
+    let f = send_to_fault(&d, service, "wrong-id", None).await;
+    assert_eq!(f.code, "BAD_RPC_RESPONSE", "{}", f.message);
+    assert!(f.message.contains("does not match request id"), "{}", f.message);
+    assert_eq!((f.hits, f.fetched.len()), (1, 1), "one request, no retry");
+}
+
+#[wasm_bindgen_test]
+async fn bundler_that_never_answers_is_timeout_and_not_retried() {
+    let Some(d) = devnet() else { return };
+    let Some(service) = skip_without_fault_service(&d) else { return };
+    let f = send_to_fault(&d, service, "hang", Some(1_500)).await;
+    assert_eq!(f.code, "TIMEOUT", "{}", f.message);
+    assert!(f.message.contains("1500"), "{}", f.message);
+    assert_eq!((f.hits, f.fetched.len()), (1, 1), "one request, no retry (the server may have acted on it)");
+    assert!(f.elapsed_ms >= 1_400.0 && f.elapsed_ms < 10_000.0, "aborted at the timeout: {} ms", f.elapsed_ms);
+}
+
+#[wasm_bindgen_test]
+async fn bundler_resetting_the_connection_is_network_error_after_three_attempts() {
+    let Some(d) = devnet() else { return };
+    let Some(service) = skip_without_fault_service(&d) else { return };
+    let f = send_to_fault(&d, service, "reset", None).await;
+    assert_eq!(f.code, "NETWORK_ERROR", "{}", f.message);
+    // RetryPolicy::default(): 3 attempts in all, backoff 200 ms then 400 ms.
+    assert_eq!(f.fetched.len(), 3, "three fetches, then give up: {:?}", f.fetched);
+    assert!(f.elapsed_ms >= 550.0, "backed off between attempts: {} ms", f.elapsed_ms);
+    // Chrome itself may resend a request once when a reused keep-alive socket is reset.
+    assert!((3..=6).contains(&f.hits), "bounded: {} hits", f.hits);
+}

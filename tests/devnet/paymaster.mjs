@@ -16,6 +16,16 @@
 //
 // Test-only context: `{ "badSignature": true }` signs with a key that is not the verifying signer
 // (the EntryPoint then refuses the operation with AA34).
+//
+// Fault endpoints (tests of the library's transport against a misbehaving server). Each POST to
+// `/fault/<kind>[/<tag>]` is counted under its full path (a test picks a fresh tag, so reruns and
+// parallel tests do not share counts); `GET /fault/count?path=<path>` → `{ "path", "count" }`.
+//   /fault/500         HTTP 500 with an HTML body
+//   /fault/502-jsonrpc HTTP 502 whose body is a JSON-RPC error (-32603) for the request's id
+//   /fault/malformed   HTTP 200, body `{"jsonrpc":"2.0",` (truncated JSON)
+//   /fault/wrong-id    HTTP 200, a valid JSON-RPC reply (result "0x7a69") for another id
+//   /fault/hang        never answers; the socket is destroyed after 60 s so nothing leaks
+//   /fault/reset       the socket is destroyed without an answer (a connection reset)
 import { createServer } from "node:http";
 import {
   concat,
@@ -192,7 +202,65 @@ const CORS = {
   "access-control-max-age": "600",
 };
 
+const faultHits = new Map();
+const FAULT_HANG_MS = 60_000;
+
+/** Answer a `/fault/…` request (see the header). */
+function fault(req, res, url) {
+  if (req.method === "GET" && url.pathname === "/fault/count") {
+    const path = url.searchParams.get("path") ?? "";
+    res.writeHead(200, { ...CORS, "content-type": "application/json" }).end(JSON.stringify({ path, count: faultHits.get(path) ?? 0 }));
+    return;
+  }
+  if (req.method !== "POST") {
+    res.writeHead(405, { ...CORS, allow: "GET, POST, OPTIONS" }).end();
+    return;
+  }
+  faultHits.set(url.pathname, (faultHits.get(url.pathname) ?? 0) + 1);
+  const kind = url.pathname.split("/")[2];
+  let body = "";
+  req.setEncoding("utf8");
+  req.on("data", (c) => (body += c));
+  req.on("end", () => {
+    let id = null;
+    try {
+      id = JSON.parse(body).id ?? null;
+    } catch {}
+    const json = (status, text) => res.writeHead(status, { ...CORS, "content-type": "application/json" }).end(text);
+    switch (kind) {
+      case "500":
+        res.writeHead(500, { ...CORS, "content-type": "text/html" }).end("<html><body><h1>500 Internal Server Error</h1></body></html>");
+        return;
+      case "502-jsonrpc":
+        json(502, JSON.stringify({ jsonrpc: "2.0", id, error: { code: -32603, message: "upstream bundler unavailable (test fault)" } }));
+        return;
+      case "malformed":
+        json(200, '{"jsonrpc":"2.0",');
+        return;
+      case "wrong-id":
+        json(200, JSON.stringify({ jsonrpc: "2.0", id: typeof id === "number" ? id + 1000 : 424242, result: "0x7a69" }));
+        return;
+      case "hang": {
+        const timer = setTimeout(() => req.socket.destroy(), FAULT_HANG_MS);
+        timer.unref();
+        req.socket.once("close", () => clearTimeout(timer));
+        return;
+      }
+      case "reset":
+        req.socket.destroy();
+        return;
+      default:
+        res.writeHead(404, CORS).end();
+    }
+  });
+}
+
 const server = createServer((req, res) => {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  if (req.method !== "OPTIONS" && url.pathname.startsWith("/fault/")) {
+    fault(req, res, url);
+    return;
+  }
   if (req.method === "OPTIONS") {
     res.writeHead(204, CORS).end();
     return;
