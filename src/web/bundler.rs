@@ -49,7 +49,7 @@ use crate::send::{
 };
 use crate::session::{SessionRecord, StoredStatus};
 use crate::web::clock::{self, WebClock};
-use crate::web::convert::{from_js, js_to_json, to_js};
+use crate::web::convert::{from_js, id_arg, js_to_json, to_js};
 use crate::web::fetch::{FetchTransport, DEFAULT_TIMEOUT_MS};
 use crate::web::store::SessionKeyStore;
 
@@ -210,15 +210,6 @@ fn parse_opt<T: serde::de::DeserializeOwned + Default>(v: &JsValue, name: &str) 
         return Ok(T::default());
     }
     from_js(v, name)
-}
-
-fn id_arg(v: &JsValue) -> Result<String> {
-    match v.as_string() {
-        Some(s) if !s.is_empty() => Ok(s),
-        Some(_) => Err(Error::input("id", InputRule::Missing, "is empty")),
-        None if v.is_undefined() || v.is_null() => Err(Error::input("id", InputRule::Missing, "is required")),
-        None => Err(Error::input("id", InputRule::Type, "expected the session id string (record.id)")),
-    }
 }
 
 fn now_s() -> u64 {

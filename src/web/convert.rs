@@ -112,6 +112,16 @@ fn prefix(e: Error, field: &str) -> Error {
     }
 }
 
+/// A session id argument (`record.id`): a non-empty string.
+pub fn id_arg(v: &JsValue) -> Result<String, Error> {
+    match v.as_string() {
+        Some(s) if !s.is_empty() => Ok(s),
+        Some(_) => Err(Error::input("id", InputRule::Missing, "is empty")),
+        None if v.is_undefined() || v.is_null() => Err(Error::input("id", InputRule::Missing, "is required")),
+        None => Err(Error::input("id", InputRule::Type, "expected the session id string (record.id)")),
+    }
+}
+
 /// Convert a core value into plain JS data (objects, arrays, strings, numbers).
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
     value

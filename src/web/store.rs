@@ -40,7 +40,7 @@ use crate::install;
 use crate::session::{self, DeferredState, EncryptedKey, ListFilter, NewSession, Persistence, SessionRecord, StoredStatus};
 use crate::sign;
 use crate::user_op::UserOperation;
-use crate::web::convert::{from_js, to_js};
+use crate::web::convert::{from_js, id_arg, to_js};
 use crate::web::idb::{self, storage, Done};
 use crate::web::webcrypto;
 
@@ -170,15 +170,6 @@ fn opt_arg<T: serde::de::DeserializeOwned + Default>(v: &JsValue, name: &str) ->
         Ok(T::default())
     } else {
         arg(v, name)
-    }
-}
-
-fn id_arg(v: &JsValue) -> Result<String> {
-    match v.as_string() {
-        Some(s) if !s.is_empty() => Ok(s),
-        Some(_) => Err(Error::input("id", InputRule::Missing, "is empty")),
-        None if v.is_undefined() || v.is_null() => Err(Error::input("id", InputRule::Missing, "is required")),
-        None => Err(Error::input("id", InputRule::Type, "expected the session id string (record.id)")),
     }
 }
 
