@@ -22,7 +22,9 @@ const run = (cmd, args, cwd) => {
 let server;
 
 after(() => {
-  server?.kill("SIGTERM");
+  if (server?.pid) {
+    try { process.kill(-server.pid, "SIGTERM"); } catch {}
+  }
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -43,7 +45,12 @@ test("npm pack → Vite 7 app: typecheck, build, run in Chromium, survive a relo
   run("npx", ["vite", "build", "--logLevel", "error"], app);
 
   const port = 4173 + Math.floor(Math.random() * 500);
-  server = spawn("npx", ["vite", "preview", "--host", "127.0.0.1", "--port", String(port), "--strictPort"], { cwd: app, stdio: "ignore" });
+  // Vite itself (not the npx wrapper), in its own process group, so `after` stops all of it.
+  server = spawn(process.execPath, [path.join(app, "node_modules/vite/bin/vite.js"), "preview", "--host", "127.0.0.1", "--port", String(port), "--strictPort"], {
+    cwd: app,
+    stdio: "ignore",
+    detached: true,
+  });
   const url = `http://127.0.0.1:${port}/`;
   for (let i = 0; ; i++) {
     try { if ((await fetch(url)).ok) break; } catch {}
