@@ -11,8 +11,12 @@ use std::sync::OnceLock;
 use alloy_primitives::{keccak256, Address, B256};
 use k256::ecdsa::hazmat::SignPrimitive;
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
-use k256::{FieldBytes, SecretKey};
-use zeroize::Zeroizing;
+use k256::elliptic_curve::ops::{Invert, Reduce};
+use k256::elliptic_curve::subtle::CtOption;
+use k256::elliptic_curve::{Curve, FieldBytesEncoding, PrimeField};
+use k256::sha2::Sha256;
+use k256::{FieldBytes, Scalar, Secp256k1, SecretKey, U256};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, Result};
 
@@ -69,13 +73,13 @@ impl SessionKey {
 
     /// Sign a 32-byte digest: RFC 6979 deterministic, low-s, 65 bytes `r ‖ s ‖ v` with v ∈ {27, 28}.
     pub fn sign_hash(&self, digest: &B256) -> Result<[u8; 65]> {
-        // What `SigningKey::sign_prehash_recoverable` does, minus building the verifying key.
+        // What `SigningKey::sign_prehash_recoverable` does, minus building the verifying key, and
+        // with the nonce inverted through a random mask (see `MaskedNonce`).
         let bad = |detail: String| Error::InvalidSignature { field: "digest", detail };
         let scalar = Zeroizing::new(*self.secret.to_nonzero_scalar());
         let z = FieldBytes::from(digest.0);
-        let (sig, recid) = scalar
-            .try_sign_prehashed_rfc6979::<k256::sha2::Sha256>(&z, &[])
-            .map_err(|e| bad(e.to_string()))?;
+        let k = MaskedNonce::new(&scalar, &z)?;
+        let (sig, recid) = scalar.try_sign_prehashed(k, &z).map_err(|e| bad(e.to_string()))?;
         let recid: RecoveryId = recid.ok_or_else(|| bad("no recovery id".into()))?;
         let sig: Signature = sig;
         // k256 already normalizes s to the low half; normalize again defensively and flip v with it.
@@ -87,6 +91,63 @@ impl SessionKey {
         out[..64].copy_from_slice(&sig.to_bytes());
         out[64] = 27 + recid.to_byte();
         Ok(out)
+    }
+}
+
+/// The RFC 6979 nonce `k` with a random multiplicative mask `m` for its inversion.
+///
+/// k256's constant-time inversion (an addition chain of ~290 scalar multiplications) was the
+/// largest single cost of a signature on wasm32. `(k·m)⁻¹·m` inverts with Stein's variable-time
+/// algorithm instead: `k·m` is uniformly random and independent of `k`, so its timing says
+/// nothing about the nonce. This is `elliptic_curve::scalar::BlindedScalar`'s method; that type
+/// draws its mask from an RNG that panics when the platform has none, so the mask is drawn here
+/// with `getrandom`'s error. The signature is unchanged: it depends on `k` alone.
+struct MaskedNonce {
+    k: Scalar,
+    mask: Scalar,
+}
+
+impl MaskedNonce {
+    fn new(secret: &Scalar, z: &FieldBytes) -> Result<Self> {
+        let k = Scalar::from_repr(rfc6979::generate_k::<Sha256, _>(
+            &secret.to_repr(),
+            &Secp256k1::ORDER.encode_field_bytes(),
+            z,
+            &[],
+        ));
+        let k = Option::<Scalar>::from(k).ok_or_else(|| Error::InvalidSignature {
+            field: "digest",
+            detail: "RFC 6979 produced no nonce".into(),
+        })?;
+        loop {
+            let mut bytes = Zeroizing::new(FieldBytes::default());
+            getrandom::fill(&mut bytes[..]).map_err(|e| Error::Random { detail: e.to_string() })?;
+            let mask = <Scalar as Reduce<U256>>::reduce_bytes(&bytes);
+            if !bool::from(mask.is_zero()) {
+                return Ok(Self { k, mask });
+            }
+        }
+    }
+}
+
+impl AsRef<Scalar> for MaskedNonce {
+    fn as_ref(&self) -> &Scalar {
+        &self.k
+    }
+}
+
+impl Invert for MaskedNonce {
+    type Output = CtOption<Scalar>;
+
+    fn invert(&self) -> CtOption<Scalar> {
+        (self.k * self.mask).invert_vartime().map(|inv| inv * self.mask)
+    }
+}
+
+impl Drop for MaskedNonce {
+    fn drop(&mut self) {
+        self.k.zeroize();
+        self.mask.zeroize();
     }
 }
 

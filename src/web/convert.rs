@@ -5,11 +5,17 @@
 //! tests check, including `deny_unknown_fields` (serde-wasm-bindgen reads declared fields only).
 //! On the way: `bigint` becomes a `0x…` string, `undefined` properties are dropped (absent),
 //! and values JSON cannot hold (NaN, functions, symbols, cycles) are refused with a typed error.
+//!
+//! Plain data takes one boundary crossing: `JSON.stringify` with a replacer that writes bigints
+//! as hex and gives up on anything else JSON would silently change (see `plainJson` below); the
+//! property-by-property walk, which names the offending field, runs only when it gives up. (The
+//! walk cost two JS calls per property and grew with every permission of a grant.)
 
 use js_sys::{Array, BigInt, Object, Reflect};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{Error, InputRule};
@@ -17,6 +23,62 @@ use crate::json;
 
 /// Deepest nesting accepted from JS (guards against cyclic or hostile objects).
 const MAX_DEPTH: usize = 32;
+
+#[wasm_bindgen(inline_js = r#"
+const GIVE_UP = Symbol("walk");
+// Called for every value with the holder as `this`; `raw` is the value before any toJSON.
+function replacer(key, value) {
+  const raw = this[key];
+  switch (typeof raw) {
+    case "string": case "boolean": case "undefined":
+      if (value !== raw) throw GIVE_UP;
+      return raw;
+    case "number":
+      if (value !== raw || !Number.isSafeInteger(raw)) throw GIVE_UP;
+      return raw;
+    case "bigint":
+      if (value !== raw) throw GIVE_UP;
+      return raw < 0n ? "-0x" + (-raw).toString(16) : "0x" + raw.toString(16);
+    case "object": {
+      if (raw === null) return null;
+      if (value !== raw) throw GIVE_UP;
+      if (!Array.isArray(raw)) {
+        const proto = Object.getPrototypeOf(raw);
+        if (proto !== Object.prototype && proto !== null) throw GIVE_UP;
+      }
+      // JSON.stringify would call a child's toJSON before showing it to us: look first.
+      for (const child of Object.values(raw)) {
+        if (typeof child === "object" && child !== null && typeof child.toJSON === "function") throw GIVE_UP;
+      }
+      return raw;
+    }
+    default:
+      throw GIVE_UP;
+  }
+}
+// The JSON text of plain data, or undefined when the value needs the field-by-field walk.
+export function plainJson(value) {
+  if (typeof value === "object" && value !== null && typeof value.toJSON === "function") return undefined;
+  try {
+    return JSON.stringify(value, replacer);
+  } catch {
+    return undefined;
+  }
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = plainJson)]
+    fn plain_json(value: &JsValue) -> Option<String>;
+}
+
+/// How deeply a JSON value nests (a scalar is 0).
+fn nesting(v: &Value) -> usize {
+    match v {
+        Value::Array(items) => 1 + items.iter().map(nesting).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(nesting).max().unwrap_or(0),
+        _ => 0,
+    }
+}
 
 fn path(parent: &str, child: &str) -> String {
     if parent.is_empty() {
@@ -28,6 +90,18 @@ fn path(parent: &str, child: &str) -> String {
 
 /// Convert a JS value into JSON data; `field` is its path, for errors.
 pub fn js_to_json(v: &JsValue, depth: usize, field: &str) -> Result<Value, Error> {
+    if depth == 0 {
+        if let Some(value) = plain_json(v).and_then(|text| serde_json::from_str::<Value>(&text).ok()) {
+            if nesting(&value) <= MAX_DEPTH {
+                return Ok(value);
+            }
+        }
+    }
+    walk(v, depth, field)
+}
+
+/// The field-by-field conversion: slower, and names the field it refuses.
+fn walk(v: &JsValue, depth: usize, field: &str) -> Result<Value, Error> {
     let here = || if field.is_empty() { "(input)".to_string() } else { field.to_string() };
     if depth > MAX_DEPTH {
         return Err(Error::input(here(), InputRule::Type, "nested too deeply"));
@@ -67,7 +141,7 @@ pub fn js_to_json(v: &JsValue, depth: usize, field: &str) -> Result<Value, Error
         let arr: &Array = v.unchecked_ref();
         let mut out = Vec::with_capacity(arr.length() as usize);
         for (i, item) in arr.iter().enumerate() {
-            out.push(js_to_json(&item, depth + 1, &format!("{}[{i}]", field))?);
+            out.push(walk(&item, depth + 1, &format!("{}[{i}]", field))?);
         }
         return Ok(Value::Array(out));
     }
@@ -81,7 +155,7 @@ pub fn js_to_json(v: &JsValue, depth: usize, field: &str) -> Result<Value, Error
             if item.is_undefined() {
                 continue; // `{ x: undefined }` means x is absent, as in JSON.stringify
             }
-            out.insert(name.clone(), js_to_json(&item, depth + 1, &path(field, &name))?);
+            out.insert(name.clone(), walk(&item, depth + 1, &path(field, &name))?);
         }
         return Ok(Value::Object(out));
     }
