@@ -76,7 +76,7 @@ export function jsHashSign(js) {
 }
 
 // getValidationData() of a fresh entity: flags 7, no hooks, no selectors (ABI-encoded once with viem).
-const VALIDATION_DATA_EMPTY =
+export const VALIDATION_DATA_EMPTY =
   "0x" +
   [0x20, 7, 0x80, 0xa0, 0xc0, 0, 0, 0].map((w) => w.toString(16).padStart(64, "0")).join("");
 

@@ -83,48 +83,76 @@ async function storage({ sizes = [1, 100, 1000], samples = 50 } = {}) {
   return out;
 }
 
-/** Per-send overhead: BundlerClient.sendCalls against the bench server's instant stub bundler
- *  (/rpc). Network time = the union of the intervals in which a fetch (request + whole body) is
- *  open; the library's own time = total − network. Requests are counted. */
-async function send({ samples = 30 } = {}) {
-  const ours = await loadOurs();
-  if (typeof ours.BundlerClient !== "function") return { available: false };
+/** Counts fetches and the network time of a run: the union of the intervals in which a fetch
+ *  (request + whole body) is open. The library's own time = total − network. */
+function watchFetch() {
   const realFetch = window.fetch.bind(window);
-  let open = 0, since = 0, network = 0, requests = 0;
+  const w = { network: 0, requests: 0, restore: () => (window.fetch = realFetch) };
+  let open = 0, since = 0;
   window.fetch = async (...a) => {
     if (open++ === 0) since = performance.now();
-    requests++;
+    w.requests++;
     try {
       const r = await realFetch(...a);
       const body = await r.arrayBuffer();
       return new Response(body, { status: r.status, statusText: r.statusText, headers: r.headers });
     } finally {
-      if (--open === 0) network += performance.now() - since;
+      if (--open === 0) w.network += performance.now() - since;
     }
   };
+  return w;
+}
+
+/** Time `once()` `samples` times after one untimed run (which also checks chain and entry point). */
+async function ownTime(w, once, samples) {
+  const own = [], req = [];
+  for (let i = 0; i < samples + 1; i++) {
+    w.network = 0;
+    w.requests = 0;
+    const t0 = performance.now();
+    await once();
+    const total = performance.now() - t0;
+    if (i === 0) continue;
+    own.push(total - w.network);
+    req.push(w.requests);
+  }
+  return { p50: cases.quantile(own, 0.5), p95: cases.quantile(own, 0.95), requests: cases.median(req), n: own.length };
+}
+
+const SEND_CALLS = [{ target: cases.TOKEN, value: 0n, data: "0xa9059cbb000000000000000000000000b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b00000000000000000000000000000000000000000000000000de0b6b3a7640000" }];
+
+/** Per-send overhead against the bench server's instant stub bundler (/rpc): ours is
+ *  BundlerClient.sendCalls with a stored session; the JS stack is Alchemy's smart account client
+ *  (createModularAccountV2 with the session key as entity 1's signer, viem http transport)
+ *  sending the same call with sendUserOperation. Both build, estimate, sign and send; neither
+ *  waits for a receipt. */
+async function send({ samples = 30 } = {}) {
+  const [ours, js] = await Promise.all([loadOurs(), import(JS_BUNDLE)]);
+  if (typeof ours.BundlerClient !== "function") return { available: false };
+  const url = `${location.origin}/rpc`;
+  const w = watchFetch();
   const name = `mav2-bench-send-${Date.now()}`;
   const store = await ours.SessionKeyStore.open({ name });
   try {
     const permissions = [{ type: "contract-access", data: { address: cases.TOKEN } }];
     const r = await store.create({ chainId: cases.CHAIN_ID, account: cases.ACCOUNT, permissions, expiresAt: cases.EXPIRES_AT });
     await store.markActive(r.id);
-    const url = `${location.origin}/rpc`;
     const client = new ours.BundlerClient({ bundlerUrl: url, rpcUrl: url });
-    const calls = [{ target: cases.TOKEN, value: 0n, data: "0xa9059cbb000000000000000000000000b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b00000000000000000000000000000000000000000000000000de0b6b3a7640000" }];
-    const own = [], req = [];
-    for (let i = 0; i < samples + 1; i++) {
-      network = 0;
-      requests = 0;
-      const t0 = performance.now();
-      await client.sendCalls(store, r.id, calls);
-      const total = performance.now() - t0;
-      if (i === 0) continue; // the first send also checks the bundler's chain and entry point
-      own.push(total - network);
-      req.push(requests);
-    }
-    return { available: true, p50: cases.quantile(own, 0.5), p95: cases.quantile(own, 0.95), requests: cases.median(req), n: own.length };
+    const oursTime = await ownTime(w, () => client.sendCalls(store, r.id, SEND_CALLS), samples);
+
+    const chain = { ...js.sepolia, id: cases.CHAIN_ID, rpcUrls: { default: { http: [url] } } };
+    const transport = js.http(url);
+    const signer = js.LocalAccountSigner.privateKeyToAccountSigner(cases.PRIVATE_KEY);
+    const account = await js.createModularAccountV2({
+      chain, transport, signer, accountAddress: cases.ACCOUNT,
+      signerEntity: { entityId: 1, isGlobalValidation: true },
+    });
+    const sdk = js.createSmartAccountClient({ chain, transport, account });
+    const uo = SEND_CALLS.map((c) => ({ target: c.target, data: c.data, value: c.value }));
+    const jsTime = await ownTime(w, () => sdk.sendUserOperation({ uo }), samples);
+    return { available: true, ...oursTime, js: jsTime };
   } finally {
-    window.fetch = realFetch;
+    w.restore();
     store.close();
     await ours.SessionKeyStore.deleteDatabase(name);
   }
