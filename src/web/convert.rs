@@ -57,8 +57,11 @@ function replacer(key, value) {
   }
 }
 // The JSON text of plain data, or undefined when the value needs the field-by-field walk.
+const PRIMITIVES = [BigInt, Number, String, Boolean].map((type) => type.prototype);
 export function plainJson(value) {
   if (typeof value === "object" && value !== null && typeof value.toJSON === "function") return undefined;
+  // A patched primitive (`BigInt.prototype.toJSON` is a common hack) would be called by stringify.
+  if (PRIMITIVES.some((proto) => typeof proto.toJSON === "function")) return undefined;
   try {
     return JSON.stringify(value, replacer);
   } catch {

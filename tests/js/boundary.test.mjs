@@ -31,12 +31,15 @@ function refuses(f, field, code) {
 }
 
 test("bigints are written as hex even when BigInt.prototype.toJSON is patched (a common hack)", () => {
+  let called = 0;
   BigInt.prototype.toJSON = function () {
+    called++;
     return this.toString(); // decimal: would be read as a different number if taken as is
   };
   try {
     assert.deepEqual(m.packUserOperation(op()), plain);
     assert.equal(m.userOperationHash(op(), 11155111n), m.userOperationHash(op(), 11155111));
+    assert.equal(called, 0, "toJSON was called");
   } finally {
     delete BigInt.prototype.toJSON;
   }
