@@ -20,25 +20,6 @@ fn tagged<E: de::Error>(rule: InputRule, detail: impl fmt::Display) -> E {
     E::custom(format_args!("{}{TAG}{detail}", rule.code()))
 }
 
-/// A serde error that is only its message: lets the field parsers run inside a string visitor
-/// and hand their (tagged) message to whichever deserializer called it.
-#[derive(Debug)]
-struct StrError(String);
-
-impl fmt::Display for StrError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for StrError {}
-
-impl de::Error for StrError {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        StrError(msg.to_string())
-    }
-}
-
 /// Deserialize `T`, turning any failure into [`Error::InvalidInput`] with the path of the field.
 pub fn parse<'de, T, D>(deserializer: D) -> Result<T>
 where
@@ -54,13 +35,9 @@ where
     })
 }
 
-/// Parse from a `serde_json::Value` (native callers, tests, and every JS argument).
-///
-/// Parses once untracked and, only if that fails, again through [`parse`] for the field path:
-/// the tracking costs a key copy and a path link per value on every call, errors are rare, and
-/// deserializing a `&Value` is deterministic, so the second pass fails the same way.
+/// Parse from a `serde_json::Value` (native callers and tests).
 pub fn from_value<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> Result<T> {
-    T::deserialize(value).or_else(|_| parse(value))
+    parse(value)
 }
 
 fn classify(mut field: String, message: &str) -> Error {
@@ -177,24 +154,20 @@ pub fn parse_address<E: de::Error>(s: &str) -> std::result::Result<Address, E> {
     Ok(out)
 }
 
-/// A string field, handed to `parse` where it lies (no owned copy per address or selector).
-struct StrVisitor<F> {
-    expecting: &'static str,
-    parse: F,
-}
+struct StrVisitor(&'static str);
 
-impl<T, F: FnOnce(&str) -> std::result::Result<T, String>> Visitor<'_> for StrVisitor<F> {
-    type Value = T;
+impl Visitor<'_> for StrVisitor {
+    type Value = String;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.expecting)
+        f.write_str(self.0)
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<T, E> {
-        (self.parse)(v).map_err(E::custom)
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<String, E> {
+        Ok(v.to_string())
     }
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<T, E> {
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<String, E> {
         Err(tagged(InputRule::Missing, "is required (got null)"))
     }
-    fn visit_none<E: de::Error>(self) -> std::result::Result<T, E> {
+    fn visit_none<E: de::Error>(self) -> std::result::Result<String, E> {
         Err(tagged(InputRule::Missing, "is required (got undefined)"))
     }
 }
@@ -205,27 +178,14 @@ fn keep<E: de::Error>(e: &E) -> bool {
     msg.contains(TAG) || msg.contains("missing field `")
 }
 
-/// A string field read by `parse`, whose errors (tagged, see [`tagged`]) pass through; any
-/// other value is refused as `expected {expecting}`.
-fn de_str<'de, D, T>(
-    d: D,
-    expecting: &'static str,
-    parse: impl FnOnce(&str) -> std::result::Result<T, String>,
-) -> std::result::Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    d.deserialize_any(StrVisitor { expecting, parse }).map_err(|e: D::Error| {
+fn de_string<'de, D: Deserializer<'de>>(d: D, expecting: &'static str) -> std::result::Result<String, D::Error> {
+    d.deserialize_any(StrVisitor(expecting)).map_err(|e: D::Error| {
         if keep(&e) {
             e
         } else {
             tagged(InputRule::Type, format_args!("expected {expecting}"))
         }
     })
-}
-
-fn de_string<'de, D: Deserializer<'de>>(d: D, expecting: &'static str) -> std::result::Result<String, D::Error> {
-    de_str(d, expecting, |s| Ok(s.to_string()))
 }
 
 /// A non-negative integer of at most 256 bits, from a hex string, a decimal string or a number.
@@ -413,7 +373,8 @@ impl fmt::Debug for Addr {
 
 impl<'de> Deserialize<'de> for Addr {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        de_str(d, "a 0x-prefixed 20-byte address string", |s| parse_address::<StrError>(s).map(Addr).map_err(|e| e.0))
+        let s = de_string(d, "a 0x-prefixed 20-byte address string")?;
+        parse_address(&s).map(Addr)
     }
 }
 
@@ -435,7 +396,8 @@ impl fmt::Debug for HexBytes {
 
 impl<'de> Deserialize<'de> for HexBytes {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        de_str(d, "a 0x-prefixed hex string", |s| decode_hex::<StrError>(s).map(|b| HexBytes(b.into())).map_err(|e| e.0))
+        let s = de_string(d, "a 0x-prefixed hex string")?;
+        decode_hex(&s).map(|b| HexBytes(b.into()))
     }
 }
 
@@ -457,17 +419,15 @@ impl<const N: usize> fmt::Debug for HexFixed<N> {
 
 impl<'de, const N: usize> Deserialize<'de> for HexFixed<N> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        de_str(d, "a 0x-prefixed hex string", |s| {
-            let b = decode_hex::<StrError>(s).map_err(|e| e.0)?;
-            if b.len() != N {
-                return Err(tagged::<StrError>(
-                    InputRule::Length,
-                    format_args!("expected {N} bytes, got {} in {}", b.len(), preview(s)),
-                )
-                .0);
-            }
-            Ok(HexFixed(FixedBytes::from_slice(&b)))
-        })
+        let s = de_string(d, "a 0x-prefixed hex string")?;
+        let b = decode_hex::<D::Error>(&s)?;
+        if b.len() != N {
+            return Err(tagged(
+                InputRule::Length,
+                format_args!("expected {N} bytes, got {} in {}", b.len(), preview(&s)),
+            ));
+        }
+        Ok(HexFixed(FixedBytes::from_slice(&b)))
     }
 }
 

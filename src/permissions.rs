@@ -132,50 +132,19 @@ impl<'de> Visitor<'de> for RawDataVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
         let mut raw = RawData::default();
-        while let Some(key) = map.next_key::<DataKey>()? {
-            match key {
-                DataKey::Allowance => raw.allowance = Some(map.next_value::<Amount>()?.0),
-                DataKey::Limit => raw.limit = Some(map.next_value::<Amount>()?.0),
-                DataKey::Address => raw.address = Some(map.next_value()?),
-                DataKey::Functions => raw.functions = Some(map.next_value()?),
-                DataKey::Other(key) => {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "allowance" => raw.allowance = Some(map.next_value::<Amount>()?.0),
+                "limit" => raw.limit = Some(map.next_value::<Amount>()?.0),
+                "address" => raw.address = Some(map.next_value()?),
+                "functions" => raw.functions = Some(map.next_value()?),
+                _ => {
                     map.next_value::<de::IgnoredAny>()?;
                     raw.unknown.push(key);
                 }
             }
         }
         Ok(Some(raw))
-    }
-}
-
-/// A key of `data`: the known ones without copying the key, others kept by name for the error.
-enum DataKey {
-    Allowance,
-    Limit,
-    Address,
-    Functions,
-    Other(String),
-}
-
-impl<'de> Deserialize<'de> for DataKey {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = DataKey;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a field name")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<DataKey, E> {
-                Ok(match v {
-                    "allowance" => DataKey::Allowance,
-                    "limit" => DataKey::Limit,
-                    "address" => DataKey::Address,
-                    "functions" => DataKey::Functions,
-                    _ => DataKey::Other(v.to_string()),
-                })
-            }
-        }
-        d.deserialize_str(KeyVisitor)
     }
 }
 
