@@ -10,7 +10,7 @@
 //! mistaken ones. The result, a [`PermissionSet`], is the translated form: flags, selectors and
 //! hooks in the SDK's order, plus the limits a local pre-check of a user operation needs.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::btree_map::{BTreeMap, Entry};
 
 use alloy_primitives::{Address, Bytes, FixedBytes, U256};
 use alloy_sol_types::SolValue;
@@ -523,8 +523,9 @@ pub(crate) fn validate_phased(
     // addPermission, one by one.
     let mut is_global = false;
     let mut selectors: Vec<FixedBytes<4>> = Vec::new();
-    // A set, not a list scan: the check ran once per permission over all earlier ones.
-    let mut contract_targets: BTreeSet<Address> = BTreeSet::new();
+    // Looked up, not scanned: the check ran once per permission over all earlier ones. (A map
+    // of the type the merges below use: one B-tree instantiation in the wasm, not two.)
+    let mut contract_targets: BTreeMap<Address, usize> = BTreeMap::new();
     for (i, p) in permissions.iter().enumerate() {
         let at = |rest: &str| format!("permissions[{i}]{rest}");
         if matches!(p, Permission::Root) {
@@ -544,11 +545,16 @@ pub(crate) fn validate_phased(
             if address.0 == account {
                 return Err(Error::AccountAddressAsTarget { field: at(".data.address") });
             }
-            if !contract_targets.insert(address.0) {
-                return Err(Error::DuplicateTargetAddress {
-                    field: at(".data.address"),
-                    address: json::address(&address.0),
-                });
+            match contract_targets.entry(address.0) {
+                Entry::Occupied(_) => {
+                    return Err(Error::DuplicateTargetAddress {
+                        field: at(".data.address"),
+                        address: json::address(&address.0),
+                    })
+                }
+                Entry::Vacant(v) => {
+                    v.insert(i);
+                }
             }
         }
         if let Permission::AccountFunctions(Functions { functions }) = p {
@@ -752,10 +758,10 @@ fn merge_erc20_limits(inputs: &[AllowlistInput]) -> Vec<Erc20Limit> {
     let mut limits: Vec<Erc20Limit> = Vec::new();
     let mut index: BTreeMap<Address, usize> = BTreeMap::new();
     for i in inputs {
-        match index.get(&i.target) {
-            Some(&at) => limits[at].limit = i.erc20SpendLimit,
-            None => {
-                index.insert(i.target, limits.len());
+        match index.entry(i.target) {
+            Entry::Occupied(at) => limits[*at.get()].limit = i.erc20SpendLimit,
+            Entry::Vacant(v) => {
+                v.insert(limits.len());
                 limits.push(Erc20Limit { token: i.target, limit: i.erc20SpendLimit });
             }
         }
