@@ -133,7 +133,8 @@ fn preview(s: &str) -> String {
     }
 }
 
-/// Parse an address; mixed-case input must carry a valid EIP-55 checksum.
+/// Parse an address; mixed-case input must carry a valid EIP-55 checksum (only then is it
+/// hashed: one-case input has no checksum to check).
 pub fn parse_address<E: de::Error>(s: &str) -> std::result::Result<Address, E> {
     let digits = s
         .strip_prefix("0x")
@@ -147,8 +148,10 @@ pub fn parse_address<E: de::Error>(s: &str) -> std::result::Result<Address, E> {
         return Address::parse_checksummed(s, None)
             .map_err(|_| tagged(InputRule::Checksum, format_args!("{s} has a wrong EIP-55 checksum")));
     }
-    let bytes = decode_hex::<E>(s)?;
-    Ok(Address::from_slice(&bytes))
+    let mut out = Address::ZERO;
+    alloy_primitives::hex::decode_to_slice(digits, out.as_mut_slice())
+        .map_err(|_| tagged(InputRule::Hex, format_args!("not hex: {}", preview(s))))?;
+    Ok(out)
 }
 
 struct StrVisitor(&'static str);
@@ -267,8 +270,28 @@ pub fn quantity(v: impl Into<U256>) -> String {
 }
 
 /// Format bytes as lower-case `0x` hex.
+///
+/// Not `hex::encode_prefixed`: without SIMD, const-hex writes each digit through an out-of-line
+/// `Output::write` call at this crate's opt-level "z", which made hex a fifth of
+/// `encodeSessionInstall`. An indexed loop over slices has no calls left in it (iterator
+/// adapters and `Vec` indexing would: "z" does not inline them).
 pub fn hex(bytes: impl AsRef<[u8]>) -> String {
-    alloy_primitives::hex::encode_prefixed(bytes)
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let bytes = bytes.as_ref();
+    let mut out = vec![0u8; 2 + 2 * bytes.len()];
+    // Indexing a slice is built in; indexing the Vec would be a `IndexMut` call per digit.
+    let digits: &mut [u8] = &mut out;
+    digits[0] = b'0';
+    digits[1] = b'x';
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        digits[2 + 2 * i] = DIGITS[usize::from(b >> 4)];
+        digits[3 + 2 * i] = DIGITS[usize::from(b & 0x0f)];
+        i += 1;
+    }
+    // Only ASCII digits were written, so this never fails.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Format an address with its EIP-55 checksum, as viem's `getAddress` does.

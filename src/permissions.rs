@@ -10,7 +10,7 @@
 //! mistaken ones. The result, a [`PermissionSet`], is the translated form: flags, selectors and
 //! hooks in the SDK's order, plus the limits a local pre-check of a user operation needs.
 
-use std::collections::BTreeMap;
+use std::collections::btree_map::{BTreeMap, Entry};
 
 use alloy_primitives::{Address, Bytes, FixedBytes, U256};
 use alloy_sol_types::SolValue;
@@ -415,7 +415,10 @@ pub struct Hook {
 impl Hook {
     /// `HookConfig ‖ installData`: one entry of `installValidation`'s `hooks`.
     pub fn encode_install(&self) -> Bytes {
-        let mut v = self.config.encode().to_vec();
+        // Sized up front: a grown Vec is copied again when it becomes `Bytes`.
+        let config = self.config.encode();
+        let mut v = Vec::with_capacity(config.len() + self.install_data.len());
+        v.extend_from_slice(config.as_slice());
         v.extend_from_slice(&self.install_data);
         v.into()
     }
@@ -520,7 +523,9 @@ pub(crate) fn validate_phased(
     // addPermission, one by one.
     let mut is_global = false;
     let mut selectors: Vec<FixedBytes<4>> = Vec::new();
-    let mut contract_targets: Vec<Address> = Vec::new();
+    // Looked up, not scanned: the check ran once per permission over all earlier ones. (A map
+    // of the type the merges below use: one B-tree instantiation in the wasm, not two.)
+    let mut contract_targets: BTreeMap<Address, usize> = BTreeMap::new();
     for (i, p) in permissions.iter().enumerate() {
         let at = |rest: &str| format!("permissions[{i}]{rest}");
         if matches!(p, Permission::Root) {
@@ -540,13 +545,17 @@ pub(crate) fn validate_phased(
             if address.0 == account {
                 return Err(Error::AccountAddressAsTarget { field: at(".data.address") });
             }
-            if contract_targets.contains(&address.0) {
-                return Err(Error::DuplicateTargetAddress {
-                    field: at(".data.address"),
-                    address: json::address(&address.0),
-                });
+            match contract_targets.entry(address.0) {
+                Entry::Occupied(_) => {
+                    return Err(Error::DuplicateTargetAddress {
+                        field: at(".data.address"),
+                        address: json::address(&address.0),
+                    })
+                }
+                Entry::Vacant(v) => {
+                    v.insert(i);
+                }
             }
-            contract_targets.push(address.0);
         }
         if let Permission::AccountFunctions(Functions { functions }) = p {
             if functions.is_empty() {
@@ -645,6 +654,11 @@ pub(crate) fn validate_phased(
         return Err(Error::InvalidEntityId { entity_id });
     }
 
+    // The pre-check view first, so the inputs can then move into their encodings uncloned.
+    let (targets, any_target_selectors) = merge_allowlist(&allow_inputs);
+    let erc20_limits = merge_erc20_limits(&erc20_inputs);
+    let allowlist_installed = !allow_inputs.is_empty();
+
     // addHooks order: native exec, ERC-20 exec, gas validation, allowlist validation.
     let e2 = e + HOOK_ENTITY_OFFSET;
     let mut hooks = Vec::new();
@@ -654,7 +668,7 @@ pub(crate) fn validate_phased(
     }
     if !erc20_inputs.is_empty() {
         let config = HookConfig { module: ALLOWLIST_MODULE, entity_id: e2, flags: HookConfig::PRE };
-        let data: Bytes = (e2, erc20_inputs.clone()).abi_encode_params().into();
+        let data: Bytes = (e2, erc20_inputs).abi_encode_params().into();
         hooks.push(Hook { kind: HookKind::Erc20SpendLimit, config, install_data: data.clone(), uninstall_data: data });
     }
     if let Some(limit) = gas {
@@ -665,21 +679,12 @@ pub(crate) fn validate_phased(
         };
         hooks.push(Hook::simple(HookKind::GasLimit, config, (e2, limit).abi_encode_params()));
     }
-    if !allow_inputs.is_empty() {
+    if allowlist_installed {
         let config =
             HookConfig { module: ALLOWLIST_MODULE, entity_id: e, flags: HookConfig::VALIDATION | HookConfig::PRE };
         // AllowlistModule's uninstall data is its install data: it deletes exactly those entries.
-        let data: Bytes = (e, allow_inputs.clone()).abi_encode_params().into();
+        let data: Bytes = (e, allow_inputs).abi_encode_params().into();
         hooks.push(Hook { kind: HookKind::Allowlist, config, install_data: data.clone(), uninstall_data: data });
-    }
-
-    let (targets, any_target_selectors) = merge_allowlist(&allow_inputs);
-    let mut erc20_limits: Vec<Erc20Limit> = Vec::new();
-    for i in &erc20_inputs {
-        match erc20_limits.iter_mut().find(|l| l.token == i.target) {
-            Some(l) => l.limit = i.erc20SpendLimit,
-            None => erc20_limits.push(Erc20Limit { token: i.target, limit: i.erc20SpendLimit }),
-        }
     }
 
     Ok(PermissionSet {
@@ -690,7 +695,7 @@ pub(crate) fn validate_phased(
         hooks,
         targets,
         any_target_selectors,
-        allowlist_installed: !allow_inputs.is_empty(),
+        allowlist_installed,
         native_limit: native,
         erc20_limits,
         gas_limit: gas,
@@ -713,8 +718,9 @@ fn check_selector(selector: FixedBytes<4>, field: &str) -> Result<()> {
 /// overwrites the address entry (so its last `hasSelectorAllowlist` wins) and, with a selector
 /// allowlist, adds selectors that stay allowed for it.
 fn merge_allowlist(inputs: &[AllowlistInput]) -> (Vec<TargetRule>, Vec<FixedBytes<4>>) {
-    let mut order: Vec<Address> = Vec::new();
-    let mut entries: BTreeMap<Address, (bool, Vec<FixedBytes<4>>)> = BTreeMap::new();
+    // Entries in order of first appearance, found by address through `index`.
+    let mut entries: Vec<(Address, bool, Vec<FixedBytes<4>>)> = Vec::new();
+    let mut index: BTreeMap<Address, usize> = BTreeMap::new();
     let mut wildcard: Vec<FixedBytes<4>> = Vec::new();
     for i in inputs {
         if i.target == Address::ZERO {
@@ -725,27 +731,42 @@ fn merge_allowlist(inputs: &[AllowlistInput]) -> (Vec<TargetRule>, Vec<FixedByte
             }
             continue;
         }
-        let entry = entries.entry(i.target).or_insert_with(|| {
-            order.push(i.target);
-            (false, Vec::new())
+        let at = *index.entry(i.target).or_insert_with(|| {
+            entries.push((i.target, false, Vec::new()));
+            entries.len() - 1
         });
-        entry.0 = i.hasSelectorAllowlist;
+        let entry = &mut entries[at];
+        entry.1 = i.hasSelectorAllowlist;
         if i.hasSelectorAllowlist {
             for s in &i.selectors {
-                if !entry.1.contains(s) {
-                    entry.1.push(*s);
+                if !entry.2.contains(s) {
+                    entry.2.push(*s);
                 }
             }
         }
     }
-    let targets = order
+    let targets = entries
         .into_iter()
-        .map(|a| {
-            let (has_list, sels) = entries.remove(&a).unwrap_or_default();
-            TargetRule { address: a, selectors: has_list.then_some(sels) }
-        })
+        .map(|(address, has_list, sels)| TargetRule { address, selectors: has_list.then_some(sels) })
         .collect();
     (targets, wildcard)
+}
+
+/// ERC-20 limits per token in order of first appearance; a repeated token keeps its last limit,
+/// as the module's storage does.
+fn merge_erc20_limits(inputs: &[AllowlistInput]) -> Vec<Erc20Limit> {
+    let mut limits: Vec<Erc20Limit> = Vec::new();
+    let mut index: BTreeMap<Address, usize> = BTreeMap::new();
+    for i in inputs {
+        match index.entry(i.target) {
+            Entry::Occupied(at) => limits[*at.get()].limit = i.erc20SpendLimit,
+            Entry::Vacant(v) => {
+                v.insert(limits.len());
+                limits.push(Erc20Limit { token: i.target, limit: i.erc20SpendLimit });
+            }
+        }
+    }
+    limits
 }
 
 #[cfg(test)]
