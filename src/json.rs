@@ -270,28 +270,8 @@ pub fn quantity(v: impl Into<U256>) -> String {
 }
 
 /// Format bytes as lower-case `0x` hex.
-///
-/// Not `hex::encode_prefixed`: without SIMD, const-hex writes each digit through an out-of-line
-/// `Output::write` call at this crate's opt-level "z", which made hex a fifth of
-/// `encodeSessionInstall`. An indexed loop over slices has no calls left in it (iterator
-/// adapters and `Vec` indexing would: "z" does not inline them).
 pub fn hex(bytes: impl AsRef<[u8]>) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let bytes = bytes.as_ref();
-    let mut out = vec![0u8; 2 + 2 * bytes.len()];
-    // Indexing a slice is built in; indexing the Vec would be a `IndexMut` call per digit.
-    let digits: &mut [u8] = &mut out;
-    digits[0] = b'0';
-    digits[1] = b'x';
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        digits[2 + 2 * i] = DIGITS[usize::from(b >> 4)];
-        digits[3 + 2 * i] = DIGITS[usize::from(b & 0x0f)];
-        i += 1;
-    }
-    // Only ASCII digits were written, so this never fails.
-    String::from_utf8(out).unwrap_or_default()
+    alloy_primitives::hex::encode_prefixed(bytes)
 }
 
 /// Format an address with its EIP-55 checksum, as viem's `getAddress` does.
