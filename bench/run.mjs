@@ -238,6 +238,10 @@ function table(sz, node, chromium, env) {
     }
     const growth = (side) => (s.grant1[side].median / s.grant50[side].median).toFixed(1);
     row(`3. encode grant, growth 1 → 50 permissions, ${env}`, `×${growth("ours")}`, `×${growth("js")}`, "");
+    // The slope: what each added permission costs (the SDK's growth factor is small partly because
+    // its fixed cost per grant is large).
+    const slope = (side) => (1e6 / s.grant50[side].median - 1e6 / s.grant1[side].median) / 49;
+    row(`3. encode grant, cost per added permission (1 → 50), ${env} (µs)`, ms(slope("ours")), ms(slope("js")), faster(slope("js") / slope("ours")));
   };
   speedRows("Node", node);
   speedRows("Chromium", chromium?.speed);
