@@ -21,6 +21,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::{Array, Promise, Reflect};
@@ -40,7 +41,7 @@ use crate::install;
 use crate::session::{self, DeferredState, EncryptedKey, ListFilter, NewSession, Persistence, SessionRecord, StoredStatus};
 use crate::sign;
 use crate::user_op::UserOperation;
-use crate::web::convert::{from_js, id_arg, to_js};
+use crate::web::convert::{id_arg, js_to_json, to_js};
 use crate::web::idb::{self, storage, Done};
 use crate::web::webcrypto;
 
@@ -145,10 +146,21 @@ pub struct SessionKeyStore {
     inner: Rc<Inner>,
 }
 
+/// A boxed export body (see [`spawn`]).
+pub(crate) type Body = Pin<Box<dyn Future<Output = Result<JsValue>>>>;
+
+/// Box an export's body and run it as a `Promise`. Generic only in the boxing: the
+/// `future_to_promise` machinery is instantiated once, in [`spawn`].
 fn promise<F>(fut: F) -> Promise
 where
     F: Future<Output = Result<JsValue>> + 'static,
 {
+    spawn(Box::pin(fut))
+}
+
+/// The one `future_to_promise` of the async exports (one instance instead of one per export:
+/// each instance inlined that export's whole state machine into its own copy of the glue).
+pub(crate) fn spawn(fut: Body) -> Promise {
     future_to_promise(async move { fut.await.map_err(JsValue::from) })
 }
 
@@ -156,7 +168,7 @@ where
 /// applies (serde-wasm-bindgen only reads the declared fields of a struct) and rule codes survive
 /// (its error messages carry an `Error: ` prefix).
 fn arg<T: serde::de::DeserializeOwned>(v: &JsValue, name: &str) -> Result<T> {
-    let value: Value = from_js(v, name)?;
+    let value = js_to_json(v, 0, name)?;
     json::from_value::<T>(&value).map_err(|e| match e {
         Error::InvalidInput { field, rule, detail } if field.is_empty() || field == "(input)" => {
             Error::InvalidInput { field: name.to_string(), rule, detail }
@@ -175,7 +187,7 @@ fn opt_arg<T: serde::de::DeserializeOwned + Default>(v: &JsValue, name: &str) ->
 
 fn decode(v: &JsValue) -> Result<SessionRecord> {
     let id = Reflect::get(v, &"id".into()).ok().and_then(|i| i.as_string()).unwrap_or_else(|| "(unknown)".into());
-    let json: Value = from_js(v, "record").map_err(|e| Error::RecordCorrupt { id, detail: e.to_string() })?;
+    let json = js_to_json(v, 0, "record").map_err(|e| Error::RecordCorrupt { id, detail: e.to_string() })?;
     session::decode_stored(json)
 }
 
@@ -508,7 +520,7 @@ impl SessionKeyStore {
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionKeyStore>")]
     pub fn open(options: Option<JsStoreOptions>) -> Promise {
         let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
-        future_to_promise(async move { Ok(SessionKeyStore::connect(&options).await?.into()) })
+        promise(async move { Ok(SessionKeyStore::connect(&options).await?.into()) })
     }
 
     /// Delete a whole store database (all its sessions and its wrapping key). Open stores on it
@@ -809,6 +821,11 @@ impl SessionKeyStore {
 }
 
 impl SessionKeyStore {
+    /// The same store, owned by an export's `'static` future (the bundler client's).
+    pub(crate) fn share(&self) -> SessionKeyStore {
+        SessionKeyStore { inner: self.inner.clone() }
+    }
+
     /// `SessionKeyStore.open` for Rust callers and tests (same options object).
     pub async fn connect(options: &JsValue) -> Result<SessionKeyStore> {
         let opts: OpenOptions = opt_arg(options, "options")?;
