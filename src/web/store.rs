@@ -337,8 +337,17 @@ impl Inner {
         }
     }
 
-    /// Read-modify-write of one record in one readwrite transaction.
-    async fn update(&self, id: &str, f: impl FnOnce(&mut SessionRecord) -> Result<()>) -> Result<SessionRecord> {
+    /// Read-modify-write of one record in one readwrite transaction. `f` is boxed and so is the
+    /// future: one copy of the transaction code serves every caller.
+    fn update<'a>(
+        &'a self,
+        id: &'a str,
+        f: Box<dyn FnOnce(&mut SessionRecord) -> Result<()> + 'a>,
+    ) -> Pin<Box<dyn Future<Output = Result<SessionRecord>> + 'a>> {
+        Box::pin(self.update_inner(id, f))
+    }
+
+    async fn update_inner(&self, id: &str, f: Box<dyn FnOnce(&mut SessionRecord) -> Result<()> + '_>) -> Result<SessionRecord> {
         match self.backend()? {
             Backend::Memory(m) => {
                 let mut map = m.borrow_mut();
@@ -647,7 +656,7 @@ impl SessionKeyStore {
         let inner = self.inner.clone();
         promise(async move {
             let now = now_secs();
-            let r = inner.update(&id_arg(&id)?, |r| r.transition(to, now)).await?;
+            let r = inner.update(&id_arg(&id)?, Box::new(|r| r.transition(to, now))).await?;
             inner.public(&r)
         })
     }
@@ -737,7 +746,7 @@ impl SessionKeyStore {
             let now = now_secs();
             let mut built = None;
             inner
-                .update(&id, |r| {
+                .update(&id, Box::new(|r| {
                     r.check_usable(now)?;
                     if r.status != StoredStatus::Pending {
                         return Err(Error::InvalidStatusTransition { id: r.id.clone(), from: "active", to: "pending" });
@@ -751,7 +760,7 @@ impl SessionKeyStore {
                     });
                     built = Some(d);
                     Ok(())
-                })
+                }))
                 .await?;
             let d = built.ok_or(Error::DeferredNotPrepared { id })?;
             to_js(&d)
@@ -771,12 +780,12 @@ impl SessionKeyStore {
             let id = id_arg(&id)?;
             let sig = hex_arg(&signature, "signature")?;
             let r = inner
-                .update(&id, |r| {
+                .update(&id, Box::new(|r| {
                     let d = r.deferred.as_mut().ok_or_else(|| Error::DeferredNotPrepared { id: r.id.clone() })?;
                     let full = deferred::deferred_action_digest(&d.pre_signature_digest.0, &sig)?;
                     d.deferred_action_digest = Some(json::HexBytes(full));
                     Ok(())
-                })
+                }))
                 .await?;
             inner.public(&r)
         })
