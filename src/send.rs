@@ -13,6 +13,8 @@
 //! (an earlier attempt that got through before the connection dropped) and then returns the hash.
 
 use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
 
 use alloy_primitives::aliases::U192;
 use alloy_primitives::{Address, Bytes, B256, U256};
@@ -212,6 +214,10 @@ pub struct SentOp {
     pub op: UserOperation,
 }
 
+/// A boxed future: a step awaited from several flows is compiled once, out of line, instead of
+/// being inlined into each caller's state machine (wasm size).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + 'a>>;
+
 /// The sending flow over a bundler, an optional separate node, and an optional paymaster.
 pub struct Sender<T, C> {
     bundler: RpcClient<T>,
@@ -316,66 +322,74 @@ impl<T: Transport, C: Clock> Sender<T, C> {
     /// Build the operation: nonce, fees, initCode while undeployed, paymaster, gas estimate made
     /// with the signer's dummy signature. Not signed yet.
     pub async fn build(&self, req: &OpRequest, signer: &impl UserOpSigner) -> Result<UserOperation> {
-        let chain_id = self.ready().await?;
-        let nonce = match req.nonce {
-            Some(n) => n,
-            None => self.nonce(req.sender, req.nonce_key).await?,
-        };
-        let fees = match req.fees {
-            Some(f) => f,
-            None => self.fees().await?,
-        };
-        let (factory, factory_data) = match &req.factory {
-            Some((f, data)) if bundler::get_code(self.node(), &self.clock, req.sender).await?.is_empty() => {
-                (Some(Addr(*f)), Some(HexBytes(data.clone())))
+        self.build_with_dummy(req, signer.dummy_signature()).await
+    }
+
+    /// [`Sender::build`] given the signer's dummy signature: not generic over the signer, and
+    /// boxed, so session and owner flows share one copy.
+    fn build_with_dummy<'a>(&'a self, req: &'a OpRequest, dummy: Bytes) -> BoxFuture<'a, UserOperation> {
+        Box::pin(async move {
+            let chain_id = self.ready().await?;
+            let nonce = match req.nonce {
+                Some(n) => n,
+                None => self.nonce(req.sender, req.nonce_key).await?,
+            };
+            let fees = match req.fees {
+                Some(f) => f,
+                None => self.fees().await?,
+            };
+            let (factory, factory_data) = match &req.factory {
+                Some((f, data)) if bundler::get_code(self.node(), &self.clock, req.sender).await?.is_empty() => {
+                    (Some(Addr(*f)), Some(HexBytes(data.clone())))
+                }
+                _ => (None, None),
+            };
+            let mut op = UserOperation {
+                sender: Addr(req.sender),
+                nonce,
+                factory,
+                factory_data,
+                call_data: HexBytes(req.call_data.clone()),
+                call_gas_limit: 0,
+                verification_gas_limit: 0,
+                pre_verification_gas: U256::ZERO,
+                max_fee_per_gas: fees.max_fee_per_gas,
+                max_priority_fee_per_gas: fees.max_priority_fee_per_gas,
+                paymaster: None,
+                paymaster_verification_gas_limit: None,
+                paymaster_post_op_gas_limit: None,
+                paymaster_data: None,
+                signature: HexBytes(dummy),
+            };
+            let mut is_final = true;
+            if let Some((pm, context)) = &self.paymaster {
+                let stub = bundler::pm_get_paymaster_stub_data(pm, &self.clock, &op, self.config.entry_point, chain_id, context)
+                    .await?;
+                op.paymaster = Some(Addr(stub.paymaster));
+                op.paymaster_data = Some(HexBytes(stub.paymaster_data));
+                op.paymaster_verification_gas_limit = stub.paymaster_verification_gas_limit;
+                op.paymaster_post_op_gas_limit = stub.paymaster_post_op_gas_limit;
+                is_final = stub.is_final;
             }
-            _ => (None, None),
-        };
-        let mut op = UserOperation {
-            sender: Addr(req.sender),
-            nonce,
-            factory,
-            factory_data,
-            call_data: HexBytes(req.call_data.clone()),
-            call_gas_limit: 0,
-            verification_gas_limit: 0,
-            pre_verification_gas: U256::ZERO,
-            max_fee_per_gas: fees.max_fee_per_gas,
-            max_priority_fee_per_gas: fees.max_priority_fee_per_gas,
-            paymaster: None,
-            paymaster_verification_gas_limit: None,
-            paymaster_post_op_gas_limit: None,
-            paymaster_data: None,
-            signature: HexBytes(signer.dummy_signature()),
-        };
-        let mut is_final = true;
-        if let Some((pm, context)) = &self.paymaster {
-            let stub = bundler::pm_get_paymaster_stub_data(pm, &self.clock, &op, self.config.entry_point, chain_id, context)
-                .await?;
-            op.paymaster = Some(Addr(stub.paymaster));
-            op.paymaster_data = Some(HexBytes(stub.paymaster_data));
-            op.paymaster_verification_gas_limit = stub.paymaster_verification_gas_limit;
-            op.paymaster_post_op_gas_limit = stub.paymaster_post_op_gas_limit;
-            is_final = stub.is_final;
-        }
-        let gas = bundler::estimate_user_operation_gas(&self.bundler, &self.clock, &op, self.config.entry_point).await?;
-        op.call_gas_limit = gas.call_gas_limit;
-        op.verification_gas_limit = gas.verification_gas_limit;
-        op.pre_verification_gas = gas.pre_verification_gas;
-        if op.paymaster.is_some() {
-            let nonzero = |v: Option<u128>| v.filter(|v| *v != 0);
-            op.paymaster_verification_gas_limit =
-                nonzero(gas.paymaster_verification_gas_limit).or(op.paymaster_verification_gas_limit);
-            op.paymaster_post_op_gas_limit = nonzero(gas.paymaster_post_op_gas_limit).or(op.paymaster_post_op_gas_limit);
-            if !is_final {
-                let (pm, context) = self.paymaster.as_ref().expect("paymaster set");
-                let data =
-                    bundler::pm_get_paymaster_data(pm, &self.clock, &op, self.config.entry_point, chain_id, context).await?;
-                op.paymaster = Some(Addr(data.paymaster));
-                op.paymaster_data = Some(HexBytes(data.paymaster_data));
+            let gas = bundler::estimate_user_operation_gas(&self.bundler, &self.clock, &op, self.config.entry_point).await?;
+            op.call_gas_limit = gas.call_gas_limit;
+            op.verification_gas_limit = gas.verification_gas_limit;
+            op.pre_verification_gas = gas.pre_verification_gas;
+            if op.paymaster.is_some() {
+                let nonzero = |v: Option<u128>| v.filter(|v| *v != 0);
+                op.paymaster_verification_gas_limit =
+                    nonzero(gas.paymaster_verification_gas_limit).or(op.paymaster_verification_gas_limit);
+                op.paymaster_post_op_gas_limit = nonzero(gas.paymaster_post_op_gas_limit).or(op.paymaster_post_op_gas_limit);
+                if !is_final {
+                    let (pm, context) = self.paymaster.as_ref().expect("paymaster set");
+                    let data =
+                        bundler::pm_get_paymaster_data(pm, &self.clock, &op, self.config.entry_point, chain_id, context).await?;
+                    op.paymaster = Some(Addr(data.paymaster));
+                    op.paymaster_data = Some(HexBytes(data.paymaster_data));
+                }
             }
-        }
-        Ok(op)
+            Ok(op)
+        })
     }
 
     /// The v0.7 userOpHash of `op` on the bundler's chain.

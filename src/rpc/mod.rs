@@ -25,6 +25,8 @@ pub mod bundler;
 pub mod transport;
 
 use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -217,33 +219,66 @@ impl<T: Transport> RpcClient<T> {
         method: &str,
         params: P,
     ) -> Result<R> {
-        let mut backoff = self.retry.initial_backoff_ms;
-        let mut attempt = 1;
-        loop {
-            match self.call_once(method, &params).await {
-                Err(e) if is_retryable(&e) && attempt < self.retry.attempts => {
-                    clock.sleep(backoff).await;
-                    backoff = (backoff * 2).min(self.retry.max_backoff_ms);
-                    attempt += 1;
+        let (id, text) = self.post_with_retry(clock, &|id| request_body(method, id, &params)).await?;
+        decode(method, id, &text)
+    }
+
+    /// The retry loop of [`RpcClient::call`]: each attempt takes a new id and the body made for
+    /// it. Not generic over params and result, and boxed, so every method shares one copy of it
+    /// (and of the transport's future). Only network errors are retried; a body that cannot be
+    /// made or an answer that came back ends it.
+    fn post_with_retry<'a, C: Clock>(
+        &'a self,
+        clock: &'a C,
+        body: &'a dyn Fn(u64) -> Result<String>,
+    ) -> Pin<Box<dyn Future<Output = Result<(u64, String)>> + 'a>> {
+        Box::pin(async move {
+            let mut backoff = self.retry.initial_backoff_ms;
+            let mut attempt = 1;
+            loop {
+                let id = self.next_id.get();
+                self.next_id.set(id + 1);
+                match self.transport.post(body(id)?).await {
+                    Err(e) if is_retryable(&e) && attempt < self.retry.attempts => {
+                        clock.sleep(backoff).await;
+                        backoff = (backoff * 2).min(self.retry.max_backoff_ms);
+                        attempt += 1;
+                    }
+                    Err(e) => return Err(e),
+                    Ok(text) => return Ok((id, text)),
                 }
-                other => return other,
             }
-        }
+        })
     }
 
     /// One request, no retry.
     pub async fn call_once<P: Serialize, R: DeserializeOwned>(&self, method: &str, params: &P) -> Result<R> {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
-        let body = serde_json::to_string(&Request { jsonrpc: "2.0", id, method, params })
-            .map_err(|e| Error::BadResponse { method: method.into(), detail: format!("request: {e}") })?;
-        let text = self.transport.post(body).await?;
+        let text = self.transport.post(request_body(method, id, params)?).await?;
         decode(method, id, &text)
     }
 }
 
+/// The JSON-RPC request body.
+fn request_body<P: Serialize>(method: &str, id: u64, params: &P) -> Result<String> {
+    serde_json::to_string(&Request { jsonrpc: "2.0", id, method, params })
+        .map_err(|e| Error::BadResponse { method: method.into(), detail: format!("request: {e}") })
+}
+
 /// Decode a response body for request `id`.
 pub fn decode<R: DeserializeOwned>(method: &str, id: u64, text: &str) -> Result<R> {
+    let result = response_result(method, id, text)?;
+    // serde would quote a mistyped string whole: keep the message bounded and unquoted.
+    serde_path_to_error::deserialize(&result).map_err(|e| Error::BadResponse {
+        method: method.into(),
+        detail: format!("result.{}: {}", crate::json::shorten(&e.path().to_string(), 200), crate::json::tame(&e.inner().to_string())),
+    })
+}
+
+/// The checked envelope of a response: its `result` (null when absent), or the server's error.
+/// Not generic, so [`decode`]'s instances share it.
+fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Value> {
     let bad = |detail: String| Error::BadResponse { method: method.into(), detail };
     let resp: Response = serde_json::from_str(text).map_err(|e| bad(format!("{e}: {}", snippet(text))))?;
     if let Some(err) = resp.error {
@@ -256,11 +291,7 @@ pub fn decode<R: DeserializeOwned>(method: &str, id: u64, text: &str) -> Result<
     if resp.jsonrpc.as_deref() != Some("2.0") {
         return Err(bad("jsonrpc is not \"2.0\"".into()));
     }
-    let result = resp.result.unwrap_or(serde_json::Value::Null);
-    // serde would quote a mistyped string whole: keep the message bounded and unquoted.
-    serde_path_to_error::deserialize(&result).map_err(|e| {
-        bad(format!("result.{}: {}", crate::json::shorten(&e.path().to_string(), 200), crate::json::tame(&e.inner().to_string())))
-    })
+    Ok(resp.result.unwrap_or(serde_json::Value::Null))
 }
 
 fn snippet(text: &str) -> String {

@@ -22,6 +22,9 @@
 //!    gets the final paymaster data, signs, sends (safe to resend), and returns the userOpHash.
 
 use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 
 use alloy_primitives::aliases::U192;
 use alloy_primitives::{Address, Bytes, B256, U256};
@@ -51,7 +54,7 @@ use crate::session::{SessionRecord, StoredStatus};
 use crate::web::clock::{self, WebClock};
 use crate::web::convert::{from_js, id_arg, js_to_json, to_js};
 use crate::web::fetch::{FetchTransport, DEFAULT_TIMEOUT_MS};
-use crate::web::store::SessionKeyStore;
+use crate::web::store::{spawn, SessionKeyStore};
 
 sol! {
     /// eth-infinitism SimpleAccount's execute functions (the `simple-account` kind).
@@ -200,9 +203,9 @@ pub const DEFAULT_SAFETY_MARGIN_S: u64 = 30;
 /// Sends session operations (and owner operations) through one bundler.
 #[wasm_bindgen]
 pub struct BundlerClient {
-    opts: ClientOptions,
+    opts: Rc<ClientOptions>,
     /// Chain id the bundler was checked against (chain and EntryPoint), once.
-    checked_chain: Cell<Option<u64>>,
+    checked_chain: Rc<Cell<Option<u64>>>,
 }
 
 fn parse_opt<T: serde::de::DeserializeOwned + Default>(v: &JsValue, name: &str) -> Result<T> {
@@ -343,7 +346,15 @@ impl PersonalSign for Eip1193Wallet {
     }
 }
 
+/// A boxed future: awaited at several places, its state machine is compiled once, out of line.
+type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + 'a>>;
+
 impl BundlerClient {
+    /// The same client, owned by an export's `'static` future (the checked chain is shared).
+    fn share(&self) -> BundlerClient {
+        BundlerClient { opts: self.opts.clone(), checked_chain: self.checked_chain.clone() }
+    }
+
     fn transport(&self, url: &str) -> FetchTransport {
         FetchTransport::new(url, self.opts.request_timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS))
     }
@@ -520,7 +531,18 @@ impl BundlerClient {
         self.sender(None).wait_for_receipt(hash, timeout_ms).await
     }
 
-    async fn owner_operation(
+    fn owner_operation<'a>(
+        &'a self,
+        wallet: JsValue,
+        o: &'a OwnerOptions,
+        account: Address,
+        call_data: Bytes,
+        chain_id: Option<u64>,
+    ) -> Boxed<'a, (B256, UserOperationReceipt)> {
+        Box::pin(self.owner_operation_inner(wallet, o, account, call_data, chain_id))
+    }
+
+    async fn owner_operation_inner(
         &self,
         wallet: JsValue,
         o: &OwnerOptions,
@@ -553,7 +575,13 @@ impl BundlerClient {
         Ok((sent.user_op_hash, receipt))
     }
 
-    async fn grant_or_revoke(&self, store: &SessionKeyStore, id: JsValue, options: JsValue, grant: bool) -> Result<JsValue> {
+    /// `grantSession` / `revokeSession` (one body for both).
+    fn grant_or_revoke(&self, store: &SessionKeyStore, id: JsValue, options: JsValue, grant: bool) -> js_sys::Promise {
+        let (this, store) = (self.share(), store.share());
+        spawn(Box::pin(async move { this.grant_or_revoke_inner(&store, id, options, grant).await }))
+    }
+
+    async fn grant_or_revoke_inner(&self, store: &SessionKeyStore, id: JsValue, options: JsValue, grant: bool) -> Result<JsValue> {
         let id = id_arg(&id)?;
         if options.is_undefined() || options.is_null() {
             return Err(Error::input("options", InputRule::Missing, "is required ({ wallet })"));
@@ -623,89 +651,98 @@ impl BundlerClient {
         if opts.bundler_url.is_empty() {
             return Err(Error::input("options.bundlerUrl", InputRule::Missing, "is empty").into());
         }
-        Ok(BundlerClient { opts, checked_chain: Cell::new(None) })
+        Ok(BundlerClient { opts: Rc::new(opts), checked_chain: Rc::new(Cell::new(None)) })
     }
 
     /// Pre-check, build, estimate, sign with the session key and send `calls`
     /// (`[{ target, value?, data? }]`). Resolves the userOpHash. An out-of-scope call is refused
     /// (`OUT_OF_SCOPE_TARGET`, `NATIVE_LIMIT_EXCEEDED`, …) before any request.
-    #[wasm_bindgen(js_name = sendCalls, unchecked_return_type = "Hex")]
-    pub async fn send_calls(
+    #[wasm_bindgen(js_name = sendCalls, unchecked_return_type = "Promise<Hex>")]
+    pub fn send_calls(
         &self,
         store: &SessionKeyStore,
         #[wasm_bindgen(js_name = sessionId, unchecked_param_type = "string")] session_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Call[]")] calls: JsValue,
         options: Option<JsSendCallsOptions>,
-    ) -> Result<JsValue, JsValue> {
+    ) -> js_sys::Promise {
+        let (this, store) = (self.share(), store.share());
         let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
-        let id = id_arg(&session_id)?;
-        if calls.is_undefined() || calls.is_null() {
-            return Err(Error::input("calls", InputRule::Missing, "is required").into());
-        }
-        let calls: Vec<CallRequest> = from_js(&calls, "calls")?;
-        let o: SendCallsOptions = parse_opt(&options, "options")?;
-        let hash = self.send_calls_inner(store, id, calls, o).await?;
-        Ok(JsValue::from_str(&json::hex(hash)))
+        spawn(Box::pin(async move {
+            let id = id_arg(&session_id)?;
+            if calls.is_undefined() || calls.is_null() {
+                return Err(Error::input("calls", InputRule::Missing, "is required"));
+            }
+            let calls: Vec<CallRequest> = from_js(&calls, "calls")?;
+            let o: SendCallsOptions = parse_opt(&options, "options")?;
+            let hash = this.send_calls_inner(&store, id, calls, o).await?;
+            Ok(JsValue::from_str(&json::hex(hash)))
+        }))
     }
 
     /// Poll `eth_getUserOperationReceipt` with backoff until the operation is mined; rejects with
     /// `RECEIPT_TIMEOUT` after `timeoutMs` (default 60000).
-    #[wasm_bindgen(js_name = waitForReceipt, unchecked_return_type = "UserOperationReceipt")]
-    pub async fn wait_for_receipt(
+    #[wasm_bindgen(js_name = waitForReceipt, unchecked_return_type = "Promise<UserOperationReceipt>")]
+    pub fn wait_for_receipt(
         &self,
         #[wasm_bindgen(js_name = userOpHash, unchecked_param_type = "Hex")] user_op_hash: JsValue,
         options: Option<JsWaitForReceiptOptions>,
-    ) -> Result<JsValue, JsValue> {
+    ) -> js_sys::Promise {
+        let this = self.share();
         let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
-        let hash = hash_arg(&user_op_hash)?;
-        let o: WaitOptions = parse_opt(&options, "options")?;
-        let r = self.wait(hash, o.timeout_ms).await?;
-        Ok(to_js(&r)?)
+        spawn(Box::pin(async move {
+            let hash = hash_arg(&user_op_hash)?;
+            let o: WaitOptions = parse_opt(&options, "options")?;
+            let r = this.wait(hash, o.timeout_ms).await?;
+            to_js(&r)
+        }))
     }
 
     /// Grant the session with an operation of the account's owner: `installValidation` call data,
     /// the owner's nonce key (SMA fallback validation: entity 0, global → key 1), the userOpHash
     /// signed by the wallet with `personal_sign`, packed `0xFF ‖ 0x00 ‖ sig65`; waits until it is
     /// mined, then marks the session active. Resolves `{ userOpHash, receipt, session }`.
-    #[wasm_bindgen(js_name = grantSession, unchecked_return_type = "OwnerOperationResult")]
-    pub async fn grant_session(
+    #[wasm_bindgen(js_name = grantSession, unchecked_return_type = "Promise<OwnerOperationResult>")]
+    pub fn grant_session(
         &self,
         store: &SessionKeyStore,
         #[wasm_bindgen(js_name = sessionId, unchecked_param_type = "string")] session_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OwnerOperationOptions")] options: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        Ok(self.grant_or_revoke(store, session_id, options, true).await?)
+    ) -> js_sys::Promise {
+        self.grant_or_revoke(store, session_id, options, true)
     }
 
     /// Revoke the session with an owner operation calling `uninstallValidation`; marks it revoked
     /// once mined. Resolves `{ userOpHash, receipt, session }`.
-    #[wasm_bindgen(js_name = revokeSession, unchecked_return_type = "OwnerOperationResult")]
-    pub async fn revoke_session(
+    #[wasm_bindgen(js_name = revokeSession, unchecked_return_type = "Promise<OwnerOperationResult>")]
+    pub fn revoke_session(
         &self,
         store: &SessionKeyStore,
         #[wasm_bindgen(js_name = sessionId, unchecked_param_type = "string")] session_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OwnerOperationOptions")] options: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        Ok(self.grant_or_revoke(store, session_id, options, false).await?)
+    ) -> js_sys::Promise {
+        self.grant_or_revoke(store, session_id, options, false)
     }
 
     /// Any operation of the account's owner, signed by an EIP-1193 wallet (`personal_sign` of the
     /// raw userOpHash) — the path `grantSession` takes. Waits for the receipt.
     /// Resolves `{ userOpHash, receipt }`.
-    #[wasm_bindgen(js_name = sendOwnerOperation, unchecked_return_type = "OwnerOperationResult")]
-    pub async fn send_owner_operation(
+    #[wasm_bindgen(js_name = sendOwnerOperation, unchecked_return_type = "Promise<OwnerOperationResult>")]
+    pub fn send_owner_operation(
         &self,
         #[wasm_bindgen(unchecked_param_type = "SendOwnerOperationOptions")] options: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        if options.is_undefined() || options.is_null() {
-            return Err(Error::input("options", InputRule::Missing, "is required ({ wallet, account, callData })").into());
-        }
-        let wallet = js_sys::Reflect::get(&options, &"wallet".into()).unwrap_or(JsValue::UNDEFINED);
-        let o = owner_options(&options)?;
-        let account = o.account.ok_or_else(|| Error::input("options.account", InputRule::Missing, "is required"))?;
-        let call_data =
-            o.call_data.clone().ok_or_else(|| Error::input("options.callData", InputRule::Missing, "is required"))?;
-        let (hash, receipt) = self.owner_operation(wallet, &o, account.0, call_data.0, o.chain_id).await?;
-        Ok(to_js(&serde_json::json!({ "userOpHash": json::hex(hash), "receipt": receipt }))?)
+    ) -> js_sys::Promise {
+        let this = self.share();
+        spawn(Box::pin(async move {
+            if options.is_undefined() || options.is_null() {
+                return Err(Error::input("options", InputRule::Missing, "is required ({ wallet, account, callData })"));
+            }
+            let wallet = js_sys::Reflect::get(&options, &"wallet".into()).unwrap_or(JsValue::UNDEFINED);
+            let o = owner_options(&options)?;
+            let account = o.account.ok_or_else(|| Error::input("options.account", InputRule::Missing, "is required"))?;
+            let call_data =
+                o.call_data.clone().ok_or_else(|| Error::input("options.callData", InputRule::Missing, "is required"))?;
+            let (hash, receipt) = this.owner_operation(wallet, &o, account.0, call_data.0, o.chain_id).await?;
+            to_js(&serde_json::json!({ "userOpHash": json::hex(hash), "receipt": receipt }))
+        }))
     }
 }

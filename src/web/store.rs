@@ -21,6 +21,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::{Array, Promise, Reflect};
@@ -40,7 +41,7 @@ use crate::install;
 use crate::session::{self, DeferredState, EncryptedKey, ListFilter, NewSession, Persistence, SessionRecord, StoredStatus};
 use crate::sign;
 use crate::user_op::UserOperation;
-use crate::web::convert::{from_js, id_arg, to_js};
+use crate::web::convert::{id_arg, js_to_json, to_js};
 use crate::web::idb::{self, storage, Done};
 use crate::web::webcrypto;
 
@@ -145,10 +146,21 @@ pub struct SessionKeyStore {
     inner: Rc<Inner>,
 }
 
+/// A boxed export body (see [`spawn`]).
+pub(crate) type Body = Pin<Box<dyn Future<Output = Result<JsValue>>>>;
+
+/// Box an export's body and run it as a `Promise`. Generic only in the boxing: the
+/// `future_to_promise` machinery is instantiated once, in [`spawn`].
 fn promise<F>(fut: F) -> Promise
 where
     F: Future<Output = Result<JsValue>> + 'static,
 {
+    spawn(Box::pin(fut))
+}
+
+/// The one `future_to_promise` of the async exports (one instance instead of one per export:
+/// each instance inlined that export's whole state machine into its own copy of the glue).
+pub(crate) fn spawn(fut: Body) -> Promise {
     future_to_promise(async move { fut.await.map_err(JsValue::from) })
 }
 
@@ -156,7 +168,7 @@ where
 /// applies (serde-wasm-bindgen only reads the declared fields of a struct) and rule codes survive
 /// (its error messages carry an `Error: ` prefix).
 fn arg<T: serde::de::DeserializeOwned>(v: &JsValue, name: &str) -> Result<T> {
-    let value: Value = from_js(v, name)?;
+    let value = js_to_json(v, 0, name)?;
     json::from_value::<T>(&value).map_err(|e| match e {
         Error::InvalidInput { field, rule, detail } if field.is_empty() || field == "(input)" => {
             Error::InvalidInput { field: name.to_string(), rule, detail }
@@ -175,7 +187,7 @@ fn opt_arg<T: serde::de::DeserializeOwned + Default>(v: &JsValue, name: &str) ->
 
 fn decode(v: &JsValue) -> Result<SessionRecord> {
     let id = Reflect::get(v, &"id".into()).ok().and_then(|i| i.as_string()).unwrap_or_else(|| "(unknown)".into());
-    let json: Value = from_js(v, "record").map_err(|e| Error::RecordCorrupt { id, detail: e.to_string() })?;
+    let json = js_to_json(v, 0, "record").map_err(|e| Error::RecordCorrupt { id, detail: e.to_string() })?;
     session::decode_stored(json)
 }
 
@@ -325,8 +337,17 @@ impl Inner {
         }
     }
 
-    /// Read-modify-write of one record in one readwrite transaction.
-    async fn update(&self, id: &str, f: impl FnOnce(&mut SessionRecord) -> Result<()>) -> Result<SessionRecord> {
+    /// Read-modify-write of one record in one readwrite transaction. `f` is boxed and so is the
+    /// future: one copy of the transaction code serves every caller.
+    fn update<'a>(
+        &'a self,
+        id: &'a str,
+        f: Box<dyn FnOnce(&mut SessionRecord) -> Result<()> + 'a>,
+    ) -> Pin<Box<dyn Future<Output = Result<SessionRecord>> + 'a>> {
+        Box::pin(self.update_inner(id, f))
+    }
+
+    async fn update_inner(&self, id: &str, f: Box<dyn FnOnce(&mut SessionRecord) -> Result<()> + '_>) -> Result<SessionRecord> {
         match self.backend()? {
             Backend::Memory(m) => {
                 let mut map = m.borrow_mut();
@@ -508,7 +529,7 @@ impl SessionKeyStore {
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionKeyStore>")]
     pub fn open(options: Option<JsStoreOptions>) -> Promise {
         let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
-        future_to_promise(async move { Ok(SessionKeyStore::connect(&options).await?.into()) })
+        promise(async move { Ok(SessionKeyStore::connect(&options).await?.into()) })
     }
 
     /// Delete a whole store database (all its sessions and its wrapping key). Open stores on it
@@ -635,7 +656,7 @@ impl SessionKeyStore {
         let inner = self.inner.clone();
         promise(async move {
             let now = now_secs();
-            let r = inner.update(&id_arg(&id)?, |r| r.transition(to, now)).await?;
+            let r = inner.update(&id_arg(&id)?, Box::new(|r| r.transition(to, now))).await?;
             inner.public(&r)
         })
     }
@@ -725,7 +746,7 @@ impl SessionKeyStore {
             let now = now_secs();
             let mut built = None;
             inner
-                .update(&id, |r| {
+                .update(&id, Box::new(|r| {
                     r.check_usable(now)?;
                     if r.status != StoredStatus::Pending {
                         return Err(Error::InvalidStatusTransition { id: r.id.clone(), from: "active", to: "pending" });
@@ -739,7 +760,7 @@ impl SessionKeyStore {
                     });
                     built = Some(d);
                     Ok(())
-                })
+                }))
                 .await?;
             let d = built.ok_or(Error::DeferredNotPrepared { id })?;
             to_js(&d)
@@ -759,12 +780,12 @@ impl SessionKeyStore {
             let id = id_arg(&id)?;
             let sig = hex_arg(&signature, "signature")?;
             let r = inner
-                .update(&id, |r| {
+                .update(&id, Box::new(|r| {
                     let d = r.deferred.as_mut().ok_or_else(|| Error::DeferredNotPrepared { id: r.id.clone() })?;
                     let full = deferred::deferred_action_digest(&d.pre_signature_digest.0, &sig)?;
                     d.deferred_action_digest = Some(json::HexBytes(full));
                     Ok(())
-                })
+                }))
                 .await?;
             inner.public(&r)
         })
@@ -809,6 +830,11 @@ impl SessionKeyStore {
 }
 
 impl SessionKeyStore {
+    /// The same store, owned by an export's `'static` future (the bundler client's).
+    pub(crate) fn share(&self) -> SessionKeyStore {
+        SessionKeyStore { inner: self.inner.clone() }
+    }
+
     /// `SessionKeyStore.open` for Rust callers and tests (same options object).
     pub async fn connect(options: &JsValue) -> Result<SessionKeyStore> {
         let opts: OpenOptions = opt_arg(options, "options")?;
