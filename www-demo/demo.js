@@ -799,7 +799,11 @@ async function tryOutOfScope() {
   const out = $("#scope-result");
   const s = selectedSession();
   if (!s) return;
-  const attempt = scopeAttempt($("#scope-kind").value, s);
+  const kind = $("#scope-kind").value;
+  const attempt = scopeAttempt(kind, s);
+  // The previous attempt's result goes away at once: what shows next is this attempt's.
+  out.hidden = true;
+  delete out.dataset.kind;
   const before = externalRequests;
   let refusal = null;
   let hash = null;
@@ -816,6 +820,7 @@ async function tryOutOfScope() {
   }
   const sent = externalRequests - before;
   out.dataset.code = refusal?.code ?? "";
+  out.dataset.kind = kind;
   const permission = refusal && PERMISSION_OF[refusal.code];
   out.replaceChildren(
     el("p", {}, el("strong", { text: "Attempt: " }), attempt.label),

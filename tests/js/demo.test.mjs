@@ -239,7 +239,8 @@ test("demo page: wallet, create, grant, act, out of scope, revoke — in Chromiu
       await page.selectOption("#scope-kind", kind);
       const sentBefore = external.length;
       await page.click("#scope-try");
-      await page.waitForSelector("#scope-result:not([hidden])");
+      // This attempt's result (the page hides the previous one on click and tags the new one).
+      await page.waitForSelector(`#scope-result[data-kind="${kind}"]:not([hidden])`);
       const shown = await page.getAttribute("#scope-result", "data-code");
       if (shown === "PRECHECK_UNAVAILABLE") {
         st.todo("the package build does not export the pre-check yet");
