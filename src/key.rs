@@ -193,6 +193,22 @@ mod tests {
     }
 
     #[test]
+    fn masked_nonce_signs_like_k256s_own_signer() {
+        // The masked inversion must not change a single signature: k256's SigningKey (constant-time
+        // inversion, no mask) over 300 keys and digests spread by keccak.
+        for i in 0u32..300 {
+            let seed = keccak256(i.to_be_bytes());
+            let Ok(k) = SessionKey::from_bytes(seed.as_slice(), "k") else { continue };
+            let digest = keccak256(seed);
+            let ours = k.sign_hash(&digest).unwrap();
+            let theirs = k256::ecdsa::SigningKey::from_slice(seed.as_slice()).unwrap();
+            let (sig, recid) = theirs.sign_prehash_recoverable(digest.as_slice()).unwrap();
+            assert_eq!(&ours[..64], sig.to_bytes().as_slice(), "case {i}");
+            assert_eq!(ours[64], 27 + recid.to_byte(), "case {i}");
+        }
+    }
+
+    #[test]
     fn signs_deterministically_like_viem() {
         // EIP-191 digest and signature from shared/mav2-spec.md §9.3 (computed there with viem).
         let digest = b256!("2c3251b9fa28b7efcc7b3473ff3a88c9229c2253d3a979da2874831b0cf7fd8c");
