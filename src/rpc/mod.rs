@@ -236,8 +236,7 @@ impl<T: Transport> RpcClient<T> {
             let mut backoff = self.retry.initial_backoff_ms;
             let mut attempt = 1;
             loop {
-                let id = self.next_id.get();
-                self.next_id.set(id + 1);
+                let id = self.take_id();
                 match self.transport.post(body(id)?).await {
                     Err(e) if is_retryable(&e) && attempt < self.retry.attempts => {
                         clock.sleep(backoff).await;
@@ -251,10 +250,16 @@ impl<T: Transport> RpcClient<T> {
         })
     }
 
-    /// One request, no retry.
-    pub async fn call_once<P: Serialize, R: DeserializeOwned>(&self, method: &str, params: &P) -> Result<R> {
+    /// A fresh request id (every attempt gets its own, so a late answer to an earlier one is told apart).
+    fn take_id(&self) -> u64 {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
+        id
+    }
+
+    /// One request, no retry.
+    pub async fn call_once<P: Serialize, R: DeserializeOwned>(&self, method: &str, params: &P) -> Result<R> {
+        let id = self.take_id();
         let text = self.transport.post(request_body(method, id, params)?).await?;
         decode(method, id, &text)
     }

@@ -605,7 +605,7 @@ impl BundlerClient {
 
 /// The owner options minus `wallet` (a live JS object, not data).
 fn owner_options(options: &JsValue) -> Result<OwnerOptions> {
-    let mut v = js_to_json(&without_wallet(options), 0, "options")?;
+    let mut v = js_to_json(&without_wallet(options), "options")?;
     if let Value::Object(m) = &mut v {
         m.remove("wallet");
     }

@@ -91,16 +91,14 @@ fn path(parent: &str, child: &str) -> String {
     }
 }
 
-/// Convert a JS value into JSON data; `field` is its path, for errors.
-pub fn js_to_json(v: &JsValue, depth: usize, field: &str) -> Result<Value, Error> {
-    if depth == 0 {
-        if let Some(value) = plain_json(v).and_then(|text| serde_json::from_str::<Value>(&text).ok()) {
-            if nesting(&value) <= MAX_DEPTH {
-                return Ok(value);
-            }
+/// Convert a JS argument into JSON data; `field` is its path, for errors.
+pub fn js_to_json(v: &JsValue, field: &str) -> Result<Value, Error> {
+    if let Some(value) = plain_json(v).and_then(|text| serde_json::from_str::<Value>(&text).ok()) {
+        if nesting(&value) <= MAX_DEPTH {
+            return Ok(value);
         }
     }
-    walk(v, depth, field)
+    walk(v, 0, field)
 }
 
 /// The field-by-field conversion: slower, and names the field it refuses.
@@ -168,7 +166,7 @@ fn walk(v: &JsValue, depth: usize, field: &str) -> Result<Value, Error> {
 /// Parse a JS argument into a core type; `field` names the argument for error messages
 /// (empty for an options object whose own fields are the names).
 pub fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, Error> {
-    let data = js_to_json(value, 0, field)?;
+    let data = js_to_json(value, field)?;
     json::from_value::<T>(&data).map_err(|e| prefix(e, field))
 }
 

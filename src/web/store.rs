@@ -168,7 +168,7 @@ pub(crate) fn spawn(fut: Body) -> Promise {
 /// applies (serde-wasm-bindgen only reads the declared fields of a struct) and rule codes survive
 /// (its error messages carry an `Error: ` prefix).
 fn arg<T: serde::de::DeserializeOwned>(v: &JsValue, name: &str) -> Result<T> {
-    let value = js_to_json(v, 0, name)?;
+    let value = js_to_json(v, name)?;
     json::from_value::<T>(&value).map_err(|e| match e {
         Error::InvalidInput { field, rule, detail } if field.is_empty() || field == "(input)" => {
             Error::InvalidInput { field: name.to_string(), rule, detail }
@@ -187,7 +187,7 @@ fn opt_arg<T: serde::de::DeserializeOwned + Default>(v: &JsValue, name: &str) ->
 
 fn decode(v: &JsValue) -> Result<SessionRecord> {
     let id = Reflect::get(v, &"id".into()).ok().and_then(|i| i.as_string()).unwrap_or_else(|| "(unknown)".into());
-    let json = js_to_json(v, 0, "record").map_err(|e| Error::RecordCorrupt { id, detail: e.to_string() })?;
+    let json = js_to_json(v, "record").map_err(|e| Error::RecordCorrupt { id, detail: e.to_string() })?;
     session::decode_stored(json)
 }
 
