@@ -414,6 +414,41 @@ pub enum Error {
         /// The clock used (unix seconds).
         now: u64,
     },
+
+    // ---- session service ----
+    /// The session only validates operations paid by its paymaster, and no paymaster service
+    /// was given to send through.
+    #[error("paymaster: this session only validates operations paid by {paymaster}; give the client a paymaster service")]
+    PaymasterRequired {
+        /// The session's paymaster.
+        paymaster: String,
+    },
+    /// The paymaster service offered another paymaster than the one the session is pinned to.
+    #[error("paymaster: the paymaster service chose {offered}, but this session only validates operations paid by {required}")]
+    PaymasterMismatch {
+        /// The session's paymaster.
+        required: String,
+        /// What the service answered.
+        offered: String,
+    },
+    /// The session has no key any more (revoked: the key was wiped).
+    #[error("session {id} has no key (revoked)")]
+    KeyWiped {
+        /// The session id.
+        id: String,
+    },
+    /// The owner given does not own the session's account (its counterfactual address differs).
+    #[error("owner: {owner} with salt {salt} deploys {predicted}, not the session's account {account}")]
+    OwnerMismatch {
+        /// The owner given.
+        owner: String,
+        /// The salt used.
+        salt: String,
+        /// The address that owner and salt deploy.
+        predicted: String,
+        /// The session's account.
+        account: String,
+    },
 }
 
 impl Error {
@@ -465,6 +500,10 @@ impl Error {
             Error::Erc20LimitExceeded { .. } => "ERC20_LIMIT_EXCEEDED",
             Error::SessionExpired { .. } => "SESSION_EXPIRED",
             Error::SessionNotYetValid { .. } => "SESSION_NOT_YET_VALID",
+            Error::PaymasterRequired { .. } => "PAYMASTER_REQUIRED",
+            Error::PaymasterMismatch { .. } => "PAYMASTER_MISMATCH",
+            Error::KeyWiped { .. } => "KEY_WIPED",
+            Error::OwnerMismatch { .. } => "OWNER_MISMATCH",
         }
     }
 
@@ -515,6 +554,9 @@ impl Error {
             | Error::Erc20LimitExceeded { field, .. } => Some(field.clone()),
             Error::SessionExpired { .. } => Some("expiresAt".into()),
             Error::SessionNotYetValid { .. } => Some("validAfter".into()),
+            Error::PaymasterRequired { .. } | Error::PaymasterMismatch { .. } => Some("paymaster".into()),
+            Error::KeyWiped { .. } => None,
+            Error::OwnerMismatch { .. } => Some("owner".into()),
         }
     }
 

@@ -25,9 +25,12 @@ pub mod permissions;
 pub mod precheck;
 pub mod rpc;
 pub mod send;
+pub mod service;
 pub mod session;
 pub mod sign;
+pub mod store;
 pub mod user_op;
+pub mod vault;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

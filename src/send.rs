@@ -203,6 +203,20 @@ pub struct OpRequest {
     pub nonce: Option<U256>,
     /// Use these fees instead of asking.
     pub fees: Option<Fees>,
+    /// The only paymaster the account's validation accepts (a session pinned to one): the
+    /// service's stub is checked against it before estimation.
+    pub paymaster: Option<Address>,
+}
+
+/// Refuse a paymaster other than the one the account's validation is pinned to.
+fn check_paymaster(required: Option<Address>, offered: Address) -> Result<()> {
+    match required {
+        Some(required) if required != offered => Err(Error::PaymasterMismatch {
+            required: crate::json::address(&required),
+            offered: crate::json::address(&offered),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// A sent operation.
@@ -370,6 +384,7 @@ impl<T: Transport, C: Clock> Sender<T, C> {
                 op.paymaster_verification_gas_limit = stub.paymaster_verification_gas_limit;
                 op.paymaster_post_op_gas_limit = stub.paymaster_post_op_gas_limit;
                 is_final = stub.is_final;
+                check_paymaster(req.paymaster, stub.paymaster)?;
             }
             let gas = bundler::estimate_user_operation_gas(&self.bundler, &self.clock, &op, self.config.entry_point).await?;
             op.call_gas_limit = gas.call_gas_limit;
@@ -384,6 +399,7 @@ impl<T: Transport, C: Clock> Sender<T, C> {
                     let (pm, context) = self.paymaster.as_ref().expect("paymaster set");
                     let data =
                         bundler::pm_get_paymaster_data(pm, &self.clock, &op, self.config.entry_point, chain_id, context).await?;
+                    check_paymaster(req.paymaster, data.paymaster)?;
                     op.paymaster = Some(Addr(data.paymaster));
                     op.paymaster_data = Some(HexBytes(data.paymaster_data));
                 }

@@ -26,8 +26,9 @@ use crate::install::{SessionInstallRequest, SessionUninstallRequest};
 use crate::json::{self, Addr};
 use crate::nonce::decode_nonce_key;
 
-/// Schema version written by this build. Version 1 records are read and upgraded on the fly.
-pub const SCHEMA_VERSION: u32 = 2;
+/// Schema version written by this build. Versions 1 and 2 are read and upgraded on the fly
+/// (2 → 3: the key becomes optional, wiped on revoke; `owner`, `salt` and `grantOp` are added).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Highest entity id a session may use (MAv2 reserves `u32::MAX` and ids ≥ 2^31 - 1).
 pub const MAX_ENTITY_ID: u32 = 2_147_483_646;
@@ -134,15 +135,27 @@ pub struct SessionRecord {
     pub valid_after: Option<u64>,
     /// Paymaster the grant is restricted to, if any.
     pub paymaster: Option<Addr>,
+    /// The account's owner, when known: with `salt` it lets the first operation deploy a
+    /// counterfactual account.
+    #[serde(default)]
+    pub owner: Option<Addr>,
+    /// The account's factory salt (with `owner`).
+    #[serde(default, with = "json::opt::u256")]
+    pub salt: Option<U256>,
     /// Unix seconds.
     pub created_at: u64,
     /// Stored status.
     pub status: StoredStatus,
-    /// The encrypted key.
-    pub key: EncryptedKey,
+    /// The encrypted key; `None` once the session is revoked (a tombstone `prune` removes).
+    #[serde(default)]
+    pub key: Option<EncryptedKey>,
     /// Deferred install authorization, once prepared.
     #[serde(default)]
     pub deferred: Option<DeferredState>,
+    /// The userOpHash of the operation that carries the grant, once sent: its successful
+    /// receipt makes the session active.
+    #[serde(default)]
+    pub grant_op: Option<json::HexFixed<32>>,
 }
 
 /// Schema 1 (first build): flat `iv`/`ciphertext`, no `validAfter`, `paymaster` or `deferred`.
@@ -177,10 +190,13 @@ impl From<RecordV1> for SessionRecord {
             expires_at: v.expires_at,
             valid_after: None,
             paymaster: None,
+            owner: None,
+            salt: None,
             created_at: v.created_at,
             status: v.status,
-            key: EncryptedKey { alg: "AES-GCM".into(), iv: v.iv, ciphertext: v.ciphertext },
+            key: Some(EncryptedKey { alg: "AES-GCM".into(), iv: v.iv, ciphertext: v.ciphertext }),
             deferred: None,
+            grant_op: None,
         }
     }
 }
@@ -199,7 +215,11 @@ pub fn decode_stored(value: Value) -> Result<SessionRecord> {
     let schema = value.get("schema").and_then(Value::as_u64);
     match schema {
         Some(1) => serde_json::from_value::<RecordV1>(value).map(Into::into),
-        Some(2) => serde_json::from_value::<SessionRecord>(value),
+        // Schema 2 is schema 3 without the optional fields (all `#[serde(default)]`).
+        Some(2 | 3) => serde_json::from_value::<SessionRecord>(value).map(|mut r| {
+            r.schema = SCHEMA_VERSION;
+            r
+        }),
         Some(n) if n > SCHEMA_VERSION as u64 => return Err(Error::SchemaTooNew { id: json::shorten(&id, 80), schema: n }),
         _ => return Err(corrupt(&id, "missing or unknown schema version")),
     }
@@ -276,6 +296,12 @@ pub struct NewSession {
     /// Paymaster restriction.
     #[serde(default)]
     pub paymaster: Option<Addr>,
+    /// The account's owner: lets the first operation deploy the account (checked against `account`).
+    #[serde(default)]
+    pub owner: Option<Addr>,
+    /// The account's factory salt (with `owner`); default 0.
+    #[serde(default, with = "json::opt::u256")]
+    pub salt: Option<U256>,
     /// Only for `importPrivateKey`: the 32-byte key as `0x` hex. Read it with [`NewSession::take_private_key`].
     #[serde(default)]
     pub private_key: Option<String>,
@@ -291,6 +317,8 @@ impl std::fmt::Debug for NewSession {
             .field("expires_at", &self.expires_at)
             .field("valid_after", &self.valid_after)
             .field("paymaster", &self.paymaster)
+            .field("owner", &self.owner)
+            .field("salt", &self.salt)
             .field("private_key", &self.private_key.as_ref().map(|_| "<redacted>"))
             .finish()
     }
@@ -362,10 +390,13 @@ impl NewSession {
             expires_at: self.expires_at,
             valid_after: self.valid_after,
             paymaster: self.paymaster,
+            owner: self.owner,
+            salt: self.salt,
             created_at: now,
             status: StoredStatus::Pending,
-            key,
+            key: Some(key),
             deferred: None,
+            grant_op: None,
         }
     }
 }
@@ -398,9 +429,16 @@ impl SessionRecord {
         if !ok {
             return Err(Error::InvalidStatusTransition { id: self.id.clone(), from: status_name(from), to: stored_name(to) });
         }
-        if to == StoredStatus::Active {
+        match to {
             // The grant is installed: the deferred authorization has served its purpose.
-            self.deferred = None;
+            StoredStatus::Active => self.deferred = None,
+            // Final: the key is wiped, the record stays as a tombstone until `prune`.
+            StoredStatus::Revoked => {
+                self.key = None;
+                self.deferred = None;
+                self.grant_op = None;
+            }
+            StoredStatus::Pending => {}
         }
         self.status = to;
         Ok(())
@@ -676,7 +714,7 @@ mod tests {
     fn stored_codec_round_trips_and_reads_schema_1() {
         let r = record(Some(1_000));
         let v = encode_stored(&r).unwrap();
-        assert_eq!(v["schema"], json!(2));
+        assert_eq!(v["schema"], json!(3));
         assert_eq!(v["chainId"], json!(1), "numbers stay numbers (the IndexedDB index keys on them)");
         assert_eq!(v["account"], json!(ACCOUNT), "accounts are stored checksummed");
         assert_eq!(decode_stored(v).unwrap(), r);
@@ -692,11 +730,36 @@ mod tests {
         let r1 = decode_stored(v1).unwrap();
         assert_eq!(r1.schema, SCHEMA_VERSION);
         assert_eq!((r1.entity_id, r1.status, r1.valid_after, r1.paymaster), (3, StoredStatus::Active, None, None));
-        assert_eq!(r1.key.alg, "AES-GCM");
-        assert_eq!(json::hex(&r1.key.ciphertext.0), "0x00112233");
+        let k1 = r1.key.as_ref().unwrap();
+        assert_eq!(k1.alg, "AES-GCM");
+        assert_eq!(json::hex(&k1.ciphertext.0), "0x00112233");
         assert_eq!(decode_stored(encode_stored(&r1).unwrap()).unwrap(), r1);
 
-        let e = decode_stored(json!({"schema": 3, "id": "x"})).unwrap_err();
+        // Exactly what the schema-2 build wrote: read as schema 3, nothing lost, nothing added.
+        let v2 = json!({
+            "schema": 2, "id": "0123456789abcdef0123456789abcdef",
+            "address": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "chainId": 11155111,
+            "account": ACCOUNT, "entityId": 4, "permissions": [{"type": "root"}], "expiresAt": 2_000_000_000u64,
+            "validAfter": null, "paymaster": null, "createdAt": 1_700_000_000u64, "status": "pending",
+            "key": { "alg": "AES-GCM", "iv": "0x000102030405060708090a0b", "ciphertext": "0x00112233" },
+            "deferred": { "nonce": "0x402000000000000000", "deadline": "0x0", "preSignatureDigest": "0x00" }
+        });
+        let r2 = decode_stored(v2).unwrap();
+        assert_eq!((r2.schema, r2.entity_id, r2.status), (SCHEMA_VERSION, 4, StoredStatus::Pending));
+        assert_eq!((r2.owner, r2.salt, r2.grant_op.is_none()), (None, None, true));
+        assert_eq!(json::hex(&r2.key.as_ref().unwrap().ciphertext.0), "0x00112233");
+        assert!(r2.deferred.is_some());
+        let again = encode_stored(&r2).unwrap();
+        assert_eq!(again["schema"], json!(3));
+        assert_eq!(decode_stored(again).unwrap(), r2);
+
+        // Revoking wipes the key: the record is a tombstone.
+        let mut t = r2.clone();
+        t.transition(StoredStatus::Revoked, 1).unwrap();
+        assert!(t.key.is_none() && t.deferred.is_none());
+        assert_eq!(decode_stored(encode_stored(&t).unwrap()).unwrap(), t);
+
+        let e = decode_stored(json!({"schema": 4, "id": "x"})).unwrap_err();
         assert_eq!((e.code(), e.field().as_deref()), ("SCHEMA_TOO_NEW", Some("id")));
         let e = decode_stored(json!({"id": "x"})).unwrap_err();
         assert_eq!(e.code(), "RECORD_CORRUPT");

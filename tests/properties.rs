@@ -485,10 +485,11 @@ proptest! {
         deferred in proptest::option::of((u256(), 0u64..(1 << 48), bytes(64), proptest::option::of(bytes(64)))),
     ) {
         let r = SessionRecord {
-            schema: 2, id, address: Addr(addr), chain_id: chain, account: Addr(account), entity_id: entity,
+            schema: 3, id, address: Addr(addr), chain_id: chain, account: Addr(account), entity_id: entity,
             permissions: json!([{"type": "root"}]), expires_at: expires.map(u64::from), valid_after: None, paymaster: None,
+            owner: None, salt: None, grant_op: None,
             created_at: 1, status: [StoredStatus::Pending, StoredStatus::Active, StoredStatus::Revoked][status as usize],
-            key: EncryptedKey { alg: "AES-GCM".into(), iv: json::HexFixed(iv.into()), ciphertext: HexBytes(ct) },
+            key: Some(EncryptedKey { alg: "AES-GCM".into(), iv: json::HexFixed(iv.into()), ciphertext: HexBytes(ct) }),
             deferred: deferred.map(|(nonce, deadline, pre, full)| DeferredState {
                 nonce, deadline, pre_signature_digest: HexBytes(pre), deferred_action_digest: full.map(HexBytes),
             }),

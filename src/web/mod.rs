@@ -10,7 +10,9 @@ pub mod convert;
 pub mod fetch;
 pub mod js_error;
 pub mod idb;
+pub mod idb_store;
 pub mod store;
+pub mod vault;
 pub mod webcrypto;
 
 use wasm_bindgen::prelude::*;

@@ -4,7 +4,7 @@
 //! const store = await SessionKeyStore.open();               // { name?: string }
 //! const s = await store.create({ chainId: 11155111, account, permissions: [{ type: "root" }],
 //!                                expiresAt: Math.floor(Date.now() / 1000) + 3600 });
-//! const { typedData } = await store.deferredInstall(s.id, { nonce, deadline: 0 });
+//! const { typedData } = await store.deferredInstall(s.id);            // { deadline?, nonce? }
 //! await store.attachOwnerSignature(s.id, await owner.signTypedData(typedData));
 //! userOp.signature = await store.signUserOperation(s.id, userOp);
 //! ```
@@ -18,13 +18,12 @@
 //! Mode), or has no IndexedDB, the store keeps its records and key in this page's memory only
 //! and reports `persistence: "memory"`; it never writes a key in plaintext.
 
-use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use js_sys::{Array, Promise, Reflect};
+use js_sys::Promise;
 use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -34,15 +33,15 @@ use web_sys::{CryptoKey, IdbDatabase, IdbTransactionMode};
 
 use crate::error::{Error, InputRule, Result};
 use crate::json;
-use crate::key::SessionKey;
-use crate::addresses::ENTRY_POINT_V07;
-use crate::deferred;
-use crate::install;
-use crate::session::{self, DeferredState, EncryptedKey, ListFilter, NewSession, Persistence, SessionRecord, StoredStatus};
-use crate::sign;
+use crate::service::Sessions;
+use crate::session::{ListFilter, NewSession, Persistence, SessionRecord};
+use crate::store::{MemoryStore, SessionStore};
 use crate::user_op::UserOperation;
+use crate::web::clock::WebClock;
 use crate::web::convert::{id_arg, js_to_json, to_js};
 use crate::web::idb::{self, storage, Done};
+use crate::web::idb_store::IdbStore;
+use crate::web::vault::WebVault;
 use crate::web::webcrypto;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -67,6 +66,10 @@ export interface CreateSessionOptions {
   /** Unix seconds. */ expiresAt?: Quantity | null;
   /** Unix seconds; needs expiresAt. */ validAfter?: Quantity | null;
   /** Restrict the session's operations to this paymaster. */ paymaster?: Address | null;
+  /** The account's owner: the session's first operation then deploys a counterfactual account
+   *  by itself (checked: `owner` and `salt` must predict `account`). */
+  owner?: Address | null;
+  /** Factory salt with `owner`; default 0. */ salt?: Quantity | null;
 }
 export interface ImportSessionOptions extends CreateSessionOptions {
   /** 32-byte secp256k1 private key. */ privateKey: Hex;
@@ -90,8 +93,10 @@ export interface SessionRecord {
   deferred: "none" | "prepared" | "signed";
 }
 export interface DeferredInstallOptions {
-  /** Full nonce of the session's first op: key `(entityId << 8) | 0x02`, then the sequence. */
-  nonce: Quantity;
+  /** Full nonce of the session's first op. Default: the session's deferred nonce key
+   *  (`(entityId << 8) | 0x02`, `| 0x04` for root) at sequence 0, which a fresh entity id has;
+   *  `BundlerClient.deferredInstall` reads the sequence from the chain. */
+  nonce?: Quantity;
   /** Unix seconds the owner's authorization is valid until; 0 or absent = no deadline. */
   deadline?: Quantity;
 }
@@ -127,16 +132,14 @@ struct OpenOptions {
     force_memory_key: bool,
 }
 
-enum Backend {
-    Idb(IdbDatabase),
-    Memory(RefCell<BTreeMap<String, SessionRecord>>),
-}
+/// The session service as the browser runs it.
+pub type Service = Sessions<Rc<dyn SessionStore>, WebVault, WebClock>;
 
 struct Inner {
     name: String,
-    backend: Backend,
-    wrap: CryptoKey,
-    persistence: Persistence,
+    service: Service,
+    /// The IndexedDB connection, to close; `None` for the memory fallback.
+    idb: Option<Rc<IdbStore>>,
     closed: Cell<bool>,
 }
 
@@ -149,8 +152,7 @@ pub struct SessionKeyStore {
 /// A boxed export body (see [`spawn`]).
 pub(crate) type Body = Pin<Box<dyn Future<Output = Result<JsValue>>>>;
 
-/// Box an export's body and run it as a `Promise`. Generic only in the boxing: the
-/// `future_to_promise` machinery is instantiated once, in [`spawn`].
+/// Box an export's body and run it as a `Promise`.
 fn promise<F>(fut: F) -> Promise
 where
     F: Future<Output = Result<JsValue>> + 'static,
@@ -158,15 +160,12 @@ where
     spawn(Box::pin(fut))
 }
 
-/// The one `future_to_promise` of the async exports (one instance instead of one per export:
-/// each instance inlined that export's whole state machine into its own copy of the glue).
+/// The one `future_to_promise` of the async exports (one instance instead of one per export).
 pub(crate) fn spawn(fut: Body) -> Promise {
     future_to_promise(async move { fut.await.map_err(JsValue::from) })
 }
 
-/// Parse an options object. Goes through a `serde_json::Value` so that `deny_unknown_fields`
-/// applies (serde-wasm-bindgen only reads the declared fields of a struct) and rule codes survive
-/// (its error messages carry an `Error: ` prefix).
+/// Parse an options object (through a `serde_json::Value`, so `deny_unknown_fields` applies).
 fn arg<T: serde::de::DeserializeOwned>(v: &JsValue, name: &str) -> Result<T> {
     let value = js_to_json(v, name)?;
     json::from_value::<T>(&value).map_err(|e| match e {
@@ -183,16 +182,6 @@ fn opt_arg<T: serde::de::DeserializeOwned + Default>(v: &JsValue, name: &str) ->
     } else {
         arg(v, name)
     }
-}
-
-fn decode(v: &JsValue) -> Result<SessionRecord> {
-    let id = Reflect::get(v, &"id".into()).ok().and_then(|i| i.as_string()).unwrap_or_else(|| "(unknown)".into());
-    let json = js_to_json(v, "record").map_err(|e| Error::RecordCorrupt { id, detail: e.to_string() })?;
-    session::decode_stored(json)
-}
-
-fn encode(r: &SessionRecord) -> Result<JsValue> {
-    to_js(&session::encode_stored(r)?)
 }
 
 fn warn(msg: &str) {
@@ -262,9 +251,8 @@ async fn open_inner(opts: OpenOptions) -> Result<Inner> {
     }
     let memory = |wrap: CryptoKey, name: String| Inner {
         name,
-        backend: Backend::Memory(RefCell::new(BTreeMap::new())),
-        wrap,
-        persistence: Persistence::Memory,
+        service: Sessions::new(Rc::new(MemoryStore::new()) as Rc<dyn SessionStore>, WebVault(wrap), WebClock),
+        idb: None,
         closed: Cell::new(false),
     };
     let Some(factory) = idb::factory() else {
@@ -279,13 +267,15 @@ async fn open_inner(opts: OpenOptions) -> Result<Inner> {
         }
     })?;
     match wrap_key(&db, opts.force_memory_key).await {
-        Ok(WrapKey::Stored(wrap)) => Ok(Inner {
-            name,
-            backend: Backend::Idb(db),
-            wrap,
-            persistence: Persistence::Indexeddb,
-            closed: Cell::new(false),
-        }),
+        Ok(WrapKey::Stored(wrap)) => {
+            let store = Rc::new(IdbStore::new(db));
+            Ok(Inner {
+                name,
+                service: Sessions::new(store.clone() as Rc<dyn SessionStore>, WebVault(wrap), WebClock),
+                idb: Some(store),
+                closed: Cell::new(false),
+            })
+        }
         Ok(WrapKey::MemoryOnly(wrap)) => {
             db.close();
             warn("mav2-session-keys: this browser cannot store a CryptoKey in IndexedDB (DataCloneError); session keys live in this page's memory only");
@@ -299,227 +289,23 @@ async fn open_inner(opts: OpenOptions) -> Result<Inner> {
 }
 
 impl Inner {
-    fn backend(&self) -> Result<&Backend> {
+    fn service(&self) -> Result<&Service> {
         if self.closed.get() {
             return Err(Error::StoreClosed);
         }
-        Ok(&self.backend)
+        Ok(&self.service)
     }
 
-    async fn get(&self, id: &str) -> Result<SessionRecord> {
-        match self.backend()? {
-            Backend::Memory(m) => m.borrow().get(id).cloned().ok_or_else(|| Error::SessionNotFound { id: id.into() }),
-            Backend::Idb(db) => {
-                let op = "read session";
-                let tx = idb::transaction(db, &[idb::SESSIONS], IdbTransactionMode::Readonly).map_err(storage(op))?;
-                let store = tx.object_store(idb::SESSIONS).map_err(storage(op))?;
-                let v = idb::request(&store.get(&id.into()).map_err(storage(op))?).await.map_err(storage(op))?;
-                if v.is_undefined() {
-                    return Err(Error::SessionNotFound { id: id.into() });
-                }
-                decode(&v)
-            }
-        }
-    }
-
-    /// Every stored record; unreadable ones come back as their error.
-    async fn all(&self) -> Result<Vec<Result<SessionRecord>>> {
-        match self.backend()? {
-            Backend::Memory(m) => Ok(m.borrow().values().cloned().map(Ok).collect()),
-            Backend::Idb(db) => {
-                let op = "list sessions";
-                let tx = idb::transaction(db, &[idb::SESSIONS], IdbTransactionMode::Readonly).map_err(storage(op))?;
-                let store = tx.object_store(idb::SESSIONS).map_err(storage(op))?;
-                let v = idb::request(&store.get_all().map_err(storage(op))?).await.map_err(storage(op))?;
-                let arr: Array = v.dyn_into().map_err(|_| Error::Storage { op, detail: "getAll did not return an array".into() })?;
-                Ok(arr.iter().map(|v| decode(&v)).collect())
-            }
-        }
-    }
-
-    /// Read-modify-write of one record in one readwrite transaction. `f` is boxed and so is the
-    /// future: one copy of the transaction code serves every caller.
-    fn update<'a>(
-        &'a self,
-        id: &'a str,
-        f: Box<dyn FnOnce(&mut SessionRecord) -> Result<()> + 'a>,
-    ) -> Pin<Box<dyn Future<Output = Result<SessionRecord>> + 'a>> {
-        Box::pin(self.update_inner(id, f))
-    }
-
-    async fn update_inner(&self, id: &str, f: Box<dyn FnOnce(&mut SessionRecord) -> Result<()> + '_>) -> Result<SessionRecord> {
-        match self.backend()? {
-            Backend::Memory(m) => {
-                let mut map = m.borrow_mut();
-                let r = map.get_mut(id).ok_or_else(|| Error::SessionNotFound { id: id.into() })?;
-                let mut next = r.clone();
-                f(&mut next)?;
-                *r = next.clone();
-                Ok(next)
-            }
-            Backend::Idb(db) => {
-                let op = "update session";
-                let tx = idb::transaction(db, &[idb::SESSIONS], IdbTransactionMode::Readwrite).map_err(storage(op))?;
-                let done = Done::new(&tx);
-                let result = async {
-                    let store = tx.object_store(idb::SESSIONS).map_err(storage(op))?;
-                    let v = idb::request(&store.get(&id.into()).map_err(storage(op))?).await.map_err(storage(op))?;
-                    if v.is_undefined() {
-                        return Err(Error::SessionNotFound { id: id.into() });
-                    }
-                    let mut r = decode(&v)?;
-                    f(&mut r)?;
-                    idb::request(&store.put(&encode(&r)?).map_err(storage(op))?).await.map_err(storage(op))?;
-                    Ok(r)
-                }
-                .await;
-                finish(&tx, done, op, result).await
-            }
-        }
-    }
-
-    /// Allocate the entity id and store the record, atomically across tabs.
-    async fn insert(&self, mut rec: SessionRecord, requested: Option<u32>) -> Result<SessionRecord> {
-        match self.backend()? {
-            Backend::Memory(m) => {
-                let mut map = m.borrow_mut();
-                let used = map.values().filter(|r| r.chain_id == rec.chain_id && r.account == rec.account).map(|r| r.entity_id);
-                rec.entity_id = session::allocate_entity_id(used, requested)?;
-                map.insert(rec.id.clone(), rec.clone());
-                Ok(rec)
-            }
-            Backend::Idb(db) => {
-                let op = "create session";
-                let tx = idb::transaction(db, &[idb::SESSIONS], IdbTransactionMode::Readwrite).map_err(storage(op))?;
-                let done = Done::new(&tx);
-                let result = async {
-                    let store = tx.object_store(idb::SESSIONS).map_err(storage(op))?;
-                    let index = store.index(idb::BY_ACCOUNT).map_err(storage(op))?;
-                    let key = Array::of2(&JsValue::from_f64(rec.chain_id as f64), &json::address(&rec.account.0).into());
-                    let v = idb::request(&index.get_all_with_key(&key).map_err(storage(op))?).await.map_err(storage(op))?;
-                    let arr: Array = v.dyn_into().map_err(|_| Error::Storage { op, detail: "getAll did not return an array".into() })?;
-                    let used = arr.iter().filter_map(|r| {
-                        let n = Reflect::get(&r, &"entityId".into()).ok()?.as_f64()?;
-                        (n >= 0.0 && n <= u32::MAX as f64 && n.fract() == 0.0).then_some(n as u32)
-                    });
-                    rec.entity_id = session::allocate_entity_id(used, requested)?;
-                    idb::request(&store.add(&encode(&rec)?).map_err(storage(op))?).await.map_err(storage(op))?;
-                    Ok(rec)
-                }
-                .await;
-                finish(&tx, done, op, result).await
-            }
-        }
-    }
-
-    async fn delete(&self, id: &str) -> Result<bool> {
-        match self.backend()? {
-            Backend::Memory(m) => Ok(m.borrow_mut().remove(id).is_some()),
-            Backend::Idb(db) => {
-                let op = "delete session";
-                let tx = idb::transaction(db, &[idb::SESSIONS], IdbTransactionMode::Readwrite).map_err(storage(op))?;
-                let done = Done::new(&tx);
-                let result = async {
-                    let store = tx.object_store(idb::SESSIONS).map_err(storage(op))?;
-                    let count = idb::request(&store.count_with_key(&id.into()).map_err(storage(op))?).await.map_err(storage(op))?;
-                    idb::request(&store.delete(&id.into()).map_err(storage(op))?).await.map_err(storage(op))?;
-                    Ok(count.as_f64().unwrap_or(0.0) > 0.0)
-                }
-                .await;
-                finish(&tx, done, op, result).await
-            }
-        }
-    }
-
-    /// Delete every expired session (status `expired` at `now`); unreadable records are kept.
-    async fn prune(&self, now: u64) -> Result<u32> {
-        let expired = |r: &SessionRecord| r.status_at(now) == session::Status::Expired;
-        match self.backend()? {
-            Backend::Memory(m) => {
-                let mut map = m.borrow_mut();
-                let before = map.len();
-                map.retain(|_, r| !expired(r));
-                Ok((before - map.len()) as u32)
-            }
-            Backend::Idb(db) => {
-                let op = "prune sessions";
-                let tx = idb::transaction(db, &[idb::SESSIONS], IdbTransactionMode::Readwrite).map_err(storage(op))?;
-                let done = Done::new(&tx);
-                let result = async {
-                    let store = tx.object_store(idb::SESSIONS).map_err(storage(op))?;
-                    let v = idb::request(&store.get_all().map_err(storage(op))?).await.map_err(storage(op))?;
-                    let arr: Array = v.dyn_into().map_err(|_| Error::Storage { op, detail: "getAll did not return an array".into() })?;
-                    let mut n = 0u32;
-                    for item in arr.iter() {
-                        if let Ok(r) = decode(&item) {
-                            if expired(&r) {
-                                store.delete(&r.id.as_str().into()).map_err(storage(op))?;
-                                n += 1;
-                            }
-                        }
-                    }
-                    Ok(n)
-                }
-                .await;
-                finish(&tx, done, op, result).await
-            }
-        }
-    }
-
-    async fn store_new(&self, opts: &NewSession, key: &SessionKey, now: u64) -> Result<JsValue> {
-        let id = session::new_session_id()?;
-        let placeholder = EncryptedKey { alg: "AES-GCM".into(), iv: Default::default(), ciphertext: Default::default() };
-        let mut rec = opts.to_record(id.clone(), key.address(), opts.entity_id.unwrap_or(1), now, placeholder);
-        // Refuse now what the grant encoder would refuse later (permission rules, time window).
-        install::encode_session_install(&rec.install_request()?, now)?;
-        rec.key = webcrypto::encrypt_key(&self.wrap, &id, key.export_secret().as_ref()).await?;
-        let rec = self.insert(rec, opts.entity_id).await?;
-        to_js(&rec.public(now, self.persistence))
-    }
-
-    /// Decrypt the session's key. Only ever held in Rust memory (zeroized on drop).
-    async fn key(&self, rec: &SessionRecord) -> Result<SessionKey> {
-        let bytes = webcrypto::decrypt_key(&self.wrap, &rec.id, &rec.key).await?;
-        let key = SessionKey::from_bytes(&bytes, "privateKey").map_err(|_| Error::DecryptFailed { id: rec.id.clone() })?;
-        if key.address() != rec.address.0 {
-            return Err(Error::DecryptFailed { id: rec.id.clone() });
-        }
-        Ok(key)
-    }
-
-    fn public(&self, rec: &SessionRecord) -> Result<JsValue> {
-        to_js(&rec.public(now_secs(), self.persistence))
+    fn public(&self, r: &SessionRecord) -> Result<JsValue> {
+        to_js(&r.public(now_secs(), self.service.persistence()))
     }
 }
 
-/// Commit (or abort, on error) and return the outcome.
-async fn finish<T>(tx: &web_sys::IdbTransaction, done: Done, op: &'static str, result: Result<T>) -> Result<T> {
-    match result {
-        Ok(v) => {
-            done.wait().await.map_err(storage(op))?;
-            Ok(v)
-        }
-        Err(e) => {
-            let _ = tx.abort();
-            let _ = done.wait().await;
-            Err(e)
-        }
-    }
-}
-
-fn parse_new(opts: &JsValue, import: bool) -> Result<NewSession> {
+fn parse_new(opts: &JsValue) -> Result<NewSession> {
     if opts.is_undefined() || opts.is_null() {
         return Err(Error::input("options", InputRule::Missing, "is required"));
     }
-    let n: NewSession = arg(opts, "options")?;
-    if !import && n.private_key.is_some() {
-        return Err(Error::input("privateKey", InputRule::UnknownField, "create() generates the key; use importPrivateKey() to bring one"));
-    }
-    if import && n.private_key.is_none() {
-        return Err(Error::input("privateKey", InputRule::Missing, "is required"));
-    }
-    n.check(now_secs())?;
-    Ok(n)
+    arg(opts, "options")
 }
 
 #[wasm_bindgen]
@@ -554,7 +340,7 @@ impl SessionKeyStore {
     /// `"indexeddb"` (sessions survive reloads) or `"memory"` (this page only).
     #[wasm_bindgen(getter, unchecked_return_type = "SessionPersistence")]
     pub fn persistence(&self) -> String {
-        match self.inner.persistence {
+        match self.inner.service.persistence() {
             Persistence::Indexeddb => "indexeddb".into(),
             Persistence::Memory => "memory".into(),
         }
@@ -563,7 +349,7 @@ impl SessionKeyStore {
     /// Close the database connection. Later calls fail with `STORE_CLOSED`.
     pub fn close(&self) {
         self.inner.closed.set(true);
-        if let Backend::Idb(db) = &self.inner.backend {
+        if let Some(db) = &self.inner.idb {
             db.close();
         }
     }
@@ -573,9 +359,8 @@ impl SessionKeyStore {
     pub fn create(&self, #[wasm_bindgen(unchecked_param_type = "CreateSessionOptions")] options: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            let opts = parse_new(&options, false)?;
-            let key = SessionKey::generate()?;
-            inner.store_new(&opts, &key, now_secs()).await
+            let r = inner.service()?.create(parse_new(&options)?).await?;
+            inner.public(&r)
         })
     }
 
@@ -587,10 +372,8 @@ impl SessionKeyStore {
     ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            let mut opts = parse_new(&options, true)?;
-            let bytes = opts.take_private_key()?.ok_or_else(|| Error::input("privateKey", InputRule::Missing, "is required"))?;
-            let key = SessionKey::from_bytes(bytes.as_ref(), "privateKey")?;
-            inner.store_new(&opts, &key, now_secs()).await
+            let r = inner.service()?.import(parse_new(&options)?).await?;
+            inner.public(&r)
         })
     }
 
@@ -602,16 +385,13 @@ impl SessionKeyStore {
         let filter: JsValue = filter.map(Into::into).unwrap_or(JsValue::UNDEFINED);
         promise(async move {
             let filter: ListFilter = opt_arg(&filter, "filter")?;
-            let now = now_secs();
-            let mut out: Vec<session::PublicRecord> = Vec::new();
-            for r in inner.all().await? {
-                match r {
-                    Ok(r) if filter.matches(&r) => out.push(r.public(now, inner.persistence)),
-                    Ok(_) => {}
-                    Err(e) => warn(&format!("mav2-session-keys: skipping a stored session: {} ({})", e, e.code())),
-                }
+            let service = inner.service()?;
+            let (records, unreadable) = service.list(&filter).await?;
+            for e in unreadable {
+                warn(&format!("mav2-session-keys: skipping a stored session: {} ({})", e, e.code()));
             }
-            out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+            let now = now_secs();
+            let out: Vec<_> = records.iter().map(|r| r.public(now, service.persistence())).collect();
             to_js(&out)
         })
     }
@@ -621,7 +401,7 @@ impl SessionKeyStore {
     pub fn get(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            let r = inner.get(&id_arg(&id)?).await?;
+            let r = inner.service()?.get(&id_arg(&id)?).await?;
             inner.public(&r)
         })
     }
@@ -630,33 +410,34 @@ impl SessionKeyStore {
     #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
     pub fn delete(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
         let inner = self.inner.clone();
-        promise(async move { Ok(inner.delete(&id_arg(&id)?).await?.into()) })
+        promise(async move { Ok(inner.service()?.delete(&id_arg(&id)?).await?.into()) })
     }
 
-    /// Delete every expired session; resolves how many were deleted.
+    /// Delete every expired session and every revoked one (its record is a tombstone without a
+    /// key); resolves how many were deleted.
     #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
     pub fn prune(&self) -> Promise {
         let inner = self.inner.clone();
-        promise(async move { Ok(inner.prune(now_secs()).await?.into()) })
+        promise(async move { Ok(inner.service()?.prune().await?.into()) })
     }
 
     /// Record that the grant is installed on chain (`pending` → `active`).
     #[wasm_bindgen(js_name = markActive, unchecked_return_type = "Promise<SessionRecord>")]
     pub fn mark_active(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        self.mark(id, StoredStatus::Active)
-    }
-
-    /// Record that the grant was uninstalled (or abandoned). Final: the key signs nothing more.
-    #[wasm_bindgen(js_name = markRevoked, unchecked_return_type = "Promise<SessionRecord>")]
-    pub fn mark_revoked(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        self.mark(id, StoredStatus::Revoked)
-    }
-
-    fn mark(&self, id: JsValue, to: StoredStatus) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            let now = now_secs();
-            let r = inner.update(&id_arg(&id)?, Box::new(|r| r.transition(to, now))).await?;
+            let r = inner.service()?.mark_active(&id_arg(&id)?).await?;
+            inner.public(&r)
+        })
+    }
+
+    /// Record that the grant was uninstalled (or abandoned). Final: the key is wiped and the
+    /// record stays as a tombstone until `prune()`.
+    #[wasm_bindgen(js_name = markRevoked, unchecked_return_type = "Promise<SessionRecord>")]
+    pub fn mark_revoked(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let r = inner.service()?.mark_revoked(&id_arg(&id)?).await?;
             inner.public(&r)
         })
     }
@@ -667,19 +448,17 @@ impl SessionKeyStore {
     pub fn export_private_key(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            let r = inner.get(&id_arg(&id)?).await?;
-            let key = inner.key(&r).await?;
-            let secret = key.export_secret();
+            let secret = inner.service()?.export_private_key(&id_arg(&id)?).await?;
             Ok(JsValue::from_str(&json::hex(secret.as_ref())))
         })
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DeferredOptions {
-    #[serde(with = "json::u256")]
-    nonce: alloy_primitives::U256,
+    #[serde(default, with = "json::opt::u256")]
+    nonce: Option<alloy_primitives::U256>,
     #[serde(default, with = "json::u64")]
     deadline: u64,
 }
@@ -707,9 +486,7 @@ impl SessionKeyStore {
     pub fn install_call_data(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            let r = inner.get(&id_arg(&id)?).await?;
-            r.check_usable(now_secs())?;
-            let call = install::encode_session_install(&r.install_request()?, now_secs())?;
+            let call = inner.service()?.install_call_data(&id_arg(&id)?).await?;
             Ok(JsValue::from_str(&json::hex(call)))
         })
     }
@@ -720,49 +497,26 @@ impl SessionKeyStore {
     pub fn uninstall_call_data(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            let r = inner.get(&id_arg(&id)?).await?;
-            let call = install::encode_session_uninstall(&r.uninstall_request()?)?;
+            let call = inner.service()?.uninstall_call_data(&id_arg(&id)?).await?;
             Ok(JsValue::from_str(&json::hex(call)))
         })
     }
 
-    /// Prepare a deferred install: typed data for the owner's `eth_signTypedData_v4`. `nonce` is
-    /// the full nonce of the session's first user operation (its key: this session's entity id
-    /// with the deferred bit 0x02); `deadline` is unix seconds or 0 (none). The store remembers
-    /// the pre-signature digest for `attachOwnerSignature`.
+    /// Prepare a deferred install: typed data for the owner's `eth_signTypedData_v4`. `nonce`
+    /// (optional) is the full nonce of the session's first user operation; by default the store
+    /// uses the session's deferred nonce key at sequence 0. `deadline` is unix seconds or 0
+    /// (none). The store remembers the pre-signature digest for `attachOwnerSignature`.
     #[wasm_bindgen(js_name = deferredInstall, unchecked_return_type = "Promise<DeferredSessionInstall>")]
     pub fn deferred_install(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "DeferredInstallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DeferredInstallOptions | undefined")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
             let id = id_arg(&id)?;
-            if options.is_undefined() || options.is_null() {
-                return Err(Error::input("options", InputRule::Missing, "is required ({ nonce, deadline? })"));
-            }
-            let opts: DeferredOptions = arg(&options, "options")?;
-            let now = now_secs();
-            let mut built = None;
-            inner
-                .update(&id, Box::new(|r| {
-                    r.check_usable(now)?;
-                    if r.status != StoredStatus::Pending {
-                        return Err(Error::InvalidStatusTransition { id: r.id.clone(), from: "active", to: "pending" });
-                    }
-                    let d = deferred::build_deferred_install(&r.deferred_request(opts.nonce, opts.deadline)?, now)?;
-                    r.deferred = Some(DeferredState {
-                        nonce: opts.nonce,
-                        deadline: opts.deadline,
-                        pre_signature_digest: json::HexBytes(d.pre_signature_digest.clone()),
-                        deferred_action_digest: None,
-                    });
-                    built = Some(d);
-                    Ok(())
-                }))
-                .await?;
-            let d = built.ok_or(Error::DeferredNotPrepared { id })?;
+            let opts: DeferredOptions = opt_arg(&options, "options")?;
+            let d = inner.service()?.deferred_install(&id, opts.nonce, opts.deadline).await?;
             to_js(&d)
         })
     }
@@ -779,14 +533,7 @@ impl SessionKeyStore {
         promise(async move {
             let id = id_arg(&id)?;
             let sig = hex_arg(&signature, "signature")?;
-            let r = inner
-                .update(&id, Box::new(|r| {
-                    let d = r.deferred.as_mut().ok_or_else(|| Error::DeferredNotPrepared { id: r.id.clone() })?;
-                    let full = deferred::deferred_action_digest(&d.pre_signature_digest.0, &sig)?;
-                    d.deferred_action_digest = Some(json::HexBytes(full));
-                    Ok(())
-                }))
-                .await?;
+            let r = inner.service()?.attach_owner_signature(&id, &sig).await?;
             inner.public(&r)
         })
     }
@@ -808,22 +555,7 @@ impl SessionKeyStore {
                 return Err(Error::input("userOp", InputRule::Missing, "is required"));
             }
             let op: UserOperation = arg(&user_op, "userOp")?;
-            let r = inner.get(&id).await?;
-            r.check_usable(now_secs())?;
-            if op.sender != r.account {
-                return Err(Error::input(
-                    "userOp.sender",
-                    InputRule::Address,
-                    format!("this session belongs to {}, not {}", json::address(&r.account.0), json::address(&op.sender.0)),
-                ));
-            }
-            r.check_nonce(op.nonce, "userOp.nonce")?;
-            let prefix = match r.deferred_for_nonce(op.nonce) {
-                Some(full) => Some(deferred::split_deferred_action(&full)?.2),
-                None => None,
-            };
-            let key = inner.key(&r).await?;
-            let sig = sign::sign_user_operation(&key, &op, r.chain_id, ENTRY_POINT_V07, prefix.as_ref().map(|b| b.as_ref()))?;
+            let sig = inner.service()?.sign_user_operation(&id, &op).await?;
             Ok(JsValue::from_str(&json::hex(sig)))
         })
     }
@@ -835,6 +567,11 @@ impl SessionKeyStore {
         SessionKeyStore { inner: self.inner.clone() }
     }
 
+    /// Whether two handles are the same store.
+    pub(crate) fn same(&self, other: &SessionKeyStore) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// `SessionKeyStore.open` for Rust callers and tests (same options object).
     pub async fn connect(options: &JsValue) -> Result<SessionKeyStore> {
         let opts: OpenOptions = opt_arg(options, "options")?;
@@ -842,10 +579,13 @@ impl SessionKeyStore {
         Ok(SessionKeyStore { inner: Rc::new(inner) })
     }
 
-    /// The decrypted key of session `id` (Rust callers: the grant and signing exports).
-    pub async fn session_key(&self, id: &str) -> Result<(SessionRecord, SessionKey)> {
-        let r = self.inner.get(id).await?;
-        let k = self.inner.key(&r).await?;
-        Ok((r, k))
+    /// The session service behind this store (Rust callers: the bundler client, tests).
+    pub fn service(&self) -> Result<&Service> {
+        self.inner.service()
+    }
+
+    /// The record as JS sees it.
+    pub(crate) fn public(&self, r: &SessionRecord) -> Result<JsValue> {
+        self.inner.public(r)
     }
 }

@@ -1,0 +1,697 @@
+//! The session service: every verb of a session (create, keep, grant, act, revoke) as one flow in
+//! the core, over a [`SessionStore`], a [`KeyVault`] and a [`Clock`], and, for the verbs that
+//! talk to a chain, a [`Network`] over a [`Transport`].
+//!
+//! The browser shell and a server both call these methods and nothing else decides: the shell
+//! parses JS arguments, makes one call here, and converts the answer.
+//!
+//! Sending ([`Sessions::send_calls`]), with nothing sent before the pre-check passed:
+//! 1. the session must be usable (not revoked, not expired) and, when pinned to a paymaster, the
+//!    network must have a paymaster service (`PAYMASTER_REQUIRED`);
+//! 2. the calls are encoded for the account kind and pre-checked against the session's
+//!    permissions and time window minus a safety margin;
+//! 3. the bundler must be on the session's chain and serve the EntryPoint;
+//! 4. the nonce: the one the owner's deferred authorization is bound to for the first operation
+//!    after a deferred grant (the signature then carries the install), else a fresh random
+//!    parallel key per send (tabs and workers never collide), or the caller's key;
+//! 5. a counterfactual account is deployed by the first operation: the factory data comes from
+//!    the caller or from the session's `owner` and `salt`, used only while the account has no code;
+//! 6. build (paymaster stub checked against the session's paymaster before estimation), sign,
+//!    send; the hash of an operation carrying a grant is remembered, and its successful receipt
+//!    ([`Sessions::wait_for_receipt`]) makes the session active.
+
+use alloy_primitives::aliases::U192;
+use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_sol_types::{sol, SolCall};
+use zeroize::Zeroizing;
+
+use crate::abi::Call;
+use crate::account::{self, AccountRequest};
+use crate::addresses::ENTRY_POINT_V07;
+use crate::calls::{self, CallRequest, EncodeCallsRequest};
+use crate::deferred::{self, DeferredInstall};
+use crate::error::{Error, InputRule, Result};
+use crate::install;
+use crate::json::{self, Addr, HexBytes, HexFixed};
+use crate::key::SessionKey;
+use crate::nonce::{self, NonceKeyRequest};
+use crate::precheck::{self, Scope};
+use crate::rpc::bundler::UserOperationReceipt;
+use crate::rpc::{Clock, Transport};
+use crate::send::{
+    owner_nonce_key, AccountKind, Mav2SessionSigner, OpRequest, OwnerSigner, PersonalSign, Sender, SimpleAccountSigner,
+    UserOpSigner,
+};
+use crate::session::{
+    DeferredState, EncryptedKey, ListFilter, NewSession, Persistence, SessionRecord, Status, StoredStatus,
+};
+use crate::sign;
+use crate::store::SessionStore;
+use crate::user_op::UserOperation;
+use crate::vault::KeyVault;
+
+sol! {
+    /// eth-infinitism SimpleAccount's execute functions (the `simple-account` kind).
+    interface ISimpleAccountExec {
+        function execute(address dest, uint256 value, bytes func) external;
+        function executeBatch(address[] dest, uint256[] value, bytes[] func) external;
+    }
+}
+
+/// Default seconds a session must still be valid when an operation is sent.
+pub const DEFAULT_SAFETY_MARGIN_S: u64 = 30;
+
+/// Randomness, injected so tests can be deterministic; [`OsRandom`] is the platform CSPRNG.
+pub trait Random {
+    /// Fill `buf` with random bytes.
+    fn fill(&self, buf: &mut [u8]) -> Result<()>;
+}
+
+/// The platform CSPRNG (`getrandom`: the OS natively, `crypto.getRandomValues` in a browser).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OsRandom;
+
+impl Random for OsRandom {
+    fn fill(&self, buf: &mut [u8]) -> Result<()> {
+        getrandom::fill(buf).map_err(|e| Error::Random { detail: e.to_string() })
+    }
+}
+
+/// Where a send stands, for progress callbacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Pre-check passed; fees, paymaster and gas are being asked for.
+    Estimating,
+    /// Signed; the userOpHash is final.
+    Signed(B256),
+    /// The bundler accepted it.
+    Sent(B256),
+}
+
+/// How to send one batch of calls.
+#[derive(Debug, Clone, Default)]
+pub struct SendOptions {
+    /// Factory and factory data for an undeployed account; default: from the session's owner
+    /// and salt when it has them.
+    pub factory: Option<(Address, Bytes)>,
+    /// Parallel nonce key; default a fresh random 64-bit key per send.
+    pub nonce_key: Option<U256>,
+    /// Seconds the session must still be valid; default [`DEFAULT_SAFETY_MARGIN_S`].
+    pub safety_margin_s: Option<u64>,
+    /// Force `executeBatch` (true) or `execute` of one call (false).
+    pub batch: Option<bool>,
+}
+
+/// The chain side: a bundler (and node, and paymaster) through a [`Sender`], and the kind of
+/// account the sessions act through.
+pub struct Network<T, C> {
+    sender: Sender<T, C>,
+    kind: AccountKind,
+    has_paymaster: bool,
+}
+
+impl<T: Transport, C: Clock> Network<T, C> {
+    /// A network over `sender` for accounts of `kind`; `has_paymaster` says whether the sender
+    /// was given a paymaster service.
+    pub fn new(sender: Sender<T, C>, kind: AccountKind, has_paymaster: bool) -> Self {
+        Self { sender, kind, has_paymaster }
+    }
+
+    /// The sender (its bundler, node and clock).
+    pub fn sender(&self) -> &Sender<T, C> {
+        &self.sender
+    }
+
+    /// The account kind.
+    pub fn kind(&self) -> AccountKind {
+        self.kind
+    }
+
+    /// Check the bundler's chain against `chain_id` (once per sender) and its EntryPoint.
+    async fn ready_for(&self, chain_id: u64) -> Result<()> {
+        let actual = self.sender.ready().await?;
+        if actual != chain_id {
+            return Err(Error::WrongChain { expected: chain_id, actual });
+        }
+        Ok(())
+    }
+}
+
+/// The sessions of one store: every local verb, and the chain verbs given a [`Network`].
+pub struct Sessions<S, V, C, R = OsRandom> {
+    store: S,
+    vault: V,
+    clock: C,
+    random: R,
+}
+
+impl<S: SessionStore, V: KeyVault, C: Clock> Sessions<S, V, C, OsRandom> {
+    /// Sessions kept in `store`, keys sealed by `vault`, time from `clock`.
+    pub fn new(store: S, vault: V, clock: C) -> Self {
+        Self { store, vault, clock, random: OsRandom }
+    }
+}
+
+impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
+    /// The same, with injected randomness (ids, keys, nonce keys).
+    pub fn with_random(store: S, vault: V, clock: C, random: R) -> Self {
+        Self { store, vault, clock, random }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Whether sessions survive a reload or restart.
+    pub fn persistence(&self) -> Persistence {
+        self.store.persistence()
+    }
+
+    fn now(&self) -> u64 {
+        self.clock.now_ms() / 1000
+    }
+
+    fn new_id(&self) -> Result<String> {
+        let mut b = [0u8; 16];
+        self.random.fill(&mut b)?;
+        Ok(alloy_primitives::hex::encode(b))
+    }
+
+    fn generate_key(&self) -> Result<SessionKey> {
+        // A uniformly random scalar: retry the (≈2^-128) out-of-range draws.
+        for _ in 0..8 {
+            let mut bytes = Zeroizing::new([0u8; 32]);
+            self.random.fill(bytes.as_mut())?;
+            if let Ok(k) = SessionKey::from_bytes(bytes.as_ref(), "privateKey") {
+                return Ok(k);
+            }
+        }
+        Err(Error::Random { detail: "no valid key in 8 draws".into() })
+    }
+
+    /// Create a session with a fresh key. Its record comes back `pending`.
+    pub async fn create(&self, opts: NewSession) -> Result<SessionRecord> {
+        if opts.private_key.is_some() {
+            return Err(Error::input("privateKey", InputRule::UnknownField, "create() generates the key; use importPrivateKey() to bring one"));
+        }
+        let key = self.generate_key()?;
+        self.store_new(&opts, &key).await
+    }
+
+    /// Create a session from an existing private key (server automation, migration).
+    pub async fn import(&self, mut opts: NewSession) -> Result<SessionRecord> {
+        let bytes = opts.take_private_key()?.ok_or_else(|| Error::input("privateKey", InputRule::Missing, "is required"))?;
+        let key = SessionKey::from_bytes(bytes.as_ref(), "privateKey")?;
+        self.store_new(&opts, &key).await
+    }
+
+    async fn store_new(&self, opts: &NewSession, key: &SessionKey) -> Result<SessionRecord> {
+        let now = self.now();
+        opts.check(now)?;
+        if let Some(owner) = opts.owner {
+            let salt = opts.salt.unwrap_or(U256::ZERO);
+            let predicted = account::predict(&AccountRequest { owner, salt: Some(salt), factory: None }).address;
+            if predicted != opts.account {
+                return Err(Error::OwnerMismatch {
+                    owner: json::address(&owner.0),
+                    salt: json::quantity(salt),
+                    predicted: json::address(&predicted.0),
+                    account: json::address(&opts.account.0),
+                });
+            }
+        } else if opts.salt.is_some() {
+            return Err(Error::input("owner", InputRule::Missing, "is required when salt is given"));
+        }
+        let id = self.new_id()?;
+        let placeholder = EncryptedKey { alg: String::new(), iv: HexFixed(Default::default()), ciphertext: HexBytes::default() };
+        let mut rec = opts.to_record(id.clone(), key.address(), opts.entity_id.unwrap_or(1), now, placeholder);
+        // Refuse now what the grant encoder would refuse later (permission rules, time window).
+        install::encode_session_install(&rec.install_request()?, now)?;
+        rec.key = Some(self.vault.seal(&id, &key.export_secret()).await?);
+        match self.store.insert(rec, opts.entity_id).await {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                self.vault.forget(&id);
+                Err(e)
+            }
+        }
+    }
+
+    /// Sessions matching `filter`, oldest first, and the errors of records that could not be read.
+    pub async fn list(&self, filter: &ListFilter) -> Result<(Vec<SessionRecord>, Vec<Error>)> {
+        let scope = filter.chain_id.zip(filter.account.map(|a| a.0));
+        let mut out = Vec::new();
+        let mut unreadable = Vec::new();
+        for r in self.store.list(scope).await? {
+            match r {
+                Ok(r) if filter.matches(&r) => out.push(r),
+                Ok(_) => {}
+                Err(e) => unreadable.push(e),
+            }
+        }
+        out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+        Ok((out, unreadable))
+    }
+
+    /// One session's record.
+    pub async fn get(&self, id: &str) -> Result<SessionRecord> {
+        self.store.get(id).await
+    }
+
+    /// The status of `r` now.
+    pub fn status(&self, r: &SessionRecord) -> Status {
+        r.status_at(self.now())
+    }
+
+    /// Delete a session and its key; `true` if it existed.
+    pub async fn delete(&self, id: &str) -> Result<bool> {
+        let existed = self.store.delete(id).await?;
+        self.vault.forget(id);
+        Ok(existed)
+    }
+
+    /// Delete every expired session and every revoked tombstone; how many went.
+    pub async fn prune(&self) -> Result<u32> {
+        let now = self.now();
+        let mut n = 0;
+        for r in self.store.list(None).await?.into_iter().flatten() {
+            if matches!(r.status_at(now), Status::Expired | Status::Revoked) && self.delete(&r.id).await? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Record that the grant is installed (`pending` → `active`).
+    pub async fn mark_active(&self, id: &str) -> Result<SessionRecord> {
+        let now = self.now();
+        self.store.update(id, Box::new(move |r| r.transition(StoredStatus::Active, now))).await
+    }
+
+    /// Record that the grant is gone: final; the key is wiped from the record and the vault,
+    /// leaving a tombstone that [`Sessions::prune`] removes. Needs no key.
+    pub async fn mark_revoked(&self, id: &str) -> Result<SessionRecord> {
+        let now = self.now();
+        let r = self.store.update(id, Box::new(move |r| r.transition(StoredStatus::Revoked, now))).await?;
+        self.vault.forget(id);
+        Ok(r)
+    }
+
+    /// `installValidation` call data that grants the session.
+    pub async fn install_call_data(&self, id: &str) -> Result<Bytes> {
+        let r = self.store.get(id).await?;
+        let now = self.now();
+        r.check_usable(now)?;
+        install::encode_session_install(&r.install_request()?, now)
+    }
+
+    /// `uninstallValidation` call data that revokes the session (works on a revoked tombstone too).
+    pub async fn uninstall_call_data(&self, id: &str) -> Result<Bytes> {
+        let r = self.store.get(id).await?;
+        install::encode_session_uninstall(&r.uninstall_request()?)
+    }
+
+    /// The nonce the first operation after a deferred grant uses: the session's entity id with the
+    /// deferred bit (and the global bit for a root session), at `sequence`.
+    pub fn deferred_nonce(r: &SessionRecord, sequence: u64) -> Result<U256> {
+        let global = r.install_request()?.permission_set()?.is_global;
+        let key = nonce::nonce_key(&NonceKeyRequest {
+            nonce_key: None,
+            entity_id: Some(r.entity_id),
+            is_global_validation: Some(global),
+            is_deferred_action: Some(true),
+        })?;
+        nonce::full_nonce(key, sequence)
+    }
+
+    /// Prepare a deferred install: the typed data the owner signs. `nonce` default: the
+    /// session's deferred nonce at sequence 0 (a key no operation has used; with a network,
+    /// [`Sessions::deferred_install_on`] reads the sequence from the chain).
+    pub async fn deferred_install(&self, id: &str, nonce: Option<U256>, deadline: u64) -> Result<DeferredInstall> {
+        let now = self.now();
+        let mut built = None;
+        self.store
+            .update(id, Box::new(|r| {
+                r.check_usable(now)?;
+                if r.status != StoredStatus::Pending {
+                    return Err(Error::InvalidStatusTransition { id: r.id.clone(), from: "active", to: "pending" });
+                }
+                let nonce = match nonce {
+                    Some(n) => n,
+                    None => Self::deferred_nonce(r, 0)?,
+                };
+                let d = deferred::build_deferred_install(&r.deferred_request(nonce, deadline)?, now)?;
+                r.deferred = Some(DeferredState {
+                    nonce,
+                    deadline,
+                    pre_signature_digest: HexBytes(d.pre_signature_digest.clone()),
+                    deferred_action_digest: None,
+                });
+                built = Some(d);
+                Ok(())
+            }))
+            .await?;
+        built.ok_or_else(|| Error::DeferredNotPrepared { id: id.into() })
+    }
+
+    /// [`Sessions::deferred_install`] with the nonce's sequence read from the chain.
+    pub async fn deferred_install_on<T: Transport, C2: Clock>(
+        &self,
+        net: &Network<T, C2>,
+        id: &str,
+        deadline: u64,
+    ) -> Result<DeferredInstall> {
+        let r = self.store.get(id).await?;
+        let key_nonce = Self::deferred_nonce(&r, 0)?;
+        let current = net.sender.nonce(r.account.0, U192::from(key_nonce >> 64)).await?;
+        self.deferred_install(id, Some(current), deadline).await
+    }
+
+    /// Attach the owner's signature over the typed data of [`Sessions::deferred_install`].
+    pub async fn attach_owner_signature(&self, id: &str, signature: &[u8]) -> Result<SessionRecord> {
+        self.store
+            .update(id, Box::new(|r| {
+                let d = r.deferred.as_mut().ok_or_else(|| Error::DeferredNotPrepared { id: r.id.clone() })?;
+                let full = deferred::deferred_action_digest(&d.pre_signature_digest.0, signature)?;
+                d.deferred_action_digest = Some(HexBytes(full));
+                Ok(())
+            }))
+            .await
+    }
+
+    /// The session's key, opened by the vault and checked against the record's address.
+    async fn key(&self, r: &SessionRecord) -> Result<SessionKey> {
+        let sealed = r.key.as_ref().ok_or_else(|| Error::KeyWiped { id: r.id.clone() })?;
+        let bytes = self.vault.open(&r.id, sealed).await?;
+        let key = SessionKey::from_bytes(bytes.as_ref(), "privateKey").map_err(|_| Error::DecryptFailed { id: r.id.clone() })?;
+        if key.address() != r.address.0 {
+            return Err(Error::DecryptFailed { id: r.id.clone() });
+        }
+        Ok(key)
+    }
+
+    /// The session's private key bytes: an explicit escape hatch.
+    pub async fn export_private_key(&self, id: &str) -> Result<Zeroizing<[u8; 32]>> {
+        let r = self.store.get(id).await?;
+        Ok(self.key(&r).await?.export_secret())
+    }
+
+    /// Sign `op` with the session key: the packed MAv2 signature, with the deferred install in
+    /// front when `op.nonce` is the one the owner's signature was attached for. No safety margin:
+    /// the caller chose the operation's time.
+    pub async fn sign_user_operation(&self, id: &str, op: &UserOperation) -> Result<Bytes> {
+        let r = self.store.get(id).await?;
+        r.check_usable(self.now())?;
+        if op.sender != r.account {
+            return Err(Error::input(
+                "userOp.sender",
+                InputRule::Address,
+                format!("this session belongs to {}, not {}", json::address(&r.account.0), json::address(&op.sender.0)),
+            ));
+        }
+        r.check_nonce(op.nonce, "userOp.nonce")?;
+        let prefix = match r.deferred_for_nonce(op.nonce) {
+            Some(full) => Some(deferred::split_deferred_action(&full)?.2),
+            None => None,
+        };
+        let key = self.key(&r).await?;
+        sign::sign_user_operation(&key, op, r.chain_id, ENTRY_POINT_V07, prefix.as_ref().map(|b| b.as_ref()))
+    }
+
+    /// Encode and pre-check `calls` for session `r` (no request is made). Returns the call data.
+    fn prepare_calls(&self, kind: AccountKind, r: &SessionRecord, calls: &[CallRequest], o: &SendOptions) -> Result<Bytes> {
+        if calls.is_empty() {
+            return Err(Error::input("calls", InputRule::Length, "give at least one call"));
+        }
+        let now = self.now();
+        r.check_usable(now)?;
+        let set = r.install_request()?.permission_set()?;
+        let scope = Scope::from_permission_set(&set, r.expires_at, r.valid_after)
+            .with_safety_margin(o.safety_margin_s.unwrap_or(DEFAULT_SAFETY_MARGIN_S));
+        let call_data = encode_calls(kind, r.account.0, calls, o.batch, set.has_execution_hooks)?;
+        match kind {
+            // The call data exactly as the account will see it (executeUserOp prefix included).
+            AccountKind::Mav2 => precheck::check_call_data(&call_data, &scope, now)?,
+            AccountKind::SimpleAccount => {
+                let calls: Vec<Call> = calls.iter().map(Call::from).collect();
+                precheck::check(&calls, &scope, now)?
+            }
+        }
+        Ok(call_data)
+    }
+
+    /// The nonce of the next operation of session `r`, and the deferred prefix it carries.
+    async fn pick_nonce<T: Transport, C2: Clock>(
+        &self,
+        net: &Network<T, C2>,
+        r: &mut SessionRecord,
+        o: &SendOptions,
+    ) -> Result<(U256, Option<Bytes>)> {
+        let account = r.account.0;
+        if net.kind == AccountKind::Mav2 {
+            let signed = r.deferred.as_ref().filter(|d| d.deferred_action_digest.is_some()).map(|d| d.nonce);
+            if let (StoredStatus::Pending, Some(bound)) = (r.status, signed) {
+                let onchain = net.sender.nonce(account, U192::from(bound >> 64)).await?;
+                if onchain <= bound {
+                    // The first op after a deferred grant: its nonce is the one the owner signed.
+                    if let Some(full) = r.deferred_for_nonce(bound) {
+                        let (_, _, prefix) = deferred::split_deferred_action(&full)?;
+                        return Ok((bound, Some(prefix)));
+                    }
+                }
+                // That nonce is used: the operation carrying the install landed.
+                *r = self.mark_active(&r.id).await?;
+            }
+        }
+        let parallel = match o.nonce_key {
+            Some(k) => k,
+            None => {
+                let mut b = [0u8; 8];
+                self.random.fill(&mut b)?;
+                // Never 0, so it never meets the sequential key.
+                U256::from(u64::from_be_bytes(b).max(1))
+            }
+        };
+        let key = match net.kind {
+            AccountKind::Mav2 => {
+                let global = r.install_request()?.permission_set()?.is_global;
+                nonce::nonce_key(&NonceKeyRequest {
+                    nonce_key: Some(parallel),
+                    entity_id: Some(r.entity_id),
+                    is_global_validation: Some(global),
+                    is_deferred_action: Some(false),
+                })?
+            }
+            AccountKind::SimpleAccount => {
+                if parallel.bit_len() > 192 {
+                    return Err(Error::InvalidNonceKey { value: json::quantity(parallel) });
+                }
+                parallel
+            }
+        };
+        Ok((net.sender.nonce(account, U192::from(key)).await?, None))
+    }
+
+    /// The factory fields for an operation of `r`'s account: the caller's, else the session's
+    /// owner and salt (MAv2 only). Used by the sender only while the account has no code.
+    fn factory(kind: AccountKind, r: &SessionRecord, given: Option<(Address, Bytes)>) -> Option<(Address, Bytes)> {
+        given.or_else(|| match (kind, r.owner) {
+            (AccountKind::Mav2, Some(owner)) => {
+                let info = account::predict(&AccountRequest { owner, salt: r.salt, factory: None });
+                Some((info.factory.0, info.factory_data.0))
+            }
+            _ => None,
+        })
+    }
+
+    /// Pre-check, build, estimate, sign with the session key and send `calls`. Returns the
+    /// userOpHash. See the module docs for the order of steps.
+    pub async fn send_calls<T: Transport, C2: Clock>(
+        &self,
+        net: &Network<T, C2>,
+        id: &str,
+        calls: &[CallRequest],
+        o: SendOptions,
+        progress: &dyn Fn(Progress),
+    ) -> Result<B256> {
+        let mut r = self.store.get(id).await?;
+        let call_data = self.prepare_calls(net.kind, &r, calls, &o)?;
+        if let (Some(required), false) = (r.paymaster, net.has_paymaster) {
+            return Err(Error::PaymasterRequired { paymaster: json::address(&required.0) });
+        }
+        // Nothing has been sent before this point.
+        net.ready_for(r.chain_id).await?;
+        let key = self.key(&r).await?;
+        progress(Progress::Estimating);
+        let (nonce, prefix) = self.pick_nonce(net, &mut r, &o).await?;
+        let carries_grant = prefix.is_some();
+        let signer = match net.kind {
+            AccountKind::Mav2 => SessionSigner::Mav2(Mav2SessionSigner { key: &key, deferred_prefix: prefix }),
+            AccountKind::SimpleAccount => SessionSigner::Simple(SimpleAccountSigner(&key)),
+        };
+        let req = OpRequest {
+            sender: r.account.0,
+            nonce_key: U192::from(nonce >> 64),
+            factory: Self::factory(net.kind, &r, o.factory),
+            call_data,
+            nonce: Some(nonce),
+            fees: None,
+            paymaster: r.paymaster.map(|a| a.0),
+        };
+        let mut op = net.sender.build(&req, &signer).await?;
+        let hash = net.sender.sign(&mut op, &signer).await?;
+        progress(Progress::Signed(hash));
+        if carries_grant {
+            // Remembered before sending: a dropped answer still leaves the hash to wait for.
+            let h = HexFixed(hash);
+            self.store.update(id, Box::new(move |r| { r.grant_op = Some(h); Ok(()) })).await?;
+        }
+        let sent = net.sender.send_signed(&op).await?;
+        progress(Progress::Sent(sent));
+        Ok(sent)
+    }
+
+    /// Wait for the receipt of `hash`. When it is the operation that carried a session's grant
+    /// and it succeeded, that session becomes active now.
+    pub async fn wait_for_receipt<T: Transport, C2: Clock>(
+        &self,
+        net: &Network<T, C2>,
+        hash: B256,
+        timeout_ms: Option<u64>,
+    ) -> Result<UserOperationReceipt> {
+        let receipt = net.sender.wait_for_receipt(hash, timeout_ms).await?;
+        self.settle_receipt(hash, &receipt).await?;
+        Ok(receipt)
+    }
+
+    /// Given the receipt of operation `hash`: when it succeeded and carried a pending session's
+    /// grant, that session becomes active.
+    pub async fn settle_receipt(&self, hash: B256, receipt: &UserOperationReceipt) -> Result<()> {
+        if !receipt.success {
+            return Ok(());
+        }
+        for r in self.store.list(None).await?.into_iter().flatten() {
+            if r.status == StoredStatus::Pending && r.grant_op.as_ref().is_some_and(|h| h.0 == hash.0) {
+                self.mark_active(&r.id).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Grant the session with an operation of the account's owner (`installValidation`, signed by
+    /// `wallet`); waits until it is mined, then marks the session active.
+    pub async fn grant<T: Transport, C2: Clock, W: PersonalSign>(
+        &self,
+        net: &Network<T, C2>,
+        id: &str,
+        wallet: W,
+        factory: Option<(Address, Bytes)>,
+        timeout_ms: Option<u64>,
+    ) -> Result<(B256, UserOperationReceipt, SessionRecord)> {
+        let r = self.store.get(id).await?;
+        let now = self.now();
+        r.check_usable(now)?;
+        let call_data = install::encode_session_install(&r.install_request()?, now)?;
+        let factory = Self::factory(net.kind, &r, factory);
+        let (hash, receipt) = owner_operation(net, wallet, r.account.0, call_data, Some(r.chain_id), factory, timeout_ms).await?;
+        let r = self.mark_active(id).await?;
+        Ok((hash, receipt, r))
+    }
+
+    /// Revoke the session with an owner operation (`uninstallValidation`); once mined the
+    /// session is marked revoked and its key wiped. Needs no session key, so it works when the
+    /// key can no longer be opened.
+    pub async fn revoke<T: Transport, C2: Clock, W: PersonalSign>(
+        &self,
+        net: &Network<T, C2>,
+        id: &str,
+        wallet: W,
+        timeout_ms: Option<u64>,
+    ) -> Result<(B256, UserOperationReceipt, SessionRecord)> {
+        let r = self.store.get(id).await?;
+        let call_data = install::encode_session_uninstall(&r.uninstall_request()?)?;
+        let (hash, receipt) = owner_operation(net, wallet, r.account.0, call_data, Some(r.chain_id), None, timeout_ms).await?;
+        let r = self.mark_revoked(id).await?;
+        Ok((hash, receipt, r))
+    }
+}
+
+/// Any operation of the account's owner, signed by `wallet` (`personal_sign` of the raw
+/// userOpHash), sent, and waited for. A mined but reverted operation is `BUNDLER_USER_OP_REVERTED`.
+pub async fn owner_operation<T: Transport, C: Clock, W: PersonalSign>(
+    net: &Network<T, C>,
+    wallet: W,
+    account: Address,
+    call_data: Bytes,
+    chain_id: Option<u64>,
+    factory: Option<(Address, Bytes)>,
+    timeout_ms: Option<u64>,
+) -> Result<(B256, UserOperationReceipt)> {
+    if let Some(chain_id) = chain_id {
+        net.ready_for(chain_id).await?;
+    }
+    let kind = net.kind;
+    let signer = OwnerSigner { wallet, kind };
+    let req = OpRequest { sender: account, nonce_key: owner_nonce_key(kind), factory, call_data, ..Default::default() };
+    let sent = net.sender.send(&req, &signer).await?;
+    let receipt = net.sender.wait_for_receipt(sent.user_op_hash, timeout_ms).await?;
+    if !receipt.success {
+        return Err(Error::Rpc {
+            code: "BUNDLER_USER_OP_REVERTED",
+            method: "eth_getUserOperationReceipt".into(),
+            rpc_code: -32521,
+            message: format!("the owner operation {} was mined but its execution reverted", sent.user_op_hash),
+            data: receipt.reason.as_ref().map(|r| format!("\"{r}\"")),
+        });
+    }
+    Ok((sent.user_op_hash, receipt))
+}
+
+/// Either kind of session signer, so one flow serves both.
+enum SessionSigner<'a> {
+    Mav2(Mav2SessionSigner<'a>),
+    Simple(SimpleAccountSigner<'a>),
+}
+
+impl UserOpSigner for SessionSigner<'_> {
+    fn dummy_signature(&self) -> Bytes {
+        match self {
+            SessionSigner::Mav2(s) => s.dummy_signature(),
+            SessionSigner::Simple(s) => s.dummy_signature(),
+        }
+    }
+    async fn sign(&self, user_op_hash: B256) -> Result<Bytes> {
+        match self {
+            SessionSigner::Mav2(s) => s.sign(user_op_hash).await,
+            SessionSigner::Simple(s) => s.sign(user_op_hash).await,
+        }
+    }
+}
+
+/// The call data of `calls` for this kind of account.
+pub fn encode_calls(kind: AccountKind, account: Address, calls: &[CallRequest], batch: Option<bool>, hooks: bool) -> Result<Bytes> {
+    match kind {
+        AccountKind::Mav2 => calls::encode_calls(&EncodeCallsRequest {
+            account: Some(Addr(account)),
+            calls: calls.to_vec(),
+            batch,
+            with_execution_hooks: Some(hooks),
+        }),
+        AccountKind::SimpleAccount => Ok(match (calls, batch) {
+            ([one], None | Some(false)) => {
+                ISimpleAccountExec::executeCall { dest: one.target.0, value: one.value, func: one.data.0.clone() }
+                    .abi_encode()
+                    .into()
+            }
+            (_, Some(false)) => return Err(Error::input("calls", InputRule::Length, "batch: false takes exactly one call")),
+            (many, _) => ISimpleAccountExec::executeBatchCall {
+                dest: many.iter().map(|c| c.target.0).collect(),
+                value: many.iter().map(|c| c.value).collect(),
+                func: many.iter().map(|c| c.data.0.clone()).collect(),
+            }
+            .abi_encode()
+            .into(),
+        }),
+    }
+}
