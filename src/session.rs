@@ -216,10 +216,17 @@ pub fn decode_stored(value: Value) -> Result<SessionRecord> {
     match schema {
         Some(1) => serde_json::from_value::<RecordV1>(value).map(Into::into),
         // Schema 2 is schema 3 without the optional fields (all `#[serde(default)]`).
-        Some(2 | 3) => serde_json::from_value::<SessionRecord>(value).map(|mut r| {
-            r.schema = SCHEMA_VERSION;
-            r
-        }),
+        Some(2 | 3) => match serde_json::from_value::<SessionRecord>(value) {
+            // Only a revoked session (a tombstone) has no key.
+            Ok(r) if r.key.is_none() && r.status != StoredStatus::Revoked => {
+                return Err(corrupt(&id, "the key is missing from a session that is not revoked"))
+            }
+            Ok(mut r) => {
+                r.schema = SCHEMA_VERSION;
+                Ok(r)
+            }
+            Err(e) => Err(e),
+        },
         Some(n) if n > SCHEMA_VERSION as u64 => return Err(Error::SchemaTooNew { id: json::shorten(&id, 80), schema: n }),
         _ => return Err(corrupt(&id, "missing or unknown schema version")),
     }

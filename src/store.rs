@@ -244,8 +244,10 @@ pub mod suite {
         check(s.get("u1").await?.status == StoredStatus::Active, "a failed mutation writes nothing")?;
         let missing = s.update("nope", Box::new(|_| Ok(()))).await.err().map(|e| e.code());
         check(missing == Some("SESSION_NOT_FOUND"), "update of an unknown id")?;
-        let wiped = s.update("u1", Box::new(|r| { r.key = None; Ok(()) })).await?;
-        check(wiped.key.is_none() && s.get("u1").await?.key.is_none(), "a wiped key stays wiped")?;
+        let revoked = s.update("u1", Box::new(|r| r.transition(StoredStatus::Revoked, 300))).await?;
+        check(revoked.key.is_none(), "revoking wipes the key")?;
+        let tombstone = s.get("u1").await?;
+        check(tombstone.key.is_none() && tombstone.status == StoredStatus::Revoked, "the tombstone reads back")?;
         Ok(())
     }
 

@@ -108,7 +108,8 @@ async fn raw_put(db: &IdbDatabase, store: &str, value: &JsValue, key: Option<&st
 
 async fn sign_and_recover(store: &SessionKeyStore, id: &str) -> Address {
     let digest: B256 = keccak256(b"mav2-session-keys test");
-    let (_, key) = store.session_key(id).await.map_err(|e| e.to_string()).unwrap();
+    let bytes = store.service().unwrap().export_private_key(id).await.map_err(|e| e.to_string()).unwrap();
+    let key = SessionKey::from_bytes(bytes.as_ref(), "key").unwrap();
     let sig = key.sign_hash(&digest).unwrap();
     recover(&digest, &sig).unwrap()
 }
@@ -216,7 +217,7 @@ async fn stored_record_has_no_plaintext_key() {
     let text = String::from(JSON::stringify(&raw).unwrap()).to_lowercase();
     assert!(!text.contains(&secret_hex), "plaintext key in the stored record");
     let stored = rust(&raw);
-    assert_eq!(stored["schema"], json!(2));
+    assert_eq!(stored["schema"], json!(3));
     assert_eq!(stored["key"]["alg"], json!("AES-GCM"));
     assert_eq!(stored["key"]["ciphertext"].as_str().unwrap().len(), 2 + 2 * 48, "32 bytes + 16-byte tag");
     assert!(stored.get("privateKey").is_none());
@@ -271,7 +272,7 @@ async fn altered_ciphertext_is_refused_and_others_still_load() {
     assert_eq!((code, field, s(&a, "id")), expect(&s(&a, "id")));
     let (code, field) = err(store.export_private_key("0000000000000000000000000000000a".into())).await;
     assert_eq!((code, field), ("DECRYPT_FAILED".into(), Some("id".into())));
-    assert!(store.session_key(&s(&a, "id")).await.is_err());
+    assert!(store.service().unwrap().export_private_key(&s(&a, "id")).await.is_err());
 
     // The others still load and sign.
     let list = ok(store.list(None)).await;
@@ -478,8 +479,8 @@ async fn reads_a_version_1_database() {
     ok(store.mark_revoked(id.into())).await;
     let db = raw_db(&name).await;
     let raw = rust(&raw_get(&db, idb::SESSIONS, id).await);
-    assert_eq!((raw["schema"].clone(), raw["status"].clone()), (json!(2), json!("revoked")));
-    assert!(raw.get("iv").is_none() && raw["key"]["iv"].is_string());
+    assert_eq!((raw["schema"].clone(), raw["status"].clone()), (json!(3), json!("revoked")));
+    assert!(raw.get("iv").is_none() && raw["key"].is_null(), "revoking wiped the key: {raw}");
     db.close();
     store.close();
 }
@@ -535,11 +536,11 @@ async fn status_lifecycle_and_prune() {
     // An expired key signs nothing, but can still be exported explicitly.
     assert!(ok(store.export_private_key(s(&old, "id").into())).await.is_string());
     assert_eq!(err(store.mark_active(s(&old, "id").into())).await.0, "INVALID_STATUS_TRANSITION");
-    assert_eq!(ok(store.prune()).await, json!(1));
+    // Prune removes the expired session and the revoked tombstone.
+    assert_eq!(ok(store.prune()).await, json!(2));
     assert_eq!(ok(store.prune()).await, json!(0));
     let left: Vec<String> = ok(store.list(None)).await.as_array().unwrap().iter().map(|r| s(r, "id")).collect();
-    assert_eq!(left.len(), 2);
-    assert!(left.contains(&id) && left.contains(&s(&keep, "id")));
+    assert_eq!(left, vec![s(&keep, "id")]);
     store.close();
 }
 
@@ -571,4 +572,51 @@ fn store_from(v: JsValue) -> SessionKeyStore {
     // The JS object wraps a Rust SessionKeyStore; take it back through wasm-bindgen's conversion.
     use wasm_bindgen::convert::TryFromJsValue;
     SessionKeyStore::try_from_js_value(v).map_err(|_| "not a SessionKeyStore").unwrap()
+}
+
+// ---------- the store contract, and revoking without a key ----------
+
+/// The same suite `cargo test` runs against the memory store, here against IndexedDB.
+#[wasm_bindgen_test]
+async fn indexeddb_store_passes_the_store_suite() {
+    use mav2_session_keys::web::idb_store::IdbStore;
+    let r = mav2_session_keys::store::suite::run(|| async {
+        let name = fresh_name("suite").await;
+        let db = idb::open(&idb::factory().unwrap(), &name, idb::DB_VERSION, idb::upgrade)
+            .await
+            .map_err(|e| mav2_session_keys::Error::Storage { op: "open", detail: idb::describe(&e) })?;
+        Ok(IdbStore::new(db))
+    })
+    .await;
+    assert!(r.is_ok(), "{:?}", r.err());
+}
+
+/// With the wrapping key gone (site data partly cleared), the key cannot be opened, but the
+/// session can still be revoked: the uninstall call data needs no key, and revoking wipes the
+/// ciphertext, leaving a tombstone that prune removes.
+#[wasm_bindgen_test]
+async fn revoking_needs_no_key_and_wipes_it() {
+    let name = fresh_name("revoke-wiped").await;
+    let store = open(&name).await;
+    let a = ok(store.create(create_opts("0x65b5ae9eAEcD5e2B6A8d8B0bA3Eb9F3F6a244d96"))).await;
+    let id = s(&a, "id");
+    let uninstall = ok(store.uninstall_call_data(id.clone().into())).await;
+    store.close();
+    let db = raw_db(&name).await;
+    let tx = idb::transaction(&db, &[idb::KEYS], IdbTransactionMode::Readwrite).unwrap();
+    let done = Done::new(&tx);
+    idb::request(&tx.object_store(idb::KEYS).unwrap().delete(&idb::WRAP_KEY_ID.into()).unwrap()).await.unwrap();
+    done.wait().await.unwrap();
+    db.close();
+
+    let store = open(&name).await;
+    assert_eq!(err(store.export_private_key(id.clone().into())).await.0, "DECRYPT_FAILED");
+    assert_eq!(ok(store.uninstall_call_data(id.clone().into())).await, uninstall);
+    let revoked = ok(store.mark_revoked(id.clone().into())).await;
+    assert_eq!(revoked["status"], json!("revoked"));
+    let raw = rust(&raw_get(&raw_db(&name).await, idb::SESSIONS, &id).await);
+    assert_eq!(raw["key"], Value::Null, "the ciphertext is wiped: {raw}");
+    assert_eq!(err(store.export_private_key(id.clone().into())).await.0, "KEY_WIPED");
+    assert_eq!(ok(store.prune()).await, json!(1));
+    assert_eq!(err(store.get(id.into())).await.0, "SESSION_NOT_FOUND");
 }
