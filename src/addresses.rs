@@ -19,3 +19,6 @@ pub const NATIVE_TOKEN_LIMIT_MODULE: Address = address!("00000000000001e541f0D09
 pub const PAYMASTER_GUARD_MODULE: Address = address!("0000000000001aA7A7F7E29abe0be06c72FD42A1");
 /// TimeRangeModule: validAfter / validUntil of a session.
 pub const TIME_RANGE_MODULE: Address = address!("00000000000082B8e2012be914dFA4f62A0573eA");
+/// WebAuthnValidationModule: verifies a P-256 WebAuthn assertion (SDK
+/// `getDefaultWebauthnValidationModuleAddress`).
+pub const WEBAUTHN_VALIDATION_MODULE: Address = address!("0000000000001D9d34E07D9834274dF9ae575217");

@@ -108,7 +108,7 @@ pub struct DeferredInstall {
 }
 
 /// `deadline` must be 0 or in `[now, 2^48-1]` (the SDK's `compileDeferred` checks).
-fn check_deadline(deadline: u64, now: u64) -> Result<()> {
+pub(crate) fn check_deadline(deadline: u64, now: u64) -> Result<()> {
     if deadline == 0 {
         return Ok(());
     }
@@ -174,12 +174,22 @@ fn pre_signature_digest(has_exec_hooks: bool, nonce: U256, deadline: u64, call: 
 /// and paymaster hooks, entity id, `addPermission` rules, then the deadline, then the rest).
 pub fn build_deferred_install(req: &DeferredInstallRequest, now: u64) -> Result<DeferredInstall> {
     let install = install::plan_install(&req.install_request(), now, || check_deadline(req.deadline, now))?;
-    let account = req.account.0;
+    deferred_from(req.chain_id, req.account.0, req.nonce, req.deadline, install)
+}
+
+/// The deferred grant of an install already planned (with [`check_deadline`] run in its checks).
+pub(crate) fn deferred_from(
+    chain_id: u64,
+    account: Address,
+    nonce: U256,
+    deadline: u64,
+    install: install::SessionInstall,
+) -> Result<DeferredInstall> {
     let call = &install.call_data;
     Ok(DeferredInstall {
-        typed_data: typed_data_json(req.chain_id, account, req.nonce, req.deadline, call),
-        typed_data_hash: deferred_action_hash(req.chain_id, account, req.nonce, req.deadline, call),
-        pre_signature_digest: pre_signature_digest(install.has_execution_hooks, req.nonce, req.deadline, call)?,
+        typed_data: typed_data_json(chain_id, account, nonce, deadline, call),
+        typed_data_hash: deferred_action_hash(chain_id, account, nonce, deadline, call),
+        pre_signature_digest: pre_signature_digest(install.has_execution_hooks, nonce, deadline, call)?,
         has_execution_hooks: install.has_execution_hooks,
         call_data: install.call_data,
     })

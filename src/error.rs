@@ -187,6 +187,22 @@ pub enum Error {
         /// What is wrong with it.
         detail: String,
     },
+    /// Not an uncompressed P-256 public key on the curve.
+    #[error("{field}: {detail}")]
+    InvalidPublicKey {
+        /// Path of the key field.
+        field: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// A WebAuthn assertion field the module or a WebAuthn verifier would refuse.
+    #[error("{field}: {detail}")]
+    InvalidAssertion {
+        /// `rpId`, `origin` or `flags`.
+        field: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// The platform's random number generator failed.
     #[error("random: the platform CSPRNG failed: {detail}")]
     Random {
@@ -473,6 +489,8 @@ impl Error {
             Error::InvalidNonceKey { .. } => "INVALID_NONCE_KEY",
             Error::InvalidPrivateKey { .. } => "INVALID_PRIVATE_KEY",
             Error::InvalidSignature { .. } => "INVALID_SIGNATURE",
+            Error::InvalidPublicKey { .. } => "INVALID_PUBLIC_KEY",
+            Error::InvalidAssertion { .. } => "INVALID_ASSERTION",
             Error::InvalidDeferredAction { .. } => "INVALID_DEFERRED_ACTION",
             Error::Random { .. } => "RANDOM_UNAVAILABLE",
             Error::SessionNotFound { .. } => "SESSION_NOT_FOUND",
@@ -526,7 +544,10 @@ impl Error {
                 Some("validAfter".into())
             }
             Error::InvalidNonceKey { .. } => Some("nonceKey".into()),
-            Error::InvalidPrivateKey { field } | Error::InvalidSignature { field, .. } => {
+            Error::InvalidPrivateKey { field }
+            | Error::InvalidSignature { field, .. }
+            | Error::InvalidPublicKey { field, .. }
+            | Error::InvalidAssertion { field, .. } => {
                 Some((*field).into())
             }
             Error::InvalidDeferredAction { .. } => Some("preSignatureDigest".into()),

@@ -10,7 +10,7 @@
 //! Both calls are self-calls sent by the owner, whose validation has no execution hooks, so
 //! neither is prefixed with `executeUserOp`.
 
-use alloy_primitives::{Bytes, U256};
+use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::{SolCall, SolValue};
 use serde::Deserialize;
 
@@ -18,7 +18,7 @@ use crate::abi::IModularAccount;
 use crate::addresses::{PAYMASTER_GUARD_MODULE, SINGLE_SIGNER_VALIDATION_MODULE, TIME_RANGE_MODULE};
 use crate::error::{Error, Result};
 use crate::json::{self, Addr};
-use crate::permissions::{self, module_entity, Hook, HookConfig, HookKind, Permission, PermissionSet};
+use crate::permissions::{self, module_entity, pack25, Hook, HookConfig, HookKind, Permission, PermissionSet};
 
 /// Largest value a uint48 time field can hold.
 pub const MAX_UINT48: u64 = (1 << 48) - 1;
@@ -208,11 +208,26 @@ pub(crate) fn plan_install(
     now: u64,
     between: impl FnOnce() -> Result<()>,
 ) -> Result<SessionInstall> {
-    let (set, hooks) = plan(&req.grant(), Some(now), between)?;
+    let key = req.session_key.0;
+    plan_install_for(&req.grant(), now, between, SINGLE_SIGNER_VALIDATION_MODULE, |e| {
+        (e, key).abi_encode_params().into()
+    })
+}
+
+/// [`plan_install`] for any validation module: the hooks come from the permissions whatever
+/// checks the signature, so only the module and its install data (given the entity id) differ.
+pub(crate) fn plan_install_for(
+    g: &Grant<'_>,
+    now: u64,
+    between: impl FnOnce() -> Result<()>,
+    module: Address,
+    install_data: impl FnOnce(u32) -> Bytes,
+) -> Result<SessionInstall> {
+    let (set, hooks) = plan(g, Some(now), between)?;
     let call = IModularAccount::installValidationCall {
-        validationConfig: set.validation_config(),
+        validationConfig: pack25(module, set.entity_id, set.validation_flags()),
         selectors: set.selectors.clone(),
-        installData: (set.entity_id, req.session_key.0).abi_encode_params().into(),
+        installData: install_data(set.entity_id),
         hooks: hooks.iter().map(Hook::encode_install).collect(),
     };
     Ok(SessionInstall {
@@ -246,10 +261,16 @@ pub fn hook_uninstall_data(hooks: &[Hook]) -> Vec<Bytes> {
 /// `uninstallValidation(...)` call data revoking the grant described by `req`. Expiry is not
 /// checked against a clock: an expired key is exactly the kind one wants to clean up.
 pub fn encode_session_uninstall(req: &SessionUninstallRequest) -> Result<Bytes> {
+    encode_uninstall_for(req, SINGLE_SIGNER_VALIDATION_MODULE)
+}
+
+/// [`encode_session_uninstall`] for any validation module whose uninstall data is
+/// `abi.encode(uint32 entityId)` (SingleSigner, WebAuthn).
+pub(crate) fn encode_uninstall_for(req: &SessionUninstallRequest, module: Address) -> Result<Bytes> {
     let (set, hooks) = plan(&req.grant(), None, || Ok(()))?;
     let e = set.entity_id;
     let call = IModularAccount::uninstallValidationCall {
-        validationFunction: module_entity(SINGLE_SIGNER_VALIDATION_MODULE, e),
+        validationFunction: module_entity(module, e),
         uninstallData: e.abi_encode().into(),
         hookUninstallData: hook_uninstall_data(&hooks),
     };

@@ -55,6 +55,7 @@ import {
   modularAccountAbi,
 } from "@account-kit/smart-contracts/experimental";
 // Not re-exported by the package's entry points: deep imports of the same files the package uses.
+import { genWebauthn } from "./webauthn.mjs";
 import { singleSignerMessageSigner } from "./node_modules/@account-kit/smart-contracts/dist/esm/src/ma-v2/modules/single-signer-validation/signer.js";
 import {
   getDefaultMAV2FactoryAddress,
@@ -1394,6 +1395,7 @@ async function main() {
       "The owner's user operation of a session grant / revocation on an SMA, built by the SDK: callData = installValidationActions(client).encodeInstallValidation path (compileRaw() through the owner account's encodeCallData) or encodeUninstallValidation (as uninstall.json); nonce = createModularAccountV2({signer: ownerKey}).getAccountNonce() with the key it asks EntryPoint.getNonce for recorded (asserted = buildFullNonceKey({}) = entity 0, global) and the sequence the offline chain answers (onchainSequence); dummySignature = account.getDummySignature(); signature = account.signUserOperationHash(userOpHash) (nativeSMASigner: personal_sign of the raw hash, packed 0xFF || 0x00 || sig65). userOp gas and fee fields are random; userOpHash from viem (EntryPoint v0.7).",
   });
 
+  await genWebauthn({ Drbg, makeEnv, sdkInstall, hookUninstallDatasFor, randPermission, randPermissions, randHookOptions, randChainId, randAddress, randEntityId, randFutureTime, randPrivateKey, randFullMav2Nonce, typedDataJson, writeFile, assertEq });
   const files = {
     "user_op_hash.json": userOpHashCases,
     "install.json": installCases,
