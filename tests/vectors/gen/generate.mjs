@@ -61,6 +61,7 @@ import {
   getDefaultSMAV2BytecodeAddress,
   buildFullNonceKey as buildFullNonceKeyDeep,
 } from "./node_modules/@account-kit/smart-contracts/dist/esm/src/ma-v2/utils.js";
+import { genEip7702 } from "./eip7702.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT_DIR = join(HERE, "..");
@@ -1393,6 +1394,8 @@ async function main() {
     about:
       "The owner's user operation of a session grant / revocation on an SMA, built by the SDK: callData = installValidationActions(client).encodeInstallValidation path (compileRaw() through the owner account's encodeCallData) or encodeUninstallValidation (as uninstall.json); nonce = createModularAccountV2({signer: ownerKey}).getAccountNonce() with the key it asks EntryPoint.getNonce for recorded (asserted = buildFullNonceKey({}) = entity 0, global) and the sequence the offline chain answers (onchainSequence); dummySignature = account.getDummySignature(); signature = account.signUserOperationHash(userOpHash) (nativeSMASigner: personal_sign of the raw hash, packed 0xFF || 0x00 || sig65). userOp gas and fee fields are random; userOpHash from viem (EntryPoint v0.7).",
   });
+
+  await genEip7702({ Drbg, writeFile, assertEq, toJsonable, chainFor, randPrivateKey, randAddress, randChainId, randEntityId, randPermissions, randHookOptions, randFutureTime, randFullMav2Nonce, randData, sdkInstall, installInput, typedDataJson });
 
   const files = {
     "user_op_hash.json": userOpHashCases,
