@@ -135,7 +135,7 @@ pub struct Authorization {
     /// Chain the authorization is valid on; 0 means every chain.
     #[serde(with = "json::u64")]
     pub chain_id: u64,
-    /// The contract the EOA delegates to (viem's older name `contractAddress` is accepted).
+    /// The contract the EOA delegates to (viem's other name `contractAddress` is accepted).
     #[serde(alias = "contractAddress")]
     pub address: Addr,
     /// The EOA's nonce the authorization consumes.
