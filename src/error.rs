@@ -465,6 +465,66 @@ pub enum Error {
         /// The session's account.
         account: String,
     },
+
+    // ---- EIP-7702 accounts (see `eip7702`) ----
+    /// The EOA delegates its code to another contract than SemiModularAccount7702.
+    #[error("account: {account} is delegated to {delegate}, not to MAv2's SemiModularAccount7702 {expected}")]
+    DelegatedElsewhere {
+        /// The EOA.
+        account: String,
+        /// The contract its code points to.
+        delegate: String,
+        /// The SemiModularAccount7702 implementation expected.
+        expected: String,
+    },
+    /// The address holds contract code that is no EIP-7702 delegation: it is not an EOA.
+    #[error("account: {account} holds {size} bytes of contract code ({head}…), not an EIP-7702 delegation; it is not an EOA")]
+    AccountHasCode {
+        /// The address.
+        account: String,
+        /// Length of its code.
+        size: usize,
+        /// The first bytes of its code, hex.
+        head: String,
+    },
+    /// The EOA is not delegated yet, so its first operation needs a signed authorization.
+    #[error("authorization: {account} is not delegated to SemiModularAccount7702 yet; its first operation needs a signed EIP-7702 authorization")]
+    AuthorizationRequired {
+        /// The EOA.
+        account: String,
+    },
+    /// The authorization delegates to another contract than SemiModularAccount7702.
+    #[error("authorization.address: the authorization delegates to {address}, expected SemiModularAccount7702 {expected}")]
+    AuthorizationWrongDelegate {
+        /// The address in the authorization.
+        address: String,
+        /// The implementation expected.
+        expected: String,
+    },
+    /// The authorization is for another chain (0 means any chain and is accepted).
+    #[error("authorization.chainId: the authorization is for chain {chain_id}, the operation for chain {expected}")]
+    AuthorizationWrongChain {
+        /// The authorization's chain id.
+        chain_id: u64,
+        /// The operation's chain id.
+        expected: u64,
+    },
+    /// The authorization's nonce is not the EOA's current nonce, so the chain would skip it.
+    #[error("authorization.nonce: the authorization has nonce {nonce}, the account's current nonce is {expected}")]
+    AuthorizationWrongNonce {
+        /// The authorization's nonce.
+        nonce: u64,
+        /// The EOA's nonce now.
+        expected: u64,
+    },
+    /// The authorization was signed by another key than the EOA's.
+    #[error("authorization: signed by {signer}, not by the account {account}")]
+    AuthorizationWrongSigner {
+        /// The address the signature recovers to.
+        signer: String,
+        /// The EOA.
+        account: String,
+    },
 }
 
 impl Error {
@@ -522,6 +582,13 @@ impl Error {
             Error::PaymasterMismatch { .. } => "PAYMASTER_MISMATCH",
             Error::KeyWiped { .. } => "KEY_WIPED",
             Error::OwnerMismatch { .. } => "OWNER_MISMATCH",
+            Error::DelegatedElsewhere { .. } => "DELEGATED_ELSEWHERE",
+            Error::AccountHasCode { .. } => "ACCOUNT_HAS_CODE",
+            Error::AuthorizationRequired { .. } => "AUTHORIZATION_REQUIRED",
+            Error::AuthorizationWrongDelegate { .. } => "AUTHORIZATION_WRONG_DELEGATE",
+            Error::AuthorizationWrongChain { .. } => "AUTHORIZATION_WRONG_CHAIN",
+            Error::AuthorizationWrongNonce { .. } => "AUTHORIZATION_WRONG_NONCE",
+            Error::AuthorizationWrongSigner { .. } => "AUTHORIZATION_WRONG_SIGNER",
         }
     }
 
@@ -578,6 +645,13 @@ impl Error {
             Error::PaymasterRequired { .. } | Error::PaymasterMismatch { .. } => Some("paymaster".into()),
             Error::KeyWiped { .. } => None,
             Error::OwnerMismatch { .. } => Some("owner".into()),
+            Error::DelegatedElsewhere { .. } | Error::AccountHasCode { .. } => Some("account".into()),
+            Error::AuthorizationRequired { .. } | Error::AuthorizationWrongSigner { .. } => {
+                Some("authorization".into())
+            }
+            Error::AuthorizationWrongDelegate { .. } => Some("authorization.address".into()),
+            Error::AuthorizationWrongChain { .. } => Some("authorization.chainId".into()),
+            Error::AuthorizationWrongNonce { .. } => Some("authorization.nonce".into()),
         }
     }
 

@@ -17,6 +17,7 @@ pub mod account;
 pub mod addresses;
 pub mod calls;
 pub mod deferred;
+pub mod eip7702;
 pub mod error;
 pub mod install;
 pub mod json;

@@ -62,6 +62,7 @@ import {
   getDefaultSMAV2BytecodeAddress,
   buildFullNonceKey as buildFullNonceKeyDeep,
 } from "./node_modules/@account-kit/smart-contracts/dist/esm/src/ma-v2/utils.js";
+import { genEip7702 } from "./eip7702.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT_DIR = join(HERE, "..");
@@ -1396,6 +1397,8 @@ async function main() {
   });
 
   await genWebauthn({ Drbg, makeEnv, sdkInstall, hookUninstallDatasFor, randPermission, randPermissions, randHookOptions, randChainId, randAddress, randEntityId, randFutureTime, randPrivateKey, randFullMav2Nonce, typedDataJson, writeFile, assertEq });
+  await genEip7702({ Drbg, writeFile, assertEq, toJsonable, chainFor, randPrivateKey, randAddress, randChainId, randEntityId, randPermissions, randHookOptions, randFutureTime, randFullMav2Nonce, randData, sdkInstall, installInput, typedDataJson });
+
   const files = {
     "user_op_hash.json": userOpHashCases,
     "install.json": installCases,
