@@ -21,6 +21,7 @@ pub mod install;
 pub mod json;
 pub mod key;
 pub mod nonce;
+pub mod onchain;
 pub mod permissions;
 pub mod precheck;
 pub mod rpc;
