@@ -24,6 +24,7 @@ pub mod nonce;
 pub mod onchain;
 pub mod permissions;
 pub mod precheck;
+pub mod revert;
 pub mod rpc;
 pub mod send;
 pub mod session;
