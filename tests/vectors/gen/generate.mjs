@@ -62,6 +62,8 @@ import {
   buildFullNonceKey as buildFullNonceKeyDeep,
 } from "./node_modules/@account-kit/smart-contracts/dist/esm/src/ma-v2/utils.js";
 
+import { genOnchain } from "./onchain.mjs";
+
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT_DIR = join(HERE, "..");
 const SEED = 20261127;
@@ -1412,6 +1414,7 @@ async function main() {
       "account: createModularAccountV2 == predictModularAccountV2Address": accountCases.length,
     }),
   );
+  await genOnchain({ Drbg, writeFile });
 }
 
 main().catch((e) => {
