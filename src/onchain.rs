@@ -20,7 +20,8 @@ use alloy_sol_types::{sol, SolCall};
 use serde::Serialize;
 
 use crate::addresses::{
-    ALLOWLIST_MODULE, NATIVE_TOKEN_LIMIT_MODULE, PAYMASTER_GUARD_MODULE, SINGLE_SIGNER_VALIDATION_MODULE, TIME_RANGE_MODULE,
+    ALLOWLIST_MODULE, NATIVE_TOKEN_LIMIT_MODULE, PAYMASTER_GUARD_MODULE, SINGLE_SIGNER_VALIDATION_MODULE,
+    TIME_RANGE_MODULE,
 };
 use crate::error::{Error, Result};
 use crate::install::{self, SessionInstallRequest};
@@ -92,7 +93,10 @@ impl ValidationView {
     /// Whether anything is stored for the entity id. The SDK's reader looks at flags and selectors;
     /// hooks count too, so an id with leftover hooks is never handed out again.
     pub fn is_installed(&self) -> bool {
-        self.flags != 0 || !self.selectors.is_empty() || !self.validation_hooks.is_empty() || !self.execution_hooks.is_empty()
+        self.flags != 0
+            || !self.selectors.is_empty()
+            || !self.validation_hooks.is_empty()
+            || !self.execution_hooks.is_empty()
     }
 }
 
@@ -134,7 +138,8 @@ fn bad_result(what: &str, out: &[u8], e: impl std::fmt::Display) -> Error {
 
 /// Decode `getValidationData`'s result.
 pub fn decode_validation_data(out: &[u8]) -> Result<ValidationView> {
-    let d = IAccountView::getValidationDataCall::abi_decode_returns_validate(out).map_err(|e| bad_result("getValidationData", out, e))?;
+    let d = IAccountView::getValidationDataCall::abi_decode_returns_validate(out)
+        .map_err(|e| bad_result("getValidationData", out, e))?;
     Ok(ValidationView {
         flags: d.validationFlags,
         validation_hooks: d.validationHooks,
@@ -150,26 +155,30 @@ pub fn decode_limits(out: &[u8]) -> Result<U256> {
 
 /// Decode `erc20SpendLimits`' result.
 pub fn decode_erc20_spend_limits(out: &[u8]) -> Result<U256> {
-    IAllowlistModule::erc20SpendLimitsCall::abi_decode_returns_validate(out).map_err(|e| bad_result("erc20SpendLimits", out, e))
+    IAllowlistModule::erc20SpendLimitsCall::abi_decode_returns_validate(out)
+        .map_err(|e| bad_result("erc20SpendLimits", out, e))
 }
 
 /// Decode `timeRanges`' result: `(validUntil, validAfter)`.
 pub fn decode_time_ranges(out: &[u8]) -> Result<(u64, u64)> {
-    let r = ITimeRangeModule::timeRangesCall::abi_decode_returns_validate(out).map_err(|e| bad_result("timeRanges", out, e))?;
+    let r = ITimeRangeModule::timeRangesCall::abi_decode_returns_validate(out)
+        .map_err(|e| bad_result("timeRanges", out, e))?;
     Ok((r.validUntil.to::<u64>(), r.validAfter.to::<u64>()))
 }
 
 /// Decode `paymasters`' result.
 pub fn decode_paymasters(out: &[u8]) -> Result<Address> {
-    IPaymasterGuardModule::paymastersCall::abi_decode_returns_validate(out).map_err(|e| bad_result("paymasters", out, e))
+    IPaymasterGuardModule::paymastersCall::abi_decode_returns_validate(out)
+        .map_err(|e| bad_result("paymasters", out, e))
 }
 
 /// Decode `signers`' result.
 pub fn decode_signers(out: &[u8]) -> Result<Address> {
-    ISingleSignerValidationModule::signersCall::abi_decode_returns_validate(out).map_err(|e| bad_result("signers", out, e))
+    ISingleSignerValidationModule::signersCall::abi_decode_returns_validate(out)
+        .map_err(|e| bad_result("signers", out, e))
 }
 
-/// What a session was granted, in the form the chain stores it.
+/// A session's grant, in the form the chain stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Granted {
     /// The account.
@@ -182,7 +191,7 @@ pub struct Granted {
     pub hooks: Vec<Hook>,
     /// `expiresAt`: the TimeRange hook's `validUntil`.
     pub expires_at: Option<u64>,
-    /// `validAfter` (0 on chain when only `expiresAt` was given).
+    /// `validAfter` (0 on chain when only `expiresAt` is set).
     pub valid_after: Option<u64>,
     /// The pinned paymaster.
     pub paymaster: Option<Address>,
@@ -215,7 +224,7 @@ impl Granted {
 
     /// Entity id of the ERC-20 spend-limit and gas-limit hooks (`E + 0x7FFFFFFF`).
     pub fn hook_entity_id(&self) -> u32 {
-        self.entity_id() + HOOK_ENTITY_OFFSET
+        self.entity_id().saturating_add(HOOK_ENTITY_OFFSET)
     }
 }
 
@@ -314,7 +323,7 @@ pub struct Remaining {
 pub struct SessionState {
     /// Something is installed at the session's entity id.
     pub installed: bool,
-    /// What is installed is what was granted (flags, selectors, hooks, key, window, paymaster).
+    /// What is installed is the grant (flags, selectors, hooks, key, window, paymaster).
     pub matches_grant: bool,
     /// What differs when `matches_grant` is false (`"flags"`, `"selectors"`, `"validationHooks"`,
     /// `"executionHooks"`, `"signer"`, `"timeRange"`, `"paymaster"`, or `"notInstalled"`).
@@ -386,7 +395,11 @@ pub fn session_state(g: &Granted, r: &ChainReads) -> SessionState {
 
 /// Read a session's state over RPC: `eth_getCode`, `getValidationData`, then one `eth_call` per
 /// limit, window and paymaster the grant has (none when nothing is installed).
-pub async fn read_session_state<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, g: &Granted) -> Result<SessionState> {
+pub async fn read_session_state<T: Transport>(
+    c: &RpcClient<T>,
+    clock: &impl Clock,
+    g: &Granted,
+) -> Result<SessionState> {
     let mut reads = ChainReads { deployed: !get_code(c, clock, g.account).await?.is_empty(), ..ChainReads::default() };
     if reads.deployed {
         let data = encode_get_validation_data(SINGLE_SIGNER_VALIDATION_MODULE, g.entity_id());
@@ -561,7 +574,9 @@ mod tests {
     }
 
     fn installed_view(g: &Granted) -> ValidationView {
-        let hooks = |v: bool| g.hooks.iter().filter(|h| h.config.is_validation_hook() == v).map(|h| h.config.encode()).collect();
+        let hooks = |v: bool| {
+            g.hooks.iter().filter(|h| h.config.is_validation_hook() == v).map(|h| h.config.encode()).collect()
+        };
         ValidationView {
             flags: g.permissions.validation_flags(),
             validation_hooks: hooks(true),
@@ -583,12 +598,20 @@ mod tests {
     fn chain_with_session(g: &Granted) -> Chain {
         let mut chain = Chain::new(true);
         let (e, h) = (g.entity_id(), g.hook_entity_id());
-        chain.answer(ACCOUNT, encode_get_validation_data(SINGLE_SIGNER_VALIDATION_MODULE, e), view_result(&installed_view(g)));
+        chain.answer(
+            ACCOUNT,
+            encode_get_validation_data(SINGLE_SIGNER_VALIDATION_MODULE, e),
+            view_result(&installed_view(g)),
+        );
         chain.answer(SINGLE_SIGNER_VALIDATION_MODULE, encode_signers(e, ACCOUNT), KEY.abi_encode());
         chain.answer(NATIVE_TOKEN_LIMIT_MODULE, encode_limits(e, ACCOUNT), U256::from(0x800).abi_encode());
         chain.answer(NATIVE_TOKEN_LIMIT_MODULE, encode_limits(h, ACCOUNT), U256::from(0x1234).abi_encode());
         chain.answer(ALLOWLIST_MODULE, encode_erc20_spend_limits(h, TOKEN, ACCOUNT), U256::from(5).abi_encode());
-        chain.answer(TIME_RANGE_MODULE, encode_time_ranges(e, ACCOUNT), (U256::from(2_000_000_000u64), U256::from(1_000)).abi_encode_params());
+        chain.answer(
+            TIME_RANGE_MODULE,
+            encode_time_ranges(e, ACCOUNT),
+            (U256::from(2_000_000_000u64), U256::from(1_000)).abi_encode_params(),
+        );
         chain.answer(PAYMASTER_GUARD_MODULE, encode_paymasters(e, ACCOUNT), PAYMASTER.abi_encode());
         chain
     }
@@ -623,7 +646,11 @@ mod tests {
 
         // Deployed, nothing at the entity id (storage reads as zeros: an empty view).
         let mut chain = Chain::new(true);
-        chain.answer(ACCOUNT, encode_get_validation_data(SINGLE_SIGNER_VALIDATION_MODULE, 7), view_result(&ValidationView::default()));
+        chain.answer(
+            ACCOUNT,
+            encode_get_validation_data(SINGLE_SIGNER_VALIDATION_MODULE, 7),
+            view_result(&ValidationView::default()),
+        );
         let s = block_on(read_session_state(&RpcClient::new(&chain), &NoClock, &g)).unwrap();
         assert!(!s.installed);
         assert_eq!(s.remaining, Remaining::default());
@@ -661,7 +688,10 @@ mod tests {
         assert_eq!(e.code(), "BAD_RPC_RESPONSE");
 
         let chain = chain_with_session(&g);
-        chain.script.borrow_mut().push_back(r#"{"jsonrpc":"2.0","id":$ID,"error":{"code":-32000,"message":"header not found"}}"#.into());
+        chain
+            .script
+            .borrow_mut()
+            .push_back(r#"{"jsonrpc":"2.0","id":$ID,"error":{"code":-32000,"message":"header not found"}}"#.into());
         let e = block_on(read_session_state(&RpcClient::new(&chain), &NoClock, &g)).unwrap_err();
         assert_eq!(e.code(), "RPC_ERROR");
     }

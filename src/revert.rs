@@ -20,7 +20,8 @@ use alloy_sol_types::{sol, sol_data, SolError, SolType};
 use serde::Serialize;
 
 use crate::addresses::{
-    ALLOWLIST_MODULE, NATIVE_TOKEN_LIMIT_MODULE, PAYMASTER_GUARD_MODULE, SINGLE_SIGNER_VALIDATION_MODULE, TIME_RANGE_MODULE,
+    ALLOWLIST_MODULE, NATIVE_TOKEN_LIMIT_MODULE, PAYMASTER_GUARD_MODULE, SINGLE_SIGNER_VALIDATION_MODULE,
+    TIME_RANGE_MODULE,
 };
 use crate::error::Error;
 use crate::permissions::HOOK_ENTITY_OFFSET;
@@ -134,66 +135,83 @@ enum Shape {
     Panic,
 }
 
-/// Known errors: selector, name, shape, code (the code of a wrapper applies only when what it
-/// wraps is not known).
-const KNOWN: &[([u8; 4], &str, Shape, &str)] = &[
-    (EP::FailedOp::SELECTOR, "FailedOp", Shape::FailedOp, "ENTRY_POINT_FAILED_OP_ON_CHAIN"),
-    (EP::FailedOpWithRevert::SELECTOR, "FailedOpWithRevert", Shape::FailedOpWithRevert, "ENTRY_POINT_FAILED_OP_ON_CHAIN"),
-    (EP::PostOpReverted::SELECTOR, "PostOpReverted", Shape::BytesWrap, "PAYMASTER_POST_OP_REVERTED_ON_CHAIN"),
-    (EP::SignatureValidationFailed::SELECTOR, "SignatureValidationFailed", Shape::Address("aggregator"), "AGGREGATOR_SIGNATURE_INVALID_ON_CHAIN"),
-    (X::PostExecHookReverted::SELECTOR, "PostExecHookReverted", Shape::EntityWrap, "POST_EXEC_HOOK_REVERTED_ON_CHAIN"),
-    (X::PreExecHookReverted::SELECTOR, "PreExecHookReverted", Shape::EntityWrap, "PRE_EXEC_HOOK_REVERTED_ON_CHAIN"),
-    (X::PreRuntimeValidationHookReverted::SELECTOR, "PreRuntimeValidationHookReverted", Shape::EntityWrap, "PRE_RUNTIME_VALIDATION_HOOK_REVERTED_ON_CHAIN"),
-    (X::PreSignatureValidationHookReverted::SELECTOR, "PreSignatureValidationHookReverted", Shape::EntityWrap, "PRE_SIGNATURE_VALIDATION_HOOK_REVERTED_ON_CHAIN"),
-    (X::PreUserOpValidationHookReverted::SELECTOR, "PreUserOpValidationHookReverted", Shape::EntityWrap, "PRE_USER_OP_VALIDATION_HOOK_REVERTED_ON_CHAIN"),
-    (X::RuntimeValidationFunctionReverted::SELECTOR, "RuntimeValidationFunctionReverted", Shape::EntityWrap, "RUNTIME_VALIDATION_REVERTED_ON_CHAIN"),
-    (X::SignatureValidationFunctionReverted::SELECTOR, "SignatureValidationFunctionReverted", Shape::EntityWrap, "SIGNATURE_VALIDATION_REVERTED_ON_CHAIN"),
-    (X::UserOpValidationFunctionReverted::SELECTOR, "UserOpValidationFunctionReverted", Shape::EntityWrap, "USER_OP_VALIDATION_REVERTED_ON_CHAIN"),
-    (A::ArrayLengthMismatch::SELECTOR, "ArrayLengthMismatch", Shape::Unit, "ACCOUNT_REVERTED_ON_CHAIN"),
-    (A::CreateFailed::SELECTOR, "CreateFailed", Shape::Unit, "ACCOUNT_REVERTED_ON_CHAIN"),
-    (A::DeferredActionSignatureInvalid::SELECTOR, "DeferredActionSignatureInvalid", Shape::Unit, "DEFERRED_ACTION_SIGNATURE_INVALID_ON_CHAIN"),
-    (A::DeferredValidationHasValidationHooks::SELECTOR, "DeferredValidationHasValidationHooks", Shape::Unit, "DEFERRED_VALIDATION_HAS_HOOKS_ON_CHAIN"),
-    (A::ExecutionHookAlreadySet::SELECTOR, "ExecutionHookAlreadySet", Shape::Bytes25("hookConfig"), "HOOK_ALREADY_SET_ON_CHAIN"),
-    (A::InterfaceNotSupported::SELECTOR, "InterfaceNotSupported", Shape::Address("module"), "MODULE_INTERFACE_NOT_SUPPORTED_ON_CHAIN"),
-    (A::InvalidInitialization::SELECTOR, "InvalidInitialization", Shape::Unit, "ACCOUNT_REVERTED_ON_CHAIN"),
-    (A::ModuleInstallCallbackFailed::SELECTOR, "ModuleInstallCallbackFailed", Shape::AddressWrap, "MODULE_INSTALL_FAILED_ON_CHAIN"),
-    (A::NonCanonicalEncoding::SELECTOR, "NonCanonicalEncoding", Shape::Unit, "SIGNATURE_ENCODING_INVALID_ON_CHAIN"),
-    (A::NotEntryPoint::SELECTOR, "NotEntryPoint", Shape::Unit, "ACCOUNT_REVERTED_ON_CHAIN"),
-    (A::PreValidationHookDuplicate::SELECTOR, "PreValidationHookDuplicate", Shape::Unit, "HOOK_ALREADY_SET_ON_CHAIN"),
-    (A::RequireUserOperationContext::SELECTOR, "RequireUserOperationContext", Shape::Unit, "EXECUTE_USER_OP_REQUIRED_ON_CHAIN"),
-    (A::SegmentOutOfOrder::SELECTOR, "SegmentOutOfOrder", Shape::Unit, "SIGNATURE_ENCODING_INVALID_ON_CHAIN"),
-    (A::SelfCallRecursionDepthExceeded::SELECTOR, "SelfCallRecursionDepthExceeded", Shape::Unit, "SELF_CALL_NOT_ALLOWED_ON_CHAIN"),
-    (A::SignatureValidationInvalid::SELECTOR, "SignatureValidationInvalid", Shape::Bytes24("validationFunction"), "SIGNATURE_VALIDATION_INVALID_ON_CHAIN"),
-    (A::UnauthorizedCallContext::SELECTOR, "UnauthorizedCallContext", Shape::Unit, "ACCOUNT_REVERTED_ON_CHAIN"),
-    (A::UnexpectedAggregator::SELECTOR, "UnexpectedAggregator", Shape::Bytes24Address, "ACCOUNT_REVERTED_ON_CHAIN"),
-    (A::UnrecognizedFunction::SELECTOR, "UnrecognizedFunction", Shape::Bytes4("selector"), "UNRECOGNIZED_FUNCTION_ON_CHAIN"),
-    (A::UpgradeFailed::SELECTOR, "UpgradeFailed", Shape::Unit, "ACCOUNT_REVERTED_ON_CHAIN"),
-    (A::UserOpValidationInvalid::SELECTOR, "UserOpValidationInvalid", Shape::Bytes24("validationFunction"), "USER_OP_VALIDATION_INVALID_ON_CHAIN"),
-    (A::ValidationAlreadySet::SELECTOR, "ValidationAlreadySet", Shape::Bytes4Bytes24, "VALIDATION_ALREADY_SET_ON_CHAIN"),
-    (A::ValidationAssocHookLimitExceeded::SELECTOR, "ValidationAssocHookLimitExceeded", Shape::Unit, "HOOK_LIMIT_EXCEEDED_ON_CHAIN"),
-    (A::ValidationEntityIdInUse::SELECTOR, "ValidationEntityIdInUse", Shape::Unit, "ENTITY_ID_IN_USE_ON_CHAIN"),
-    (A::ValidationFunctionMissing::SELECTOR, "ValidationFunctionMissing", Shape::Bytes4("selector"), "SESSION_VALIDATION_MISSING_ON_CHAIN"),
-    (A::ValidationSignatureSegmentMissing::SELECTOR, "ValidationSignatureSegmentMissing", Shape::Unit, "SIGNATURE_ENCODING_INVALID_ON_CHAIN"),
-    (A::FallbackSignerDisabled::SELECTOR, "FallbackSignerDisabled", Shape::Unit, "OWNER_SIGNER_INVALID_ON_CHAIN"),
-    (A::FallbackSignerMismatch::SELECTOR, "FallbackSignerMismatch", Shape::Unit, "OWNER_SIGNER_INVALID_ON_CHAIN"),
-    (A::FallbackValidationInstallationNotAllowed::SELECTOR, "FallbackValidationInstallationNotAllowed", Shape::Unit, "ENTITY_ID_IN_USE_ON_CHAIN"),
-    (A::InvalidSignatureType::SELECTOR, "InvalidSignatureType", Shape::Unit, "SIGNATURE_ENCODING_INVALID_ON_CHAIN"),
-    (M::AddressNotAllowed::SELECTOR, "AddressNotAllowed", Shape::Unit, "SESSION_TARGET_NOT_ALLOWED_ON_CHAIN"),
-    (M::ERC20NotAllowed::SELECTOR, "ERC20NotAllowed", Shape::Address("token"), "SESSION_ERC20_NOT_ALLOWED_ON_CHAIN"),
-    (M::ExceededTokenLimit::SELECTOR, "ExceededTokenLimit", Shape::Unit, "SESSION_ERC20_LIMIT_EXCEEDED_ON_CHAIN"),
-    (M::InvalidCalldataLength::SELECTOR, "InvalidCalldataLength", Shape::Unit, "SESSION_ERC20_CALL_INVALID_ON_CHAIN"),
-    (M::NoSelectorSpecified::SELECTOR, "NoSelectorSpecified", Shape::Unit, "SESSION_SELECTOR_NOT_ALLOWED_ON_CHAIN"),
-    (M::NotImplemented::SELECTOR, "NotImplemented", Shape::Unit, "MODULE_NOT_IMPLEMENTED_ON_CHAIN"),
-    (M::SelectorNotAllowed::SELECTOR, "SelectorNotAllowed", Shape::Unit, "SESSION_SELECTOR_NOT_ALLOWED_ON_CHAIN"),
-    (M::SpendingRequestNotAllowed::SELECTOR, "SpendingRequestNotAllowed", Shape::Bytes4("selector"), "SESSION_ERC20_CALL_INVALID_ON_CHAIN"),
-    (M::UnexpectedDataPassed::SELECTOR, "UnexpectedDataPassed", Shape::Unit, "SIGNATURE_ENCODING_INVALID_ON_CHAIN"),
-    (M::ExceededNativeTokenLimit::SELECTOR, "ExceededNativeTokenLimit", Shape::Unit, "SESSION_NATIVE_LIMIT_EXCEEDED_ON_CHAIN"),
-    (M::InvalidPaymaster::SELECTOR, "InvalidPaymaster", Shape::Unit, "SESSION_PAYMASTER_NOT_ALLOWED_ON_CHAIN"),
-    (M::BadPaymasterSpecified::SELECTOR, "BadPaymasterSpecified", Shape::Unit, "SESSION_PAYMASTER_NOT_ALLOWED_ON_CHAIN"),
-    (M::TimeRangeNotValid::SELECTOR, "TimeRangeNotValid", Shape::Unit, "SESSION_OUTSIDE_TIME_RANGE_ON_CHAIN"),
-    (M::NotAuthorized::SELECTOR, "NotAuthorized", Shape::Unit, "SESSION_SIGNER_NOT_AUTHORIZED_ON_CHAIN"),
-    (S::Error::SELECTOR, "Error", Shape::Reason, "REVERT_REASON_ON_CHAIN"),
-    (S::Panic::SELECTOR, "Panic", Shape::Panic, "PANIC_ON_CHAIN"),
+/// One known error: from its `sol!` declaration, with its shape and code (a wrapper's code applies
+/// only when what it wraps is not known).
+struct Row {
+    selector: [u8; 4],
+    signature: &'static str,
+    shape: Shape,
+    code: &'static str,
+}
+
+const fn row<E: SolError>(shape: Shape, code: &'static str) -> Row {
+    Row { selector: E::SELECTOR, signature: E::SIGNATURE, shape, code }
+}
+
+impl Row {
+    fn name(&self) -> &'static str {
+        self.signature.split('(').next().unwrap_or(self.signature)
+    }
+}
+
+const KNOWN: &[Row] = &[
+    row::<EP::FailedOp>(Shape::FailedOp, "ENTRY_POINT_FAILED_OP_ON_CHAIN"),
+    row::<EP::FailedOpWithRevert>(Shape::FailedOpWithRevert, "ENTRY_POINT_FAILED_OP_ON_CHAIN"),
+    row::<EP::PostOpReverted>(Shape::BytesWrap, "PAYMASTER_POST_OP_REVERTED_ON_CHAIN"),
+    row::<EP::SignatureValidationFailed>(Shape::Address("aggregator"), "AGGREGATOR_SIGNATURE_INVALID_ON_CHAIN"),
+    row::<X::PostExecHookReverted>(Shape::EntityWrap, "POST_EXEC_HOOK_REVERTED_ON_CHAIN"),
+    row::<X::PreExecHookReverted>(Shape::EntityWrap, "PRE_EXEC_HOOK_REVERTED_ON_CHAIN"),
+    row::<X::PreRuntimeValidationHookReverted>(Shape::EntityWrap, "PRE_RUNTIME_VALIDATION_HOOK_REVERTED_ON_CHAIN"),
+    row::<X::PreSignatureValidationHookReverted>(Shape::EntityWrap, "PRE_SIGNATURE_VALIDATION_HOOK_REVERTED_ON_CHAIN"),
+    row::<X::PreUserOpValidationHookReverted>(Shape::EntityWrap, "PRE_USER_OP_VALIDATION_HOOK_REVERTED_ON_CHAIN"),
+    row::<X::RuntimeValidationFunctionReverted>(Shape::EntityWrap, "RUNTIME_VALIDATION_REVERTED_ON_CHAIN"),
+    row::<X::SignatureValidationFunctionReverted>(Shape::EntityWrap, "SIGNATURE_VALIDATION_REVERTED_ON_CHAIN"),
+    row::<X::UserOpValidationFunctionReverted>(Shape::EntityWrap, "USER_OP_VALIDATION_REVERTED_ON_CHAIN"),
+    row::<A::ArrayLengthMismatch>(Shape::Unit, "ACCOUNT_REVERTED_ON_CHAIN"),
+    row::<A::CreateFailed>(Shape::Unit, "ACCOUNT_REVERTED_ON_CHAIN"),
+    row::<A::DeferredActionSignatureInvalid>(Shape::Unit, "DEFERRED_ACTION_SIGNATURE_INVALID_ON_CHAIN"),
+    row::<A::DeferredValidationHasValidationHooks>(Shape::Unit, "DEFERRED_VALIDATION_HAS_HOOKS_ON_CHAIN"),
+    row::<A::ExecutionHookAlreadySet>(Shape::Bytes25("hookConfig"), "HOOK_ALREADY_SET_ON_CHAIN"),
+    row::<A::InterfaceNotSupported>(Shape::Address("module"), "MODULE_INTERFACE_NOT_SUPPORTED_ON_CHAIN"),
+    row::<A::InvalidInitialization>(Shape::Unit, "ACCOUNT_REVERTED_ON_CHAIN"),
+    row::<A::ModuleInstallCallbackFailed>(Shape::AddressWrap, "MODULE_INSTALL_FAILED_ON_CHAIN"),
+    row::<A::NonCanonicalEncoding>(Shape::Unit, "SIGNATURE_ENCODING_INVALID_ON_CHAIN"),
+    row::<A::NotEntryPoint>(Shape::Unit, "ACCOUNT_REVERTED_ON_CHAIN"),
+    row::<A::PreValidationHookDuplicate>(Shape::Unit, "HOOK_ALREADY_SET_ON_CHAIN"),
+    row::<A::RequireUserOperationContext>(Shape::Unit, "EXECUTE_USER_OP_REQUIRED_ON_CHAIN"),
+    row::<A::SegmentOutOfOrder>(Shape::Unit, "SIGNATURE_ENCODING_INVALID_ON_CHAIN"),
+    row::<A::SelfCallRecursionDepthExceeded>(Shape::Unit, "SELF_CALL_NOT_ALLOWED_ON_CHAIN"),
+    row::<A::SignatureValidationInvalid>(Shape::Bytes24("validationFunction"), "SIGNATURE_VALIDATION_INVALID_ON_CHAIN"),
+    row::<A::UnauthorizedCallContext>(Shape::Unit, "ACCOUNT_REVERTED_ON_CHAIN"),
+    row::<A::UnexpectedAggregator>(Shape::Bytes24Address, "ACCOUNT_REVERTED_ON_CHAIN"),
+    row::<A::UnrecognizedFunction>(Shape::Bytes4("selector"), "UNRECOGNIZED_FUNCTION_ON_CHAIN"),
+    row::<A::UpgradeFailed>(Shape::Unit, "ACCOUNT_REVERTED_ON_CHAIN"),
+    row::<A::UserOpValidationInvalid>(Shape::Bytes24("validationFunction"), "USER_OP_VALIDATION_INVALID_ON_CHAIN"),
+    row::<A::ValidationAlreadySet>(Shape::Bytes4Bytes24, "VALIDATION_ALREADY_SET_ON_CHAIN"),
+    row::<A::ValidationAssocHookLimitExceeded>(Shape::Unit, "HOOK_LIMIT_EXCEEDED_ON_CHAIN"),
+    row::<A::ValidationEntityIdInUse>(Shape::Unit, "ENTITY_ID_IN_USE_ON_CHAIN"),
+    row::<A::ValidationFunctionMissing>(Shape::Bytes4("selector"), "SESSION_VALIDATION_MISSING_ON_CHAIN"),
+    row::<A::ValidationSignatureSegmentMissing>(Shape::Unit, "SIGNATURE_ENCODING_INVALID_ON_CHAIN"),
+    row::<A::FallbackSignerDisabled>(Shape::Unit, "OWNER_SIGNER_INVALID_ON_CHAIN"),
+    row::<A::FallbackSignerMismatch>(Shape::Unit, "OWNER_SIGNER_INVALID_ON_CHAIN"),
+    row::<A::FallbackValidationInstallationNotAllowed>(Shape::Unit, "ENTITY_ID_IN_USE_ON_CHAIN"),
+    row::<A::InvalidSignatureType>(Shape::Unit, "SIGNATURE_ENCODING_INVALID_ON_CHAIN"),
+    row::<M::AddressNotAllowed>(Shape::Unit, "SESSION_TARGET_NOT_ALLOWED_ON_CHAIN"),
+    row::<M::ERC20NotAllowed>(Shape::Address("token"), "SESSION_ERC20_NOT_ALLOWED_ON_CHAIN"),
+    row::<M::ExceededTokenLimit>(Shape::Unit, "SESSION_ERC20_LIMIT_EXCEEDED_ON_CHAIN"),
+    row::<M::InvalidCalldataLength>(Shape::Unit, "SESSION_ERC20_CALL_INVALID_ON_CHAIN"),
+    row::<M::NoSelectorSpecified>(Shape::Unit, "SESSION_SELECTOR_NOT_ALLOWED_ON_CHAIN"),
+    row::<M::NotImplemented>(Shape::Unit, "MODULE_NOT_IMPLEMENTED_ON_CHAIN"),
+    row::<M::SelectorNotAllowed>(Shape::Unit, "SESSION_SELECTOR_NOT_ALLOWED_ON_CHAIN"),
+    row::<M::SpendingRequestNotAllowed>(Shape::Bytes4("selector"), "SESSION_ERC20_CALL_INVALID_ON_CHAIN"),
+    row::<M::UnexpectedDataPassed>(Shape::Unit, "SIGNATURE_ENCODING_INVALID_ON_CHAIN"),
+    row::<M::ExceededNativeTokenLimit>(Shape::Unit, "SESSION_NATIVE_LIMIT_EXCEEDED_ON_CHAIN"),
+    row::<M::InvalidPaymaster>(Shape::Unit, "SESSION_PAYMASTER_NOT_ALLOWED_ON_CHAIN"),
+    row::<M::BadPaymasterSpecified>(Shape::Unit, "SESSION_PAYMASTER_NOT_ALLOWED_ON_CHAIN"),
+    row::<M::TimeRangeNotValid>(Shape::Unit, "SESSION_OUTSIDE_TIME_RANGE_ON_CHAIN"),
+    row::<M::NotAuthorized>(Shape::Unit, "SESSION_SIGNER_NOT_AUTHORIZED_ON_CHAIN"),
+    row::<S::Error>(Shape::Reason, "REVERT_REASON_ON_CHAIN"),
+    row::<S::Panic>(Shape::Panic, "PANIC_ON_CHAIN"),
 ];
 
 /// Code of a gas budget crossed: `ExceededNativeTokenLimit` from the NativeTokenLimitModule
@@ -209,7 +227,8 @@ pub const NOT_YET_VALID: &str = "SESSION_NOT_YET_VALID_ON_CHAIN";
 /// Every code [`decode`] and [`aa22_code`] can give (besides the `BUNDLER_AAxx` codes of
 /// [`crate::rpc::AA_CODES`]), for the README's table.
 pub fn codes() -> Vec<&'static str> {
-    let mut v: Vec<&str> = KNOWN.iter().map(|k| k.3).chain([GAS_LIMIT_EXCEEDED, UNKNOWN, EXPIRED, NOT_YET_VALID]).collect();
+    let mut v: Vec<&str> =
+        KNOWN.iter().map(|k| k.code).chain([GAS_LIMIT_EXCEEDED, UNKNOWN, EXPIRED, NOT_YET_VALID]).collect();
     v.sort_unstable();
     v.dedup();
     v
@@ -242,7 +261,7 @@ pub struct DecodedRevert {
     pub entity_id: Option<u32>,
     /// The session's validation entity id that hook belongs to.
     pub session_entity_id: Option<u32>,
-    /// The EntryPoint's reason (`"AA23 reverted"`), if a `FailedOp` was decoded.
+    /// The EntryPoint's reason (`"AA23 reverted"`), when a `FailedOp` is among the errors.
     pub reason: Option<String>,
     /// Its `AAxx` code.
     pub aa: Option<String>,
@@ -295,7 +314,8 @@ fn split_entity(me: &FixedBytes<24>) -> (Address, u32) {
 
 fn level(data: &[u8]) -> Option<Level> {
     let sel: [u8; 4] = data.get(..4)?.try_into().ok()?;
-    let &(_, name, shape, code) = KNOWN.iter().find(|k| k.0 == sel)?;
+    let row = KNOWN.iter().find(|k| k.selector == sel)?;
+    let (name, shape, code) = (row.name(), row.shape, row.code);
     let body = &data[4..];
     let mut l = Level { name, code, shape, args: Vec::new(), module_entity: None, reason: None, inner: None };
     macro_rules! params {
@@ -411,7 +431,8 @@ pub fn decode(data: &[u8]) -> Option<DecodedRevert> {
             raw,
         });
     };
-    let (module, entity_id) = levels.iter().rev().find_map(|l| l.module_entity).map_or((None, None), |(m, e)| (Some(m), e));
+    let (module, entity_id) =
+        levels.iter().rev().find_map(|l| l.module_entity).map_or((None, None), |(m, e)| (Some(m), e));
     let mut code = last.code;
     if matches!(last.shape, Shape::FailedOp | Shape::FailedOpWithRevert) {
         code = aa.as_deref().map_or(last.code, aa_code);
@@ -513,7 +534,9 @@ mod tests {
     fn wrap_hook(kind: &str, module: Address, entity: u32, inner: Vec<u8>) -> Vec<u8> {
         let me = module_entity(module, entity);
         match kind {
-            "pre-uo" => X::PreUserOpValidationHookReverted { moduleFunction: me, revertReason: inner.into() }.abi_encode(),
+            "pre-uo" => {
+                X::PreUserOpValidationHookReverted { moduleFunction: me, revertReason: inner.into() }.abi_encode()
+            }
             _ => X::PreExecHookReverted { moduleFunction: me, revertReason: inner.into() }.abi_encode(),
         }
     }
@@ -525,8 +548,9 @@ mod tests {
     #[test]
     fn table_has_no_duplicate_selectors() {
         for (i, a) in KNOWN.iter().enumerate() {
-            assert!(KNOWN[i + 1..].iter().all(|b| b.0 != a.0), "{} twice", a.1);
+            assert!(KNOWN[i + 1..].iter().all(|b| b.selector != a.selector), "{} twice", a.signature);
         }
+        assert_eq!(KNOWN[0].name(), "FailedOp");
         assert_eq!(hex::encode(EP::FailedOpWithRevert::SELECTOR), "65c8fd4d");
         assert_eq!(hex::encode(EP::FailedOp::SELECTOR), "220266b6");
         assert_eq!(hex::encode(M::ExceededNativeTokenLimit::SELECTOR), "94c58c94");
@@ -536,7 +560,8 @@ mod tests {
     #[test]
     fn a_gas_limit_crossed_at_validation() {
         let e = 7 + HOOK_ENTITY_OFFSET;
-        let data = failed(wrap_hook("pre-uo", NATIVE_TOKEN_LIMIT_MODULE, e, M::ExceededNativeTokenLimit {}.abi_encode()));
+        let data =
+            failed(wrap_hook("pre-uo", NATIVE_TOKEN_LIMIT_MODULE, e, M::ExceededNativeTokenLimit {}.abi_encode()));
         let d = decode(&data).unwrap();
         assert_eq!(d.code, GAS_LIMIT_EXCEEDED);
         assert_eq!(d.path, ["FailedOpWithRevert", "PreUserOpValidationHookReverted", "ExceededNativeTokenLimit"]);
@@ -548,13 +573,17 @@ mod tests {
 
     #[test]
     fn native_and_erc20_limits_crossed_in_execution() {
-        let d = decode(&wrap_hook("exec", NATIVE_TOKEN_LIMIT_MODULE, 3, M::ExceededNativeTokenLimit {}.abi_encode())).unwrap();
+        let d = decode(&wrap_hook("exec", NATIVE_TOKEN_LIMIT_MODULE, 3, M::ExceededNativeTokenLimit {}.abi_encode()))
+            .unwrap();
         assert_eq!(d.code, "SESSION_NATIVE_LIMIT_EXCEEDED_ON_CHAIN");
         assert_eq!(d.session_entity_id, Some(3));
-        let d = decode(&wrap_hook("exec", ALLOWLIST_MODULE, 3 + HOOK_ENTITY_OFFSET, M::ExceededTokenLimit {}.abi_encode())).unwrap();
+        let d =
+            decode(&wrap_hook("exec", ALLOWLIST_MODULE, 3 + HOOK_ENTITY_OFFSET, M::ExceededTokenLimit {}.abi_encode()))
+                .unwrap();
         assert_eq!(d.code, "SESSION_ERC20_LIMIT_EXCEEDED_ON_CHAIN");
         assert_eq!(d.session_entity_id, Some(3));
-        let d = decode(&failed(wrap_hook("pre-uo", ALLOWLIST_MODULE, 3, M::AddressNotAllowed {}.abi_encode()))).unwrap();
+        let d =
+            decode(&failed(wrap_hook("pre-uo", ALLOWLIST_MODULE, 3, M::AddressNotAllowed {}.abi_encode()))).unwrap();
         assert_eq!(d.code, "SESSION_TARGET_NOT_ALLOWED_ON_CHAIN");
     }
 
@@ -572,14 +601,16 @@ mod tests {
         assert_eq!((d.code, d.error, d.raw.as_ref().map(|r| &r[..])), (UNKNOWN, "", Some(&inner[..])));
         assert_eq!(decode(&[1, 2, 3]), None);
 
-        let d = decode(&EP::FailedOp { opIndex: U256::from(2), reason: "AA21 didn't pay prefund".into() }.abi_encode()).unwrap();
+        let d = decode(&EP::FailedOp { opIndex: U256::from(2), reason: "AA21 didn't pay prefund".into() }.abi_encode())
+            .unwrap();
         assert_eq!(d.code, "BUNDLER_AA21");
         assert_eq!(arg_u256(&d, "opIndex"), Some(U256::from(2)));
     }
 
     #[test]
     fn malformed_data_does_not_panic() {
-        let good = failed(wrap_hook("pre-uo", NATIVE_TOKEN_LIMIT_MODULE, 1, M::ExceededNativeTokenLimit {}.abi_encode()));
+        let good =
+            failed(wrap_hook("pre-uo", NATIVE_TOKEN_LIMIT_MODULE, 1, M::ExceededNativeTokenLimit {}.abi_encode()));
         for n in 0..good.len() {
             let _ = decode(&good[..n]);
             let mut bad = good.clone();
@@ -601,7 +632,12 @@ mod tests {
 
     #[test]
     fn finds_revert_data_in_bundler_errors() {
-        let inner = wrap_hook("pre-uo", NATIVE_TOKEN_LIMIT_MODULE, 5 + HOOK_ENTITY_OFFSET, M::ExceededNativeTokenLimit {}.abi_encode());
+        let inner = wrap_hook(
+            "pre-uo",
+            NATIVE_TOKEN_LIMIT_MODULE,
+            5 + HOOK_ENTITY_OFFSET,
+            M::ExceededNativeTokenLimit {}.abi_encode(),
+        );
         let message = format!(
             "UserOperation reverted during simulation with reason: AA23 reverted 0x{} (sender 0x65b5c38e0c1e5e1aF2C4B3a3E27Aa4E1B9e84D96)",
             hex::encode(&inner)

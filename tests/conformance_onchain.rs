@@ -68,7 +68,8 @@ fn check_result(case: &Value) {
             assert_eq!(hexes(&v.validation_hooks), hex_list(&want["validationHooks"]), "{name}");
             assert_eq!(hexes(&v.execution_hooks), hex_list(&want["executionHooks"]), "{name}");
             assert_eq!(hexes(&v.selectors), hex_list(&want["selectors"]), "{name}");
-            let empty = v.flags == 0 && v.selectors.is_empty() && v.validation_hooks.is_empty() && v.execution_hooks.is_empty();
+            let empty =
+                v.flags == 0 && v.selectors.is_empty() && v.validation_hooks.is_empty() && v.execution_hooks.is_empty();
             assert_eq!(v.is_installed(), !empty, "{name}");
         }
         "limits" => assert_eq!(onchain::decode_limits(&data).unwrap(), u256_of(want), "{name}"),
@@ -104,8 +105,13 @@ fn check_error(case: &Value) -> DecodedRevert {
     if d.path.len() == 1 {
         assert_eq!(d.error, name, "{}", case["name"]);
         let want: Vec<String> = i["args"].as_array().unwrap().iter().map(arg_value).collect();
-        let ours: Vec<String> = d.args.iter().map(|a| if a.value.starts_with("0x") { a.value.to_ascii_lowercase() } else { a.value.clone() }).collect();
-        let want: Vec<String> = want.iter().map(|w| if w.starts_with("0x") { w.to_ascii_lowercase() } else { w.clone() }).collect();
+        let ours: Vec<String> = d
+            .args
+            .iter()
+            .map(|a| if a.value.starts_with("0x") { a.value.to_ascii_lowercase() } else { a.value.clone() })
+            .collect();
+        let want: Vec<String> =
+            want.iter().map(|w| if w.starts_with("0x") { w.to_ascii_lowercase() } else { w.clone() }).collect();
         assert_eq!(ours, want, "{}: arguments", case["name"]);
         assert_ne!(d.code, revert::UNKNOWN, "{}", case["name"]);
     }
