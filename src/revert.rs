@@ -325,26 +325,26 @@ fn level(data: &[u8]) -> Option<Level> {
     }
     match shape {
         Shape::Unit => {}
-        Shape::Bytes4(n) => l.args.push(arg(n, hex(&params!(sol_data::FixedBytes<4>).0))),
-        Shape::Bytes25(n) => l.args.push(arg(n, hex(&params!(sol_data::FixedBytes<25>).0))),
+        Shape::Bytes4(n) => l.args.push(arg(n, hex(params!(sol_data::FixedBytes<4>).0))),
+        Shape::Bytes25(n) => l.args.push(arg(n, hex(params!(sol_data::FixedBytes<25>).0))),
         Shape::Address(n) => l.args.push(arg(n, params!(sol_data::Address).0.to_checksum(None))),
         Shape::Bytes24(n) => {
             let (me,) = params!(sol_data::FixedBytes<24>);
             let (m, e) = split_entity(&me);
             l.module_entity = Some((m, Some(e)));
-            l.args.push(arg(n, hex(&me)));
+            l.args.push(arg(n, hex(me)));
         }
         Shape::Bytes4Bytes24 => {
             let (s, me) = params!(sol_data::FixedBytes<4>, sol_data::FixedBytes<24>);
             let (m, e) = split_entity(&me);
             l.module_entity = Some((m, Some(e)));
-            l.args.extend([arg("selector", hex(&s)), arg("validationFunction", hex(&me))]);
+            l.args.extend([arg("selector", hex(s)), arg("validationFunction", hex(me))]);
         }
         Shape::Bytes24Address => {
             let (me, a) = params!(sol_data::FixedBytes<24>, sol_data::Address);
             let (m, e) = split_entity(&me);
             l.module_entity = Some((m, Some(e)));
-            l.args.extend([arg("validationFunction", hex(&me)), arg("aggregator", a.to_checksum(None))]);
+            l.args.extend([arg("validationFunction", hex(me)), arg("aggregator", a.to_checksum(None))]);
         }
         Shape::AddressWrap => {
             let (m, inner) = params!(sol_data::Address, sol_data::Bytes);
@@ -356,7 +356,7 @@ fn level(data: &[u8]) -> Option<Level> {
             let (me, inner) = params!(sol_data::FixedBytes<24>, sol_data::Bytes);
             let (m, e) = split_entity(&me);
             l.module_entity = Some((m, Some(e)));
-            l.args.extend([arg("moduleFunction", hex(&me)), arg("revertReason", hex(&inner))]);
+            l.args.extend([arg("moduleFunction", hex(me)), arg("revertReason", hex(&inner))]);
             l.inner = Some(inner);
         }
         Shape::FailedOp => {
