@@ -251,6 +251,12 @@ pub enum Error {
         /// The id asked for.
         entity_id: u32,
     },
+    /// The on-chain entity-id search stepped over this many installed ids without finding a free one.
+    #[error("entityId: {tried} entity ids in a row are installed on chain; pass entityId explicitly")]
+    EntityIdSearchLimit {
+        /// How many installed ids were stepped over.
+        tried: u32,
+    },
     /// A status change the lifecycle does not allow (e.g. revoked → active).
     #[error("id: session {id} is {from}; it cannot become {to}")]
     InvalidStatusTransition {
@@ -558,6 +564,7 @@ impl Error {
             Error::SchemaTooNew { .. } => "SCHEMA_TOO_NEW",
             Error::DecryptFailed { .. } => "DECRYPT_FAILED",
             Error::EntityIdInUse { .. } => "ENTITY_ID_IN_USE",
+            Error::EntityIdSearchLimit { .. } => "ENTITY_ID_SEARCH_LIMIT",
             Error::InvalidStatusTransition { .. } => "INVALID_STATUS_TRANSITION",
             Error::SessionRevoked { .. } => "SESSION_REVOKED",
             Error::DeferredNotPrepared { .. } => "DEFERRED_NOT_PREPARED",
@@ -626,7 +633,7 @@ impl Error {
             | Error::InvalidStatusTransition { .. }
             | Error::SessionRevoked { .. }
             | Error::DeferredNotPrepared { .. } => Some("id".into()),
-            Error::EntityIdInUse { .. } => Some("entityId".into()),
+            Error::EntityIdInUse { .. } | Error::EntityIdSearchLimit { .. } => Some("entityId".into()),
             Error::Storage { .. } | Error::Crypto { .. } | Error::StoreClosed => None,
             Error::Rpc { .. }
             | Error::Network { .. }

@@ -47,3 +47,14 @@ fn every_code_is_documented_and_unique() {
     assert!(all.iter().any(|c| c == "WALLET_REJECTED"), "the inline wallet code was not found: the scan is broken");
     println!("{} error codes, all documented", all.len());
 }
+
+#[test]
+fn every_revert_code_is_documented() {
+    let readme = include_str!("../pkg-template/README.md");
+    let codes = mav2_session_keys::revert::codes();
+    assert!(codes.len() >= 30, "found only {} revert codes", codes.len());
+    let missing: Vec<_> = codes.iter().filter(|c| !readme.contains(&format!("`{c}`"))).collect();
+    assert!(missing.is_empty(), "revert codes missing from pkg-template/README.md: {missing:?}");
+    // Codes of Error variants and of decoded reverts are told apart by their suffix.
+    assert!(!codes_in(include_str!("../src/error.rs")).iter().any(|c| c.ends_with("_ON_CHAIN")));
+}

@@ -64,6 +64,8 @@ import {
 } from "./node_modules/@account-kit/smart-contracts/dist/esm/src/ma-v2/utils.js";
 import { genEip7702 } from "./eip7702.mjs";
 
+import { genOnchain } from "./onchain.mjs";
+
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT_DIR = join(HERE, "..");
 const SEED = 20261127;
@@ -1417,6 +1419,7 @@ async function main() {
       "account: createModularAccountV2 == predictModularAccountV2Address": accountCases.length,
     }),
   );
+  await genOnchain({ Drbg, writeFile });
 }
 
 main().catch((e) => {
