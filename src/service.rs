@@ -419,8 +419,9 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         sign::sign_user_operation(&key, op, r.chain_id, ENTRY_POINT_V07, prefix.as_ref().map(|b| b.as_ref()))
     }
 
-    /// Encode and pre-check `calls` for session `r` (no request is made). Returns the call data.
-    fn prepare_calls(&self, kind: AccountKind, r: &SessionRecord, calls: &[CallRequest], o: &SendOptions) -> Result<Bytes> {
+    /// Encode and pre-check `calls` for session `r` (no request is made). Returns the call data
+    /// and whether the session's validation is global (the permissions are translated once).
+    fn prepare_calls(&self, kind: AccountKind, r: &SessionRecord, calls: &[CallRequest], o: &SendOptions) -> Result<(Bytes, bool)> {
         if calls.is_empty() {
             return Err(Error::input("calls", InputRule::Length, "give at least one call"));
         }
@@ -438,7 +439,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
                 precheck::check(&calls, &scope, now)?
             }
         }
-        Ok(call_data)
+        Ok((call_data, set.is_global))
     }
 
     /// The nonce of the next operation of session `r`, and the deferred prefix it carries.
@@ -447,6 +448,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         net: &Network<T, C2>,
         r: &mut SessionRecord,
         o: &SendOptions,
+        global: bool,
     ) -> Result<(U256, Option<Bytes>)> {
         let account = r.account.0;
         if net.kind == AccountKind::Mav2 {
@@ -475,7 +477,6 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         };
         let key = match net.kind {
             AccountKind::Mav2 => {
-                let global = r.install_request()?.permission_set()?.is_global;
                 nonce::nonce_key(&NonceKeyRequest {
                     nonce_key: Some(parallel),
                     entity_id: Some(r.entity_id),
@@ -516,7 +517,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         progress: &dyn Fn(Progress),
     ) -> Result<B256> {
         let mut r = self.store.get(id).await?;
-        let call_data = self.prepare_calls(net.kind, &r, calls, &o)?;
+        let (call_data, global) = self.prepare_calls(net.kind, &r, calls, &o)?;
         if let (Some(required), false) = (r.paymaster, net.has_paymaster) {
             return Err(Error::PaymasterRequired { paymaster: json::address(&required.0) });
         }
@@ -524,7 +525,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         net.ready_for(r.chain_id).await?;
         let key = self.key(&r).await?;
         progress(Progress::Estimating);
-        let (nonce, prefix) = self.pick_nonce(net, &mut r, &o).await?;
+        let (nonce, prefix) = self.pick_nonce(net, &mut r, &o, global).await?;
         let carries_grant = prefix.is_some();
         let signer = match net.kind {
             AccountKind::Mav2 => SessionSigner::Mav2(Mav2SessionSigner { key: &key, deferred_prefix: prefix }),

@@ -25,6 +25,7 @@ use crate::error::{Error, InputRule, Result};
 use crate::install::{SessionInstallRequest, SessionUninstallRequest};
 use crate::json::{self, Addr};
 use crate::nonce::decode_nonce_key;
+use crate::permissions::Permission;
 
 /// Schema version written by this build. Versions 1 and 2 are read and upgraded on the fly
 /// (2 → 3: the key becomes optional, wiped on revoke; `owner`, `salt` and `grantOp` are added).
@@ -127,8 +128,8 @@ pub struct SessionRecord {
     pub account: Addr,
     /// The validation entity id of the grant.
     pub entity_id: u32,
-    /// The permissions as the app gave them (validated when the session was created).
-    pub permissions: Value,
+    /// The permissions, typed (validated when the session was created).
+    pub permissions: Vec<Permission>,
     /// Unix seconds after which the key is no longer valid (none = no expiry).
     pub expires_at: Option<u64>,
     /// Unix seconds before which the key is not yet valid.
@@ -169,7 +170,7 @@ struct RecordV1 {
     chain_id: u64,
     account: Addr,
     entity_id: u32,
-    permissions: Value,
+    permissions: Vec<Permission>,
     expires_at: Option<u64>,
     created_at: u64,
     status: StoredStatus,
@@ -293,7 +294,7 @@ pub struct NewSession {
     #[serde(default, with = "json::opt::u32")]
     pub entity_id: Option<u32>,
     /// Permissions (validated by the grant encoder).
-    pub permissions: Value,
+    pub permissions: Vec<Permission>,
     /// Unix seconds.
     #[serde(default, with = "json::opt::u48")]
     pub expires_at: Option<u64>,
@@ -377,9 +378,6 @@ impl NewSession {
                 return Err(Error::ValidAfterNotBeforeExpiry { valid_after: va, expires_at: exp })
             }
             _ => {}
-        }
-        if !self.permissions.is_array() {
-            return Err(Error::input("permissions", InputRule::Type, "expected an array of permissions"));
         }
         Ok(())
     }
@@ -499,28 +497,31 @@ impl SessionRecord {
 
 /// The grant payloads of a stored session, built with the core encoders.
 impl SessionRecord {
-    fn grant_json(&self) -> serde_json::Map<String, Value> {
-        let mut m = serde_json::Map::new();
-        m.insert("chainId".into(), self.chain_id.into());
-        m.insert("account".into(), json::address(&self.account.0).into());
-        m.insert("entityId".into(), self.entity_id.into());
-        m.insert("permissions".into(), self.permissions.clone());
-        m.insert("expiresAt".into(), self.expires_at.into());
-        m.insert("validAfter".into(), self.valid_after.into());
-        m.insert("paymaster".into(), self.paymaster.map(|a| json::address(&a.0)).into());
-        m
-    }
-
     /// The install request of this session's grant.
     pub fn install_request(&self) -> Result<SessionInstallRequest> {
-        let mut m = self.grant_json();
-        m.insert("sessionKey".into(), json::address(&self.address.0).into());
-        json::from_value(&Value::Object(m))
+        Ok(SessionInstallRequest {
+            chain_id: self.chain_id,
+            account: self.account,
+            session_key: self.address,
+            entity_id: self.entity_id.into(),
+            permissions: self.permissions.clone(),
+            expires_at: self.expires_at,
+            valid_after: self.valid_after,
+            paymaster: self.paymaster,
+        })
     }
 
     /// The uninstall request (revocation) of this session's grant.
     pub fn uninstall_request(&self) -> Result<SessionUninstallRequest> {
-        json::from_value(&Value::Object(self.grant_json()))
+        Ok(SessionUninstallRequest {
+            chain_id: self.chain_id,
+            account: self.account,
+            entity_id: self.entity_id.into(),
+            permissions: self.permissions.clone(),
+            expires_at: self.expires_at,
+            valid_after: self.valid_after,
+            paymaster: self.paymaster,
+        })
     }
 
     /// The deferred install request for the op with full nonce `nonce`. The nonce must select
@@ -530,11 +531,18 @@ impl SessionRecord {
         if !decode_nonce_key(nonce >> 64).is_deferred {
             return Err(Error::input("nonce", InputRule::Range, "the nonce key must have the deferred-action bit (0x02) set"));
         }
-        let mut m = self.grant_json();
-        m.insert("sessionKey".into(), json::address(&self.address.0).into());
-        m.insert("nonce".into(), json::quantity(nonce).into());
-        m.insert("deadline".into(), deadline.into());
-        json::from_value(&Value::Object(m))
+        Ok(DeferredInstallRequest {
+            chain_id: self.chain_id,
+            account: self.account,
+            session_key: self.address,
+            entity_id: self.entity_id.into(),
+            permissions: self.permissions.clone(),
+            expires_at: self.expires_at,
+            valid_after: self.valid_after,
+            paymaster: self.paymaster,
+            deadline,
+            nonce,
+        })
     }
 
     /// A user-op nonce must select this session's validation (its entity id).
@@ -578,7 +586,7 @@ pub struct PublicRecord {
     /// Entity id.
     pub entity_id: u32,
     /// Permissions as given.
-    pub permissions: Value,
+    pub permissions: Vec<Permission>,
     /// Unix seconds or null.
     pub expires_at: Option<u64>,
     /// Unix seconds or null.
@@ -707,7 +715,7 @@ mod tests {
         assert_eq!((e.code(), e.field().as_deref()), ("NUMBER_OUT_OF_RANGE", Some("chainId")));
         let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "entityId": 0})).unwrap().check(1).unwrap_err();
         assert_eq!(e.code(), "INVALID_ENTITY_ID");
-        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": {}})).unwrap().check(1).unwrap_err();
+        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": {}})).unwrap_err();
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_TYPE", Some("permissions")));
         let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "expiresAt": "0x1000000000000"})).unwrap_err();
         assert_eq!((e.code(), e.field().as_deref()), ("NUMBER_OUT_OF_RANGE", Some("expiresAt")));
@@ -843,10 +851,30 @@ mod tests {
         assert_eq!((e.code(), e.field().as_deref()), ("NUMBER_OUT_OF_RANGE", Some("nonce")));
         r.check_nonce((U256::from(0x100u64) << 64) + U256::from(5), "userOp.nonce").unwrap();
 
-        let mut bad = record(None);
-        bad.permissions = json!([{ "type": "nope" }]);
-        let e = bad.install_request().unwrap_err();
+        // Permissions are typed from the start: a bad one is refused where it is parsed.
+        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [{ "type": "nope" }]})).unwrap_err();
         assert_eq!(e.field().as_deref(), Some("permissions[0].type"));
+    }
+
+    #[test]
+    fn typed_permissions_of_every_kind_round_trip_through_storage() {
+        let t = "0x4444444444444444444444444444444444444444";
+        let n = new_session(json!({"chainId": 1, "account": ACCOUNT, "expiresAt": 1_000, "permissions": [
+            { "type": "native-token-transfer", "data": { "allowance": "1000" } },
+            { "type": "erc20-token-transfer", "data": { "address": t, "allowance": 5 } },
+            { "type": "gas-limit", "data": { "limit": "0x10" } },
+            { "type": "contract-access", "data": { "address": "0x5555555555555555555555555555555555555555" } },
+            { "type": "account-functions", "data": { "functions": ["0x12345678"] } },
+            { "type": "functions-on-all-contracts", "data": { "functions": ["0xa9059cbb"] } },
+            { "type": "functions-on-contract", "data": { "address": "0x6666666666666666666666666666666666666666", "functions": ["0x095ea7b3"] } }
+        ]})).unwrap();
+        let r = n.to_record("ab".repeat(16), Address::repeat_byte(7), 1, 100, key());
+        let stored = encode_stored(&r).unwrap();
+        assert_eq!(stored["permissions"][0], json!({ "type": "native-token-transfer", "data": { "allowance": "0x3e8" } }));
+        assert_eq!(decode_stored(stored).unwrap(), r);
+        let root = record(None);
+        assert_eq!(encode_stored(&root).unwrap()["permissions"], json!([{ "type": "root" }]));
+        assert_eq!(decode_stored(encode_stored(&root).unwrap()).unwrap(), root);
     }
 
     #[test]

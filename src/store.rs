@@ -165,7 +165,7 @@ pub mod suite {
             chain_id,
             account: Addr(account),
             entity_id: 0,
-            permissions: serde_json::json!([{ "type": "root" }]),
+            permissions: vec![crate::permissions::Permission::Root],
             expires_at: Some(created_at + 3600),
             valid_after: None,
             paymaster: None,

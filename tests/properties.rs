@@ -486,7 +486,7 @@ proptest! {
     ) {
         let r = SessionRecord {
             schema: 3, id, address: Addr(addr), chain_id: chain, account: Addr(account), entity_id: entity,
-            permissions: json!([{"type": "root"}]), expires_at: expires.map(u64::from), valid_after: None, paymaster: None,
+            permissions: vec![mav2_session_keys::permissions::Permission::Root], expires_at: expires.map(u64::from), valid_after: None, paymaster: None,
             owner: None, salt: None, grant_op: None,
             created_at: 1, status: [StoredStatus::Pending, StoredStatus::Active, StoredStatus::Revoked][status as usize],
             key: Some(EncryptedKey { alg: "AES-GCM".into(), iv: json::HexFixed(iv.into()), ciphertext: HexBytes(ct) }),

@@ -248,7 +248,7 @@ async fn records_corrupted_on_disk_are_typed_errors_and_the_rest_loads() {
         ("address not an address", Box::new(|r| r["address"] = json!(7)), "RECORD_CORRUPT"),
         ("entityId negative", Box::new(|r| r["entityId"] = json!(-1)), "RECORD_CORRUPT"),
         ("status unknown", Box::new(|r| r["status"] = json!("zombie")), "RECORD_CORRUPT"),
-        ("permissions damaged", Box::new(|r| r["permissions"] = json!([{ "type": "nope" }])), "UNKNOWN_VARIANT"),
+        ("permissions damaged", Box::new(|r| r["permissions"] = json!([{ "type": "nope" }])), "RECORD_CORRUPT"),
         ("schema missing", Box::new(|r| { r.as_object_mut().unwrap().remove("schema"); }), "RECORD_CORRUPT"),
         ("schema a string", Box::new(|r| r["schema"] = json!("2")), "RECORD_CORRUPT"),
         ("deferred damaged", Box::new(|r| r["deferred"] = json!({ "nonce": "x" })), "RECORD_CORRUPT"),
