@@ -203,7 +203,7 @@ mod tests {
             let ours = k.sign_hash(&digest).unwrap();
             let theirs = k256::ecdsa::SigningKey::from_slice(seed.as_slice()).unwrap();
             let (sig, recid) = theirs.sign_prehash_recoverable(digest.as_slice()).unwrap();
-            assert_eq!(&ours[..64], sig.to_bytes().as_slice(), "case {i}");
+            assert_eq!(ours[..64], sig.to_bytes()[..], "case {i}");
             assert_eq!(ours[64], 27 + recid.to_byte(), "case {i}");
         }
     }

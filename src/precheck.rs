@@ -492,7 +492,7 @@ mod tests {
             let e = check_call_data(&encode_execute(&outside, hooks), &s, 5_000).unwrap_err();
             assert_eq!((e.code(), e.field().as_deref()), ("OUT_OF_SCOPE_TARGET", Some("calls[0].target")));
             let inside = CallRequest { target: Addr(DEX), value: U256::from(100), data: HexBytes(Bytes::new()) };
-            check_call_data(&encode_execute_batch(&[inside.clone()], hooks), &s, 5_000).unwrap();
+            check_call_data(&encode_execute_batch(std::slice::from_ref(&inside), hooks), &s, 5_000).unwrap();
             let twice = encode_execute_batch(&[inside.clone(), inside], hooks);
             assert_eq!(check_call_data(&twice, &s, 5_000).unwrap_err().code(), "NATIVE_LIMIT_EXCEEDED");
         }

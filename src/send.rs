@@ -13,8 +13,6 @@
 //! (an earlier attempt that got through before the connection dropped) and then returns the hash.
 
 use std::cell::Cell;
-use std::future::Future;
-use std::pin::Pin;
 
 use alloy_primitives::aliases::U192;
 use alloy_primitives::{Address, Bytes, B256, U256};
@@ -228,9 +226,9 @@ pub struct SentOp {
     pub op: UserOperation,
 }
 
-/// A boxed future: a step awaited from several flows is compiled once, out of line, instead of
-/// being inlined into each caller's state machine (wasm size).
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + 'a>>;
+/// A step awaited from several flows is boxed: compiled once, out of line, instead of being
+/// inlined into each caller's state machine (wasm size).
+pub use crate::store::BoxFuture;
 
 /// The sending flow over a bundler, an optional separate node, and an optional paymaster.
 pub struct Sender<T, C> {

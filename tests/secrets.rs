@@ -40,6 +40,7 @@ fn assert_error_clean(what: &str, e: &Error) {
     assert_clean(&format!("{what} (field)"), &e.field().unwrap_or_default());
     let msg = panic_message(|| {
         let r: Result<(), Error> = Err(e.clone());
+        #[allow(clippy::unnecessary_literal_unwrap)]
         r.unwrap();
     });
     assert_clean(&format!("{what} (panic)"), &msg);

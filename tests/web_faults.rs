@@ -238,7 +238,8 @@ async fn records_corrupted_on_disk_are_typed_errors_and_the_rest_loads() {
     let db = raw_db(&name, idb::DB_VERSION).await;
     let original = rust(&raw_get(&db, victim["id"].as_str().unwrap()).await);
 
-    let damage: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+    type Damage = Box<dyn Fn(&mut Value)>;
+    let damage: Vec<(&str, Damage, &str)> = vec![
         ("iv too short", Box::new(|r| r["key"]["iv"] = json!("0x0102")), "RECORD_CORRUPT"),
         ("ciphertext not hex", Box::new(|r| r["key"]["ciphertext"] = json!("0xzz")), "RECORD_CORRUPT"),
         ("ciphertext truncated", Box::new(|r| r["key"]["ciphertext"] = json!("0x00")), "DECRYPT_FAILED"),

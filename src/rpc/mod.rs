@@ -25,8 +25,6 @@ pub mod bundler;
 pub mod transport;
 
 use std::cell::Cell;
-use std::future::Future;
-use std::pin::Pin;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -231,7 +229,7 @@ impl<T: Transport> RpcClient<T> {
         &'a self,
         clock: &'a C,
         body: &'a dyn Fn(u64) -> Result<String>,
-    ) -> Pin<Box<dyn Future<Output = Result<(u64, String)>> + 'a>> {
+    ) -> crate::store::BoxFuture<'a, (u64, String)> {
         Box::pin(async move {
             let mut backoff = self.retry.initial_backoff_ms;
             let mut attempt = 1;
