@@ -30,7 +30,7 @@ use crate::rpc::RetryPolicy;
 use crate::service::{self, Network, SendOptions};
 use crate::send::{AccountKind, PersonalSign, SendConfig, Sender};
 use crate::web::clock::WebClock;
-use crate::web::convert::{from_js, id_arg, js_to_json, to_js};
+use crate::web::convert::{from_js, id_arg, opt_options_arg, options_arg, to_js};
 use crate::web::fetch::{FetchTransport, DEFAULT_TIMEOUT_MS};
 use crate::web::store::{spawn, SessionKeyStore};
 
@@ -180,13 +180,6 @@ pub struct BundlerClient {
     stores: Rc<RefCell<Vec<SessionKeyStore>>>,
 }
 
-fn parse_opt<T: serde::de::DeserializeOwned + Default>(v: &JsValue, name: &str) -> Result<T> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(T::default());
-    }
-    from_js(v, name)
-}
-
 fn factory_arg(factory: Option<Addr>, data: Option<HexBytes>, field: &str) -> Result<Option<(Address, Bytes)>> {
     match (factory, data) {
         (Some(f), d) => Ok(Some((f.0, d.map(|d| d.0).unwrap_or_default()))),
@@ -265,20 +258,13 @@ impl PersonalSign for Eip1193Wallet {
 
 /// The owner options minus `wallet` (a live JS object, not data).
 fn owner_options(options: &JsValue) -> Result<OwnerOptions> {
-    let mut v = js_to_json(&without_wallet(options), "options")?;
-    if let Value::Object(m) = &mut v {
-        m.remove("wallet");
-    }
-    json::from_value(&v).map_err(|e| match e {
-        Error::InvalidInput { field, rule, detail } => Error::InvalidInput { field: format!("options.{field}"), rule, detail },
-        other => other,
-    })
+    options_arg(&without(options, "wallet"), "options")
 }
 
-/// A shallow copy of `options` without its `wallet` (providers are not plain data).
-fn without_wallet(options: &JsValue) -> JsValue {
+/// A shallow copy of `options` without one property (a provider or a callback, not data).
+fn without(options: &JsValue, key: &str) -> JsValue {
     let copy = js_sys::Object::assign(&js_sys::Object::new(), options.unchecked_ref());
-    let _ = js_sys::Reflect::delete_property(&copy, &"wallet".into());
+    let _ = js_sys::Reflect::delete_property(&copy, &key.into());
     copy.into()
 }
 
@@ -316,7 +302,7 @@ impl BundlerClient {
             let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
             let service = store.service()?;
             let (hash, receipt, r) = if grant {
-                let factory = factory_arg(o.factory, o.factory_data, "options.factory")?;
+                let factory = factory_arg(o.factory, o.factory_data, "factory")?;
                 service.grant(&this.net, &id, wallet, factory, o.timeout_ms).await?
             } else {
                 service.revoke(&this.net, &id, wallet, o.timeout_ms).await?
@@ -337,9 +323,9 @@ impl BundlerClient {
         if options.is_undefined() || options.is_null() {
             return Err(Error::input("options", InputRule::Missing, "is required ({ bundlerUrl })").into());
         }
-        let opts: ClientOptions = from_js(&options, "options")?;
+        let opts: ClientOptions = options_arg(&options, "options")?;
         if opts.bundler_url.is_empty() {
-            return Err(Error::input("options.bundlerUrl", InputRule::Missing, "is empty").into());
+            return Err(Error::input("bundlerUrl", InputRule::Missing, "is empty").into());
         }
         let timeout = opts.request_timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
         let config = SendConfig {
@@ -382,7 +368,7 @@ impl BundlerClient {
             let calls: Vec<CallRequest> = from_js(&calls, "calls")?;
             let (o, on_progress) = send_options(&options)?;
             let opts = SendOptions {
-                factory: factory_arg(o.factory, o.factory_data, "options.factory")?,
+                factory: factory_arg(o.factory, o.factory_data, "factory")?,
                 nonce_key: o.nonce_key,
                 safety_margin_s: o.safety_margin_seconds,
                 batch: o.batch,
@@ -421,7 +407,7 @@ impl BundlerClient {
         let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
         spawn(Box::pin(async move {
             let hash = hash_arg(&user_op_hash)?;
-            let o: WaitOptions = parse_opt(&options, "options")?;
+            let o: WaitOptions = opt_options_arg(&options, "options")?;
             let receipt = this.net.sender().wait_for_receipt(hash, o.timeout_ms).await?;
             let stores: Vec<SessionKeyStore> = this.stores.borrow().iter().map(|s| s.share()).collect();
             for store in stores {
@@ -475,10 +461,10 @@ impl BundlerClient {
             }
             let wallet = js_sys::Reflect::get(&options, &"wallet".into()).unwrap_or(JsValue::UNDEFINED);
             let o = owner_options(&options)?;
-            let account = o.account.ok_or_else(|| Error::input("options.account", InputRule::Missing, "is required"))?;
+            let account = o.account.ok_or_else(|| Error::input("account", InputRule::Missing, "is required"))?;
             let call_data =
-                o.call_data.clone().ok_or_else(|| Error::input("options.callData", InputRule::Missing, "is required"))?;
-            let factory = factory_arg(o.factory, o.factory_data.clone(), "options.factory")?;
+                o.call_data.clone().ok_or_else(|| Error::input("callData", InputRule::Missing, "is required"))?;
+            let factory = factory_arg(o.factory, o.factory_data.clone(), "factory")?;
             let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
             let (hash, receipt) =
                 service::owner_operation(&this.net, wallet, account.0, call_data.0, o.chain_id, factory, o.timeout_ms).await?;
@@ -496,10 +482,8 @@ fn send_options(options: &JsValue) -> Result<(SendCallsOptions, Option<js_sys::F
     let on_progress = if f.is_undefined() || f.is_null() {
         None
     } else {
-        Some(f.dyn_into::<js_sys::Function>().map_err(|_| Error::input("options.onProgress", InputRule::Type, "expected a function"))?)
+        Some(f.dyn_into::<js_sys::Function>().map_err(|_| Error::input("onProgress", InputRule::Type, "expected a function"))?)
     };
-    let copy = js_sys::Object::assign(&js_sys::Object::new(), options.unchecked_ref());
-    let _ = js_sys::Reflect::delete_property(&copy, &"onProgress".into());
-    Ok((from_js(&copy.into(), "options")?, on_progress))
+    Ok((options_arg(&without(options, "onProgress"), "options")?, on_progress))
 }
 

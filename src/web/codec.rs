@@ -7,7 +7,7 @@ use alloy_primitives::Address;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{from_js, to_js};
+use super::convert::{from_js, options_arg, to_js};
 use crate::account::{self, AccountRequest};
 use crate::addresses::ENTRY_POINT_V07;
 use crate::calls::{self, CallRequest};
@@ -144,14 +144,14 @@ pub fn pack_user_operation(
 /// `installValidation` call data that grants the session key (the owner signs an op with it).
 #[wasm_bindgen(js_name = encodeSessionInstall, unchecked_return_type = "Hex")]
 pub fn encode_session_install(#[wasm_bindgen(unchecked_param_type = "SessionGrant")] grant: JsValue) -> Result<String, JsValue> {
-    let req: SessionInstallRequest = from_js(&grant, "")?;
+    let req: SessionInstallRequest = options_arg(&grant, "grant")?;
     Ok(json::hex(install::encode_session_install(&req, now_secs())?))
 }
 
 /// `uninstallValidation` call data that revokes the session key and clears its hooks.
 #[wasm_bindgen(js_name = encodeSessionUninstall, unchecked_return_type = "Hex")]
 pub fn encode_session_uninstall(#[wasm_bindgen(unchecked_param_type = "SessionRevoke")] revoke: JsValue) -> Result<String, JsValue> {
-    let req: SessionUninstallRequest = from_js(&revoke, "")?;
+    let req: SessionUninstallRequest = options_arg(&revoke, "revoke")?;
     Ok(json::hex(install::encode_session_uninstall(&req)?))
 }
 
@@ -160,7 +160,7 @@ pub fn encode_session_uninstall(#[wasm_bindgen(unchecked_param_type = "SessionRe
 pub fn build_deferred_session_install(
     #[wasm_bindgen(unchecked_param_type = "DeferredSessionGrant")] grant: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let req: DeferredInstallRequest = from_js(&grant, "")?;
+    let req: DeferredInstallRequest = options_arg(&grant, "grant")?;
     Ok(to_js(&deferred::build_deferred_install(&req, now_secs())?)?)
 }
 
@@ -179,7 +179,7 @@ pub fn deferred_action_digest(
 /// The 192-bit EntryPoint nonce key of a validation (the SDK's `buildFullNonceKey`).
 #[wasm_bindgen(js_name = nonceKey, unchecked_return_type = "Hex")]
 pub fn nonce_key(#[wasm_bindgen(unchecked_param_type = "NonceKeyOptions")] options: JsValue) -> Result<String, JsValue> {
-    let req: NonceKeyRequest = if options.is_undefined() { NonceKeyRequest::default() } else { from_js(&options, "")? };
+    let req: NonceKeyRequest = if options.is_undefined() { NonceKeyRequest::default() } else { options_arg(&options, "options")? };
     Ok(json::quantity(nonce::nonce_key(&req)?))
 }
 
@@ -230,7 +230,7 @@ pub fn sign_1271_with_key(
     #[wasm_bindgen(unchecked_param_type = "{ privateKey: Hex; chainId: Quantity; account: Address; entityId: Quantity; hash?: Hex; message?: Hex }")]
     request: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let req: Sign1271Request = from_js(&request, "")?;
+    let req: Sign1271Request = options_arg(&request, "request")?;
     Ok(to_js(&sign::sign_1271_with_key(&req)?)?)
 }
 
@@ -243,13 +243,13 @@ pub fn dummy_signature() -> String {
 /// The counterfactual MAv2 (SemiModularAccount) address of an owner and salt.
 #[wasm_bindgen(js_name = predictAccountAddress, unchecked_return_type = "Address")]
 pub fn predict_account_address(#[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: JsValue) -> Result<String, JsValue> {
-    let req: AccountRequest = from_js(&options, "")?;
+    let req: AccountRequest = options_arg(&options, "options")?;
     Ok(json::address(&account::predict(&req).address.0))
 }
 
 /// The counterfactual address plus the `factory` / `factoryData` that deploy it.
 #[wasm_bindgen(js_name = accountFactoryData, unchecked_return_type = "AccountInfo")]
 pub fn account_factory_data(#[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: JsValue) -> Result<JsValue, JsValue> {
-    let req: AccountRequest = from_js(&options, "")?;
+    let req: AccountRequest = options_arg(&options, "options")?;
     Ok(to_js(&account::predict(&req))?)
 }

@@ -170,6 +170,30 @@ pub fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, E
     json::from_value::<T>(&data).map_err(|e| prefix(e, field))
 }
 
+/// Parse an options or request object. The one field-path rule of every export: a path starts at
+/// the argument. Inside an object argument it is the property path (`chainId`,
+/// `permissions[2].data.allowance`, `userOp.sender`); a positional argument that is not an
+/// object is named by its parameter (`id`, `calls[0].target`, `signature`: see [`from_js`]);
+/// an object argument that is not an object at all is named `name`.
+pub fn options_arg<T: DeserializeOwned>(value: &JsValue, name: &str) -> Result<T, Error> {
+    let named = |e: Error| match e {
+        Error::InvalidInput { field, rule, detail } if field.is_empty() || field == "(input)" => {
+            Error::InvalidInput { field: name.to_string(), rule, detail }
+        }
+        other => other,
+    };
+    let data = js_to_json(value, "").map_err(named)?;
+    json::from_value::<T>(&data).map_err(named)
+}
+
+/// [`options_arg`] for an optional argument: `undefined` or `null` is the default.
+pub fn opt_options_arg<T: DeserializeOwned + Default>(value: &JsValue, name: &str) -> Result<T, Error> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    options_arg(value, name)
+}
+
 /// Put the argument name in front of the field path of an input error.
 fn prefix(e: Error, field: &str) -> Error {
     match e {

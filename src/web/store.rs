@@ -38,7 +38,7 @@ use crate::session::{ListFilter, NewSession, Persistence, SessionRecord};
 use crate::store::{MemoryStore, SessionStore};
 use crate::user_op::UserOperation;
 use crate::web::clock::WebClock;
-use crate::web::convert::{id_arg, js_to_json, to_js};
+use crate::web::convert::{from_js, id_arg, opt_options_arg, options_arg, to_js};
 use crate::web::idb::{self, storage, Done};
 use crate::web::idb_store::IdbStore;
 use crate::web::vault::WebVault;
@@ -165,25 +165,6 @@ pub(crate) fn spawn(fut: Body) -> Promise {
     future_to_promise(async move { fut.await.map_err(JsValue::from) })
 }
 
-/// Parse an options object (through a `serde_json::Value`, so `deny_unknown_fields` applies).
-fn arg<T: serde::de::DeserializeOwned>(v: &JsValue, name: &str) -> Result<T> {
-    let value = js_to_json(v, name)?;
-    json::from_value::<T>(&value).map_err(|e| match e {
-        Error::InvalidInput { field, rule, detail } if field.is_empty() || field == "(input)" => {
-            Error::InvalidInput { field: name.to_string(), rule, detail }
-        }
-        other => other,
-    })
-}
-
-fn opt_arg<T: serde::de::DeserializeOwned + Default>(v: &JsValue, name: &str) -> Result<T> {
-    if v.is_undefined() || v.is_null() {
-        Ok(T::default())
-    } else {
-        arg(v, name)
-    }
-}
-
 fn warn(msg: &str) {
     web_sys::console::warn_1(&JsValue::from_str(msg));
 }
@@ -305,7 +286,7 @@ fn parse_new(opts: &JsValue) -> Result<NewSession> {
     if opts.is_undefined() || opts.is_null() {
         return Err(Error::input("options", InputRule::Missing, "is required"));
     }
-    arg(opts, "options")
+    options_arg(opts, "options")
 }
 
 #[wasm_bindgen]
@@ -384,7 +365,7 @@ impl SessionKeyStore {
         let inner = self.inner.clone();
         let filter: JsValue = filter.map(Into::into).unwrap_or(JsValue::UNDEFINED);
         promise(async move {
-            let filter: ListFilter = opt_arg(&filter, "filter")?;
+            let filter: ListFilter = opt_options_arg(&filter, "filter")?;
             let service = inner.service()?;
             let (records, unreadable) = service.list(&filter).await?;
             for e in unreadable {
@@ -515,7 +496,7 @@ impl SessionKeyStore {
         let inner = self.inner.clone();
         promise(async move {
             let id = id_arg(&id)?;
-            let opts: DeferredOptions = opt_arg(&options, "options")?;
+            let opts: DeferredOptions = opt_options_arg(&options, "options")?;
             let d = inner.service()?.deferred_install(&id, opts.nonce, opts.deadline).await?;
             to_js(&d)
         })
@@ -554,7 +535,7 @@ impl SessionKeyStore {
             if user_op.is_undefined() || user_op.is_null() {
                 return Err(Error::input("userOp", InputRule::Missing, "is required"));
             }
-            let op: UserOperation = arg(&user_op, "userOp")?;
+            let op: UserOperation = from_js(&user_op, "userOp")?;
             let sig = inner.service()?.sign_user_operation(&id, &op).await?;
             Ok(JsValue::from_str(&json::hex(sig)))
         })
@@ -574,7 +555,7 @@ impl SessionKeyStore {
 
     /// `SessionKeyStore.open` for Rust callers and tests (same options object).
     pub async fn connect(options: &JsValue) -> Result<SessionKeyStore> {
-        let opts: OpenOptions = opt_arg(options, "options")?;
+        let opts: OpenOptions = opt_options_arg(options, "options")?;
         let inner = open_inner(opts).await?;
         Ok(SessionKeyStore { inner: Rc::new(inner) })
     }
