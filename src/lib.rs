@@ -10,6 +10,9 @@
 //! - a thin **browser shell** (`web`, wasm32 only): `wasm-bindgen` exports, IndexedDB, WebCrypto
 //!   and `fetch`.
 //!
+//! With the `native` feature (never on wasm32), `native` holds the same platform pieces for a
+//! server: an HTTP transport, a clock and `block_on`.
+//!
 //! Every refusal is an [`Error`] with a stable [`Error::code`] and the field it is about.
 
 pub mod abi;
@@ -22,6 +25,8 @@ pub mod error;
 pub mod install;
 pub mod json;
 pub mod key;
+#[cfg(all(feature = "native", not(target_arch = "wasm32")))]
+pub mod native;
 pub mod nonce;
 pub mod onchain;
 pub mod permissions;

@@ -7,22 +7,24 @@
 //! failure is a failure. URLs come from `MAV2_DEVNET_RPC_URL` / `MAV2_DEVNET_BUNDLER_URL` (else
 //! `.ci/state/devnet.json`), addresses from `MAV2_DEVNET_STATE` (default `.ci/state/devnet.json`).
 //!
-//!     bash .ci/devnet up && eval "$(bash .ci/devnet env)" && MAV2_DEVNET=1 cargo test --test e2e_bundler
-#![cfg(not(target_arch = "wasm32"))]
+//! Requests go through the library's `native` transport (the test needs that feature):
+//!
+//!     bash .ci/devnet up && eval "$(bash .ci/devnet env)" && MAV2_DEVNET=1 cargo test --features native --test e2e_bundler
+#![cfg(all(feature = "native", not(target_arch = "wasm32")))]
 
-use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use alloy_primitives::aliases::U192;
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::{sol, SolCall};
 use mav2_session_keys::abi::Call;
 use mav2_session_keys::key::SessionKey;
+use mav2_session_keys::native::{block_on, HttpTransport, SystemClock};
 use mav2_session_keys::precheck::{Scope, TargetScope};
 use mav2_session_keys::rpc::bundler;
-use mav2_session_keys::rpc::{Clock, RetryPolicy, RpcClient, Transport};
+use mav2_session_keys::rpc::{RetryPolicy, RpcClient, Transport};
 use mav2_session_keys::send::{
     owner_nonce_key, AccountKind, OpRequest, OwnerSigner, PersonalSign, SendConfig, Sender, SimpleAccountSigner,
     UserOpSigner,
@@ -45,24 +47,16 @@ sol! {
 
 // ---------- platform pieces for native tests ----------
 
-/// Blocking HTTP POST with ureq, counting requests.
+/// The library's HTTP transport, counting requests.
 #[derive(Clone)]
 struct Http {
-    url: String,
-    agent: ureq::Agent,
-    timeout_ms: u64,
+    inner: HttpTransport,
     requests: Arc<AtomicUsize>,
 }
 
 impl Http {
     fn new(url: &str) -> Self {
-        let timeout_ms = 30_000;
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_millis(timeout_ms)))
-            .http_status_as_error(false)
-            .build()
-            .into();
-        Self { url: url.to_string(), agent, timeout_ms, requests: Arc::default() }
+        Self { inner: HttpTransport::new(url), requests: Arc::default() }
     }
     fn count(&self) -> usize {
         self.requests.load(Ordering::SeqCst)
@@ -72,45 +66,10 @@ impl Http {
 impl Transport for Http {
     async fn post(&self, body: String) -> Result<String> {
         self.requests.fetch_add(1, Ordering::SeqCst);
-        let url = self.url.clone();
-        let res = self.agent.post(&self.url).header("content-type", "application/json").send(body.as_str());
-        let mut res = match res {
-            Ok(r) => r,
-            Err(ureq::Error::Timeout(_)) => return Err(Error::Timeout { url, timeout_ms: self.timeout_ms }),
-            Err(e) => return Err(Error::Network { url, detail: e.to_string() }),
-        };
-        let status = res.status().as_u16();
-        let text = res.body_mut().read_to_string().map_err(|e| Error::Network { url: url.clone(), detail: e.to_string() })?;
-        if !(200..300).contains(&status) {
-            return Err(Error::Http { url, status, body: text.chars().take(200).collect() });
-        }
-        Ok(text)
+        self.inner.post(body).await
     }
     fn url(&self) -> &str {
-        &self.url
-    }
-}
-
-struct StdClock;
-impl Clock for StdClock {
-    fn now_ms(&self) -> u64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
-    }
-    async fn sleep(&self, ms: u64) {
-        std::thread::sleep(Duration::from_millis(ms));
-    }
-}
-
-/// Everything here blocks inside `poll`, so futures finish on the first poll (the loop is a
-/// safety net).
-fn block_on<F: Future>(f: F) -> F::Output {
-    use std::task::{Context, Poll, Waker};
-    let mut f = std::pin::pin!(f);
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-            return v;
-        }
-        std::thread::yield_now();
+        self.inner.url()
     }
 }
 
@@ -151,19 +110,19 @@ fn devnet() -> Option<Devnet> {
 }
 
 impl Devnet {
-    fn sender(&self) -> Sender<Http, StdClock> {
+    fn sender(&self) -> Sender<Http, SystemClock> {
         let config = SendConfig {
             entry_point: self.entry_point,
             chain_id: Some(self.chain_id),
             receipt_timeout_ms: 30_000,
             ..Default::default()
         };
-        Sender::new(Http::new(&self.bundler_url), StdClock, config).with_node(Http::new(&self.rpc_url))
+        Sender::new(Http::new(&self.bundler_url), SystemClock, config).with_node(Http::new(&self.rpc_url))
     }
 
     /// A sender whose operations the VerifyingPaymaster pays, through the ERC-7677 service; the
     /// service's transport (to count its requests).
-    fn paymaster_sender(&self, context: serde_json::Value) -> (Sender<Http, StdClock>, Http) {
+    fn paymaster_sender(&self, context: serde_json::Value) -> (Sender<Http, SystemClock>, Http) {
         let url = self.paymaster_url.as_deref().expect("no paymaster service: MAV2_DEVNET_PAYMASTER_URL unset and no paymasterUrl in the devnet state (bash .ci/devnet up)");
         let service = Http::new(url);
         (self.sender().with_paymaster(service.clone(), context), service)
@@ -172,7 +131,7 @@ impl Devnet {
     /// The paymaster's deposit in the EntryPoint (`VerifyingPaymaster.getDeposit()`).
     fn paymaster_deposit(&self) -> U256 {
         let data = IPaymaster::getDepositCall {}.abi_encode();
-        let out = block_on(bundler::eth_call(&self.node(), &StdClock, self.verifying_paymaster, data.into())).unwrap();
+        let out = block_on(bundler::eth_call(&self.node(), &SystemClock, self.verifying_paymaster, data.into())).unwrap();
         IPaymaster::getDepositCall::abi_decode_returns(&out).unwrap()
     }
 
@@ -186,7 +145,7 @@ impl Devnet {
         let salt = U256::ZERO;
         let node = self.node();
         let data = ISimpleAccountFactory::getAddressCall { owner: owner.address(), salt }.abi_encode();
-        let out = block_on(bundler::eth_call(&node, &StdClock, self.factory, data.into())).unwrap();
+        let out = block_on(bundler::eth_call(&node, &SystemClock, self.factory, data.into())).unwrap();
         let account = ISimpleAccountFactory::getAddressCall::abi_decode_returns(&out).unwrap();
         if fund {
             self.set_balance(account, U256::from(10u128.pow(18)));
@@ -196,11 +155,11 @@ impl Devnet {
     }
 
     fn set_balance(&self, who: Address, wei: U256) {
-        let _: serde_json::Value = block_on(self.node().call(&StdClock, "anvil_setBalance", (who, wei))).unwrap();
+        let _: serde_json::Value = block_on(self.node().call(&SystemClock, "anvil_setBalance", (who, wei))).unwrap();
     }
 
     fn balance(&self, who: Address) -> U256 {
-        block_on(self.node().call(&StdClock, "eth_getBalance", (who, "latest"))).unwrap()
+        block_on(self.node().call(&SystemClock, "eth_getBalance", (who, "latest"))).unwrap()
     }
 }
 
@@ -213,7 +172,7 @@ fn fresh_address() -> Address {
 }
 
 fn send_and_wait(
-    s: &Sender<Http, StdClock>,
+    s: &Sender<Http, SystemClock>,
     req: &OpRequest,
     signer: &impl UserOpSigner,
 ) -> bundler::UserOperationReceipt {
@@ -239,7 +198,7 @@ fn one_op_built_estimated_signed_sent_and_mined() {
     assert!(op.call_gas_limit > 0 && op.verification_gas_limit > 0);
     let hash = block_on(s.sign(&mut op, &signer)).unwrap();
     // Our v0.7 hash equals the real EntryPoint's getUserOpHash.
-    let onchain = block_on(bundler::get_user_op_hash_onchain(s.node(), &StdClock, d.entry_point, &op)).unwrap();
+    let onchain = block_on(bundler::get_user_op_hash_onchain(s.node(), &SystemClock, d.entry_point, &op)).unwrap();
     assert_eq!(hash, onchain);
 
     let sent = block_on(s.send_signed(&op)).unwrap();
@@ -254,7 +213,7 @@ fn one_op_built_estimated_signed_sent_and_mined() {
     // ... and after it is mined (the bundler refuses with AA25, then finds it by hash).
     assert_eq!(block_on(s.send_signed(&op)).unwrap(), hash);
     assert_eq!(d.balance(to), U256::from(12345));
-    let by_hash = block_on(bundler::get_user_operation_by_hash(s.bundler(), &StdClock, hash)).unwrap().unwrap();
+    let by_hash = block_on(bundler::get_user_operation_by_hash(s.bundler(), &SystemClock, hash)).unwrap().unwrap();
     assert_eq!(by_hash.transaction_hash, Some(receipt.receipt.transaction_hash));
 
     // Second op: the account exists now, so no initCode; nonce advanced.
@@ -336,7 +295,7 @@ fn bundler_unreachable_is_a_network_error_after_bounded_retries() {
         retry: RetryPolicy { attempts: 3, initial_backoff_ms: 10, max_backoff_ms: 20 },
         ..Default::default()
     };
-    let s = Sender::new(http.clone(), StdClock, config);
+    let s = Sender::new(http.clone(), SystemClock, config);
     let e = block_on(s.ready()).unwrap_err();
     assert_eq!(e.code(), "NETWORK_ERROR", "{e:?}");
     assert_eq!(http.count(), 3, "three attempts, then the error");
@@ -346,13 +305,13 @@ fn bundler_unreachable_is_a_network_error_after_bounded_retries() {
 fn bundler_on_another_chain_is_refused() {
     let Some(d) = devnet() else { return };
     let config = SendConfig { entry_point: d.entry_point, chain_id: Some(1), ..Default::default() };
-    let s = Sender::new(Http::new(&d.bundler_url), StdClock, config);
+    let s = Sender::new(Http::new(&d.bundler_url), SystemClock, config);
     let e = block_on(s.ready()).unwrap_err();
     assert_eq!(e.code(), "WRONG_CHAIN", "{e:?}");
     assert!(matches!(e, Error::WrongChain { expected: 1, actual } if actual == d.chain_id));
     // And an EntryPoint the bundler does not serve.
     let config = SendConfig { entry_point: Address::repeat_byte(0x44), ..Default::default() };
-    let e = block_on(Sender::new(Http::new(&d.bundler_url), StdClock, config).ready()).unwrap_err();
+    let e = block_on(Sender::new(Http::new(&d.bundler_url), SystemClock, config).ready()).unwrap_err();
     assert_eq!(e.code(), "ENTRY_POINT_NOT_SUPPORTED", "{e:?}");
 }
 
@@ -403,7 +362,7 @@ fn precheck_refuses_out_of_scope_call_with_no_request() {
     let bundler_http = Http::new(&d.bundler_url);
     let node_http = Http::new(&d.rpc_url);
     let config = SendConfig { entry_point: d.entry_point, chain_id: Some(d.chain_id), ..Default::default() };
-    let s = Sender::new(bundler_http.clone(), StdClock, config).with_node(node_http.clone());
+    let s = Sender::new(bundler_http.clone(), SystemClock, config).with_node(node_http.clone());
     let key = SessionKey::generate().unwrap();
     let allowed = fresh_address();
     let scope = Scope {
@@ -464,7 +423,7 @@ impl PersonalSign for AnvilWallet {
         self.address
     }
     async fn personal_sign(&self, hash: alloy_primitives::B256) -> Result<Bytes> {
-        self.node.call(&StdClock, "personal_sign", (hash, self.address)).await
+        self.node.call(&SystemClock, "personal_sign", (hash, self.address)).await
     }
 }
 
@@ -476,7 +435,7 @@ fn owner_operation_signed_by_a_wallet_with_personal_sign_is_mined() {
     let owner: Address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8".parse().unwrap();
     let salt = U256::from(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64);
     let data = ISimpleAccountFactory::getAddressCall { owner, salt }.abi_encode();
-    let out = block_on(bundler::eth_call(&d.node(), &StdClock, d.factory, data.into())).unwrap();
+    let out = block_on(bundler::eth_call(&d.node(), &SystemClock, d.factory, data.into())).unwrap();
     let account = ISimpleAccountFactory::getAddressCall::abi_decode_returns(&out).unwrap();
     d.set_balance(account, U256::from(10u128.pow(18)));
     let init = ISimpleAccountFactory::createAccountCall { owner, salt }.abi_encode();
@@ -528,7 +487,7 @@ fn paymaster_pays_for_an_unfunded_account() {
     assert_eq!(r.paymaster, Some(d.verifying_paymaster));
     assert!(r.actual_gas_cost > U256::ZERO);
     assert_eq!(d.balance(account), U256::ZERO, "the account paid nothing");
-    assert!(!block_on(bundler::get_code(s.node(), &StdClock, account)).unwrap().is_empty(), "deployed");
+    assert!(!block_on(bundler::get_code(s.node(), &SystemClock, account)).unwrap().is_empty(), "deployed");
     // The paymaster's deposit paid exactly the operation's cost.
     assert_eq!(d.paymaster_deposit(), deposit_before - r.actual_gas_cost);
 
@@ -569,7 +528,7 @@ fn paymaster_service_errors_keep_their_method_and_message() {
         ..Default::default()
     };
     let dead = Http::new("http://127.0.0.1:9");
-    let s = Sender::new(Http::new(&d.bundler_url), StdClock, config)
+    let s = Sender::new(Http::new(&d.bundler_url), SystemClock, config)
         .with_node(Http::new(&d.rpc_url))
         .with_paymaster(dead.clone(), serde_json::json!({}));
     let e = block_on(s.send(&req, &SimpleAccountSigner(&owner))).unwrap_err();
@@ -585,12 +544,12 @@ fn paymaster_service_errors_keep_their_method_and_message() {
     let pm = RpcClient::new(Http::new(d.paymaster_url.as_deref().unwrap()));
     let ctx = serde_json::json!({});
     for (ep, chain) in [(Address::repeat_byte(0x44), d.chain_id), (d.entry_point, 1)] {
-        let e = block_on(bundler::pm_get_paymaster_stub_data(&pm, &StdClock, &op, ep, chain, &ctx)).unwrap_err();
+        let e = block_on(bundler::pm_get_paymaster_stub_data(&pm, &SystemClock, &op, ep, chain, &ctx)).unwrap_err();
         assert!(
             matches!(&e, Error::Rpc { method, rpc_code: -32602, message, .. } if method == "pm_getPaymasterStubData" && message.contains("not supported")),
             "{e:?}"
         );
-        let e = block_on(bundler::pm_get_paymaster_data(&pm, &StdClock, &op, ep, chain, &ctx)).unwrap_err();
+        let e = block_on(bundler::pm_get_paymaster_data(&pm, &SystemClock, &op, ep, chain, &ctx)).unwrap_err();
         assert!(matches!(&e, Error::Rpc { method, .. } if method == "pm_getPaymasterData"), "{e:?}");
     }
 }
