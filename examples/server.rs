@@ -26,6 +26,7 @@ use mav2_session_keys::json::{self, Addr, HexBytes};
 use mav2_session_keys::key::SessionKey;
 use mav2_session_keys::native::{block_on, HttpTransport, SystemClock};
 use mav2_session_keys::rpc::{bundler, Clock, RpcClient};
+use mav2_session_keys::permissions::{ContractAccess, Permission};
 use mav2_session_keys::send::{AccountKind, SendConfig, Sender};
 use mav2_session_keys::service::{Network, Progress, SendOptions, Sessions};
 use mav2_session_keys::session::NewSession;
@@ -100,7 +101,7 @@ async fn run(c: &Config) -> Result<bool> {
             chain_id: c.chain_id,
             account: Addr(account),
             entity_id: None,
-            permissions: serde_json::json!([{ "type": "contract-access", "data": { "address": recipient } }]),
+            permissions: vec![Permission::ContractAccess(ContractAccess { address: Addr(recipient) })],
             expires_at: Some(SystemClock.now_ms() / 1000 + 3600),
             valid_after: None,
             paymaster: None,
