@@ -9,22 +9,29 @@
 //!     CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome -- --test web_bundler
 //!
 //! Without `MAV2_DEVNET_BUNDLER_URL` at build time every test logs that it is skipped and passes.
+//!
+//! `grantSession` and `revokeSession` run against the devnet's stand-in account
+//! (tests/devnet/StandInAccount.sol): validated like a SimpleAccount, it records the
+//! `installValidation` / `uninstallValidation` calls it receives, since MAv2 cannot run locally.
 #![cfg(target_arch = "wasm32")]
 
-use alloy_primitives::{Address, Bytes, U256};
-use alloy_sol_types::{sol, SolCall};
+use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_sol_types::{sol, SolCall, SolEvent, SolValue};
 use js_sys::{Function, Promise, Reflect, JSON};
 use serde_json::{json, Value};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use wasm_bindgen_test::*;
+use web_sys::{IdbDatabase, IdbTransactionMode};
 
+use mav2_session_keys::abi::IModularAccount;
 use mav2_session_keys::json as hexjson;
 use mav2_session_keys::key::SessionKey;
 use mav2_session_keys::rpc::{bundler, RpcClient};
 use mav2_session_keys::web::bundler::BundlerClient;
 use mav2_session_keys::web::clock::WebClock;
 use mav2_session_keys::web::fetch::FetchTransport;
+use mav2_session_keys::web::idb::{self, Done};
 use mav2_session_keys::web::store::SessionKeyStore;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -40,6 +47,13 @@ sol! {
     interface IPaymaster {
         function getDeposit() external view returns (uint256);
     }
+    /// tests/devnet/StandInAccount.sol: what the account recorded.
+    interface IStandInAccount {
+        function installed(bytes24 validationFunction) external view returns (bool);
+        function sessionSigner(address signer) external view returns (uint256);
+        event ValidationInstalled(bytes24 indexed validationFunction, bytes callData);
+        event ValidationUninstalled(bytes24 indexed validationFunction, bytes callData);
+    }
 }
 
 /// anvil's dev account #1 (public test account): the EIP-1193 wallet of the owner-operation test.
@@ -50,6 +64,8 @@ struct Devnet {
     rpc_url: &'static str,
     chain_id: u64,
     factory: Address,
+    /// The stand-in account's factory (same interface as SimpleAccountFactory).
+    stand_in_factory: Option<Address>,
     /// The ERC-7677 test service (tests/devnet/paymaster.mjs) and the VerifyingPaymaster behind it.
     paymaster: Option<(&'static str, Address)>,
 }
@@ -70,7 +86,8 @@ fn devnet() -> Option<Devnet> {
         (Some(url), Some(address)) => Some((url, address.parse().unwrap())),
         _ => None,
     };
-    Some(Devnet { bundler_url, rpc_url, chain_id: chain.parse().unwrap(), factory: factory.parse().unwrap(), paymaster })
+    let stand_in_factory = option_env!("MAV2_DEVNET_STAND_IN_FACTORY").map(|a| a.parse().unwrap());
+    Some(Devnet { bundler_url, rpc_url, chain_id: chain.parse().unwrap(), factory: factory.parse().unwrap(), stand_in_factory, paymaster })
 }
 
 // ---------- helpers ----------
@@ -640,4 +657,149 @@ async fn bundler_resetting_the_connection_is_network_error_after_three_attempts(
     assert!(f.elapsed_ms >= 550.0, "backed off between attempts: {} ms", f.elapsed_ms);
     // Chrome itself may resend a request once when a reused keep-alive socket is reset.
     assert!((3..=6).contains(&f.hits), "bounded: {} hits", f.hits);
+}
+
+// ---------- grant and revoke: owner operations, recorded by the stand-in account ----------
+
+fn skip_without_stand_in(d: &Devnet) -> Option<Address> {
+    if d.stand_in_factory.is_none() {
+        web_sys::console::log_1(&"web_bundler: grant/revoke tests skipped (no MAV2_DEVNET_STAND_IN_FACTORY at build time)".into());
+    }
+    d.stand_in_factory
+}
+
+/// A store (fresh database) with one session created in it for a fresh, funded stand-in account
+/// of `ANVIL_DEV_1`, allowed to call `to`; the factory options that deploy the account.
+async fn stand_in_session(d: &Devnet, factory: Address, to: Address) -> (Setup, JsValue) {
+    let owner: Address = ANVIL_DEV_1.parse().unwrap();
+    let salt = U256::from((js_sys::Math::random() * 1e15) as u64);
+    let out = bundler::eth_call(&d.node(), &WebClock, factory, ISimpleAccountFactory::getAddressCall { owner, salt }.abi_encode().into())
+        .await
+        .unwrap();
+    let account = ISimpleAccountFactory::getAddressCall::abi_decode_returns(&out).unwrap();
+    d.node_call("anvil_setBalance", json!([account, "0xde0b6b3a7640000"])).await;
+    let factory_data: Bytes = ISimpleAccountFactory::createAccountCall { owner, salt }.abi_encode().into();
+    let name = format!("web-bundler-grant-{}", js_sys::Math::random());
+    let store = open(&name).await;
+    let rec = ok(JsFuture::from(store.create(js(json!({
+        "chainId": d.chain_id,
+        "account": account,
+        "permissions": [{ "type": "contract-access", "data": { "address": to } }],
+        "expiresAt": (js_sys::Date::now() / 1000.0) as u64 + 3600,
+    }))))
+    .await);
+    assert_eq!(rust(&rec)["status"], "pending");
+    let id = rust(&rec)["id"].as_str().unwrap().to_string();
+    let options = js(json!({ "owner": ANVIL_DEV_1, "factory": factory, "factoryData": hexjson::hex(&factory_data), "timeoutMs": 30000 }));
+    Reflect::set(&options, &"wallet".into(), &anvil_wallet(d.rpc_url)).unwrap();
+    (Setup { store, name, id, account, factory_data }, options)
+}
+
+/// `installValidation` call data as the store gives it, and its validation function.
+async fn install_data(s: &Setup) -> (Bytes, [u8; 24]) {
+    let hex = ok(JsFuture::from(s.store.install_call_data(s.id.clone().into())).await).as_string().unwrap();
+    let data: Bytes = hex.parse().unwrap();
+    let call = IModularAccount::installValidationCall::abi_decode(&data).unwrap();
+    (data, call.validationConfig.0[..24].try_into().unwrap())
+}
+
+impl Devnet {
+    async fn installed(&self, account: Address, validation: [u8; 24]) -> bool {
+        let data = IStandInAccount::installedCall { validationFunction: validation.into() }.abi_encode();
+        let out = bundler::eth_call(&self.node(), &WebClock, account, data.into()).await.unwrap();
+        IStandInAccount::installedCall::abi_decode_returns(&out).unwrap()
+    }
+
+    async fn session_signer(&self, account: Address, signer: Address) -> U256 {
+        let data = IStandInAccount::sessionSignerCall { signer }.abi_encode();
+        let out = bundler::eth_call(&self.node(), &WebClock, account, data.into()).await.unwrap();
+        IStandInAccount::sessionSignerCall::abi_decode_returns(&out).unwrap()
+    }
+
+    /// The call data of every `event` (topic0) the account emitted, oldest first.
+    async fn recorded(&self, account: Address, event: B256) -> Vec<Bytes> {
+        let logs = self.node_call("eth_getLogs", json!([{ "address": account, "fromBlock": "0x0", "toBlock": "latest", "topics": [event] }])).await;
+        logs.as_array()
+            .unwrap()
+            .iter()
+            .map(|l| Bytes::abi_decode(&l["data"].as_str().unwrap().parse::<Bytes>().unwrap()).unwrap())
+            .collect()
+    }
+}
+
+#[wasm_bindgen_test]
+async fn grant_session_is_mined_and_the_account_records_the_install() {
+    let Some(d) = devnet() else { return };
+    let Some(factory) = skip_without_stand_in(&d) else { return };
+    let to = fresh();
+    let (s, options) = stand_in_session(&d, factory, to).await;
+    let (install, validation) = install_data(&s).await;
+    assert_eq!(d.node_call("eth_getCode", json!([s.account, "latest"])).await, json!("0x"), "not deployed yet");
+
+    // The owner's wallet signs (anvil's unlocked account answers personal_sign); the operation
+    // deploys the account through the factory and calls installValidation on it.
+    let out = rust(&ok(JsFuture::from(d.client().grant_session(&s.store, s.id.clone().into(), options)).await));
+    assert_eq!(out["receipt"]["success"], true, "{out}");
+    assert_eq!(out["session"]["status"], "active", "{out}");
+    assert_eq!(rust(&ok(JsFuture::from(s.store.get(s.id.clone().into())).await))["status"], "active");
+    assert!(d.installed(s.account, validation).await);
+    assert_eq!(d.recorded(s.account, IStandInAccount::ValidationInstalled::SIGNATURE_HASH).await, vec![install]);
+
+    // Act: the session key signs; the stand-in accepts the signer its installed validation names.
+    let signer: Address = rust(&ok(JsFuture::from(s.store.get(s.id.clone().into())).await))["address"].as_str().unwrap().parse().unwrap();
+    assert_eq!(d.session_signer(s.account, signer).await, U256::from(1));
+    send_and_wait(&d, &d.client(), &s, json!([{ "target": to, "value": 777 }]), None).await;
+    assert_eq!(d.balance(to).await, U256::from(777));
+}
+
+#[wasm_bindgen_test]
+async fn revoke_session_works_with_the_wrapping_key_gone_and_leaves_a_tombstone() {
+    let Some(d) = devnet() else { return };
+    let Some(factory) = skip_without_stand_in(&d) else { return };
+    let (s, options) = stand_in_session(&d, factory, fresh()).await;
+    let (_, validation) = install_data(&s).await;
+    let signer: Address = rust(&ok(JsFuture::from(s.store.get(s.id.clone().into())).await))["address"].as_str().unwrap().parse().unwrap();
+    ok(JsFuture::from(d.client().grant_session(&s.store, s.id.clone().into(), options)).await);
+    assert!(d.installed(s.account, validation).await);
+    let uninstall = ok(JsFuture::from(s.store.uninstall_call_data(s.id.clone().into())).await).as_string().unwrap();
+
+    // The store's wrapping key is deleted from IndexedDB: the session key cannot be opened.
+    s.store.close();
+    let db = raw_db(&s.name).await;
+    let tx = idb::transaction(&db, &[idb::KEYS], IdbTransactionMode::Readwrite).unwrap();
+    let done = Done::new(&tx);
+    idb::request(&tx.object_store(idb::KEYS).unwrap().delete(&idb::WRAP_KEY_ID.into()).unwrap()).await.unwrap();
+    done.wait().await.unwrap();
+    db.close();
+    let store = open(&s.name).await;
+    assert_eq!(code_of(JsFuture::from(store.export_private_key(s.id.clone().into())).await).0, "DECRYPT_FAILED");
+
+    // Revoking needs only the owner's wallet.
+    let options = js(json!({ "owner": ANVIL_DEV_1, "timeoutMs": 30000 }));
+    Reflect::set(&options, &"wallet".into(), &anvil_wallet(d.rpc_url)).unwrap();
+    let out = rust(&ok(JsFuture::from(d.client().revoke_session(&store, s.id.clone().into(), options)).await));
+    assert_eq!(out["receipt"]["success"], true, "{out}");
+    assert_eq!(out["session"]["status"], "revoked", "{out}");
+    assert!(!d.installed(s.account, validation).await);
+    assert_eq!(d.session_signer(s.account, signer).await, U256::ZERO);
+    let recorded = d.recorded(s.account, IStandInAccount::ValidationUninstalled::SIGNATURE_HASH).await;
+    assert_eq!(recorded, vec![uninstall.parse::<Bytes>().unwrap()]);
+
+    // The record stays as a tombstone without its key until prune() removes it.
+    let raw = rust(&raw_get(&raw_db(&s.name).await, idb::SESSIONS, &s.id).await);
+    assert_eq!(raw["key"], Value::Null, "the ciphertext is wiped: {raw}");
+    assert_eq!(rust(&ok(JsFuture::from(store.get(s.id.clone().into())).await))["status"], "revoked");
+    assert_eq!(code_of(JsFuture::from(store.export_private_key(s.id.clone().into())).await).0, "KEY_WIPED");
+    assert_eq!(rust(&ok(JsFuture::from(store.prune()).await)), json!(1));
+    assert_eq!(code_of(JsFuture::from(store.get(s.id.clone().into())).await).0, "SESSION_NOT_FOUND");
+}
+
+async fn raw_db(name: &str) -> IdbDatabase {
+    idb::open(&idb::factory().unwrap(), name, idb::DB_VERSION, idb::upgrade).await.unwrap()
+}
+
+async fn raw_get(db: &IdbDatabase, store: &str, key: &str) -> JsValue {
+    let tx = idb::transaction(db, &[store], IdbTransactionMode::Readonly).unwrap();
+    let req = tx.object_store(store).unwrap().get(&key.into()).unwrap();
+    idb::request(&req).await.unwrap()
 }

@@ -1,12 +1,14 @@
 // Deploys what the end-to-end tests need onto a running anvil, idempotently, with plain JSON-RPC
 // (viem only for the CREATE2 address): EntryPoint v0.7 at its canonical address through the deterministic deployer
 // (shared/tooling.md), SimpleAccountFactory and VerifyingPaymaster (CREATE2, fixed salt, so their
-// addresses are stable across runs), funds the bundler's executor and utility accounts, and tops
-// up the paymaster's EntryPoint deposit to 100 ETH.
+// addresses are stable across runs), the stand-in account's factory (StandInAccount.sol, compiled
+// here by solc-js: standin.mjs), funds the bundler's executor and utility accounts, and tops up the
+// paymaster's EntryPoint deposit to 100 ETH.
 // Usage: node deploy.mjs <rpcUrl> <executorAddr> <utilityAddr> <paymasterSigner>  → JSON on stdout.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { getContractAddress } from "viem";
+import { compileStandIn } from "./standin.mjs";
 
 const require = createRequire(import.meta.url);
 const [rpcUrl, executor, utility, paymasterSigner] = process.argv.slice(2);
@@ -72,6 +74,7 @@ async function entryPoint() {
 const ep = await entryPoint();
 const factory = await create2(artifact("SimpleAccountFactory").bytecode + pad32(ep), ZERO_SALT);
 const paymaster = await create2(artifact("VerifyingPaymaster").bytecode + pad32(ep) + pad32(paymasterSigner), ZERO_SALT);
+const standInFactory = await create2(compileStandIn().StandInAccountFactory.bytecode + pad32(ep), ZERO_SALT);
 
 const TEN_THOUSAND_ETH = "0x21e19e0c9bab2400000";
 for (const who of [executor, utility]) await rpc("anvil_setBalance", [who, TEN_THOUSAND_ETH]);
@@ -91,7 +94,7 @@ if (paymasterDeposit < HUNDRED_ETH) throw new Error(`paymaster deposit is ${paym
 const chainId = parseInt(await rpc("eth_chainId"), 16);
 process.stdout.write(
   JSON.stringify(
-    { chainId, entryPoint: ep, simpleAccountFactory: factory, verifyingPaymaster: paymaster, paymasterSigner, paymasterDeposit: paymasterDeposit.toString(), executor, utility },
+    { chainId, entryPoint: ep, simpleAccountFactory: factory, standInAccountFactory: standInFactory, verifyingPaymaster: paymaster, paymasterSigner, paymasterDeposit: paymasterDeposit.toString(), executor, utility },
     null,
     2,
   ) + "\n",

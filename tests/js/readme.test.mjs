@@ -1,0 +1,170 @@
+// The npm README's devnet block (pkg-template/README.md, "On a local devnet"), run exactly as written
+// from Node against the local chain and bundler: create → grant → act → revoke, on the stand-in
+// account (tests/devnet/StandInAccount.sol). The block is taken from the README itself, so the
+// README cannot drift from what runs; this test only supplies the names the block leaves to the
+// reader (bundlerUrl, rpcUrl, account, wallet, factory, factoryData) and checks what happened.
+//
+// Devnet: with MAV2_DEVNET set (as .ci/run does after `.ci/devnet up` and
+// `eval "$(bash .ci/devnet env)"`) the running one is used; otherwise this test runs
+// `bash .ci/devnet up` itself and, if it started it, `bash .ci/devnet down` at the end.
+// Package: ./pkg (bash .ci/build-pkg).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const pkgDir = path.join(root, "pkg");
+const OWNER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"; // anvil dev account #0: the wallet's first account
+const DEAD = "0x000000000000000000000000000000000000dEaD";
+// StandInAccount.sol: installed(bytes24), and its two events (topic0).
+const INSTALLED = "0x475b5298";
+const VALIDATION_INSTALLED = "0xa2f70a3b6af8e43d43002ec60869cce5f0894e3c40506eda8e6f399652085092";
+const VALIDATION_UNINSTALLED = "0x405f3b0d03299aa10fcb17801f22a280c7c221d05409aea44129bb38213548fd";
+// SimpleAccountFactory's interface, which the stand-in's factory shares.
+const GET_ADDRESS = "0x8cb84e18"; // getAddress(address,uint256)
+const CREATE_ACCOUNT = "0x5fbfb9cf"; // createAccount(address,uint256)
+
+let devnet; // { rpcUrl, bundlerUrl, state, started }
+
+function devnetCmd(...args) {
+  return execFileSync("bash", [path.join(root, ".ci/devnet"), ...args], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+}
+
+async function rpc(url, method, params = []) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const j = await res.json();
+  if (j.error) throw Object.assign(new Error(`${method}: ${j.error.message}`), { code: j.error.code });
+  return j.result;
+}
+
+/** The README's devnet block, as written. */
+function readmeBlock() {
+  const readme = readFileSync(path.join(root, "pkg-template/README.md"), "utf8");
+  const m = /### On a local devnet\n[\s\S]*?```js\n([\s\S]*?)```/.exec(readme);
+  assert.ok(m, "pkg-template/README.md has no js block under \"### On a local devnet\"");
+  return m[1];
+}
+
+const word = (hex) => hex.toLowerCase().replace(/^0x/, "").padStart(64, "0");
+/** The `bytes` of ABI data holding one `bytes` value. */
+const oneBytes = (data) => {
+  const h = data.replace(/^0x/, "");
+  const len = parseInt(h.slice(64, 128), 16);
+  return "0x" + h.slice(128, 128 + 2 * len);
+};
+
+before(async () => {
+  assert.ok(existsSync(path.join(pkgDir, "mav2_session_keys_bg.wasm")), `no package in ${pkgDir}: run bash .ci/build-pkg first`);
+  if (process.env.MAV2_DEVNET) {
+    devnet = {
+      rpcUrl: process.env.MAV2_DEVNET_RPC_URL ?? "http://127.0.0.1:8545",
+      bundlerUrl: process.env.MAV2_DEVNET_BUNDLER_URL ?? "http://127.0.0.1:4337",
+      state: process.env.MAV2_DEVNET_STATE ?? path.join(root, ".ci/state/devnet.json"),
+      started: false,
+    };
+  } else {
+    const running = /^anvil: pid/m.test(devnetCmd("status")) && /^alto: pid/m.test(devnetCmd("status"));
+    devnetCmd("up");
+    const env = Object.fromEntries([...devnetCmd("env").matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+    devnet = { rpcUrl: env.MAV2_DEVNET_RPC_URL, bundlerUrl: env.MAV2_DEVNET_BUNDLER_URL, state: env.MAV2_DEVNET_STATE, started: !running };
+  }
+  assert.equal(Number(await rpc(devnet.rpcUrl, "eth_chainId")), 31337, "the devnet RPC does not answer with chain 31337");
+});
+
+after(() => {
+  if (devnet?.started) devnetCmd("down");
+});
+
+test("the npm README's devnet block runs as written: create → grant → act → revoke", { timeout: 120_000 }, async () => {
+  const { rpcUrl, bundlerUrl } = devnet;
+  const factory = JSON.parse(readFileSync(devnet.state, "utf8")).standInAccountFactory;
+  assert.ok(factory, `no standInAccountFactory in ${devnet.state}: the devnet predates the stand-in account (bash .ci/devnet down; up)`);
+
+  // The owner's own stand-in account (a fresh salt per run), funded for its operations' gas.
+  const salt = BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000));
+  const args = word(OWNER) + word(salt.toString(16));
+  const account = "0x" + (await rpc(rpcUrl, "eth_call", [{ to: factory, data: GET_ADDRESS + args }, "latest"])).slice(-40);
+  const factoryData = CREATE_ACCOUNT + args;
+  await rpc(rpcUrl, "anvil_setBalance", [account, "0xde0b6b3a7640000"]);
+  assert.equal(await rpc(rpcUrl, "eth_getCode", [account, "latest"]), "0x", "a fresh, undeployed account");
+  const deadBefore = BigInt(await rpc(rpcUrl, "eth_getBalance", [DEAD, "latest"]));
+
+  // The owner's wallet: an EIP-1193 provider in front of anvil, whose unlocked dev accounts answer
+  // eth_accounts and personal_sign.
+  const requests = [];
+  const wallet = {
+    request: async ({ method, params }) => {
+      requests.push(method);
+      return rpc(rpcUrl, method, params ?? []);
+    },
+  };
+
+  // The package, initialized with its bytes first: Node cannot fetch a file: URL, and the block's
+  // own `await init()` then resolves to the same instance.
+  const pkg = await import(pathToFileURL(path.join(pkgDir, "index.js")));
+  await pkg.default({ module_or_path: readFileSync(path.join(pkgDir, "mav2_session_keys_bg.wasm")) });
+
+  // The block as a module importing "mav2-session-keys" (resolved to ./pkg through a symlink),
+  // with the names it leaves to the reader defined in front and its results exported after.
+  const dir = path.join(root, "target/readme-devnet");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.join(dir, "node_modules"), { recursive: true });
+  symlinkSync(pkgDir, path.join(dir, "node_modules/mav2-session-keys"), "dir");
+  const file = path.join(dir, `block-${process.pid}.mjs`);
+  writeFileSync(
+    file,
+    "const { bundlerUrl, rpcUrl, account, wallet, factory, factoryData } = globalThis.__readmeDevnet;\n" +
+      readmeBlock() +
+      "export { store, session, granted, userOpHash, receipt, revoked };\n",
+  );
+  globalThis.__readmeDevnet = { bundlerUrl, rpcUrl, account, wallet, factory, factoryData };
+  const out = await import(pathToFileURL(file));
+
+  // 1. Created pending, for that account.
+  assert.equal(out.session.status, "pending");
+  assert.equal(out.session.account.toLowerCase(), account.toLowerCase());
+  assert.equal(out.session.chainId, 31337);
+
+  // 2. Granted: mined, the session active, the account deployed and holding exactly the
+  //    installValidation call the pure encoder gives for this session.
+  assert.equal(out.granted.receipt.success, true, JSON.stringify(out.granted.receipt));
+  assert.equal(out.granted.session.status, "active");
+  assert.ok(requests.includes("personal_sign"), `the wallet signed: ${requests}`);
+  assert.notEqual(await rpc(rpcUrl, "eth_getCode", [account, "latest"]), "0x", "deployed by the grant");
+  const grant = {
+    chainId: 31337,
+    account,
+    sessionKey: out.session.address,
+    entityId: out.session.entityId,
+    permissions: [{ type: "contract-access", data: { address: DEAD } }],
+    expiresAt: out.session.expiresAt,
+  };
+  const installCall = pkg.encodeSessionInstall(grant);
+  const validation = "0x" + installCall.slice(10, 10 + 48); // validationConfig's module ‖ entity id
+  const logs = async (topic) =>
+    (await rpc(rpcUrl, "eth_getLogs", [{ address: account, fromBlock: "0x0", toBlock: "latest", topics: [topic] }])).map((l) => oneBytes(l.data));
+  assert.deepEqual(await logs(VALIDATION_INSTALLED), [installCall.toLowerCase()]);
+
+  // 3. Acted: the session key's operation was mined and moved 1 wei.
+  assert.equal(out.receipt.success, true, JSON.stringify(out.receipt));
+  assert.equal(out.receipt.userOpHash, out.userOpHash);
+  assert.equal(BigInt(await rpc(rpcUrl, "eth_getBalance", [DEAD, "latest"])) - deadBefore, 1n);
+
+  // 4. Revoked: mined, recorded as the uninstallValidation call for this session, no longer
+  //    installed; the local record went with prune().
+  assert.equal(out.revoked.receipt.success, true, JSON.stringify(out.revoked.receipt));
+  assert.equal(out.revoked.session.status, "revoked");
+  const { sessionKey: _, ...uninstall } = grant;
+  assert.deepEqual(await logs(VALIDATION_UNINSTALLED), [pkg.encodeSessionUninstall(uninstall).toLowerCase()]);
+  const installed = await rpc(rpcUrl, "eth_call", [{ to: account, data: INSTALLED + validation.slice(2).padEnd(64, "0") }, "latest"]);
+  assert.equal(BigInt(installed), 0n, "uninstalled on chain");
+  await assert.rejects(out.store.get(out.session.id), (e) => e.code === "SESSION_NOT_FOUND");
+  assert.deepEqual(await out.store.list(), []);
+});
