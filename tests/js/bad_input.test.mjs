@@ -335,7 +335,7 @@ test("SessionKeyStore methods refuse bad input with typed errors (memory store i
       ["list unknown filter", () => store.list({ color: 1 }), "UNKNOWN_FIELD", "color"],
       ["markActive(null)", () => store.markActive(null), "MISSING_FIELD", "id"],
       ["signUserOperation no op", () => store.signUserOperation("nope"), "MISSING_FIELD", "userOp"],
-      ["deferredInstall no options", () => store.deferredInstall("nope"), "MISSING_FIELD", "options"],
+      ["deferredInstall options not an object", () => store.deferredInstall("nope", 5), "INVALID_TYPE", "options"],
       ["attachOwnerSignature odd hex", () => store.attachOwnerSignature("nope", "0x123"), "INVALID_HEX", "signature"],
       ["attachOwnerSignature number", () => store.attachOwnerSignature("nope", 5), "INVALID_TYPE", "signature"],
     ];
