@@ -96,7 +96,7 @@ impl SessionKey {
 
 /// The RFC 6979 nonce `k` with a random multiplicative mask `m` for its inversion.
 ///
-/// k256's constant-time inversion (an addition chain of ~290 scalar multiplications) was the
+/// k256's constant-time inversion (an addition chain of ~290 scalar multiplications) is the
 /// largest single cost of a signature on wasm32. `(k·m)⁻¹·m` inverts with Stein's variable-time
 /// algorithm instead: `k·m` is uniformly random and independent of `k`, so its timing says
 /// nothing about the nonce. This is `elliptic_curve::scalar::BlindedScalar`'s method; that type

@@ -721,7 +721,7 @@ mod tests {
         assert_eq!((e.code(), e.field().as_deref()), ("NUMBER_OUT_OF_RANGE", Some("expiresAt")));
         let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "color": 1})).unwrap_err();
         assert_eq!(e.code(), "UNKNOWN_FIELD");
-        // (json.rs reports a missing `Addr` field as INVALID_TYPE with an empty path today.)
+        // (json.rs reports a missing `Addr` field as INVALID_TYPE with an empty path.)
         assert!(new_session(json!({"chainId": 1, "permissions": []})).is_err());
     }
 
