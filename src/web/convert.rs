@@ -176,14 +176,23 @@ pub fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, E
 /// object is named by its parameter (`id`, `calls[0].target`, `signature`: see [`from_js`]);
 /// an object argument that is not an object at all is named `name`.
 pub fn options_arg<T: DeserializeOwned>(value: &JsValue, name: &str) -> Result<T, Error> {
-    let named = |e: Error| match e {
+    let data = options_value(value, name)?;
+    json::from_value::<T>(&data).map_err(|e| whole(e, name))
+}
+
+/// The JSON value of an options argument (not generic: one copy serves every type).
+fn options_value(value: &JsValue, name: &str) -> Result<Value, Error> {
+    js_to_json(value, "").map_err(|e| whole(e, name))
+}
+
+/// Name an error about the whole argument (no path of its own) after the argument.
+fn whole(e: Error, name: &str) -> Error {
+    match e {
         Error::InvalidInput { field, rule, detail } if field.is_empty() || field == "(input)" => {
             Error::InvalidInput { field: name.to_string(), rule, detail }
         }
         other => other,
-    };
-    let data = js_to_json(value, "").map_err(named)?;
-    json::from_value::<T>(&data).map_err(named)
+    }
 }
 
 /// [`options_arg`] for an optional argument: `undefined` or `null` is the default.
