@@ -115,8 +115,6 @@ export interface Call { target: Address; value?: Quantity; data?: Hex }
 export interface NonceKeyOptions { nonceKey?: Quantity; entityId?: Quantity; isGlobalValidation?: boolean; isDeferredAction?: boolean }
 export interface AccountOptions { owner: Address; salt?: Quantity; factory?: Address }
 export interface AccountInfo { address: Address; factory: Address; factoryData: Hex }
-/** Every refusal: an Error with a stable `code` and, where one applies, the `field` path. */
-export interface Mav2SessionKeyError extends Error { code: string; field?: string }
 "#;
 
 /// The v0.7 userOpHash (`EntryPoint.getUserOpHash`).
