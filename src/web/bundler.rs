@@ -47,7 +47,7 @@ export interface BundlerClientOptions {
   /** Node JSON-RPC URL for eth_call (nonce), eth_getCode and fees; default bundlerUrl. */
   rpcUrl?: string;
   /** ERC-7677 paymaster service; `context` is passed as is. */
-  paymaster?: { url: string; context?: unknown };
+  paymaster?: { url: string; context?: Record<string, unknown> };
   accountKind?: AccountKind;
   /** Default EntryPoint v0.7 (0x0000000071727De22E5E9d8BAf0edAc6f37da032). */
   entryPoint?: Address;
@@ -73,8 +73,13 @@ export interface WaitForReceiptOptions { /** Default 60000. */ timeoutMs?: numbe
 /** ERC-7769 `eth_getUserOperationReceipt` (quantities as hex). */
 export interface UserOperationReceipt {
   userOpHash: Hex; entryPoint: Address; sender: Address; nonce: Hex; paymaster?: Address | null;
-  actualGasCost: Hex; actualGasUsed: Hex; success: boolean; reason?: Hex | null; logs: unknown[];
+  actualGasCost: Hex; actualGasUsed: Hex; success: boolean; reason?: Hex | null; logs: Log[];
   receipt: { transactionHash: Hex; blockHash: Hex; blockNumber: Hex; status?: Hex | null };
+}
+/** An event log of the operation, as the bundler sends it (`eth_getLogs` shape). */
+export interface Log {
+  address: Address; topics: Hex[]; data: Hex;
+  blockNumber?: Hex; blockHash?: Hex; transactionHash?: Hex; transactionIndex?: Hex; logIndex?: Hex; removed?: boolean;
 }
 /** An EIP-1193 provider (`window.ethereum`, a WalletConnect or viem wallet transport). */
 export interface Eip1193Provider { request(args: { method: string; params?: unknown[] }): Promise<unknown> }
