@@ -9,6 +9,162 @@ use std::fmt;
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Declares [`ErrorCode`] and [`CODES`] from one list, so the codes `Error::code` can return and
+/// their meanings cannot drift apart.
+macro_rules! error_codes {
+    ($( $name:ident = $code:literal, $meaning:literal; )*) => {
+        /// Every stable code a JS caller can see as `error.code`, in the order of the npm README's
+        /// table and the TypeScript union `ErrorCode`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[allow(missing_docs)]
+        pub enum ErrorCode { $($name),* }
+
+        impl ErrorCode {
+            /// Every code, in table order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$name),*];
+
+            /// The string JS sees.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$name => $code),* }
+            }
+
+            /// One line saying what the code means (the README's table cell).
+            pub const fn meaning(self) -> &'static str {
+                match self { $(ErrorCode::$name => $meaning),* }
+            }
+        }
+
+        /// `(code, meaning)` of every code, in table order: the source of the npm README's table and
+        /// of the TypeScript union `ErrorCode` (tests/error_codes.rs compares them).
+        pub const CODES: &[(&str, &str)] = &[$(($code, $meaning)),*];
+    };
+}
+
+error_codes! {
+    MissingField = "MISSING_FIELD", "a required field is absent, `undefined` or `null`";
+    InvalidType = "INVALID_TYPE", "wrong JS type (e.g. a number where a hex string goes)";
+    InvalidHex = "INVALID_HEX", "not `0x` hex, odd length, bad digit";
+    InvalidAddress = "INVALID_ADDRESS", "not a 20-byte address";
+    InvalidAddressChecksum = "INVALID_ADDRESS_CHECKSUM", "mixed-case address whose EIP-55 checksum is wrong";
+    InvalidNumber = "INVALID_NUMBER", "negative, fractional, NaN, or above `Number.MAX_SAFE_INTEGER` as a `number`";
+    NumberOutOfRange = "NUMBER_OUT_OF_RANGE", "does not fit the field's width (uint48, uint128, …)";
+    InvalidLength = "INVALID_LENGTH", "wrong byte length (4-byte selector, 32-byte hash, …)";
+    UnknownVariant = "UNKNOWN_VARIANT", "unknown permission `type` or enum value";
+    UnknownField = "UNKNOWN_FIELD", "a field the shape does not have (typo guard)";
+    RootPermissionOnly = "ROOT_PERMISSION_ONLY", "`root` must be the only permission";
+    MultipleNativeTokenTransfer = "MULTIPLE_NATIVE_TOKEN_TRANSFER", "at most one `native-token-transfer`";
+    MultipleGasLimit = "MULTIPLE_GAS_LIMIT", "at most one `gas-limit`";
+    AccountAddressAsTarget = "ACCOUNT_ADDRESS_AS_TARGET", "the account itself as a target: use `account-functions`";
+    DuplicateTargetAddress = "DUPLICATE_TARGET_ADDRESS", "one contract permission per target";
+    NoFunctionsProvided = "NO_FUNCTIONS_PROVIDED", "an empty function list";
+    SelectorNotAllowed = "SELECTOR_NOT_ALLOWED", "a selector that hands over the account (installValidation, upgradeToAndCall, installExecution, execute, …)";
+    ZeroAddress = "ZERO_ADDRESS", "the zero address as target, token or paymaster";
+    InvalidEntityId = "INVALID_ENTITY_ID", "session entity ids are 1 … 2147483646";
+    ValidationConfigUnset = "VALIDATION_CONFIG_UNSET", "a non-root session with nothing it may call";
+    Expired = "EXPIRED", "`expiresAt` or `deadline` already past";
+    TimeOverLimit = "TIME_OVER_LIMIT", "a time beyond uint48";
+    ValidAfterNotBeforeExpiry = "VALID_AFTER_NOT_BEFORE_EXPIRY", "`validAfter` must be before `expiresAt`";
+    ValidAfterWithoutExpiry = "VALID_AFTER_WITHOUT_EXPIRY", "`validAfter` needs `expiresAt`";
+    InvalidNonceKey = "INVALID_NONCE_KEY", "parallel nonce key wider than 152 bits";
+    InvalidPrivateKey = "INVALID_PRIVATE_KEY", "not a valid secp256k1 key";
+    InvalidSignature = "INVALID_SIGNATURE", "a signature of the wrong length or form";
+    InvalidPublicKey = "INVALID_PUBLIC_KEY", "not an uncompressed P-256 public key on the curve (65 bytes `0x04 ‖ x ‖ y` or 64 bytes `x ‖ y`)";
+    InvalidAssertion = "INVALID_ASSERTION", "a WebAuthn assertion field that would not verify: empty `rpId` or `origin`, an `origin` that needs JSON escaping, `flags` without UP or with bits other than UP/UV/BE/BS";
+    InvalidDeferredAction = "INVALID_DEFERRED_ACTION", "a deferred-action digest this library did not build";
+    RandomUnavailable = "RANDOM_UNAVAILABLE", "the platform CSPRNG failed";
+    SessionNotFound = "SESSION_NOT_FOUND", "no session with that id";
+    SessionRevoked = "SESSION_REVOKED", "the session was revoked";
+    SessionExpired = "SESSION_EXPIRED", "the session is past `expiresAt` (minus the safety margin)";
+    SessionNotYetValid = "SESSION_NOT_YET_VALID", "before `validAfter`";
+    PaymasterRequired = "PAYMASTER_REQUIRED", "the session is pinned to a paymaster and the client has no paymaster service";
+    PaymasterMismatch = "PAYMASTER_MISMATCH", "the paymaster service offered another paymaster than the session's (checked before estimation)";
+    KeyWiped = "KEY_WIPED", "the session was revoked and its key wiped; only its record (a tombstone `prune` removes) is left";
+    OwnerMismatch = "OWNER_MISMATCH", "`owner` and `salt` do not deploy the session's `account`";
+    InvalidStatusTransition = "INVALID_STATUS_TRANSITION", "e.g. marking a revoked session active";
+    EntityIdInUse = "ENTITY_ID_IN_USE", "that entity id is taken by another session of the account";
+    EntityIdSearchLimit = "ENTITY_ID_SEARCH_LIMIT", "the on-chain search for a free entity id stepped over 256 installed ids; pass `entityId`";
+    DeferredNotPrepared = "DEFERRED_NOT_PREPARED", "`attachOwnerSignature` before `deferredInstall`";
+    RecordCorrupt = "RECORD_CORRUPT", "a stored record that does not parse; other sessions still load";
+    DecryptFailed = "DECRYPT_FAILED", "a stored key whose ciphertext was altered or moved";
+    SchemaTooNew = "SCHEMA_TOO_NEW", "a record written by a newer version of this package";
+    StorageFailed = "STORAGE_FAILED", "IndexedDB refused (quota, cleared storage, blocked upgrade)";
+    CryptoFailed = "CRYPTO_FAILED", "WebCrypto refused";
+    StoreClosed = "STORE_CLOSED", "the store was closed";
+    OutOfScopeTarget = "OUT_OF_SCOPE_TARGET", "local pre-check: target not allowed by the session";
+    OutOfScopeSelector = "OUT_OF_SCOPE_SELECTOR", "local pre-check: function not allowed on that target";
+    NativeLimitExceeded = "NATIVE_LIMIT_EXCEEDED", "local pre-check: native value over the limit";
+    Erc20LimitExceeded = "ERC20_LIMIT_EXCEEDED", "local pre-check: token amount over the limit";
+    DelegatedElsewhere = "DELEGATED_ELSEWHERE", "EIP-7702: the EOA's code delegates to another contract than MAv2's SemiModularAccount7702 (the error names it)";
+    AccountHasCode = "ACCOUNT_HAS_CODE", "EIP-7702: the address holds contract code, not a delegation; it is not an EOA";
+    AuthorizationRequired = "AUTHORIZATION_REQUIRED", "EIP-7702: the EOA is not delegated yet and no signed authorization was given";
+    AuthorizationWrongDelegate = "AUTHORIZATION_WRONG_DELEGATE", "EIP-7702: the authorization names another contract than SemiModularAccount7702";
+    AuthorizationWrongChain = "AUTHORIZATION_WRONG_CHAIN", "EIP-7702: the authorization is for another chain (0, any chain, is accepted)";
+    AuthorizationWrongNonce = "AUTHORIZATION_WRONG_NONCE", "EIP-7702: the authorization's nonce is not the EOA's current nonce";
+    AuthorizationWrongSigner = "AUTHORIZATION_WRONG_SIGNER", "EIP-7702: the authorization was not signed by the EOA";
+    WalletRejected = "WALLET_REJECTED", "the user declined the wallet's request (EIP-1193 `4001`); `data` has the wallet's code and message";
+    WalletError = "WALLET_ERROR", "the wallet failed the request otherwise (`4100` unauthorized, `4200` unsupported, a disconnected provider, …); `data` has the wallet's code and message";
+    WrongChain = "WRONG_CHAIN", "the bundler or node is on another chain";
+    EntryPointNotSupported = "ENTRY_POINT_NOT_SUPPORTED", "the bundler does not support EntryPoint v0.7";
+    ReceiptTimeout = "RECEIPT_TIMEOUT", "no receipt before the deadline";
+    NetworkError = "NETWORK_ERROR", "no answer (refused, reset, DNS, CORS); retried with backoff";
+    Timeout = "TIMEOUT", "the request took too long";
+    HttpError = "HTTP_ERROR", "a non-2xx HTTP status";
+    BadRpcResponse = "BAD_RPC_RESPONSE", "not JSON-RPC, wrong id, or a result of the wrong shape";
+    BundlerAa10 = "BUNDLER_AA10", "EntryPoint `AA10`: sender already constructed";
+    BundlerAa13 = "BUNDLER_AA13", "EntryPoint `AA13`: initCode failed or OOG";
+    BundlerAa14 = "BUNDLER_AA14", "EntryPoint `AA14`: initCode must return sender";
+    BundlerAa15 = "BUNDLER_AA15", "EntryPoint `AA15`: initCode must create sender";
+    BundlerAa20 = "BUNDLER_AA20", "EntryPoint `AA20`: account not deployed";
+    BundlerAa21 = "BUNDLER_AA21", "EntryPoint `AA21`: didn't pay prefund";
+    BundlerAa22 = "BUNDLER_AA22", "EntryPoint `AA22`: expired or not due";
+    BundlerAa23 = "BUNDLER_AA23", "EntryPoint `AA23`: the account's validation reverted";
+    BundlerAa24 = "BUNDLER_AA24", "EntryPoint `AA24`: the account's signature error";
+    BundlerAa25 = "BUNDLER_AA25", "EntryPoint `AA25`: invalid account nonce";
+    BundlerAa26 = "BUNDLER_AA26", "EntryPoint `AA26`: over verificationGasLimit";
+    BundlerAa30 = "BUNDLER_AA30", "EntryPoint `AA30`: paymaster not deployed";
+    BundlerAa31 = "BUNDLER_AA31", "EntryPoint `AA31`: paymaster deposit too low";
+    BundlerAa32 = "BUNDLER_AA32", "EntryPoint `AA32`: paymaster expired or not due";
+    BundlerAa33 = "BUNDLER_AA33", "EntryPoint `AA33`: the paymaster's validation reverted";
+    BundlerAa34 = "BUNDLER_AA34", "EntryPoint `AA34`: the paymaster's signature error";
+    BundlerAa36 = "BUNDLER_AA36", "EntryPoint `AA36`: over paymasterVerificationGasLimit";
+    BundlerAa40 = "BUNDLER_AA40", "EntryPoint `AA40`: over verificationGasLimit";
+    BundlerAa41 = "BUNDLER_AA41", "EntryPoint `AA41`: too little verificationGas";
+    BundlerAa50 = "BUNDLER_AA50", "EntryPoint `AA50`: postOp reverted";
+    BundlerAa51 = "BUNDLER_AA51", "EntryPoint `AA51`: prefund below actualGasCost";
+    BundlerAa90 = "BUNDLER_AA90", "EntryPoint `AA90`: invalid beneficiary";
+    BundlerAa91 = "BUNDLER_AA91", "EntryPoint `AA91`: failed send to beneficiary";
+    BundlerAa92 = "BUNDLER_AA92", "EntryPoint `AA92`: internal call only";
+    BundlerAa93 = "BUNDLER_AA93", "EntryPoint `AA93`: invalid paymasterAndData";
+    BundlerAa94 = "BUNDLER_AA94", "EntryPoint `AA94`: gas values overflow";
+    BundlerAa95 = "BUNDLER_AA95", "EntryPoint `AA95`: out of gas";
+    BundlerAa96 = "BUNDLER_AA96", "EntryPoint `AA96`: invalid aggregator";
+    BundlerAaOther = "BUNDLER_AA_OTHER", "an EntryPoint `AAxx` reason this package does not list (the message names it)";
+    BundlerInvalidFields = "BUNDLER_INVALID_FIELDS", "ERC-7769 `-32602`: invalid fields of the operation";
+    BundlerSimulateValidation = "BUNDLER_SIMULATE_VALIDATION", "ERC-7769 `-32500`: the account's validation (or deployment) failed in simulation";
+    BundlerSimulatePaymasterValidation = "BUNDLER_SIMULATE_PAYMASTER_VALIDATION", "ERC-7769 `-32501`: the paymaster's validation failed in simulation";
+    BundlerOpcodeValidation = "BUNDLER_OPCODE_VALIDATION", "ERC-7769 `-32502`: a banned opcode or storage access during validation";
+    BundlerExpiresShortly = "BUNDLER_EXPIRES_SHORTLY", "ERC-7769 `-32503`: the operation's validity window ends too soon or has not started";
+    BundlerReputation = "BUNDLER_REPUTATION", "ERC-7769 `-32504`: an entity is throttled or banned";
+    BundlerInsufficientStake = "BUNDLER_INSUFFICIENT_STAKE", "ERC-7769 `-32505`: an entity's stake or unstake delay is too low";
+    BundlerUnsupportedAggregator = "BUNDLER_UNSUPPORTED_AGGREGATOR", "ERC-7769 `-32506`: the aggregator is not supported";
+    BundlerInvalidSignature = "BUNDLER_INVALID_SIGNATURE", "ERC-7769 `-32507`: the signature is invalid";
+    BundlerPaymasterDepositTooLow = "BUNDLER_PAYMASTER_DEPOSIT_TOO_LOW", "ERC-7769 `-32508`: the paymaster's deposit is too low";
+    BundlerUserOpReverted = "BUNDLER_USER_OP_REVERTED", "ERC-7769 `-32521`: the execution reverted; also an owner operation mined with `success: false` (`data.userOpHash`, `data.reason`)";
+    RpcMethodNotFound = "RPC_METHOD_NOT_FOUND", "JSON-RPC `-32601`: the server has no such method";
+    RpcInvalidRequest = "RPC_INVALID_REQUEST", "JSON-RPC `-32600`: invalid request";
+    RpcParseError = "RPC_PARSE_ERROR", "JSON-RPC `-32700`: the server could not parse the request";
+    RpcInternalError = "RPC_INTERNAL_ERROR", "JSON-RPC `-32603`: internal error of the server";
+    RpcExecutionReverted = "RPC_EXECUTION_REVERTED", "JSON-RPC `3`: execution reverted (`eth_call`, `eth_estimateGas`)";
+    RpcError = "RPC_ERROR", "any other JSON-RPC error; `data` keeps the server's code, message and data";
+    NotInitialized = "NOT_INITIALIZED", "an export was called before `await init()` (thrown by the package's loader)";
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The kind of input rule a value broke while it was being parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputRule {
@@ -36,19 +192,24 @@ pub enum InputRule {
 
 impl InputRule {
     /// Stable code for this rule.
-    pub const fn code(self) -> &'static str {
+    pub const fn error_code(self) -> ErrorCode {
         match self {
-            InputRule::Missing => "MISSING_FIELD",
-            InputRule::Type => "INVALID_TYPE",
-            InputRule::Hex => "INVALID_HEX",
-            InputRule::Address => "INVALID_ADDRESS",
-            InputRule::Checksum => "INVALID_ADDRESS_CHECKSUM",
-            InputRule::Number => "INVALID_NUMBER",
-            InputRule::Range => "NUMBER_OUT_OF_RANGE",
-            InputRule::Length => "INVALID_LENGTH",
-            InputRule::Variant => "UNKNOWN_VARIANT",
-            InputRule::UnknownField => "UNKNOWN_FIELD",
+            InputRule::Missing => ErrorCode::MissingField,
+            InputRule::Type => ErrorCode::InvalidType,
+            InputRule::Hex => ErrorCode::InvalidHex,
+            InputRule::Address => ErrorCode::InvalidAddress,
+            InputRule::Checksum => ErrorCode::InvalidAddressChecksum,
+            InputRule::Number => ErrorCode::InvalidNumber,
+            InputRule::Range => ErrorCode::NumberOutOfRange,
+            InputRule::Length => ErrorCode::InvalidLength,
+            InputRule::Variant => ErrorCode::UnknownVariant,
+            InputRule::UnknownField => ErrorCode::UnknownField,
         }
+    }
+
+    /// Stable code for this rule, as JS sees it.
+    pub const fn code(self) -> &'static str {
+        self.error_code().as_str()
     }
 }
 
@@ -307,7 +468,7 @@ pub enum Error {
     #[error("{method}: {message} (JSON-RPC {rpc_code})")]
     Rpc {
         /// Stable code.
-        code: &'static str,
+        code: ErrorCode,
         /// The JSON-RPC method called.
         method: String,
         /// The server's JSON-RPC error code.
@@ -316,6 +477,27 @@ pub enum Error {
         message: String,
         /// The server's `data`, as JSON text, if any.
         data: Option<String>,
+    },
+    /// An EIP-1193 wallet refused a request: `WALLET_REJECTED` when the user said no (`4001`),
+    /// else `WALLET_ERROR`. Not an [`Error::Rpc`]: no bundler or node was asked.
+    #[error("wallet: {method}: {message} (EIP-1193 {wallet_code})")]
+    Wallet {
+        /// `WalletRejected` or `WalletError`.
+        code: ErrorCode,
+        /// The method the wallet was asked for (`personal_sign`, `eth_requestAccounts`).
+        method: String,
+        /// The wallet's error code (`0` when it gave none).
+        wallet_code: i64,
+        /// The wallet's message.
+        message: String,
+    },
+    /// An operation was mined but its execution reverted (the receipt says `success: false`).
+    #[error("the operation {user_op_hash} was mined but its execution reverted")]
+    UserOpReverted {
+        /// The operation's hash.
+        user_op_hash: String,
+        /// The revert data the receipt gives, hex.
+        reason: Option<String>,
     },
     /// The request did not reach the server or no answer came back (connection refused, DNS,
     /// reset, CORS refusal in a browser).
@@ -536,66 +718,72 @@ pub enum Error {
 impl Error {
     /// Stable machine-readable code, the same string JS sees as `error.code`.
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The stable code, typed: every variant maps into [`CODES`].
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            Error::InvalidInput { rule, .. } => rule.code(),
-            Error::RootPermissionOnly { .. } => "ROOT_PERMISSION_ONLY",
-            Error::MultipleNativeTokenTransfer { .. } => "MULTIPLE_NATIVE_TOKEN_TRANSFER",
-            Error::MultipleGasLimit { .. } => "MULTIPLE_GAS_LIMIT",
-            Error::AccountAddressAsTarget { .. } => "ACCOUNT_ADDRESS_AS_TARGET",
-            Error::DuplicateTargetAddress { .. } => "DUPLICATE_TARGET_ADDRESS",
-            Error::NoFunctionsProvided { .. } => "NO_FUNCTIONS_PROVIDED",
-            Error::SelectorNotAllowed { .. } => "SELECTOR_NOT_ALLOWED",
-            Error::ZeroAddress { .. } => "ZERO_ADDRESS",
-            Error::InvalidEntityId { .. } => "INVALID_ENTITY_ID",
-            Error::ValidationConfigUnset => "VALIDATION_CONFIG_UNSET",
-            Error::Expired { .. } => "EXPIRED",
-            Error::TimeOverLimit { .. } => "TIME_OVER_LIMIT",
-            Error::ValidAfterNotBeforeExpiry { .. } => "VALID_AFTER_NOT_BEFORE_EXPIRY",
-            Error::ValidAfterWithoutExpiry => "VALID_AFTER_WITHOUT_EXPIRY",
-            Error::InvalidNonceKey { .. } => "INVALID_NONCE_KEY",
-            Error::InvalidPrivateKey { .. } => "INVALID_PRIVATE_KEY",
-            Error::InvalidSignature { .. } => "INVALID_SIGNATURE",
-            Error::InvalidPublicKey { .. } => "INVALID_PUBLIC_KEY",
-            Error::InvalidAssertion { .. } => "INVALID_ASSERTION",
-            Error::InvalidDeferredAction { .. } => "INVALID_DEFERRED_ACTION",
-            Error::Random { .. } => "RANDOM_UNAVAILABLE",
-            Error::SessionNotFound { .. } => "SESSION_NOT_FOUND",
-            Error::RecordCorrupt { .. } => "RECORD_CORRUPT",
-            Error::SchemaTooNew { .. } => "SCHEMA_TOO_NEW",
-            Error::DecryptFailed { .. } => "DECRYPT_FAILED",
-            Error::EntityIdInUse { .. } => "ENTITY_ID_IN_USE",
-            Error::EntityIdSearchLimit { .. } => "ENTITY_ID_SEARCH_LIMIT",
-            Error::InvalidStatusTransition { .. } => "INVALID_STATUS_TRANSITION",
-            Error::SessionRevoked { .. } => "SESSION_REVOKED",
-            Error::DeferredNotPrepared { .. } => "DEFERRED_NOT_PREPARED",
-            Error::Storage { .. } => "STORAGE_FAILED",
-            Error::Crypto { .. } => "CRYPTO_FAILED",
-            Error::StoreClosed => "STORE_CLOSED",
-            Error::Rpc { code, .. } => code,
-            Error::Network { .. } => "NETWORK_ERROR",
-            Error::Timeout { .. } => "TIMEOUT",
-            Error::Http { .. } => "HTTP_ERROR",
-            Error::BadResponse { .. } => "BAD_RPC_RESPONSE",
-            Error::WrongChain { .. } => "WRONG_CHAIN",
-            Error::EntryPointNotSupported { .. } => "ENTRY_POINT_NOT_SUPPORTED",
-            Error::ReceiptTimeout { .. } => "RECEIPT_TIMEOUT",
-            Error::OutOfScopeTarget { .. } => "OUT_OF_SCOPE_TARGET",
-            Error::OutOfScopeSelector { .. } => "OUT_OF_SCOPE_SELECTOR",
-            Error::NativeLimitExceeded { .. } => "NATIVE_LIMIT_EXCEEDED",
-            Error::Erc20LimitExceeded { .. } => "ERC20_LIMIT_EXCEEDED",
-            Error::SessionExpired { .. } => "SESSION_EXPIRED",
-            Error::SessionNotYetValid { .. } => "SESSION_NOT_YET_VALID",
-            Error::PaymasterRequired { .. } => "PAYMASTER_REQUIRED",
-            Error::PaymasterMismatch { .. } => "PAYMASTER_MISMATCH",
-            Error::KeyWiped { .. } => "KEY_WIPED",
-            Error::OwnerMismatch { .. } => "OWNER_MISMATCH",
-            Error::DelegatedElsewhere { .. } => "DELEGATED_ELSEWHERE",
-            Error::AccountHasCode { .. } => "ACCOUNT_HAS_CODE",
-            Error::AuthorizationRequired { .. } => "AUTHORIZATION_REQUIRED",
-            Error::AuthorizationWrongDelegate { .. } => "AUTHORIZATION_WRONG_DELEGATE",
-            Error::AuthorizationWrongChain { .. } => "AUTHORIZATION_WRONG_CHAIN",
-            Error::AuthorizationWrongNonce { .. } => "AUTHORIZATION_WRONG_NONCE",
-            Error::AuthorizationWrongSigner { .. } => "AUTHORIZATION_WRONG_SIGNER",
+            Error::InvalidInput { rule, .. } => rule.error_code(),
+            Error::RootPermissionOnly { .. } => ErrorCode::RootPermissionOnly,
+            Error::MultipleNativeTokenTransfer { .. } => ErrorCode::MultipleNativeTokenTransfer,
+            Error::MultipleGasLimit { .. } => ErrorCode::MultipleGasLimit,
+            Error::AccountAddressAsTarget { .. } => ErrorCode::AccountAddressAsTarget,
+            Error::DuplicateTargetAddress { .. } => ErrorCode::DuplicateTargetAddress,
+            Error::NoFunctionsProvided { .. } => ErrorCode::NoFunctionsProvided,
+            Error::SelectorNotAllowed { .. } => ErrorCode::SelectorNotAllowed,
+            Error::ZeroAddress { .. } => ErrorCode::ZeroAddress,
+            Error::InvalidEntityId { .. } => ErrorCode::InvalidEntityId,
+            Error::ValidationConfigUnset => ErrorCode::ValidationConfigUnset,
+            Error::Expired { .. } => ErrorCode::Expired,
+            Error::TimeOverLimit { .. } => ErrorCode::TimeOverLimit,
+            Error::ValidAfterNotBeforeExpiry { .. } => ErrorCode::ValidAfterNotBeforeExpiry,
+            Error::ValidAfterWithoutExpiry => ErrorCode::ValidAfterWithoutExpiry,
+            Error::InvalidNonceKey { .. } => ErrorCode::InvalidNonceKey,
+            Error::InvalidPrivateKey { .. } => ErrorCode::InvalidPrivateKey,
+            Error::InvalidSignature { .. } => ErrorCode::InvalidSignature,
+            Error::InvalidPublicKey { .. } => ErrorCode::InvalidPublicKey,
+            Error::InvalidAssertion { .. } => ErrorCode::InvalidAssertion,
+            Error::InvalidDeferredAction { .. } => ErrorCode::InvalidDeferredAction,
+            Error::Random { .. } => ErrorCode::RandomUnavailable,
+            Error::SessionNotFound { .. } => ErrorCode::SessionNotFound,
+            Error::RecordCorrupt { .. } => ErrorCode::RecordCorrupt,
+            Error::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
+            Error::DecryptFailed { .. } => ErrorCode::DecryptFailed,
+            Error::EntityIdInUse { .. } => ErrorCode::EntityIdInUse,
+            Error::EntityIdSearchLimit { .. } => ErrorCode::EntityIdSearchLimit,
+            Error::InvalidStatusTransition { .. } => ErrorCode::InvalidStatusTransition,
+            Error::SessionRevoked { .. } => ErrorCode::SessionRevoked,
+            Error::DeferredNotPrepared { .. } => ErrorCode::DeferredNotPrepared,
+            Error::Storage { .. } => ErrorCode::StorageFailed,
+            Error::Crypto { .. } => ErrorCode::CryptoFailed,
+            Error::StoreClosed => ErrorCode::StoreClosed,
+            Error::Rpc { code, .. } | Error::Wallet { code, .. } => *code,
+            Error::UserOpReverted { .. } => ErrorCode::BundlerUserOpReverted,
+            Error::Network { .. } => ErrorCode::NetworkError,
+            Error::Timeout { .. } => ErrorCode::Timeout,
+            Error::Http { .. } => ErrorCode::HttpError,
+            Error::BadResponse { .. } => ErrorCode::BadRpcResponse,
+            Error::WrongChain { .. } => ErrorCode::WrongChain,
+            Error::EntryPointNotSupported { .. } => ErrorCode::EntryPointNotSupported,
+            Error::ReceiptTimeout { .. } => ErrorCode::ReceiptTimeout,
+            Error::OutOfScopeTarget { .. } => ErrorCode::OutOfScopeTarget,
+            Error::OutOfScopeSelector { .. } => ErrorCode::OutOfScopeSelector,
+            Error::NativeLimitExceeded { .. } => ErrorCode::NativeLimitExceeded,
+            Error::Erc20LimitExceeded { .. } => ErrorCode::Erc20LimitExceeded,
+            Error::SessionExpired { .. } => ErrorCode::SessionExpired,
+            Error::SessionNotYetValid { .. } => ErrorCode::SessionNotYetValid,
+            Error::PaymasterRequired { .. } => ErrorCode::PaymasterRequired,
+            Error::PaymasterMismatch { .. } => ErrorCode::PaymasterMismatch,
+            Error::KeyWiped { .. } => ErrorCode::KeyWiped,
+            Error::OwnerMismatch { .. } => ErrorCode::OwnerMismatch,
+            Error::DelegatedElsewhere { .. } => ErrorCode::DelegatedElsewhere,
+            Error::AccountHasCode { .. } => ErrorCode::AccountHasCode,
+            Error::AuthorizationRequired { .. } => ErrorCode::AuthorizationRequired,
+            Error::AuthorizationWrongDelegate { .. } => ErrorCode::AuthorizationWrongDelegate,
+            Error::AuthorizationWrongChain { .. } => ErrorCode::AuthorizationWrongChain,
+            Error::AuthorizationWrongNonce { .. } => ErrorCode::AuthorizationWrongNonce,
+            Error::AuthorizationWrongSigner { .. } => ErrorCode::AuthorizationWrongSigner,
         }
     }
 
@@ -636,6 +824,8 @@ impl Error {
             Error::EntityIdInUse { .. } | Error::EntityIdSearchLimit { .. } => Some("entityId".into()),
             Error::Storage { .. } | Error::Crypto { .. } | Error::StoreClosed => None,
             Error::Rpc { .. }
+            | Error::Wallet { .. }
+            | Error::UserOpReverted { .. }
             | Error::Network { .. }
             | Error::Timeout { .. }
             | Error::Http { .. }
@@ -660,6 +850,101 @@ impl Error {
             Error::AuthorizationWrongChain { .. } => Some("authorization.chainId".into()),
             Error::AuthorizationWrongNonce { .. } => Some("authorization.nonce".into()),
         }
+    }
+
+    /// The figures of the refusal as JSON (JS sees them as `error.data`), where it has any: the
+    /// server's JSON-RPC code, message and data, the wallet's code, the limit and the amount a
+    /// pre-check refused, the times compared. Key names are the same across variants; the
+    /// typings' `ErrorData` lists them.
+    pub fn data(&self) -> Option<serde_json::Value> {
+        use serde_json::json;
+        let v = match self {
+            Error::InvalidInput { .. }
+            | Error::RootPermissionOnly { .. }
+            | Error::MultipleNativeTokenTransfer { .. }
+            | Error::MultipleGasLimit { .. }
+            | Error::AccountAddressAsTarget { .. }
+            | Error::NoFunctionsProvided { .. }
+            | Error::ZeroAddress { .. }
+            | Error::ValidationConfigUnset
+            | Error::ValidAfterWithoutExpiry
+            | Error::InvalidPrivateKey { .. }
+            | Error::InvalidSignature { .. }
+            | Error::InvalidPublicKey { .. }
+            | Error::InvalidAssertion { .. }
+            | Error::Random { .. }
+            | Error::InvalidDeferredAction { .. }
+            | Error::StoreClosed => return None,
+            Error::DuplicateTargetAddress { address, .. } => json!({ "target": address }),
+            Error::SelectorNotAllowed { selector, name, .. } => json!({ "selector": selector, "functionName": name }),
+            Error::InvalidEntityId { entity_id } => json!({ "entityId": entity_id }),
+            Error::Expired { value, now, .. } => json!({ "value": value, "now": now }),
+            // Beyond 2^53 a JS number would round: such a value goes out as a decimal string.
+            Error::TimeOverLimit { value, .. } if *value > (1 << 53) => json!({ "value": value.to_string() }),
+            Error::TimeOverLimit { value, .. } => json!({ "value": value }),
+            Error::ValidAfterNotBeforeExpiry { valid_after, expires_at } => {
+                json!({ "validAfter": valid_after, "expiresAt": expires_at })
+            }
+            Error::InvalidNonceKey { value } => json!({ "nonceKey": value }),
+            Error::SessionNotFound { id }
+            | Error::RecordCorrupt { id, .. }
+            | Error::DecryptFailed { id }
+            | Error::SessionRevoked { id }
+            | Error::DeferredNotPrepared { id }
+            | Error::KeyWiped { id } => json!({ "id": id }),
+            Error::SchemaTooNew { id, schema } => json!({ "id": id, "schema": schema }),
+            Error::InvalidStatusTransition { id, from, to } => json!({ "id": id, "from": from, "to": to }),
+            Error::EntityIdInUse { entity_id } => json!({ "entityId": entity_id }),
+            Error::EntityIdSearchLimit { tried } => json!({ "tried": tried }),
+            Error::Storage { op, .. } | Error::Crypto { op, .. } => json!({ "operation": op }),
+            Error::Rpc { method, rpc_code, message, data, .. } => {
+                // The server's data came as JSON; it goes back out as the same JSON value.
+                let rpc_data = data.as_deref().map(|d| serde_json::from_str(d).unwrap_or_else(|_| json!(d)));
+                let mut v = json!({ "method": method, "rpcCode": rpc_code, "rpcMessage": message });
+                if let Some(d) = rpc_data {
+                    v["rpcData"] = d;
+                }
+                v
+            }
+            Error::Wallet { method, wallet_code, message, .. } => {
+                json!({ "method": method, "walletCode": wallet_code, "walletMessage": message })
+            }
+            Error::UserOpReverted { user_op_hash, reason } => json!({ "userOpHash": user_op_hash, "reason": reason }),
+            Error::Network { url, .. } => json!({ "url": url }),
+            Error::Timeout { url, timeout_ms } => json!({ "url": url, "timeoutMs": timeout_ms }),
+            Error::Http { url, status, body } => json!({ "url": url, "status": status, "body": body }),
+            Error::BadResponse { method, .. } => json!({ "method": method }),
+            Error::WrongChain { expected, actual } => json!({ "expectedChainId": expected, "actualChainId": actual }),
+            Error::EntryPointNotSupported { entry_point, supported } => {
+                json!({ "entryPoint": entry_point, "supported": supported })
+            }
+            Error::ReceiptTimeout { user_op_hash, waited_ms } => json!({ "userOpHash": user_op_hash, "waitedMs": waited_ms }),
+            Error::OutOfScopeTarget { target, .. } => json!({ "target": target }),
+            Error::OutOfScopeSelector { target, selector, .. } => json!({ "target": target, "selector": selector }),
+            Error::NativeLimitExceeded { requested, limit, .. } => json!({ "requested": requested, "limit": limit }),
+            Error::Erc20LimitExceeded { token, requested, limit, .. } => {
+                json!({ "token": token, "requested": requested, "limit": limit })
+            }
+            Error::SessionExpired { expires_at, now, margin_s } => {
+                json!({ "expiresAt": expires_at, "now": now, "safetyMarginSeconds": margin_s })
+            }
+            Error::SessionNotYetValid { valid_after, now } => json!({ "validAfter": valid_after, "now": now }),
+            Error::PaymasterRequired { paymaster } => json!({ "paymaster": paymaster }),
+            Error::PaymasterMismatch { required, offered } => json!({ "paymaster": required, "offeredPaymaster": offered }),
+            Error::OwnerMismatch { owner, salt, predicted, account } => {
+                json!({ "owner": owner, "salt": salt, "predicted": predicted, "account": account })
+            }
+            Error::DelegatedElsewhere { account, delegate, expected } => {
+                json!({ "account": account, "delegate": delegate, "expectedDelegate": expected })
+            }
+            Error::AccountHasCode { account, size, .. } => json!({ "account": account, "codeSize": size }),
+            Error::AuthorizationRequired { account } => json!({ "account": account }),
+            Error::AuthorizationWrongDelegate { address, expected } => json!({ "delegate": address, "expectedDelegate": expected }),
+            Error::AuthorizationWrongChain { chain_id, expected } => json!({ "chainId": chain_id, "expectedChainId": expected }),
+            Error::AuthorizationWrongNonce { nonce, expected } => json!({ "nonce": nonce, "expectedNonce": expected }),
+            Error::AuthorizationWrongSigner { signer, account } => json!({ "signer": signer, "account": account }),
+        };
+        Some(v)
     }
 
     /// Shorthand for an input error.

@@ -382,7 +382,7 @@ fn level(data: &[u8]) -> Option<Level> {
 }
 
 fn aa_code(aa: &str) -> &'static str {
-    AA_CODES.iter().find(|(r, _)| *r == aa).map_or("BUNDLER_AA_OTHER", |(_, c)| c)
+    AA_CODES.iter().find(|(r, _)| *r == aa).map_or("BUNDLER_AA_OTHER", |(_, c)| c.as_str())
 }
 
 /// Decode revert data through its wrappers. `None` for data too short to hold a selector.
@@ -647,7 +647,7 @@ mod tests {
         assert_eq!(d.aa.as_deref(), Some("AA23"));
 
         let e = Error::Rpc {
-            code: "BUNDLER_AA23",
+            code: crate::error::ErrorCode::BundlerAa23,
             method: "eth_estimateUserOperationGas".into(),
             rpc_code: -32500,
             message: "AA23 reverted".into(),

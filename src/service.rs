@@ -619,7 +619,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
 }
 
 /// Any operation of the account's owner, signed by `wallet` (`personal_sign` of the raw
-/// userOpHash), sent, and waited for. A mined but reverted operation is `BUNDLER_USER_OP_REVERTED`.
+/// userOpHash), sent, and waited for. A mined but reverted operation is [`Error::UserOpReverted`].
 pub async fn owner_operation<T: Transport, C: Clock, W: PersonalSign>(
     net: &Network<T, C>,
     wallet: W,
@@ -638,12 +638,9 @@ pub async fn owner_operation<T: Transport, C: Clock, W: PersonalSign>(
     let sent = net.sender.send(&req, &signer).await?;
     let receipt = net.sender.wait_for_receipt(sent.user_op_hash, timeout_ms).await?;
     if !receipt.success {
-        return Err(Error::Rpc {
-            code: "BUNDLER_USER_OP_REVERTED",
-            method: "eth_getUserOperationReceipt".into(),
-            rpc_code: -32521,
-            message: format!("the owner operation {} was mined but its execution reverted", sent.user_op_hash),
-            data: receipt.reason.as_ref().map(|r| format!("\"{r}\"")),
+        return Err(Error::UserOpReverted {
+            user_op_hash: json::hex(sent.user_op_hash),
+            reason: receipt.reason.as_ref().map(json::hex),
         });
     }
     Ok((sent.user_op_hash, receipt))

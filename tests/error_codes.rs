@@ -1,60 +1,122 @@
-//! Every error code the library can return is documented in the npm README's table, and no two
-//! error kinds share a code (JS callers switch on them).
+//! One list of error codes (`mav2_session_keys::error::CODES`) drives `Error::code`, and the npm
+//! README's table and the TypeScript union `ErrorCode` are copies of it: these tests fail when
+//! either copy drifts (same codes, same order, same meanings).
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
-fn codes_in(src: &str) -> Vec<String> {
-    // Code strings are written as `=> "SOME_CODE"` in the `code()` matches, or inline as
-    // `{ "SOME_CODE" }` where the code depends on a value (the wallet error in src/web/bundler.rs).
-    let is_code = |c: &&str| c.len() > 3 && c.contains('_') && c.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-    let after = |pat: &str, close: char| -> Vec<String> {
-        src.split(pat).skip(1).filter_map(|rest| rest.split(close).next()).filter(is_code).map(str::to_string).collect()
-    };
-    let mut out = after("=> \"", '"');
-    out.extend(after("{ \"", '"'));
-    out
+use mav2_session_keys::error::{ErrorCode, CODES};
+
+const README: &str = include_str!("../pkg-template/README.md");
+const TYPINGS: &str = include_str!("../src/web/js_error.rs");
+
+/// The `| `CODE` | meaning |` rows of the README's "Errors" tables, in order.
+fn readme_rows() -> Vec<(String, String)> {
+    let errors = README.split("\n## Errors").nth(1).expect("README has an Errors section");
+    let errors = errors.split("\n## ").next().unwrap_or(errors);
+    // Only tables headed `| code | meaning |` (the section also has a table of `data` keys).
+    let mut in_table = false;
+    errors
+        .lines()
+        .filter(|l| {
+            if !l.starts_with('|') {
+                in_table = false;
+            } else if l.starts_with("| code | meaning |") {
+                in_table = true;
+            }
+            in_table
+        })
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.strip_prefix('|')?.strip_suffix('|')?.split(" | ").map(str::trim).collect();
+            let [code, meaning] = cells.as_slice() else { return None };
+            let code = code.strip_prefix('`')?.strip_suffix('`')?;
+            code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_').then(|| (code.to_string(), meaning.to_string()))
+        })
+        .collect()
+}
+
+/// The members of `export type ErrorCode = | "A" | "B" …;` in the typings.
+fn typescript_union() -> Vec<String> {
+    let decl = TYPINGS.split("export type ErrorCode =").nth(1).expect("typings declare ErrorCode");
+    let decl = decl.split(';').next().unwrap();
+    decl.split('|').map(str::trim).filter(|s| !s.is_empty()).map(|s| s.trim_matches('"').to_string()).collect()
 }
 
 #[test]
-fn every_code_is_documented_and_unique() {
-    let readme = include_str!("../pkg-template/README.md");
-    let error_rs = include_str!("../src/error.rs");
-    // Within `Error::code()` every variant has its own code.
-    let mut variants: BTreeMap<String, usize> = BTreeMap::new();
-    for code in codes_in(error_rs) {
-        *variants.entry(code).or_default() += 1;
+fn codes_are_unique_and_well_formed() {
+    let mut seen = BTreeSet::new();
+    for (code, meaning) in CODES {
+        assert!(seen.insert(*code), "{code} is listed twice");
+        assert!(code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'), "{code}");
+        assert!(!code.ends_with("_ON_CHAIN"), "{code}: _ON_CHAIN codes belong to decoded reverts");
+        assert!(!meaning.is_empty() && !meaning.contains('|') && !meaning.contains('\n'), "{code}: meaning {meaning:?}");
     }
-    let shared: Vec<_> = variants.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(shared.is_empty(), "codes shared by two error kinds in src/error.rs: {shared:?}");
+    assert_eq!(CODES.len(), ErrorCode::ALL.len());
+    for (c, (code, meaning)) in ErrorCode::ALL.iter().zip(CODES) {
+        assert_eq!((c.as_str(), c.meaning()), (*code, *meaning));
+    }
+    assert!(CODES.len() >= 100, "only {} codes", CODES.len());
+}
 
-    // Every code any module can hand out is in the npm README's table.
-    let mut all: Vec<String> = variants.into_keys().collect();
-    all.extend(codes_in(include_str!("../src/rpc/mod.rs")));
-    all.extend(codes_in(include_str!("../src/web/bundler.rs")));
-    all.sort();
-    all.dedup();
-    let missing: Vec<_> = all
-        .iter()
-        .filter(|code| {
-            // AAxx reasons are documented as one range row.
-            !(readme.contains(&format!("`{code}`"))
-                || (code.starts_with("BUNDLER_AA") && readme.contains("`BUNDLER_AA10` … `BUNDLER_AA96`")))
-        })
-        .collect();
-    assert!(all.len() >= 60, "found only {} codes: the scan is broken", all.len());
-    assert!(missing.is_empty(), "codes missing from pkg-template/README.md: {missing:?}");
-    assert!(all.iter().any(|c| c == "WALLET_REJECTED"), "the inline wallet code was not found: the scan is broken");
-    println!("{} error codes, all documented", all.len());
+#[test]
+fn readme_table_is_the_list() {
+    let rows: Vec<(String, String)> = readme_rows().into_iter().filter(|(c, _)| !c.ends_with("_ON_CHAIN")).collect();
+    let expected: Vec<(String, String)> = CODES.iter().map(|(c, m)| (c.to_string(), m.to_string())).collect();
+    if rows != expected {
+        let table: String = CODES.iter().map(|(c, m)| format!("| `{c}` | {m} |\n")).collect();
+        panic!("pkg-template/README.md's error table differs from error::CODES; the rows should read:\n{table}");
+    }
+}
+
+#[test]
+fn typescript_union_is_the_list() {
+    let union = typescript_union();
+    let expected: Vec<&str> = CODES.iter().map(|(c, _)| *c).collect();
+    assert_eq!(union, expected, "ErrorCode in src/web/js_error.rs differs from error::CODES");
 }
 
 #[test]
 fn every_revert_code_is_documented() {
-    let readme = include_str!("../pkg-template/README.md");
     let codes = mav2_session_keys::revert::codes();
     assert!(codes.len() >= 30, "found only {} revert codes", codes.len());
-    let missing: Vec<_> = codes.iter().filter(|c| !readme.contains(&format!("`{c}`"))).collect();
+    let rows: BTreeSet<String> = readme_rows().into_iter().map(|(c, _)| c).collect();
+    let missing: Vec<_> = codes.iter().filter(|c| !c.starts_with("BUNDLER_AA") && !rows.contains(**c)).collect();
     assert!(missing.is_empty(), "revert codes missing from pkg-template/README.md: {missing:?}");
-    // Codes of Error variants and of decoded reverts are told apart by their suffix.
-    assert!(!codes_in(include_str!("../src/error.rs")).iter().any(|c| c.ends_with("_ON_CHAIN")));
+    // A revert's code is an `_ON_CHAIN` one, or the BUNDLER_AAxx code the RPC layer gives the same reason.
+    for c in codes {
+        assert!(c.ends_with("_ON_CHAIN") || CODES.iter().any(|(k, _)| *k == c), "{c}");
+    }
+}
+
+#[test]
+fn rpc_codes_come_from_the_list() {
+    use mav2_session_keys::rpc::{error_code, AA_CODES};
+    for (reason, code) in AA_CODES {
+        assert_eq!(error_code(-32500, &format!("{reason} something")), *code);
+        assert_eq!(code.as_str(), format!("BUNDLER_{reason}"));
+    }
+    for rpc in [-32602, -32500, -32501, -32502, -32503, -32504, -32505, -32506, -32507, -32508, -32521, -32601, -32600, -32700, -32603, 3, -1] {
+        assert!(CODES.iter().any(|(c, _)| *c == error_code(rpc, "no reason").as_str()));
+    }
+}
+
+#[test]
+fn data_carries_the_figures() {
+    use mav2_session_keys::error::Error;
+    use serde_json::json;
+    let e = Error::NativeLimitExceeded { field: "calls[1].value".into(), requested: "20".into(), limit: "10".into() };
+    assert_eq!(e.data(), Some(json!({ "requested": "20", "limit": "10" })));
+    let e = mav2_session_keys::rpc::rpc_error(
+        "eth_sendUserOperation",
+        serde_json::from_value(json!({ "code": -32500, "message": "AA24 signature error", "data": { "revertData": "0x" } })).unwrap(),
+    );
+    assert_eq!(e.code(), "BUNDLER_AA24");
+    assert_eq!(
+        e.data(),
+        Some(json!({ "method": "eth_sendUserOperation", "rpcCode": -32500, "rpcMessage": "AA24 signature error", "rpcData": { "revertData": "0x" } }))
+    );
+    let e = Error::Wallet { code: ErrorCode::WalletRejected, method: "personal_sign".into(), wallet_code: 4001, message: "User rejected".into() };
+    assert_eq!((e.code(), e.field()), ("WALLET_REJECTED", None));
+    assert_eq!(e.data(), Some(json!({ "method": "personal_sign", "walletCode": 4001, "walletMessage": "User rejected" })));
+    assert_eq!(Error::input("chainId", mav2_session_keys::error::InputRule::Missing, "is required").data(), None);
 }

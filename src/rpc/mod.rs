@@ -29,7 +29,7 @@ use std::cell::Cell;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 pub use transport::{Clock, Transport};
 
 /// A JSON-RPC 2.0 request.
@@ -76,35 +76,35 @@ pub struct Response {
 }
 
 /// EntryPoint v0.7 revert reasons (`FailedOp` / `FailedOpWithRevert` strings) and their codes.
-pub const AA_CODES: &[(&str, &str)] = &[
-    ("AA10", "BUNDLER_AA10"), // sender already constructed
-    ("AA13", "BUNDLER_AA13"), // initCode failed or OOG
-    ("AA14", "BUNDLER_AA14"), // initCode must return sender
-    ("AA15", "BUNDLER_AA15"), // initCode must create sender
-    ("AA20", "BUNDLER_AA20"), // account not deployed
-    ("AA21", "BUNDLER_AA21"), // didn't pay prefund
-    ("AA22", "BUNDLER_AA22"), // expired or not due
-    ("AA23", "BUNDLER_AA23"), // reverted
-    ("AA24", "BUNDLER_AA24"), // signature error
-    ("AA25", "BUNDLER_AA25"), // invalid account nonce
-    ("AA26", "BUNDLER_AA26"), // over verificationGasLimit
-    ("AA30", "BUNDLER_AA30"), // paymaster not deployed
-    ("AA31", "BUNDLER_AA31"), // paymaster deposit too low
-    ("AA32", "BUNDLER_AA32"), // paymaster expired or not due
-    ("AA33", "BUNDLER_AA33"), // reverted
-    ("AA34", "BUNDLER_AA34"), // signature error
-    ("AA36", "BUNDLER_AA36"), // over paymasterVerificationGasLimit
-    ("AA40", "BUNDLER_AA40"), // over verificationGasLimit
-    ("AA41", "BUNDLER_AA41"), // too little verificationGas
-    ("AA50", "BUNDLER_AA50"), // postOp reverted
-    ("AA51", "BUNDLER_AA51"), // prefund below actualGasCost
-    ("AA90", "BUNDLER_AA90"), // invalid beneficiary
-    ("AA91", "BUNDLER_AA91"), // failed send to beneficiary
-    ("AA92", "BUNDLER_AA92"), // internal call only
-    ("AA93", "BUNDLER_AA93"), // invalid paymasterAndData
-    ("AA94", "BUNDLER_AA94"), // gas values overflow
-    ("AA95", "BUNDLER_AA95"), // out of gas
-    ("AA96", "BUNDLER_AA96"), // invalid aggregator
+pub const AA_CODES: &[(&str, ErrorCode)] = &[
+    ("AA10", ErrorCode::BundlerAa10), // sender already constructed
+    ("AA13", ErrorCode::BundlerAa13), // initCode failed or OOG
+    ("AA14", ErrorCode::BundlerAa14), // initCode must return sender
+    ("AA15", ErrorCode::BundlerAa15), // initCode must create sender
+    ("AA20", ErrorCode::BundlerAa20), // account not deployed
+    ("AA21", ErrorCode::BundlerAa21), // didn't pay prefund
+    ("AA22", ErrorCode::BundlerAa22), // expired or not due
+    ("AA23", ErrorCode::BundlerAa23), // reverted
+    ("AA24", ErrorCode::BundlerAa24), // signature error
+    ("AA25", ErrorCode::BundlerAa25), // invalid account nonce
+    ("AA26", ErrorCode::BundlerAa26), // over verificationGasLimit
+    ("AA30", ErrorCode::BundlerAa30), // paymaster not deployed
+    ("AA31", ErrorCode::BundlerAa31), // paymaster deposit too low
+    ("AA32", ErrorCode::BundlerAa32), // paymaster expired or not due
+    ("AA33", ErrorCode::BundlerAa33), // reverted
+    ("AA34", ErrorCode::BundlerAa34), // signature error
+    ("AA36", ErrorCode::BundlerAa36), // over paymasterVerificationGasLimit
+    ("AA40", ErrorCode::BundlerAa40), // over verificationGasLimit
+    ("AA41", ErrorCode::BundlerAa41), // too little verificationGas
+    ("AA50", ErrorCode::BundlerAa50), // postOp reverted
+    ("AA51", ErrorCode::BundlerAa51), // prefund below actualGasCost
+    ("AA90", ErrorCode::BundlerAa90), // invalid beneficiary
+    ("AA91", ErrorCode::BundlerAa91), // failed send to beneficiary
+    ("AA92", ErrorCode::BundlerAa92), // internal call only
+    ("AA93", ErrorCode::BundlerAa93), // invalid paymasterAndData
+    ("AA94", ErrorCode::BundlerAa94), // gas values overflow
+    ("AA95", ErrorCode::BundlerAa95), // out of gas
+    ("AA96", ErrorCode::BundlerAa96), // invalid aggregator
 ];
 
 /// The first `AAxx` reason (A, A, two digits, then a non-digit or the end) in a message.
@@ -123,28 +123,28 @@ pub fn find_aa_reason(message: &str) -> Option<&str> {
 }
 
 /// The stable code of a JSON-RPC error (scheme in the module docs).
-pub fn error_code(rpc_code: i64, message: &str) -> &'static str {
+pub fn error_code(rpc_code: i64, message: &str) -> ErrorCode {
     if let Some(aa) = find_aa_reason(message) {
-        return AA_CODES.iter().find(|(r, _)| *r == aa).map_or("BUNDLER_AA_OTHER", |(_, c)| c);
+        return AA_CODES.iter().find(|(r, _)| *r == aa).map_or(ErrorCode::BundlerAaOther, |(_, c)| *c);
     }
     match rpc_code {
-        -32602 => "BUNDLER_INVALID_FIELDS",
-        -32500 => "BUNDLER_SIMULATE_VALIDATION",
-        -32501 => "BUNDLER_SIMULATE_PAYMASTER_VALIDATION",
-        -32502 => "BUNDLER_OPCODE_VALIDATION",
-        -32503 => "BUNDLER_EXPIRES_SHORTLY",
-        -32504 => "BUNDLER_REPUTATION",
-        -32505 => "BUNDLER_INSUFFICIENT_STAKE",
-        -32506 => "BUNDLER_UNSUPPORTED_AGGREGATOR",
-        -32507 => "BUNDLER_INVALID_SIGNATURE",
-        -32508 => "BUNDLER_PAYMASTER_DEPOSIT_TOO_LOW",
-        -32521 => "BUNDLER_USER_OP_REVERTED",
-        -32601 => "RPC_METHOD_NOT_FOUND",
-        -32600 => "RPC_INVALID_REQUEST",
-        -32700 => "RPC_PARSE_ERROR",
-        -32603 => "RPC_INTERNAL_ERROR",
-        3 => "RPC_EXECUTION_REVERTED",
-        _ => "RPC_ERROR",
+        -32602 => ErrorCode::BundlerInvalidFields,
+        -32500 => ErrorCode::BundlerSimulateValidation,
+        -32501 => ErrorCode::BundlerSimulatePaymasterValidation,
+        -32502 => ErrorCode::BundlerOpcodeValidation,
+        -32503 => ErrorCode::BundlerExpiresShortly,
+        -32504 => ErrorCode::BundlerReputation,
+        -32505 => ErrorCode::BundlerInsufficientStake,
+        -32506 => ErrorCode::BundlerUnsupportedAggregator,
+        -32507 => ErrorCode::BundlerInvalidSignature,
+        -32508 => ErrorCode::BundlerPaymasterDepositTooLow,
+        -32521 => ErrorCode::BundlerUserOpReverted,
+        -32601 => ErrorCode::RpcMethodNotFound,
+        -32600 => ErrorCode::RpcInvalidRequest,
+        -32700 => ErrorCode::RpcParseError,
+        -32603 => ErrorCode::RpcInternalError,
+        3 => ErrorCode::RpcExecutionReverted,
+        _ => ErrorCode::RpcError,
     }
 }
 
@@ -317,12 +317,12 @@ mod tests {
 
     #[test]
     fn codes_follow_the_scheme() {
-        assert_eq!(error_code(-32500, "AA24 signature error"), "BUNDLER_AA24");
-        assert_eq!(error_code(-32500, "AA77 new thing"), "BUNDLER_AA_OTHER");
-        assert_eq!(error_code(-32507, "Invalid UserOperation signature"), "BUNDLER_INVALID_SIGNATURE");
-        assert_eq!(error_code(-32602, "bad fields"), "BUNDLER_INVALID_FIELDS");
-        assert_eq!(error_code(-32601, "no such method"), "RPC_METHOD_NOT_FOUND");
-        assert_eq!(error_code(-1, "x"), "RPC_ERROR");
+        assert_eq!(error_code(-32500, "AA24 signature error").as_str(), "BUNDLER_AA24");
+        assert_eq!(error_code(-32500, "AA77 new thing").as_str(), "BUNDLER_AA_OTHER");
+        assert_eq!(error_code(-32507, "Invalid UserOperation signature").as_str(), "BUNDLER_INVALID_SIGNATURE");
+        assert_eq!(error_code(-32602, "bad fields").as_str(), "BUNDLER_INVALID_FIELDS");
+        assert_eq!(error_code(-32601, "no such method").as_str(), "RPC_METHOD_NOT_FOUND");
+        assert_eq!(error_code(-1, "x").as_str(), "RPC_ERROR");
     }
 
     #[test]

@@ -24,7 +24,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::addresses::ENTRY_POINT_V07;
 use crate::calls::CallRequest;
-use crate::error::{Error, InputRule, Result};
+use crate::error::{Error, ErrorCode, InputRule, Result};
 use crate::json::{self, Addr, HexBytes};
 use crate::rpc::RetryPolicy;
 use crate::service::{self, Network, SendOptions};
@@ -47,7 +47,7 @@ export interface BundlerClientOptions {
   /** Node JSON-RPC URL for eth_call (nonce), eth_getCode and fees; default bundlerUrl. */
   rpcUrl?: string;
   /** ERC-7677 paymaster service; `context` is passed as is. */
-  paymaster?: { url: string; context?: unknown };
+  paymaster?: { url: string; context?: Record<string, unknown> };
   accountKind?: AccountKind;
   /** Default EntryPoint v0.7 (0x0000000071727De22E5E9d8BAf0edAc6f37da032). */
   entryPoint?: Address;
@@ -73,8 +73,13 @@ export interface WaitForReceiptOptions { /** Default 60000. */ timeoutMs?: numbe
 /** ERC-7769 `eth_getUserOperationReceipt` (quantities as hex). */
 export interface UserOperationReceipt {
   userOpHash: Hex; entryPoint: Address; sender: Address; nonce: Hex; paymaster?: Address | null;
-  actualGasCost: Hex; actualGasUsed: Hex; success: boolean; reason?: Hex | null; logs: unknown[];
+  actualGasCost: Hex; actualGasUsed: Hex; success: boolean; reason?: Hex | null; logs: Log[];
   receipt: { transactionHash: Hex; blockHash: Hex; blockNumber: Hex; status?: Hex | null };
+}
+/** An event log of the operation, as the bundler sends it (`eth_getLogs` shape). */
+export interface Log {
+  address: Address; topics: Hex[]; data: Hex;
+  blockNumber?: Hex; blockHash?: Hex; transactionHash?: Hex; transactionIndex?: Hex; logIndex?: Hex; removed?: boolean;
 }
 /** An EIP-1193 provider (`window.ethereum`, a WalletConnect or viem wallet transport). */
 export interface Eip1193Provider { request(args: { method: string; params?: unknown[] }): Promise<unknown> }
@@ -203,18 +208,16 @@ async fn eip1193_request(provider: &JsValue, method: &str, params: js_sys::Array
     let _ = js_sys::Reflect::set(&args, &"method".into(), &method.into());
     let _ = js_sys::Reflect::set(&args, &"params".into(), &params);
     let wallet_error = |e: JsValue| {
-        let code = js_sys::Reflect::get(&e, &"code".into()).ok().and_then(|c| c.as_f64()).unwrap_or(0.0) as i64;
+        let wallet_code = js_sys::Reflect::get(&e, &"code".into()).ok().and_then(|c| c.as_f64()).unwrap_or(0.0) as i64;
         let message = js_sys::Reflect::get(&e, &"message".into())
             .ok()
             .and_then(|m| m.as_string())
             .or_else(|| e.as_string())
             .unwrap_or_else(|| "the wallet refused".into());
-        // Wallet errors are not bundler errors. EIP-1193's 4001 (the user said no) gets its own
-        // code, since apps show it differently from a failure; 4100 (unauthorized), 4200
-        // (unsupported) and node-wallet JSON-RPC codes stay RPC_ERROR. The wallet's code and
-        // message are kept either way.
-        let stable = if code == 4001 { "WALLET_REJECTED" } else { "RPC_ERROR" };
-        Error::Rpc { code: stable, method: method.to_string(), rpc_code: code, message, data: None }
+        // A wallet's refusal is its own kind, not a bundler error. EIP-1193's 4001 (the user said
+        // no) gets its own code, since apps show it differently from a failure.
+        let code = if wallet_code == 4001 { ErrorCode::WalletRejected } else { ErrorCode::WalletError };
+        Error::Wallet { code, method: method.to_string(), wallet_code, message }
     };
     let p = request.call1(provider, &args).map_err(wallet_error)?;
     let p: js_sys::Promise = match p.dyn_into() {

@@ -115,8 +115,22 @@ export interface Call { target: Address; value?: Quantity; data?: Hex }
 export interface NonceKeyOptions { nonceKey?: Quantity; entityId?: Quantity; isGlobalValidation?: boolean; isDeferredAction?: boolean }
 export interface AccountOptions { owner: Address; salt?: Quantity; factory?: Address }
 export interface AccountInfo { address: Address; factory: Address; factoryData: Hex }
-/** Every refusal: an Error with a stable `code` and, where one applies, the `field` path. */
-export interface Mav2SessionKeyError extends Error { code: string; field?: string }
+/** EntryPoint v0.7 `PackedUserOperation`, the tuple `handleOps` takes (numbers as hex quantities). */
+export interface PackedUserOperation {
+  sender: Address; nonce: Hex; initCode: Hex; callData: Hex;
+  /** verificationGasLimit(16) ‖ callGasLimit(16). */ accountGasLimits: Hex;
+  preVerificationGas: Hex;
+  /** maxPriorityFeePerGas(16) ‖ maxFeePerGas(16). */ gasFees: Hex;
+  /** paymaster ‖ pmVerificationGasLimit(16) ‖ pmPostOpGasLimit(16) ‖ paymasterData, or `0x`. */ paymasterAndData: Hex;
+  signature: Hex;
+}
+/** `sign1271WithKey` input: exactly one of `hash` or `message` (raw bytes, EIP-191-hashed first). */
+export interface Sign1271Request { privateKey: Hex; chainId: Quantity; account: Address; entityId: Quantity; hash?: Hex; message?: Hex }
+export interface Signed1271 {
+  /** What `isValidSignature` is called with. */ hash: Hex;
+  /** The SingleSigner module's EIP-712 ReplaySafeHash, the digest the key signed. */ replaySafeHash: Hex;
+  /** `0x00 ‖ entityId ‖ 0xFF ‖ 0x00 ‖ sig65`. */ signature: Hex;
+}
 "#;
 
 /// The v0.7 userOpHash (`EntryPoint.getUserOpHash`).
@@ -132,7 +146,7 @@ pub fn user_operation_hash(
 }
 
 /// The v0.7 `PackedUserOperation` fields, as hex.
-#[wasm_bindgen(js_name = packUserOperation)]
+#[wasm_bindgen(js_name = packUserOperation, unchecked_return_type = "PackedUserOperation")]
 pub fn pack_user_operation(
     #[wasm_bindgen(js_name = userOp, unchecked_param_type = "UserOperation")] user_op: JsValue,
 ) -> Result<JsValue, JsValue> {
@@ -225,9 +239,12 @@ pub fn sign_user_operation_with_key(
 }
 
 /// ERC-1271 signature by a session key through the SingleSigner module's replay-safe hash.
-#[wasm_bindgen(js_name = sign1271WithKey)]
+/// The account refuses every such signature from a session this package installs: they never
+/// carry MAv2's signature-validation flag, on purpose, since an ERC-1271 signature passes no
+/// hook (a Permit2 approval signed by a session would spend past every limit).
+#[wasm_bindgen(js_name = sign1271WithKey, unchecked_return_type = "Signed1271")]
 pub fn sign_1271_with_key(
-    #[wasm_bindgen(unchecked_param_type = "{ privateKey: Hex; chainId: Quantity; account: Address; entityId: Quantity; hash?: Hex; message?: Hex }")]
+    #[wasm_bindgen(unchecked_param_type = "Sign1271Request")]
     request: JsValue,
 ) -> Result<JsValue, JsValue> {
     let req: Sign1271Request = options_arg(&request, "request")?;

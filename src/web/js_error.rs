@@ -1,9 +1,170 @@
-//! The single conversion from [`crate::Error`] to a JS `Error` carrying `code` and `field`.
+//! The single conversion from [`crate::Error`] to a JS `Error` carrying `code`, `field` and
+//! `data`, and its typings (`ErrorCode` lists [`crate::error::CODES`]; tests/error_codes.rs
+//! keeps the two equal).
 
 use js_sys::Reflect;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
 use crate::error::Error;
+use crate::web::convert::to_js;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_ERROR_TYPES: &'static str = r#"
+/** Every `code` a {@link Mav2SessionKeyError} can carry; the package README's table says what each means. */
+export type ErrorCode =
+  | "MISSING_FIELD"
+  | "INVALID_TYPE"
+  | "INVALID_HEX"
+  | "INVALID_ADDRESS"
+  | "INVALID_ADDRESS_CHECKSUM"
+  | "INVALID_NUMBER"
+  | "NUMBER_OUT_OF_RANGE"
+  | "INVALID_LENGTH"
+  | "UNKNOWN_VARIANT"
+  | "UNKNOWN_FIELD"
+  | "ROOT_PERMISSION_ONLY"
+  | "MULTIPLE_NATIVE_TOKEN_TRANSFER"
+  | "MULTIPLE_GAS_LIMIT"
+  | "ACCOUNT_ADDRESS_AS_TARGET"
+  | "DUPLICATE_TARGET_ADDRESS"
+  | "NO_FUNCTIONS_PROVIDED"
+  | "SELECTOR_NOT_ALLOWED"
+  | "ZERO_ADDRESS"
+  | "INVALID_ENTITY_ID"
+  | "VALIDATION_CONFIG_UNSET"
+  | "EXPIRED"
+  | "TIME_OVER_LIMIT"
+  | "VALID_AFTER_NOT_BEFORE_EXPIRY"
+  | "VALID_AFTER_WITHOUT_EXPIRY"
+  | "INVALID_NONCE_KEY"
+  | "INVALID_PRIVATE_KEY"
+  | "INVALID_SIGNATURE"
+  | "INVALID_PUBLIC_KEY"
+  | "INVALID_ASSERTION"
+  | "INVALID_DEFERRED_ACTION"
+  | "RANDOM_UNAVAILABLE"
+  | "SESSION_NOT_FOUND"
+  | "SESSION_REVOKED"
+  | "SESSION_EXPIRED"
+  | "SESSION_NOT_YET_VALID"
+  | "PAYMASTER_REQUIRED"
+  | "PAYMASTER_MISMATCH"
+  | "KEY_WIPED"
+  | "OWNER_MISMATCH"
+  | "INVALID_STATUS_TRANSITION"
+  | "ENTITY_ID_IN_USE"
+  | "ENTITY_ID_SEARCH_LIMIT"
+  | "DEFERRED_NOT_PREPARED"
+  | "RECORD_CORRUPT"
+  | "DECRYPT_FAILED"
+  | "SCHEMA_TOO_NEW"
+  | "STORAGE_FAILED"
+  | "CRYPTO_FAILED"
+  | "STORE_CLOSED"
+  | "OUT_OF_SCOPE_TARGET"
+  | "OUT_OF_SCOPE_SELECTOR"
+  | "NATIVE_LIMIT_EXCEEDED"
+  | "ERC20_LIMIT_EXCEEDED"
+  | "DELEGATED_ELSEWHERE"
+  | "ACCOUNT_HAS_CODE"
+  | "AUTHORIZATION_REQUIRED"
+  | "AUTHORIZATION_WRONG_DELEGATE"
+  | "AUTHORIZATION_WRONG_CHAIN"
+  | "AUTHORIZATION_WRONG_NONCE"
+  | "AUTHORIZATION_WRONG_SIGNER"
+  | "WALLET_REJECTED"
+  | "WALLET_ERROR"
+  | "WRONG_CHAIN"
+  | "ENTRY_POINT_NOT_SUPPORTED"
+  | "RECEIPT_TIMEOUT"
+  | "NETWORK_ERROR"
+  | "TIMEOUT"
+  | "HTTP_ERROR"
+  | "BAD_RPC_RESPONSE"
+  | "BUNDLER_AA10"
+  | "BUNDLER_AA13"
+  | "BUNDLER_AA14"
+  | "BUNDLER_AA15"
+  | "BUNDLER_AA20"
+  | "BUNDLER_AA21"
+  | "BUNDLER_AA22"
+  | "BUNDLER_AA23"
+  | "BUNDLER_AA24"
+  | "BUNDLER_AA25"
+  | "BUNDLER_AA26"
+  | "BUNDLER_AA30"
+  | "BUNDLER_AA31"
+  | "BUNDLER_AA32"
+  | "BUNDLER_AA33"
+  | "BUNDLER_AA34"
+  | "BUNDLER_AA36"
+  | "BUNDLER_AA40"
+  | "BUNDLER_AA41"
+  | "BUNDLER_AA50"
+  | "BUNDLER_AA51"
+  | "BUNDLER_AA90"
+  | "BUNDLER_AA91"
+  | "BUNDLER_AA92"
+  | "BUNDLER_AA93"
+  | "BUNDLER_AA94"
+  | "BUNDLER_AA95"
+  | "BUNDLER_AA96"
+  | "BUNDLER_AA_OTHER"
+  | "BUNDLER_INVALID_FIELDS"
+  | "BUNDLER_SIMULATE_VALIDATION"
+  | "BUNDLER_SIMULATE_PAYMASTER_VALIDATION"
+  | "BUNDLER_OPCODE_VALIDATION"
+  | "BUNDLER_EXPIRES_SHORTLY"
+  | "BUNDLER_REPUTATION"
+  | "BUNDLER_INSUFFICIENT_STAKE"
+  | "BUNDLER_UNSUPPORTED_AGGREGATOR"
+  | "BUNDLER_INVALID_SIGNATURE"
+  | "BUNDLER_PAYMASTER_DEPOSIT_TOO_LOW"
+  | "BUNDLER_USER_OP_REVERTED"
+  | "RPC_METHOD_NOT_FOUND"
+  | "RPC_INVALID_REQUEST"
+  | "RPC_PARSE_ERROR"
+  | "RPC_INTERNAL_ERROR"
+  | "RPC_EXECUTION_REVERTED"
+  | "RPC_ERROR"
+  | "NOT_INITIALIZED";
+/** The figures of a refusal, where it has any. Amounts are decimal strings (wei or token units),
+ *  times unix seconds. Which keys a code sets: the package README, "Errors". */
+export interface ErrorData {
+  /** JSON-RPC method called (RPC errors, `BAD_RPC_RESPONSE`) or asked of the wallet (wallet errors). */
+  method?: string;
+  /** The server's JSON-RPC error code, message and data, as it sent them. */
+  rpcCode?: number; rpcMessage?: string; rpcData?: unknown;
+  /** The EIP-1193 wallet's error code (4001 the user said no) and message. */
+  walletCode?: number; walletMessage?: string;
+  /** Pre-check: the call's target and selector, the token, the total asked and the session's limit. */
+  target?: Address; selector?: Hex; functionName?: string; token?: Address; requested?: string; limit?: string;
+  /** Time checks. */
+  /** The refused time (a decimal string when beyond 2^53). */
+  value?: number | string; now?: number; expiresAt?: number; validAfter?: number; safetyMarginSeconds?: number;
+  /** Store errors. */
+  id?: string; schema?: number; from?: SessionStatus; to?: SessionStatus; entityId?: number; tried?: number; operation?: string;
+  nonceKey?: Hex;
+  /** Transport errors. */
+  url?: string; timeoutMs?: number; status?: number; body?: string;
+  expectedChainId?: number; actualChainId?: number; entryPoint?: Address; supported?: string;
+  /** The operation's hash (`RECEIPT_TIMEOUT`, a reverted owner operation) and its revert data. */
+  userOpHash?: Hex; waitedMs?: number; reason?: Hex | null;
+  /** Paymaster pinning: the session's paymaster and the one the service offered. */
+  paymaster?: Address; offeredPaymaster?: Address;
+  owner?: Address; salt?: Hex; predicted?: Address; account?: Address;
+  /** EIP-7702. */
+  delegate?: Address; expectedDelegate?: Address; codeSize?: number; chainId?: number; nonce?: number; expectedNonce?: number; signer?: Address;
+}
+/** Every refusal: an Error with a stable `code`, where one applies the `field` path, and the
+ *  refusal's figures in `data`. */
+export interface Mav2SessionKeyError extends Error {
+  name: "Mav2SessionKeyError";
+  code: ErrorCode;
+  field?: string;
+  data?: ErrorData;
+}
+"#;
 
 impl From<Error> for JsValue {
     fn from(e: Error) -> JsValue {
@@ -12,6 +173,9 @@ impl From<Error> for JsValue {
         let _ = Reflect::set(&js, &"code".into(), &e.code().into());
         if let Some(field) = e.field() {
             let _ = Reflect::set(&js, &"field".into(), &field.into());
+        }
+        if let Some(data) = e.data().and_then(|d| to_js(&d).ok()) {
+            let _ = Reflect::set(&js, &"data".into(), &data);
         }
         js.into()
     }

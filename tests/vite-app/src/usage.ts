@@ -1,9 +1,34 @@
 // Typed usage of the public API, checked with `tsc --noEmit --strict` against the published typings.
 import init, {
   SessionKeyStore, encodeSessionInstall, buildDeferredSessionInstall, nonceKey, encodeExecute,
-  userOperationHash, predictAccountAddress,
+  userOperationHash, predictAccountAddress, packUserOperation, sign1271WithKey, BundlerClient,
   type Permission, type UserOperation, type Hex, type Address, type DeferredSessionInstall,
+  type ErrorCode, type Mav2SessionKeyError, type SendProgress, type PackedUserOperation, type Signed1271,
 } from "mav2-session-keys";
+
+/** Errors narrow on their typed code; `data` is typed too. */
+export function describe(e: unknown): string {
+  const err = e as Mav2SessionKeyError;
+  const code: ErrorCode = err.code;
+  switch (code) {
+    case "NATIVE_LIMIT_EXCEEDED": return `asked ${err.data?.requested ?? "?"}, limit ${err.data?.limit ?? "?"}`;
+    case "WALLET_REJECTED": return `declined (${err.data?.walletCode ?? 4001})`;
+    case "NOT_INITIALIZED": return "call init() first";
+    default: return `${code}${err.field ? ` at ${err.field}` : ""}`;
+  }
+}
+
+export async function typedSend(store: SessionKeyStore, id: string, target: Address): Promise<Hex> {
+  const bundler = new BundlerClient({ bundlerUrl: "http://127.0.0.1:4337" });
+  const stages: SendProgress["stage"][] = [];
+  const hash: Hex = await bundler.sendCalls(store, id, [{ target, value: 1n }], {
+    onProgress: (p: SendProgress) => { stages.push(p.stage); },
+  });
+  const receipt = await bundler.waitForReceipt(hash, { timeoutMs: 1000 });
+  const ok: boolean = receipt.success;
+  void ok;
+  return hash;
+}
 
 export async function typedUsage(owner: Address): Promise<Hex> {
   await init();
@@ -25,6 +50,10 @@ export async function typedUsage(owner: Address): Promise<Hex> {
     preVerificationGas: 1n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n,
   };
   const hash: Hex = userOperationHash(op, 1);
-  void status; void deferred; void callData; void hash;
+  const packed: PackedUserOperation = packUserOperation(op);
+  const gasFees: Hex = packed.gasFees;
+  const signed: Signed1271 = sign1271WithKey({ privateKey: hash, chainId: 1, account: account as Address, entityId: 1, hash });
+  const sig: Hex = signed.signature;
+  void status; void deferred; void callData; void hash; void gasFees; void sig;
   return store.signUserOperation(record.id, op);
 }
