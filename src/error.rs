@@ -856,8 +856,7 @@ impl Error {
     /// server's JSON-RPC code, message and data, the wallet's code, the limit and the amount a
     /// pre-check refused, the times compared. Key names are the same across variants; the
     /// typings' `ErrorData` lists them.
-    pub fn data(&self) -> Option<serde_json::Value> {
-        use serde_json::json;
+    pub fn data_fields(&self) -> Option<Vec<(&'static str, Datum<'_>)>> {
         let v = match self {
             Error::InvalidInput { .. }
             | Error::RootPermissionOnly { .. }
@@ -875,80 +874,151 @@ impl Error {
             | Error::Random { .. }
             | Error::InvalidDeferredAction { .. }
             | Error::StoreClosed => return None,
-            Error::DuplicateTargetAddress { address, .. } => json!({ "target": address }),
-            Error::SelectorNotAllowed { selector, name, .. } => json!({ "selector": selector, "functionName": name }),
-            Error::InvalidEntityId { entity_id } => json!({ "entityId": entity_id }),
-            Error::Expired { value, now, .. } => json!({ "value": value, "now": now }),
+            Error::DuplicateTargetAddress { address, .. } => vec![("target", Datum::from(address))],
+            Error::SelectorNotAllowed { selector, name, .. } => vec![("selector", Datum::from(selector)), ("functionName", Datum::from(name))],
+            Error::InvalidEntityId { entity_id } => vec![("entityId", Datum::from(entity_id))],
+            Error::Expired { value, now, .. } => vec![("value", Datum::from(value)), ("now", Datum::from(now))],
             // Beyond 2^53 a JS number would round: such a value goes out as a decimal string.
-            Error::TimeOverLimit { value, .. } if *value > (1 << 53) => json!({ "value": value.to_string() }),
-            Error::TimeOverLimit { value, .. } => json!({ "value": value }),
+            Error::TimeOverLimit { value, .. } if *value > (1 << 53) => vec![("value", Datum::Owned(value.to_string()))],
+            Error::TimeOverLimit { value, .. } => vec![("value", Datum::from(value))],
             Error::ValidAfterNotBeforeExpiry { valid_after, expires_at } => {
-                json!({ "validAfter": valid_after, "expiresAt": expires_at })
+                vec![("validAfter", Datum::from(valid_after)), ("expiresAt", Datum::from(expires_at))]
             }
-            Error::InvalidNonceKey { value } => json!({ "nonceKey": value }),
+            Error::InvalidNonceKey { value } => vec![("nonceKey", Datum::from(value))],
             Error::SessionNotFound { id }
             | Error::RecordCorrupt { id, .. }
             | Error::DecryptFailed { id }
             | Error::SessionRevoked { id }
             | Error::DeferredNotPrepared { id }
-            | Error::KeyWiped { id } => json!({ "id": id }),
-            Error::SchemaTooNew { id, schema } => json!({ "id": id, "schema": schema }),
-            Error::InvalidStatusTransition { id, from, to } => json!({ "id": id, "from": from, "to": to }),
-            Error::EntityIdInUse { entity_id } => json!({ "entityId": entity_id }),
-            Error::EntityIdSearchLimit { tried } => json!({ "tried": tried }),
-            Error::Storage { op, .. } | Error::Crypto { op, .. } => json!({ "operation": op }),
+            | Error::KeyWiped { id } => vec![("id", Datum::from(id))],
+            Error::SchemaTooNew { id, schema } => vec![("id", Datum::from(id)), ("schema", Datum::from(schema))],
+            Error::InvalidStatusTransition { id, from, to } => vec![("id", Datum::from(id)), ("from", Datum::from(from)), ("to", Datum::from(to))],
+            Error::EntityIdInUse { entity_id } => vec![("entityId", Datum::from(entity_id))],
+            Error::EntityIdSearchLimit { tried } => vec![("tried", Datum::from(tried))],
+            Error::Storage { op, .. } | Error::Crypto { op, .. } => vec![("operation", Datum::from(op))],
             Error::Rpc { method, rpc_code, message, data, .. } => {
-                // The server's data came as JSON; it goes back out as the same JSON value.
-                let rpc_data = data.as_deref().map(|d| serde_json::from_str(d).unwrap_or_else(|_| json!(d)));
-                let mut v = json!({ "method": method, "rpcCode": rpc_code, "rpcMessage": message });
-                if let Some(d) = rpc_data {
-                    v["rpcData"] = d;
+                let mut v = vec![("method", Datum::from(method)), ("rpcCode", Datum::from(rpc_code)), ("rpcMessage", Datum::from(message))];
+                if let Some(d) = data {
+                    // The server's data came as JSON; it goes back out as the same JSON value.
+                    v.push(("rpcData", Datum::Json(d)));
                 }
                 v
             }
             Error::Wallet { method, wallet_code, message, .. } => {
-                json!({ "method": method, "walletCode": wallet_code, "walletMessage": message })
+                vec![("method", Datum::from(method)), ("walletCode", Datum::from(wallet_code)), ("walletMessage", Datum::from(message))]
             }
-            Error::UserOpReverted { user_op_hash, reason } => json!({ "userOpHash": user_op_hash, "reason": reason }),
-            Error::Network { url, .. } => json!({ "url": url }),
-            Error::Timeout { url, timeout_ms } => json!({ "url": url, "timeoutMs": timeout_ms }),
-            Error::Http { url, status, body } => json!({ "url": url, "status": status, "body": body }),
-            Error::BadResponse { method, .. } => json!({ "method": method }),
-            Error::WrongChain { expected, actual } => json!({ "expectedChainId": expected, "actualChainId": actual }),
+            Error::UserOpReverted { user_op_hash, reason } => vec![("userOpHash", Datum::from(user_op_hash)), ("reason", Datum::from(reason))],
+            Error::Network { url, .. } => vec![("url", Datum::from(url))],
+            Error::Timeout { url, timeout_ms } => vec![("url", Datum::from(url)), ("timeoutMs", Datum::from(timeout_ms))],
+            Error::Http { url, status, body } => vec![("url", Datum::from(url)), ("status", Datum::from(status)), ("body", Datum::from(body))],
+            Error::BadResponse { method, .. } => vec![("method", Datum::from(method))],
+            Error::WrongChain { expected, actual } => vec![("expectedChainId", Datum::from(expected)), ("actualChainId", Datum::from(actual))],
             Error::EntryPointNotSupported { entry_point, supported } => {
-                json!({ "entryPoint": entry_point, "supported": supported })
+                vec![("entryPoint", Datum::from(entry_point)), ("supported", Datum::from(supported))]
             }
-            Error::ReceiptTimeout { user_op_hash, waited_ms } => json!({ "userOpHash": user_op_hash, "waitedMs": waited_ms }),
-            Error::OutOfScopeTarget { target, .. } => json!({ "target": target }),
-            Error::OutOfScopeSelector { target, selector, .. } => json!({ "target": target, "selector": selector }),
-            Error::NativeLimitExceeded { requested, limit, .. } => json!({ "requested": requested, "limit": limit }),
+            Error::ReceiptTimeout { user_op_hash, waited_ms } => vec![("userOpHash", Datum::from(user_op_hash)), ("waitedMs", Datum::from(waited_ms))],
+            Error::OutOfScopeTarget { target, .. } => vec![("target", Datum::from(target))],
+            Error::OutOfScopeSelector { target, selector, .. } => vec![("target", Datum::from(target)), ("selector", Datum::from(selector))],
+            Error::NativeLimitExceeded { requested, limit, .. } => vec![("requested", Datum::from(requested)), ("limit", Datum::from(limit))],
             Error::Erc20LimitExceeded { token, requested, limit, .. } => {
-                json!({ "token": token, "requested": requested, "limit": limit })
+                vec![("token", Datum::from(token)), ("requested", Datum::from(requested)), ("limit", Datum::from(limit))]
             }
             Error::SessionExpired { expires_at, now, margin_s } => {
-                json!({ "expiresAt": expires_at, "now": now, "safetyMarginSeconds": margin_s })
+                vec![("expiresAt", Datum::from(expires_at)), ("now", Datum::from(now)), ("safetyMarginSeconds", Datum::from(margin_s))]
             }
-            Error::SessionNotYetValid { valid_after, now } => json!({ "validAfter": valid_after, "now": now }),
-            Error::PaymasterRequired { paymaster } => json!({ "paymaster": paymaster }),
-            Error::PaymasterMismatch { required, offered } => json!({ "paymaster": required, "offeredPaymaster": offered }),
+            Error::SessionNotYetValid { valid_after, now } => vec![("validAfter", Datum::from(valid_after)), ("now", Datum::from(now))],
+            Error::PaymasterRequired { paymaster } => vec![("paymaster", Datum::from(paymaster))],
+            Error::PaymasterMismatch { required, offered } => vec![("paymaster", Datum::from(required)), ("offeredPaymaster", Datum::from(offered))],
             Error::OwnerMismatch { owner, salt, predicted, account } => {
-                json!({ "owner": owner, "salt": salt, "predicted": predicted, "account": account })
+                vec![("owner", Datum::from(owner)), ("salt", Datum::from(salt)), ("predicted", Datum::from(predicted)), ("account", Datum::from(account))]
             }
             Error::DelegatedElsewhere { account, delegate, expected } => {
-                json!({ "account": account, "delegate": delegate, "expectedDelegate": expected })
+                vec![("account", Datum::from(account)), ("delegate", Datum::from(delegate)), ("expectedDelegate", Datum::from(expected))]
             }
-            Error::AccountHasCode { account, size, .. } => json!({ "account": account, "codeSize": size }),
-            Error::AuthorizationRequired { account } => json!({ "account": account }),
-            Error::AuthorizationWrongDelegate { address, expected } => json!({ "delegate": address, "expectedDelegate": expected }),
-            Error::AuthorizationWrongChain { chain_id, expected } => json!({ "chainId": chain_id, "expectedChainId": expected }),
-            Error::AuthorizationWrongNonce { nonce, expected } => json!({ "nonce": nonce, "expectedNonce": expected }),
-            Error::AuthorizationWrongSigner { signer, account } => json!({ "signer": signer, "account": account }),
+            Error::AccountHasCode { account, size, .. } => vec![("account", Datum::from(account)), ("codeSize", Datum::from(size))],
+            Error::AuthorizationRequired { account } => vec![("account", Datum::from(account))],
+            Error::AuthorizationWrongDelegate { address, expected } => vec![("delegate", Datum::from(address)), ("expectedDelegate", Datum::from(expected))],
+            Error::AuthorizationWrongChain { chain_id, expected } => vec![("chainId", Datum::from(chain_id)), ("expectedChainId", Datum::from(expected))],
+            Error::AuthorizationWrongNonce { nonce, expected } => vec![("nonce", Datum::from(nonce)), ("expectedNonce", Datum::from(expected))],
+            Error::AuthorizationWrongSigner { signer, account } => vec![("signer", Datum::from(signer)), ("account", Datum::from(account))],
         };
         Some(v)
+    }
+
+    /// [`Error::data_fields`] as one JSON object (native callers, tests).
+    pub fn data(&self) -> Option<serde_json::Value> {
+        let fields = self.data_fields()?;
+        let mut m = serde_json::Map::new();
+        for (k, v) in fields {
+            let v = match v {
+                Datum::Str(s) => serde_json::Value::from(s),
+                Datum::Owned(s) => serde_json::Value::from(s),
+                Datum::Uint(n) => serde_json::Value::from(n),
+                Datum::Int(n) => serde_json::Value::from(n),
+                Datum::Null => serde_json::Value::Null,
+                Datum::Json(text) => serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::from(text)),
+            };
+            m.insert(k.to_string(), v);
+        }
+        Some(serde_json::Value::Object(m))
     }
 
     /// Shorthand for an input error.
     pub fn input(field: impl Into<String>, rule: InputRule, detail: impl Into<String>) -> Self {
         Error::InvalidInput { field: field.into(), rule, detail: detail.into() }
+    }
+}
+
+/// One value of an error's data: kept as plain parts so the browser shell can build the JS object
+/// without a JSON tree in between.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Datum<'a> {
+    /// A string.
+    Str(&'a str),
+    /// A string made for the occasion (a number beyond 2^53 as decimal).
+    Owned(String),
+    /// A whole number below 2^53.
+    Uint(u64),
+    /// A signed whole number (JSON-RPC and wallet codes).
+    Int(i64),
+    /// Nothing (`null`).
+    Null,
+    /// JSON text the server sent, passed through as the value it encodes.
+    Json(&'a str),
+}
+
+impl<'a> From<&'a String> for Datum<'a> {
+    fn from(s: &'a String) -> Self {
+        Datum::Str(s)
+    }
+}
+impl<'a> From<&'a str> for Datum<'a> {
+    fn from(s: &'a str) -> Self {
+        Datum::Str(s)
+    }
+}
+impl<'a> From<&&'a str> for Datum<'a> {
+    fn from(s: &&'a str) -> Self {
+        Datum::Str(s)
+    }
+}
+impl<'a> From<&'a Option<String>> for Datum<'a> {
+    fn from(s: &'a Option<String>) -> Self {
+        s.as_deref().map_or(Datum::Null, Datum::Str)
+    }
+}
+macro_rules! datum_uint {
+    ($($t:ty),*) => {$(
+        impl From<&$t> for Datum<'_> {
+            fn from(n: &$t) -> Self {
+                Datum::Uint(*n as u64)
+            }
+        }
+    )*};
+}
+datum_uint!(u64, u32, u16, u8, usize);
+impl From<&i64> for Datum<'_> {
+    fn from(n: &i64) -> Self {
+        Datum::Int(*n)
     }
 }

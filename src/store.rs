@@ -9,7 +9,6 @@
 //! implementation's state machines are compiled once, not once per caller.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -52,10 +51,11 @@ pub trait SessionStore {
     fn persistence(&self) -> Persistence;
 }
 
-/// Records in this process's memory. Never written anywhere; gone when dropped.
+/// Records in this process's memory. Never written anywhere; gone when dropped. A plain list: a
+/// store holds a handful of sessions, and a list costs the wasm less code than a map.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    records: RefCell<BTreeMap<String, SessionRecord>>,
+    records: RefCell<Vec<SessionRecord>>,
 }
 
 impl MemoryStore {
@@ -71,7 +71,7 @@ fn not_found(id: &str) -> Error {
 
 impl SessionStore for MemoryStore {
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, SessionRecord> {
-        let r = self.records.borrow().get(id).cloned().ok_or_else(|| not_found(id));
+        let r = self.records.borrow().iter().find(|r| r.id == id).cloned().ok_or_else(|| not_found(id));
         Box::pin(async move { r })
     }
 
@@ -79,7 +79,7 @@ impl SessionStore for MemoryStore {
         let out = self
             .records
             .borrow()
-            .values()
+            .iter()
             .filter(|r| scope.is_none_or(|(chain, account)| r.chain_id == chain && r.account.0 == account))
             .cloned()
             .map(Ok)
@@ -89,16 +89,16 @@ impl SessionStore for MemoryStore {
 
     fn insert(&self, mut record: SessionRecord, requested: Option<u32>) -> BoxFuture<'_, SessionRecord> {
         let r = (|| {
-            let mut map = self.records.borrow_mut();
-            if map.contains_key(&record.id) {
+            let mut list = self.records.borrow_mut();
+            if list.iter().any(|r| r.id == record.id) {
                 return Err(Error::Storage { op: "create session", detail: "a record with this id exists".into() });
             }
-            let used = map
-                .values()
+            let used = list
+                .iter()
                 .filter(|r| r.chain_id == record.chain_id && r.account == record.account)
                 .map(|r| r.entity_id);
             record.entity_id = session::allocate_entity_id(used, requested)?;
-            map.insert(record.id.clone(), record.clone());
+            list.push(record.clone());
             Ok(record)
         })();
         Box::pin(async move { r })
@@ -106,8 +106,8 @@ impl SessionStore for MemoryStore {
 
     fn update<'a>(&'a self, id: &'a str, f: Mutation<'a>) -> BoxFuture<'a, SessionRecord> {
         let r = (|| {
-            let mut map = self.records.borrow_mut();
-            let stored = map.get_mut(id).ok_or_else(|| not_found(id))?;
+            let mut list = self.records.borrow_mut();
+            let stored = list.iter_mut().find(|r| r.id == id).ok_or_else(|| not_found(id))?;
             let mut next = stored.clone();
             f(&mut next)?;
             *stored = next.clone();
@@ -117,7 +117,10 @@ impl SessionStore for MemoryStore {
     }
 
     fn delete<'a>(&'a self, id: &'a str) -> BoxFuture<'a, bool> {
-        let r = self.records.borrow_mut().remove(id).is_some();
+        let mut list = self.records.borrow_mut();
+        let before = list.len();
+        list.retain(|r| r.id != id);
+        let r = list.len() < before;
         Box::pin(async move { Ok(r) })
     }
 

@@ -185,6 +185,14 @@ pub struct BundlerClient {
     stores: Rc<RefCell<Vec<SessionKeyStore>>>,
 }
 
+/// `{ userOpHash, receipt }` of an owner operation.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OwnerOpResult<'a> {
+    user_op_hash: B256,
+    receipt: &'a crate::rpc::bundler::UserOperationReceipt,
+}
+
 fn factory_arg(factory: Option<Addr>, data: Option<HexBytes>, field: &str) -> Result<Option<(Address, Bytes)>> {
     match (factory, data) {
         (Some(f), d) => Ok(Some((f.0, d.map(|d| d.0).unwrap_or_default()))),
@@ -310,7 +318,7 @@ impl BundlerClient {
             } else {
                 service.revoke(&this.net, &id, wallet, o.timeout_ms).await?
             };
-            let out = to_js(&serde_json::json!({ "userOpHash": json::hex(hash), "receipt": receipt }))?;
+            let out = to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt })?;
             let _ = js_sys::Reflect::set(&out, &"session".into(), &store.public(&r)?);
             Ok(out)
         }))
@@ -471,7 +479,7 @@ impl BundlerClient {
             let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
             let (hash, receipt) =
                 service::owner_operation(&this.net, wallet, account.0, call_data.0, o.chain_id, factory, o.timeout_ms).await?;
-            to_js(&serde_json::json!({ "userOpHash": json::hex(hash), "receipt": receipt }))
+            to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt })
         }))
     }
 }

@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::install::{self, SessionInstallRequest, SessionUninstallRequest};
 use crate::json::{self, Addr, HexBytes};
 use crate::nonce::{self, NonceKeyRequest};
-use crate::sign::{self, Sign1271Request, SignUserOperationRequest};
+use crate::sign::{self, SignUserOperationRequest};
 use crate::user_op::UserOperation;
 
 /// Wall clock in unix seconds (expiry checks).
@@ -124,13 +124,6 @@ export interface PackedUserOperation {
   /** paymaster ‖ pmVerificationGasLimit(16) ‖ pmPostOpGasLimit(16) ‖ paymasterData, or `0x`. */ paymasterAndData: Hex;
   signature: Hex;
 }
-/** `sign1271WithKey` input: exactly one of `hash` or `message` (raw bytes, EIP-191-hashed first). */
-export interface Sign1271Request { privateKey: Hex; chainId: Quantity; account: Address; entityId: Quantity; hash?: Hex; message?: Hex }
-export interface Signed1271 {
-  /** What `isValidSignature` is called with. */ hash: Hex;
-  /** The SingleSigner module's EIP-712 ReplaySafeHash, the digest the key signed. */ replaySafeHash: Hex;
-  /** `0x00 ‖ entityId ‖ 0xFF ‖ 0x00 ‖ sig65`. */ signature: Hex;
-}
 "#;
 
 /// The v0.7 userOpHash (`EntryPoint.getUserOpHash`).
@@ -236,19 +229,6 @@ pub fn sign_user_operation_with_key(
         deferred_action_data: None,
     };
     Ok(json::hex(sign::sign_user_operation_with_key(&req)?))
-}
-
-/// ERC-1271 signature by a session key through the SingleSigner module's replay-safe hash.
-/// The account refuses every such signature from a session this package installs: they never
-/// carry MAv2's signature-validation flag, on purpose, since an ERC-1271 signature passes no
-/// hook (a Permit2 approval signed by a session would spend past every limit).
-#[wasm_bindgen(js_name = sign1271WithKey, unchecked_return_type = "Signed1271")]
-pub fn sign_1271_with_key(
-    #[wasm_bindgen(unchecked_param_type = "Sign1271Request")]
-    request: JsValue,
-) -> Result<JsValue, JsValue> {
-    let req: Sign1271Request = options_arg(&request, "request")?;
-    Ok(to_js(&sign::sign_1271_with_key(&req)?)?)
 }
 
 /// The dummy signature bundlers estimate gas with (`0xFF ‖ 0x00 ‖ placeholder`).

@@ -28,7 +28,12 @@ fn decode(v: &JsValue) -> Result<SessionRecord> {
     session::decode_stored(json)
 }
 
+/// The record as stored: straight to a JS object (the same shape `session::encode_stored` gives
+/// natively; every record in memory carries the current schema, see `session::decode_stored`).
 fn encode(r: &SessionRecord) -> Result<JsValue> {
+    if r.schema == session::SCHEMA_VERSION {
+        return to_js(r);
+    }
     to_js(&session::encode_stored(r)?)
 }
 

@@ -5,8 +5,7 @@
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
-use crate::error::Error;
-use crate::web::convert::to_js;
+use crate::error::{Datum, Error};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_ERROR_TYPES: &'static str = r#"
@@ -174,7 +173,19 @@ impl From<Error> for JsValue {
         if let Some(field) = e.field() {
             let _ = Reflect::set(&js, &"field".into(), &field.into());
         }
-        if let Some(data) = e.data().and_then(|d| to_js(&d).ok()) {
+        if let Some(fields) = e.data_fields() {
+            let data = js_sys::Object::new();
+            for (k, v) in fields {
+                let v = match v {
+                    Datum::Str(s) => JsValue::from_str(s),
+                    Datum::Owned(s) => JsValue::from_str(&s),
+                    Datum::Uint(n) => JsValue::from_f64(n as f64),
+                    Datum::Int(n) => JsValue::from_f64(n as f64),
+                    Datum::Null => JsValue::NULL,
+                    Datum::Json(text) => js_sys::JSON::parse(text).unwrap_or_else(|_| JsValue::from_str(text)),
+                };
+                let _ = Reflect::set(&data, &k.into(), &v);
+            }
             let _ = Reflect::set(&js, &"data".into(), &data);
         }
         js.into()

@@ -168,9 +168,6 @@ const EXPORTS = [
              [[0, 0, "target"], BAD.address], [[0, 0, "value"], optional("quantity")], [[0, 0, "data"], optional("bytes")]] },
   { fn: "signUserOperationWithKey", args: () => [KEY, userOp(), 11155111], names: ["privateKey", "userOp", "chainId"],
     fields: [[[0], BAD.bytes32], ...opFields(1), [[2], BAD.quantity]] },
-  { fn: "sign1271WithKey", args: () => [{ privateKey: KEY, chainId: 1, account: ACCOUNT, entityId: 1, hash: "0x" + "11".repeat(32) }], names: [""],
-    fields: [[[0, "privateKey"], BAD.bytes32], [[0, "chainId"], BAD.quantity], [[0, "account"], BAD.address],
-             [[0, "entityId"], BAD.quantity], [[0, "hash"], optional("bytes32")]] },
   { fn: "predictAccountAddress", args: () => [{ owner: ACCOUNT, salt: 0 }], names: [""],
     fields: [[[0, "owner"], BAD.address], [[0, "salt"], optional("quantity")], [[0, "factory"], optional("address")]] },
   { fn: "accountFactoryData", args: () => [{ owner: ACCOUNT }], names: [""],
@@ -238,7 +235,7 @@ for (const spec of EXPORTS) {
 
 test("whole-argument mistakes: no argument, null, a string, a number, an array", () => {
   const oneObjectArg = ["packUserOperation", "encodeSessionInstall", "encodeSessionUninstall", "buildDeferredSessionInstall",
-    "sign1271WithKey", "predictAccountAddress", "accountFactoryData", "encodeExecute"];
+    "predictAccountAddress", "accountFactoryData", "encodeExecute"];
   for (const fn of oneObjectArg) {
     for (const [label, v, codes] of [
       ["nothing", undefined, ["MISSING_FIELD", "INVALID_TYPE"]], ["null", null, ["MISSING_FIELD", "INVALID_TYPE"]],
@@ -381,8 +378,6 @@ test("no secret in any error message", () => {
     const r = refusal(() => m.signUserOperationWithKey(bad, userOp(), 1), `privateKey ${bad.length}`);
     assert.ok(!r.accepted);
     assert.ok(!r.message.toLowerCase().includes(KEY.slice(2, 18)), `the key is echoed: ${r.message}`);
-    const s = refusal(() => m.sign1271WithKey({ privateKey: bad, chainId: 1, account: ACCOUNT, entityId: 1, message: "0x" }), "1271");
-    assert.ok(!s.message.toLowerCase().includes(KEY.slice(2, 18)), `the key is echoed: ${s.message}`);
   }
 });
 

@@ -1,9 +1,9 @@
 // Typed usage of the public API, checked with `tsc --noEmit --strict` against the published typings.
 import init, {
   SessionKeyStore, encodeSessionInstall, buildDeferredSessionInstall, nonceKey, encodeExecute,
-  userOperationHash, predictAccountAddress, packUserOperation, sign1271WithKey, BundlerClient,
+  userOperationHash, predictAccountAddress, packUserOperation, BundlerClient,
   type Permission, type UserOperation, type Hex, type Address, type DeferredSessionInstall,
-  type ErrorCode, type Mav2SessionKeyError, type SendProgress, type PackedUserOperation, type Signed1271,
+  type ErrorCode, type Mav2SessionKeyError, type SendProgress, type PackedUserOperation,
 } from "mav2-session-keys";
 
 /** Errors narrow on their typed code; `data` is typed too. */
@@ -52,8 +52,6 @@ export async function typedUsage(owner: Address): Promise<Hex> {
   const hash: Hex = userOperationHash(op, 1);
   const packed: PackedUserOperation = packUserOperation(op);
   const gasFees: Hex = packed.gasFees;
-  const signed: Signed1271 = sign1271WithKey({ privateKey: hash, chainId: 1, account: account as Address, entityId: 1, hash });
-  const sig: Hex = signed.signature;
-  void status; void deferred; void callData; void hash; void gasFees; void sig;
+  void status; void deferred; void callData; void hash; void gasFees;
   return store.signUserOperation(record.id, op);
 }
