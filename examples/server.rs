@@ -25,8 +25,8 @@ use mav2_session_keys::calls::CallRequest;
 use mav2_session_keys::json::{self, Addr, HexBytes};
 use mav2_session_keys::key::SessionKey;
 use mav2_session_keys::native::{block_on, HttpTransport, SystemClock};
-use mav2_session_keys::rpc::{bundler, Clock, RpcClient};
 use mav2_session_keys::permissions::{ContractAccess, Permission};
+use mav2_session_keys::rpc::{bundler, Clock, RpcClient};
 use mav2_session_keys::send::{AccountKind, SendConfig, Sender};
 use mav2_session_keys::service::{Network, Progress, SendOptions, Sessions};
 use mav2_session_keys::session::NewSession;
@@ -62,7 +62,9 @@ impl Config {
             rpc_url: env("MAV2_DEVNET_RPC_URL"),
             bundler_url: env("MAV2_DEVNET_BUNDLER_URL"),
             chain_id: env("MAV2_DEVNET_CHAIN_ID").parse().expect("MAV2_DEVNET_CHAIN_ID is not a number"),
-            factory: env("MAV2_DEVNET_SIMPLE_ACCOUNT_FACTORY").parse().expect("MAV2_DEVNET_SIMPLE_ACCOUNT_FACTORY is not an address"),
+            factory: env("MAV2_DEVNET_SIMPLE_ACCOUNT_FACTORY")
+                .parse()
+                .expect("MAV2_DEVNET_SIMPLE_ACCOUNT_FACTORY is not an address"),
         }
     }
 }
@@ -92,7 +94,8 @@ async fn run(c: &Config) -> Result<bool> {
     let account = ISimpleAccountFactory::getAddressCall::abi_decode_returns(&out)
         .map_err(|e| mav2_session_keys::Error::BadResponse { method: "eth_call".into(), detail: e.to_string() })?;
     // Devnet only: the account pays its own gas, so give it 1 ETH.
-    let _: serde_json::Value = node.call(&SystemClock, "anvil_setBalance", (account, U256::from(10u128.pow(18)))).await?;
+    let _: serde_json::Value =
+        node.call(&SystemClock, "anvil_setBalance", (account, U256::from(10u128.pow(18)))).await?;
 
     // The session: this one recipient, for an hour. The key moves into the vault; this copy is dropped.
     let recipient = SessionKey::generate()?.address();
@@ -113,7 +116,8 @@ async fn run(c: &Config) -> Result<bool> {
     drop(key);
 
     let config = SendConfig { chain_id: Some(c.chain_id), ..Default::default() };
-    let sender = Sender::new(HttpTransport::new(&c.bundler_url), SystemClock, config).with_node(HttpTransport::new(&c.rpc_url));
+    let sender =
+        Sender::new(HttpTransport::new(&c.bundler_url), SystemClock, config).with_node(HttpTransport::new(&c.rpc_url));
     let net = Network::new(sender, AccountKind::SimpleAccount, false);
 
     // The first operation deploys the account: a SimpleAccount's factory data comes from the caller.

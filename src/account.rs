@@ -113,8 +113,12 @@ mod tests {
 
     #[test]
     fn salt_and_factory_change_the_address() {
-        let a = predict(&json::from_value(&json!({"owner": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "salt": 0})).unwrap());
-        let b = predict(&json::from_value(&json!({"owner": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "salt": 1})).unwrap());
+        let a = predict(
+            &json::from_value(&json!({"owner": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "salt": 0})).unwrap(),
+        );
+        let b = predict(
+            &json::from_value(&json!({"owner": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "salt": 1})).unwrap(),
+        );
         let c = predict(
             &json::from_value(&json!({"owner": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "factory": "0x1111111111111111111111111111111111111111"}))
                 .unwrap(),
@@ -123,7 +127,8 @@ mod tests {
         assert_ne!(a.address, b.address);
         assert_ne!(a.address, c.address);
         assert_eq!(c.factory.0, address!("1111111111111111111111111111111111111111"));
-        let e = json::from_value::<AccountRequest>(&json!({"owner": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92267"})).unwrap_err();
+        let e = json::from_value::<AccountRequest>(&json!({"owner": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92267"}))
+            .unwrap_err();
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_ADDRESS_CHECKSUM", Some("owner")));
     }
 }

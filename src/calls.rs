@@ -51,12 +51,8 @@ fn prefixed(call_data: Vec<u8>, with_execution_hooks: bool) -> Bytes {
 
 /// `execute(target, value, data)`, behind `0x8dd7712f` when the validation has execution hooks.
 pub fn encode_execute(call: &CallRequest, with_execution_hooks: bool) -> Bytes {
-    let inner = IModularAccount::executeCall {
-        target: call.target.0,
-        value: call.value,
-        data: call.data.0.clone(),
-    }
-    .abi_encode();
+    let inner = IModularAccount::executeCall { target: call.target.0, value: call.value, data: call.data.0.clone() }
+        .abi_encode();
     prefixed(inner, with_execution_hooks)
 }
 
@@ -165,7 +161,9 @@ mod tests {
 
     #[test]
     fn execute_with_value_matches_sdk_vector() {
-        let c = call(json!({"target": "0x000000000000000000000000000000000000dEaD", "value": "1000000000000000000", "data": "0xdeadbeef"}));
+        let c = call(
+            json!({"target": "0x000000000000000000000000000000000000dEaD", "value": "1000000000000000000", "data": "0xdeadbeef"}),
+        );
         let expected = concat!(
             "b61d27f6",
             "000000000000000000000000000000000000000000000000000000000000dead",
@@ -195,7 +193,9 @@ mod tests {
     fn execute_batch_matches_sdk_vector() {
         let calls = [
             call(json!({"target": "0x000000000000000000000000000000000000dEaD", "value": 0, "data": "0xdeadbeef"})),
-            call(json!({"target": "0x000000000000000000000000000000000000dEaD", "value": "0xde0b6b3a7640000", "data": "0xcafebabe"})),
+            call(
+                json!({"target": "0x000000000000000000000000000000000000dEaD", "value": "0xde0b6b3a7640000", "data": "0xcafebabe"}),
+            ),
         ];
         let expected = concat!(
             "34fcd5be",
@@ -265,7 +265,9 @@ mod tests {
         let b = encode_calls(&req(json!({"calls": [one], "batch": true}))).unwrap();
         assert_eq!(&b[..4], hex!("34fcd5be"));
         // a call to the account itself ⇒ its raw data (behind the prefix if hooks)
-        let own = req(json!({"account": "0x000000000000000000000000000000000000dEaD", "calls": [one], "withExecutionHooks": true}));
+        let own = req(
+            json!({"account": "0x000000000000000000000000000000000000dEaD", "calls": [one], "withExecutionHooks": true}),
+        );
         assert_eq!(hex::encode(encode_calls(&own).unwrap()), "8dd7712fdeadbeef");
         // batch: false with two calls is refused
         let e = encode_calls(&req(json!({"calls": [one, one], "batch": false}))).unwrap_err();
@@ -277,8 +279,10 @@ mod tests {
         let c = call(json!({"target": "0x000000000000000000000000000000000000dead", "value": null}));
         assert_eq!(c.value, U256::ZERO);
         assert!(c.data.0.is_empty());
-        let e = json::from_value::<CallRequest>(&json!({"target": "0x000000000000000000000000000000000000dead", "value": -1}))
-            .unwrap_err();
+        let e = json::from_value::<CallRequest>(
+            &json!({"target": "0x000000000000000000000000000000000000dead", "value": -1}),
+        )
+        .unwrap_err();
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_NUMBER", Some("value")));
         // Missing `target` is refused. (Its code is up to json.rs: at the time of writing its
         // string/number field deserializers report a missing field as INVALID_TYPE on "".)

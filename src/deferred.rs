@@ -128,8 +128,7 @@ fn domain(chain_id: u64, account: Address) -> Eip712Domain {
 
 /// EIP-712 digest of a `DeferredAction` for `account` on `chain_id`.
 pub fn deferred_action_hash(chain_id: u64, account: Address, nonce: U256, deadline: u64, call: &[u8]) -> B256 {
-    let action =
-        DeferredAction { nonce, deadline: U48::saturating_from(deadline), call: Bytes::copy_from_slice(call) };
+    let action = DeferredAction { nonce, deadline: U48::saturating_from(deadline), call: Bytes::copy_from_slice(call) };
     action.eip712_signing_hash(&domain(chain_id, account))
 }
 
@@ -158,8 +157,8 @@ fn typed_data_json(chain_id: u64, account: Address, nonce: U256, deadline: u64, 
 
 /// `0x0{hooks}` ‖ nonce ‖ uint32 len ‖ encodePacked(uint168 locator, uint48 deadline, bytes call).
 fn pre_signature_digest(has_exec_hooks: bool, nonce: U256, deadline: u64, call: &[u8]) -> Result<Bytes> {
-    let packed = (U168::from(OWNER_LOCATOR), U48::saturating_from(deadline), Bytes::copy_from_slice(call))
-        .abi_encode_packed();
+    let packed =
+        (U168::from(OWNER_LOCATOR), U48::saturating_from(deadline), Bytes::copy_from_slice(call)).abi_encode_packed();
     let len = u32::try_from(packed.len())
         .map_err(|_| Error::InvalidDeferredAction { detail: "call data longer than 2^32 bytes".into() })?;
     let mut out = Vec::with_capacity(1 + 32 + 4 + packed.len());
@@ -289,7 +288,11 @@ mod tests {
     #[test]
     fn example_a_deferred_pieces() {
         assert_eq!(
-            DeferredAction::eip712_type_hash(&DeferredAction { nonce: U256::ZERO, deadline: U48::ZERO, call: Bytes::new() }),
+            DeferredAction::eip712_type_hash(&DeferredAction {
+                nonce: U256::ZERO,
+                deadline: U48::ZERO,
+                call: Bytes::new()
+            }),
             B256::from(hex!("9b23e06584efc6b65fc854cee55011d89f86485487b6db36aed7d23884711ea3"))
         );
         let d = build_deferred_install(&example_a(0), NOW).unwrap();
@@ -297,7 +300,10 @@ mod tests {
             domain(11155111, example_a(0).account.0).separator(),
             B256::from(hex!("5ad3d510da20a26d48236f68df4cf77c92af2dc01751e49b4a600a6a64d6ab93"))
         );
-        assert_eq!(d.typed_data_hash, B256::from(hex!("874d457a3798ce7665c951947d689070f67877fb8e0bf1e9a66f99a52f26040f")));
+        assert_eq!(
+            d.typed_data_hash,
+            B256::from(hex!("874d457a3798ce7665c951947d689070f67877fb8e0bf1e9a66f99a52f26040f"))
+        );
         assert!(d.has_execution_hooks);
         assert_eq!(d.call_data.len(), 932);
 
@@ -328,7 +334,10 @@ mod tests {
     fn typed_data_shape() {
         let d = build_deferred_install(&example_a(1_800_000_000), NOW).unwrap();
         let t = &d.typed_data;
-        assert_eq!(t["domain"], json!({"chainId": 11155111, "verifyingContract": "0x65b5DE0251f553B2208762a4724303E750294D96"}));
+        assert_eq!(
+            t["domain"],
+            json!({"chainId": 11155111, "verifyingContract": "0x65b5DE0251f553B2208762a4724303E750294D96"})
+        );
         assert_eq!(t["primaryType"], "DeferredAction");
         assert_eq!(t["message"]["nonce"], "0x1020000000000000000");
         assert_eq!(t["message"]["deadline"], 1_800_000_000u64);

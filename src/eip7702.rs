@@ -218,7 +218,10 @@ impl Authorization {
         }
         let signer = self.authority()?;
         if signer != account {
-            return Err(Error::AuthorizationWrongSigner { signer: json::address(&signer), account: json::address(&account) });
+            return Err(Error::AuthorizationWrongSigner {
+                signer: json::address(&signer),
+                account: json::address(&account),
+            });
         }
         Ok(())
     }
@@ -292,7 +295,8 @@ pub fn authorization_for_op<'a>(
     match delegation(account, code)? {
         Delegation::Sma7702 => Ok(None),
         Delegation::None => {
-            let auth = authorization.ok_or_else(|| Error::AuthorizationRequired { account: json::address(&account) })?;
+            let auth =
+                authorization.ok_or_else(|| Error::AuthorizationRequired { account: json::address(&account) })?;
             auth.check(account, chain_id, account_nonce)?;
             Ok(Some(auth))
         }
@@ -318,7 +322,12 @@ pub struct UserOperation7702<'a> {
 /// the packed fields alone, so the authorization changes nothing (viem's `getUserOperationHash`
 /// agrees while `factory` is absent). A factory beside an authorization is refused: a 7702
 /// account has none, and viem would hash its `0x7702` marker the v0.8 way.
-pub fn user_op_hash(op: &UserOperation, authorization: Option<&Authorization>, chain_id: u64, entry_point: Address) -> Result<B256> {
+pub fn user_op_hash(
+    op: &UserOperation,
+    authorization: Option<&Authorization>,
+    chain_id: u64,
+    entry_point: Address,
+) -> Result<B256> {
     if authorization.is_some() && op.factory.is_some() {
         return Err(Error::input(
             "factory",
@@ -416,7 +425,8 @@ mod tests {
         v["yParity"] = json!(sig[64] - 27);
         assert_eq!(code(v, 31337, 5), ("AUTHORIZATION_WRONG_SIGNER", f("authorization")));
         // chain 0 is valid on every chain
-        let sig = SessionKey::from_bytes(&OWNER, "k").unwrap().sign_hash(&authorization_hash(0, SMA7702_IMPL, 9)).unwrap();
+        let sig =
+            SessionKey::from_bytes(&OWNER, "k").unwrap().sign_hash(&authorization_hash(0, SMA7702_IMPL, 9)).unwrap();
         let any = auth(json!({"chainId": 0, "address": SMA7702_IMPL.to_string(), "nonce": 9,
             "r": hex::encode_prefixed(&sig[..32]), "s": hex::encode_prefixed(&sig[32..64]), "v": sig[64]}));
         any.check(EOA, 8453, 9).unwrap();
@@ -457,7 +467,9 @@ mod tests {
         let e = delegation(EOA, &delegation_code(Address::repeat_byte(0x11))).unwrap_err();
         assert_eq!((e.code(), e.field().as_deref()), ("DELEGATED_ELSEWHERE", Some("account")));
         assert!(e.to_string().contains("0x1111111111111111111111111111111111111111"), "{e}");
-        for code in [&hex!("6080604052")[..], &hex!("ef0100")[..], &[&delegation_code(SMA7702_IMPL)[..], &[0]].concat()[..]] {
+        for code in
+            [&hex!("6080604052")[..], &hex!("ef0100")[..], &[&delegation_code(SMA7702_IMPL)[..], &[0]].concat()[..]]
+        {
             let e = delegation(EOA, code).unwrap_err();
             assert_eq!((e.code(), e.field().as_deref()), ("ACCOUNT_HAS_CODE", Some("account")));
         }

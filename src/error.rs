@@ -622,7 +622,9 @@ pub enum Error {
     // ---- session service ----
     /// The session only validates operations paid by its paymaster, and no paymaster service
     /// was given to send through.
-    #[error("paymaster: this session only validates operations paid by {paymaster}; give the client a paymaster service")]
+    #[error(
+        "paymaster: this session only validates operations paid by {paymaster}; give the client a paymaster service"
+    )]
     PaymasterRequired {
         /// The session's paymaster.
         paymaster: String,
@@ -682,7 +684,9 @@ pub enum Error {
         account: String,
     },
     /// The authorization delegates to another contract than SemiModularAccount7702.
-    #[error("authorization.address: the authorization delegates to {address}, expected SemiModularAccount7702 {expected}")]
+    #[error(
+        "authorization.address: the authorization delegates to {address}, expected SemiModularAccount7702 {expected}"
+    )]
     AuthorizationWrongDelegate {
         /// The address in the authorization.
         address: String,
@@ -802,16 +806,12 @@ impl Error {
             Error::InvalidEntityId { .. } => Some("entityId".into()),
             Error::ValidationConfigUnset => Some("permissions".into()),
             Error::Expired { field, .. } | Error::TimeOverLimit { field, .. } => Some((*field).into()),
-            Error::ValidAfterNotBeforeExpiry { .. } | Error::ValidAfterWithoutExpiry => {
-                Some("validAfter".into())
-            }
+            Error::ValidAfterNotBeforeExpiry { .. } | Error::ValidAfterWithoutExpiry => Some("validAfter".into()),
             Error::InvalidNonceKey { .. } => Some("nonceKey".into()),
             Error::InvalidPrivateKey { field }
             | Error::InvalidSignature { field, .. }
             | Error::InvalidPublicKey { field, .. }
-            | Error::InvalidAssertion { field, .. } => {
-                Some((*field).into())
-            }
+            | Error::InvalidAssertion { field, .. } => Some((*field).into()),
             Error::InvalidDeferredAction { .. } => Some("preSignatureDigest".into()),
             Error::Random { .. } => None,
             Error::SessionNotFound { .. }
@@ -875,11 +875,15 @@ impl Error {
             | Error::InvalidDeferredAction { .. }
             | Error::StoreClosed => return None,
             Error::DuplicateTargetAddress { address, .. } => vec![("target", Datum::from(address))],
-            Error::SelectorNotAllowed { selector, name, .. } => vec![("selector", Datum::from(selector)), ("functionName", Datum::from(name))],
+            Error::SelectorNotAllowed { selector, name, .. } => {
+                vec![("selector", Datum::from(selector)), ("functionName", Datum::from(name))]
+            }
             Error::InvalidEntityId { entity_id } => vec![("entityId", Datum::from(entity_id))],
             Error::Expired { value, now, .. } => vec![("value", Datum::from(value)), ("now", Datum::from(now))],
             // Beyond 2^53 a JS number would round: such a value goes out as a decimal string.
-            Error::TimeOverLimit { value, .. } if *value > (1 << 53) => vec![("value", Datum::Owned(value.to_string()))],
+            Error::TimeOverLimit { value, .. } if *value > (1 << 53) => {
+                vec![("value", Datum::Owned(value.to_string()))]
+            }
             Error::TimeOverLimit { value, .. } => vec![("value", Datum::from(value))],
             Error::ValidAfterNotBeforeExpiry { valid_after, expires_at } => {
                 vec![("validAfter", Datum::from(valid_after)), ("expiresAt", Datum::from(expires_at))]
@@ -892,12 +896,18 @@ impl Error {
             | Error::DeferredNotPrepared { id }
             | Error::KeyWiped { id } => vec![("id", Datum::from(id))],
             Error::SchemaTooNew { id, schema } => vec![("id", Datum::from(id)), ("schema", Datum::from(schema))],
-            Error::InvalidStatusTransition { id, from, to } => vec![("id", Datum::from(id)), ("from", Datum::from(from)), ("to", Datum::from(to))],
+            Error::InvalidStatusTransition { id, from, to } => {
+                vec![("id", Datum::from(id)), ("from", Datum::from(from)), ("to", Datum::from(to))]
+            }
             Error::EntityIdInUse { entity_id } => vec![("entityId", Datum::from(entity_id))],
             Error::EntityIdSearchLimit { tried } => vec![("tried", Datum::from(tried))],
             Error::Storage { op, .. } | Error::Crypto { op, .. } => vec![("operation", Datum::from(op))],
             Error::Rpc { method, rpc_code, message, data, .. } => {
-                let mut v = vec![("method", Datum::from(method)), ("rpcCode", Datum::from(rpc_code)), ("rpcMessage", Datum::from(message))];
+                let mut v = vec![
+                    ("method", Datum::from(method)),
+                    ("rpcCode", Datum::from(rpc_code)),
+                    ("rpcMessage", Datum::from(message)),
+                ];
                 if let Some(d) = data {
                     // The server's data came as JSON; it goes back out as the same JSON value.
                     v.push(("rpcData", Datum::Json(d)));
@@ -905,42 +915,91 @@ impl Error {
                 v
             }
             Error::Wallet { method, wallet_code, message, .. } => {
-                vec![("method", Datum::from(method)), ("walletCode", Datum::from(wallet_code)), ("walletMessage", Datum::from(message))]
+                vec![
+                    ("method", Datum::from(method)),
+                    ("walletCode", Datum::from(wallet_code)),
+                    ("walletMessage", Datum::from(message)),
+                ]
             }
-            Error::UserOpReverted { user_op_hash, reason } => vec![("userOpHash", Datum::from(user_op_hash)), ("reason", Datum::from(reason))],
+            Error::UserOpReverted { user_op_hash, reason } => {
+                vec![("userOpHash", Datum::from(user_op_hash)), ("reason", Datum::from(reason))]
+            }
             Error::Network { url, .. } => vec![("url", Datum::from(url))],
-            Error::Timeout { url, timeout_ms } => vec![("url", Datum::from(url)), ("timeoutMs", Datum::from(timeout_ms))],
-            Error::Http { url, status, body } => vec![("url", Datum::from(url)), ("status", Datum::from(status)), ("body", Datum::from(body))],
+            Error::Timeout { url, timeout_ms } => {
+                vec![("url", Datum::from(url)), ("timeoutMs", Datum::from(timeout_ms))]
+            }
+            Error::Http { url, status, body } => {
+                vec![("url", Datum::from(url)), ("status", Datum::from(status)), ("body", Datum::from(body))]
+            }
             Error::BadResponse { method, .. } => vec![("method", Datum::from(method))],
-            Error::WrongChain { expected, actual } => vec![("expectedChainId", Datum::from(expected)), ("actualChainId", Datum::from(actual))],
+            Error::WrongChain { expected, actual } => {
+                vec![("expectedChainId", Datum::from(expected)), ("actualChainId", Datum::from(actual))]
+            }
             Error::EntryPointNotSupported { entry_point, supported } => {
                 vec![("entryPoint", Datum::from(entry_point)), ("supported", Datum::from(supported))]
             }
-            Error::ReceiptTimeout { user_op_hash, waited_ms } => vec![("userOpHash", Datum::from(user_op_hash)), ("waitedMs", Datum::from(waited_ms))],
+            Error::ReceiptTimeout { user_op_hash, waited_ms } => {
+                vec![("userOpHash", Datum::from(user_op_hash)), ("waitedMs", Datum::from(waited_ms))]
+            }
             Error::OutOfScopeTarget { target, .. } => vec![("target", Datum::from(target))],
-            Error::OutOfScopeSelector { target, selector, .. } => vec![("target", Datum::from(target)), ("selector", Datum::from(selector))],
-            Error::NativeLimitExceeded { requested, limit, .. } => vec![("requested", Datum::from(requested)), ("limit", Datum::from(limit))],
+            Error::OutOfScopeSelector { target, selector, .. } => {
+                vec![("target", Datum::from(target)), ("selector", Datum::from(selector))]
+            }
+            Error::NativeLimitExceeded { requested, limit, .. } => {
+                vec![("requested", Datum::from(requested)), ("limit", Datum::from(limit))]
+            }
             Error::Erc20LimitExceeded { token, requested, limit, .. } => {
-                vec![("token", Datum::from(token)), ("requested", Datum::from(requested)), ("limit", Datum::from(limit))]
+                vec![
+                    ("token", Datum::from(token)),
+                    ("requested", Datum::from(requested)),
+                    ("limit", Datum::from(limit)),
+                ]
             }
             Error::SessionExpired { expires_at, now, margin_s } => {
-                vec![("expiresAt", Datum::from(expires_at)), ("now", Datum::from(now)), ("safetyMarginSeconds", Datum::from(margin_s))]
+                vec![
+                    ("expiresAt", Datum::from(expires_at)),
+                    ("now", Datum::from(now)),
+                    ("safetyMarginSeconds", Datum::from(margin_s)),
+                ]
             }
-            Error::SessionNotYetValid { valid_after, now } => vec![("validAfter", Datum::from(valid_after)), ("now", Datum::from(now))],
+            Error::SessionNotYetValid { valid_after, now } => {
+                vec![("validAfter", Datum::from(valid_after)), ("now", Datum::from(now))]
+            }
             Error::PaymasterRequired { paymaster } => vec![("paymaster", Datum::from(paymaster))],
-            Error::PaymasterMismatch { required, offered } => vec![("paymaster", Datum::from(required)), ("offeredPaymaster", Datum::from(offered))],
+            Error::PaymasterMismatch { required, offered } => {
+                vec![("paymaster", Datum::from(required)), ("offeredPaymaster", Datum::from(offered))]
+            }
             Error::OwnerMismatch { owner, salt, predicted, account } => {
-                vec![("owner", Datum::from(owner)), ("salt", Datum::from(salt)), ("predicted", Datum::from(predicted)), ("account", Datum::from(account))]
+                vec![
+                    ("owner", Datum::from(owner)),
+                    ("salt", Datum::from(salt)),
+                    ("predicted", Datum::from(predicted)),
+                    ("account", Datum::from(account)),
+                ]
             }
             Error::DelegatedElsewhere { account, delegate, expected } => {
-                vec![("account", Datum::from(account)), ("delegate", Datum::from(delegate)), ("expectedDelegate", Datum::from(expected))]
+                vec![
+                    ("account", Datum::from(account)),
+                    ("delegate", Datum::from(delegate)),
+                    ("expectedDelegate", Datum::from(expected)),
+                ]
             }
-            Error::AccountHasCode { account, size, .. } => vec![("account", Datum::from(account)), ("codeSize", Datum::from(size))],
+            Error::AccountHasCode { account, size, .. } => {
+                vec![("account", Datum::from(account)), ("codeSize", Datum::from(size))]
+            }
             Error::AuthorizationRequired { account } => vec![("account", Datum::from(account))],
-            Error::AuthorizationWrongDelegate { address, expected } => vec![("delegate", Datum::from(address)), ("expectedDelegate", Datum::from(expected))],
-            Error::AuthorizationWrongChain { chain_id, expected } => vec![("chainId", Datum::from(chain_id)), ("expectedChainId", Datum::from(expected))],
-            Error::AuthorizationWrongNonce { nonce, expected } => vec![("nonce", Datum::from(nonce)), ("expectedNonce", Datum::from(expected))],
-            Error::AuthorizationWrongSigner { signer, account } => vec![("signer", Datum::from(signer)), ("account", Datum::from(account))],
+            Error::AuthorizationWrongDelegate { address, expected } => {
+                vec![("delegate", Datum::from(address)), ("expectedDelegate", Datum::from(expected))]
+            }
+            Error::AuthorizationWrongChain { chain_id, expected } => {
+                vec![("chainId", Datum::from(chain_id)), ("expectedChainId", Datum::from(expected))]
+            }
+            Error::AuthorizationWrongNonce { nonce, expected } => {
+                vec![("nonce", Datum::from(nonce)), ("expectedNonce", Datum::from(expected))]
+            }
+            Error::AuthorizationWrongSigner { signer, account } => {
+                vec![("signer", Datum::from(signer)), ("account", Datum::from(account))]
+            }
         };
         Some(v)
     }

@@ -377,10 +377,7 @@ mod tests {
             )
         );
         assert_eq!(i.call_data.len(), 1860);
-        assert_eq!(
-            keccak256(&i.call_data),
-            hex!("606834f8c7fb065c7c377c2e36227b37554887f2bc661219090bb1b91b6f49b9")
-        );
+        assert_eq!(keccak256(&i.call_data), hex!("606834f8c7fb065c7c377c2e36227b37554887f2bc661219090bb1b91b6f49b9"));
     }
 
     /// §9.2 revocation with no hooks listed is the SDK's minimal form; ours lists every hook.

@@ -119,8 +119,7 @@ fn decode_hex<E: de::Error>(s: &str) -> std::result::Result<Vec<u8>, E> {
     if digits.len() % 2 != 0 {
         return Err(tagged(InputRule::Hex, format_args!("odd number of hex digits in {}", preview(s))));
     }
-    alloy_primitives::hex::decode(digits)
-        .map_err(|_| tagged(InputRule::Hex, format_args!("not hex: {}", preview(s))))
+    alloy_primitives::hex::decode(digits).map_err(|_| tagged(InputRule::Hex, format_args!("not hex: {}", preview(s))))
 }
 
 /// Shorten long user strings inside error messages.
@@ -136,11 +135,14 @@ fn preview(s: &str) -> String {
 /// Parse an address; mixed-case input must carry a valid EIP-55 checksum (only then is it
 /// hashed: one-case input has no checksum to check).
 pub fn parse_address<E: de::Error>(s: &str) -> std::result::Result<Address, E> {
-    let digits = s
-        .strip_prefix("0x")
-        .ok_or_else(|| tagged(InputRule::Address, format_args!("expected a 0x-prefixed 20-byte address, got {}", preview(s))))?;
+    let digits = s.strip_prefix("0x").ok_or_else(|| {
+        tagged(InputRule::Address, format_args!("expected a 0x-prefixed 20-byte address, got {}", preview(s)))
+    })?;
     if digits.len() != 40 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(tagged(InputRule::Address, format_args!("expected a 0x-prefixed 20-byte address, got {}", preview(s))));
+        return Err(tagged(
+            InputRule::Address,
+            format_args!("expected a 0x-prefixed 20-byte address, got {}", preview(s)),
+        ));
     }
     let has_upper = digits.bytes().any(|b| b.is_ascii_uppercase());
     let has_lower = digits.bytes().any(|b| b.is_ascii_lowercase());
@@ -203,14 +205,10 @@ impl Visitor<'_> for UintVisitor {
         Ok(U256::from(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<U256, E> {
-        u64::try_from(v)
-            .map(U256::from)
-            .map_err(|_| tagged(InputRule::Number, format_args!("{v} is negative")))
+        u64::try_from(v).map(U256::from).map_err(|_| tagged(InputRule::Number, format_args!("{v} is negative")))
     }
     fn visit_i128<E: de::Error>(self, v: i128) -> std::result::Result<U256, E> {
-        u128::try_from(v)
-            .map(U256::from)
-            .map_err(|_| tagged(InputRule::Number, format_args!("{v} is negative")))
+        u128::try_from(v).map(U256::from).map_err(|_| tagged(InputRule::Number, format_args!("{v} is negative")))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<U256, E> {
         // JS numbers arrive as f64; accept whole, non-negative, exactly representable ones.
@@ -502,7 +500,9 @@ mod tests {
 
         let e = err(json!({"to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "expiresAt": 1, "list": ["0x123"]}));
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_HEX", Some("list[0]")));
-        let e = err(json!({"to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "expiresAt": 1, "list": ["0x12345678", "0x12"]}));
+        let e = err(
+            json!({"to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "expiresAt": 1, "list": ["0x12345678", "0x12"]}),
+        );
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_LENGTH", Some("list[1]")));
 
         let e = err(json!({"expiresAt": 1}));

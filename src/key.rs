@@ -115,10 +115,8 @@ impl MaskedNonce {
             z,
             &[],
         ));
-        let k = Option::<Scalar>::from(k).ok_or_else(|| Error::InvalidSignature {
-            field: "digest",
-            detail: "RFC 6979 produced no nonce".into(),
-        })?;
+        let k = Option::<Scalar>::from(k)
+            .ok_or_else(|| Error::InvalidSignature { field: "digest", detail: "RFC 6979 produced no nonce".into() })?;
         loop {
             let mut bytes = Zeroizing::new(FieldBytes::default());
             getrandom::fill(&mut bytes[..]).map_err(|e| Error::Random { detail: e.to_string() })?;

@@ -86,7 +86,11 @@ impl Transport for HttpTransport {
         // ureq bounds the body (10 MB) so a hostile server cannot exhaust memory.
         let text = res.body_mut().read_to_string().map_err(|e| self.error(e))?;
         if !(200..300).contains(&status) {
-            return Err(Error::Http { url: self.url.clone(), status, body: text.chars().take(HTTP_BODY_PREFIX).collect() });
+            return Err(Error::Http {
+                url: self.url.clone(),
+                status,
+                body: text.chars().take(HTTP_BODY_PREFIX).collect(),
+            });
         }
         Ok(text)
     }
@@ -182,7 +186,12 @@ mod tests {
             let mut buf = [0u8; 4096];
             let _ = s.read(&mut buf);
             let body = "x".repeat(500);
-            write!(s, "HTTP/1.1 503 Service Unavailable\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len()).unwrap();
+            write!(
+                s,
+                "HTTP/1.1 503 Service Unavailable\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
             drop(s);
             let (mut s, _) = listener.accept().unwrap();
             let _ = s.read(&mut buf);

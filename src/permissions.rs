@@ -425,12 +425,7 @@ impl Hook {
 
     /// A hook whose module uninstalls with `abi.encode(uint32 entityId)`.
     pub(crate) fn simple(kind: HookKind, config: HookConfig, install_data: Vec<u8>) -> Self {
-        Hook {
-            kind,
-            config,
-            install_data: install_data.into(),
-            uninstall_data: config.entity_id.abi_encode().into(),
-        }
+        Hook { kind, config, install_data: install_data.into(), uninstall_data: config.entity_id.abi_encode().into() }
     }
 }
 
@@ -575,14 +570,12 @@ pub(crate) fn validate_phased(
     let mut gas: Option<U256> = None;
     let mut erc20_inputs: Vec<AllowlistInput> = Vec::new();
     let mut allow_inputs: Vec<AllowlistInput> = Vec::new();
-    let input = |target: Address, sel_list: bool, erc20: bool, limit: U256, sels: Vec<FixedBytes<4>>| {
-        AllowlistInput {
-            target,
-            hasSelectorAllowlist: sel_list,
-            hasERC20SpendLimit: erc20,
-            erc20SpendLimit: limit,
-            selectors: sels,
-        }
+    let input = |target: Address, sel_list: bool, erc20: bool, limit: U256, sels: Vec<FixedBytes<4>>| AllowlistInput {
+        target,
+        hasSelectorAllowlist: sel_list,
+        hasERC20SpendLimit: erc20,
+        erc20SpendLimit: limit,
+        selectors: sels,
     };
     for (i, p) in permissions.iter().enumerate() {
         let at = |rest: &str| format!("permissions[{i}]{rest}");
@@ -705,11 +698,9 @@ pub(crate) fn validate_phased(
 /// Refuse a selector that would hand over the account (see [`FORBIDDEN_SELECTORS`]).
 fn check_selector(selector: FixedBytes<4>, field: &str) -> Result<()> {
     match FORBIDDEN_SELECTORS.iter().find(|(s, _)| *s == selector.0) {
-        Some((_, name)) => Err(Error::SelectorNotAllowed {
-            field: field.to_string(),
-            selector: json::hex(selector),
-            name,
-        }),
+        Some((_, name)) => {
+            Err(Error::SelectorNotAllowed { field: field.to_string(), selector: json::hex(selector), name })
+        }
         None => Ok(()),
     }
 }
@@ -836,14 +827,17 @@ mod tests {
         assert_eq!((e.code(), e.field().as_deref()), ("MISSING_FIELD", Some("[0].data.limit")));
         let e = json::from_value::<Vec<Permission>>(&json!([{"type": "root", "data": {"limit": "0x1"}}])).unwrap_err();
         assert_eq!(e.code(), "UNKNOWN_FIELD");
-        let e = json::from_value::<Vec<Permission>>(&json!([{"type": "gas-limit", "data": {"limit": "-1"}}])).unwrap_err();
+        let e =
+            json::from_value::<Vec<Permission>>(&json!([{"type": "gas-limit", "data": {"limit": "-1"}}])).unwrap_err();
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_NUMBER", Some("[0].data.limit")));
         let e = json::from_value::<Vec<Permission>>(&json!([{"type": "contract-access", "data": {"address": "0x12"}}]))
             .unwrap_err();
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_ADDRESS", Some("[0].data.address")));
         // An unknown type wins over fields that type might have had.
-        let e = json::from_value::<Vec<Permission>>(&json!([{"type": "erc721-token-transfer", "data": {"tokenId": "0x1"}}]))
-            .unwrap_err();
+        let e = json::from_value::<Vec<Permission>>(
+            &json!([{"type": "erc721-token-transfer", "data": {"tokenId": "0x1"}}]),
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "UNKNOWN_VARIANT");
         // Key order does not matter (a browser object keeps `type` first).
         let text = r#"[{"type": "account-functions", "data": {"functions": ["0x1234"]}}]"#;
@@ -880,7 +874,10 @@ mod tests {
                 "000000000000000000000000000000000000000000000000002386f26fc10000"
             )
         );
-        assert_eq!(s.hooks[1].uninstall_data.as_ref(), hex!("0000000000000000000000000000000000000000000000000000000080000006"));
+        assert_eq!(
+            s.hooks[1].uninstall_data.as_ref(),
+            hex!("0000000000000000000000000000000000000000000000000000000080000006")
+        );
         // ERC-20 exec hook: (0x80000006, [(USDC, false, true, 1000000, [])]), word by word.
         let words = [
             "0000000000000000000000000000000000000000000000000000000080000006", // entity E'
@@ -977,7 +974,10 @@ mod tests {
         let lower = ACCOUNT.to_string().to_lowercase();
         let e = refuse(json!([{"type": "contract-access", "data": {"address": lower}}]), 1);
         assert_eq!(code_field(&e), ("ACCOUNT_ADDRESS_AS_TARGET", Some("permissions[0].data.address".into())));
-        let e = refuse(json!([{"type": "functions-on-contract", "data": {"address": ACCOUNT, "functions": ["0x12345678"]}}]), 1);
+        let e = refuse(
+            json!([{"type": "functions-on-contract", "data": {"address": ACCOUNT, "functions": ["0x12345678"]}}]),
+            1,
+        );
         assert_eq!(e.code(), "ACCOUNT_ADDRESS_AS_TARGET");
 
         let e = refuse(

@@ -262,7 +262,8 @@ mod tests {
 
     #[test]
     fn allows_in_scope_calls() {
-        let calls = [call(TOKEN, 0, erc20(TRANSFER, 600)), call(TOKEN, 0, erc20(APPROVE, 400)), call(DEX, 100, Bytes::new())];
+        let calls =
+            [call(TOKEN, 0, erc20(TRANSFER, 600)), call(TOKEN, 0, erc20(APPROVE, 400)), call(DEX, 100, Bytes::new())];
         check(&calls, &scope(), 5_000).unwrap();
     }
 
@@ -342,8 +343,9 @@ mod tests {
             v
         };
         let is_token = |a: Address| tokens.iter().any(|(t, _)| *t == a);
-        let wildcards: Vec<[u8; 4]> =
-            of(perms, "functions-on-all-contracts").flat_map(|d| d["functions"].as_array().unwrap().iter().map(sel)).collect();
+        let wildcards: Vec<[u8; 4]> = of(perms, "functions-on-all-contracts")
+            .flat_map(|d| d["functions"].as_array().unwrap().iter().map(sel))
+            .collect();
         let stranger = Address::repeat_byte(0x5a);
         let mut out = Vec::new();
         let mut push = |calls: Vec<Call>, expect, what: String| out.push(Case { calls, expect, what });
@@ -383,7 +385,11 @@ mod tests {
             );
         }
         for (t, allowance) in &tokens {
-            push(vec![plain(*t, with_args(TRANSFER, *allowance))], None, format!("transfer the whole allowance of {t}"));
+            push(
+                vec![plain(*t, with_args(TRANSFER, *allowance))],
+                None,
+                format!("transfer the whole allowance of {t}"),
+            );
             if let Some(half) = allowance.checked_div(U256::from(2)) {
                 let rest = *allowance - half;
                 push(
@@ -455,7 +461,9 @@ mod tests {
                 checks += 1;
             }
             // Direct account-function calls.
-            for d in case["input"]["permissions"].as_array().unwrap().iter().filter(|p| p["type"] == "account-functions") {
+            for d in
+                case["input"]["permissions"].as_array().unwrap().iter().filter(|p| p["type"] == "account-functions")
+            {
                 let f = sel(&d["data"]["functions"][0]);
                 check_call_data(&f, &scope, now).unwrap();
                 checks += 1;

@@ -375,8 +375,15 @@ impl<T: Transport, C: Clock> Sender<T, C> {
             };
             let mut is_final = true;
             if let Some((pm, context)) = &self.paymaster {
-                let stub = bundler::pm_get_paymaster_stub_data(pm, &self.clock, &op, self.config.entry_point, chain_id, context)
-                    .await?;
+                let stub = bundler::pm_get_paymaster_stub_data(
+                    pm,
+                    &self.clock,
+                    &op,
+                    self.config.entry_point,
+                    chain_id,
+                    context,
+                )
+                .await?;
                 op.paymaster = Some(Addr(stub.paymaster));
                 op.paymaster_data = Some(HexBytes(stub.paymaster_data));
                 op.paymaster_verification_gas_limit = stub.paymaster_verification_gas_limit;
@@ -384,7 +391,8 @@ impl<T: Transport, C: Clock> Sender<T, C> {
                 is_final = stub.is_final;
                 check_paymaster(req.paymaster, stub.paymaster)?;
             }
-            let gas = bundler::estimate_user_operation_gas(&self.bundler, &self.clock, &op, self.config.entry_point).await?;
+            let gas =
+                bundler::estimate_user_operation_gas(&self.bundler, &self.clock, &op, self.config.entry_point).await?;
             op.call_gas_limit = gas.call_gas_limit;
             op.verification_gas_limit = gas.verification_gas_limit;
             op.pre_verification_gas = gas.pre_verification_gas;
@@ -392,11 +400,19 @@ impl<T: Transport, C: Clock> Sender<T, C> {
                 let nonzero = |v: Option<u128>| v.filter(|v| *v != 0);
                 op.paymaster_verification_gas_limit =
                     nonzero(gas.paymaster_verification_gas_limit).or(op.paymaster_verification_gas_limit);
-                op.paymaster_post_op_gas_limit = nonzero(gas.paymaster_post_op_gas_limit).or(op.paymaster_post_op_gas_limit);
+                op.paymaster_post_op_gas_limit =
+                    nonzero(gas.paymaster_post_op_gas_limit).or(op.paymaster_post_op_gas_limit);
                 if !is_final {
                     let (pm, context) = self.paymaster.as_ref().expect("paymaster set");
-                    let data =
-                        bundler::pm_get_paymaster_data(pm, &self.clock, &op, self.config.entry_point, chain_id, context).await?;
+                    let data = bundler::pm_get_paymaster_data(
+                        pm,
+                        &self.clock,
+                        &op,
+                        self.config.entry_point,
+                        chain_id,
+                        context,
+                    )
+                    .await?;
                     check_paymaster(req.paymaster, data.paymaster)?;
                     op.paymaster = Some(Addr(data.paymaster));
                     op.paymaster_data = Some(HexBytes(data.paymaster_data));
@@ -541,7 +557,9 @@ mod tests {
         let hash = op.hash(31337, ENTRY_POINT_V07).unwrap();
         for prefix in [None, Some(Bytes::from_static(&[0xaa; 5]))] {
             let signer = Mav2SessionSigner { key: &key, deferred_prefix: prefix.clone() };
-            let core = sign::sign_user_operation(&key, &op, 31337, ENTRY_POINT_V07, prefix.as_ref().map(|b| b.as_ref())).unwrap();
+            let core =
+                sign::sign_user_operation(&key, &op, 31337, ENTRY_POINT_V07, prefix.as_ref().map(|b| b.as_ref()))
+                    .unwrap();
             assert_eq!(pollster_block(signer.sign(hash)).unwrap(), core);
         }
     }

@@ -193,7 +193,11 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     /// Create a session with a fresh key. Its record comes back `pending`.
     pub async fn create(&self, opts: NewSession) -> Result<SessionRecord> {
         if opts.private_key.is_some() {
-            return Err(Error::input("privateKey", InputRule::UnknownField, "create() generates the key; use importPrivateKey() to bring one"));
+            return Err(Error::input(
+                "privateKey",
+                InputRule::UnknownField,
+                "create() generates the key; use importPrivateKey() to bring one",
+            ));
         }
         let key = self.generate_key()?;
         self.store_new(&opts, &key).await
@@ -201,7 +205,8 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
 
     /// Create a session from an existing private key (server automation, migration).
     pub async fn import(&self, mut opts: NewSession) -> Result<SessionRecord> {
-        let bytes = opts.take_private_key()?.ok_or_else(|| Error::input("privateKey", InputRule::Missing, "is required"))?;
+        let bytes =
+            opts.take_private_key()?.ok_or_else(|| Error::input("privateKey", InputRule::Missing, "is required"))?;
         let key = SessionKey::from_bytes(bytes.as_ref(), "privateKey")?;
         self.store_new(&opts, &key).await
     }
@@ -224,7 +229,8 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
             return Err(Error::input("owner", InputRule::Missing, "is required when salt is given"));
         }
         let id = self.new_id()?;
-        let placeholder = EncryptedKey { alg: String::new(), iv: HexFixed(Default::default()), ciphertext: HexBytes::default() };
+        let placeholder =
+            EncryptedKey { alg: String::new(), iv: HexFixed(Default::default()), ciphertext: HexBytes::default() };
         let mut rec = opts.to_record(id.clone(), key.address(), opts.entity_id.unwrap_or(1), now, placeholder);
         // Refuse now what the grant encoder would refuse later (permission rules, time window).
         install::encode_session_install(&rec.install_request()?, now)?;
@@ -332,25 +338,28 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         let now = self.now();
         let mut built = None;
         self.store
-            .update(id, Box::new(|r| {
-                r.check_usable(now)?;
-                if r.status != StoredStatus::Pending {
-                    return Err(Error::InvalidStatusTransition { id: r.id.clone(), from: "active", to: "pending" });
-                }
-                let nonce = match nonce {
-                    Some(n) => n,
-                    None => Self::deferred_nonce(r, 0)?,
-                };
-                let d = deferred::build_deferred_install(&r.deferred_request(nonce, deadline)?, now)?;
-                r.deferred = Some(DeferredState {
-                    nonce,
-                    deadline,
-                    pre_signature_digest: HexBytes(d.pre_signature_digest.clone()),
-                    deferred_action_digest: None,
-                });
-                built = Some(d);
-                Ok(())
-            }))
+            .update(
+                id,
+                Box::new(|r| {
+                    r.check_usable(now)?;
+                    if r.status != StoredStatus::Pending {
+                        return Err(Error::InvalidStatusTransition { id: r.id.clone(), from: "active", to: "pending" });
+                    }
+                    let nonce = match nonce {
+                        Some(n) => n,
+                        None => Self::deferred_nonce(r, 0)?,
+                    };
+                    let d = deferred::build_deferred_install(&r.deferred_request(nonce, deadline)?, now)?;
+                    r.deferred = Some(DeferredState {
+                        nonce,
+                        deadline,
+                        pre_signature_digest: HexBytes(d.pre_signature_digest.clone()),
+                        deferred_action_digest: None,
+                    });
+                    built = Some(d);
+                    Ok(())
+                }),
+            )
             .await?;
         built.ok_or_else(|| Error::DeferredNotPrepared { id: id.into() })
     }
@@ -371,12 +380,15 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     /// Attach the owner's signature over the typed data of [`Sessions::deferred_install`].
     pub async fn attach_owner_signature(&self, id: &str, signature: &[u8]) -> Result<SessionRecord> {
         self.store
-            .update(id, Box::new(|r| {
-                let d = r.deferred.as_mut().ok_or_else(|| Error::DeferredNotPrepared { id: r.id.clone() })?;
-                let full = deferred::deferred_action_digest(&d.pre_signature_digest.0, signature)?;
-                d.deferred_action_digest = Some(HexBytes(full));
-                Ok(())
-            }))
+            .update(
+                id,
+                Box::new(|r| {
+                    let d = r.deferred.as_mut().ok_or_else(|| Error::DeferredNotPrepared { id: r.id.clone() })?;
+                    let full = deferred::deferred_action_digest(&d.pre_signature_digest.0, signature)?;
+                    d.deferred_action_digest = Some(HexBytes(full));
+                    Ok(())
+                }),
+            )
             .await
     }
 
@@ -384,7 +396,8 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     async fn key(&self, r: &SessionRecord) -> Result<SessionKey> {
         let sealed = r.key.as_ref().ok_or_else(|| Error::KeyWiped { id: r.id.clone() })?;
         let bytes = self.vault.open(&r.id, sealed).await?;
-        let key = SessionKey::from_bytes(bytes.as_ref(), "privateKey").map_err(|_| Error::DecryptFailed { id: r.id.clone() })?;
+        let key = SessionKey::from_bytes(bytes.as_ref(), "privateKey")
+            .map_err(|_| Error::DecryptFailed { id: r.id.clone() })?;
         if key.address() != r.address.0 {
             return Err(Error::DecryptFailed { id: r.id.clone() });
         }
@@ -421,7 +434,13 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
 
     /// Encode and pre-check `calls` for session `r` (no request is made). Returns the call data
     /// and whether the session's validation is global (the permissions are translated once).
-    fn prepare_calls(&self, kind: AccountKind, r: &SessionRecord, calls: &[CallRequest], o: &SendOptions) -> Result<(Bytes, bool)> {
+    fn prepare_calls(
+        &self,
+        kind: AccountKind,
+        r: &SessionRecord,
+        calls: &[CallRequest],
+        o: &SendOptions,
+    ) -> Result<(Bytes, bool)> {
         if calls.is_empty() {
             return Err(Error::input("calls", InputRule::Length, "give at least one call"));
         }
@@ -476,14 +495,12 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
             }
         };
         let key = match net.kind {
-            AccountKind::Mav2 => {
-                nonce::nonce_key(&NonceKeyRequest {
-                    nonce_key: Some(parallel),
-                    entity_id: Some(r.entity_id),
-                    is_global_validation: Some(global),
-                    is_deferred_action: Some(false),
-                })?
-            }
+            AccountKind::Mav2 => nonce::nonce_key(&NonceKeyRequest {
+                nonce_key: Some(parallel),
+                entity_id: Some(r.entity_id),
+                is_global_validation: Some(global),
+                is_deferred_action: Some(false),
+            })?,
             AccountKind::SimpleAccount => {
                 if parallel.bit_len() > 192 {
                     return Err(Error::InvalidNonceKey { value: json::quantity(parallel) });
@@ -546,7 +563,15 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         if carries_grant {
             // Remembered before sending: a dropped answer still leaves the hash to wait for.
             let h = HexFixed(hash);
-            self.store.update(id, Box::new(move |r| { r.grant_op = Some(h); Ok(()) })).await?;
+            self.store
+                .update(
+                    id,
+                    Box::new(move |r| {
+                        r.grant_op = Some(h);
+                        Ok(())
+                    }),
+                )
+                .await?;
         }
         let sent = net.sender.send_signed(&op).await?;
         progress(Progress::Sent(sent));
@@ -595,7 +620,8 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         r.check_usable(now)?;
         let call_data = install::encode_session_install(&r.install_request()?, now)?;
         let factory = Self::factory(net.kind, &r, factory);
-        let (hash, receipt) = owner_operation(net, wallet, r.account.0, call_data, Some(r.chain_id), factory, timeout_ms).await?;
+        let (hash, receipt) =
+            owner_operation(net, wallet, r.account.0, call_data, Some(r.chain_id), factory, timeout_ms).await?;
         let r = self.mark_active(id).await?;
         Ok((hash, receipt, r))
     }
@@ -612,7 +638,8 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     ) -> Result<(B256, UserOperationReceipt, SessionRecord)> {
         let r = self.store.get(id).await?;
         let call_data = install::encode_session_uninstall(&r.uninstall_request()?)?;
-        let (hash, receipt) = owner_operation(net, wallet, r.account.0, call_data, Some(r.chain_id), None, timeout_ms).await?;
+        let (hash, receipt) =
+            owner_operation(net, wallet, r.account.0, call_data, Some(r.chain_id), None, timeout_ms).await?;
         let r = self.mark_revoked(id).await?;
         Ok((hash, receipt, r))
     }
@@ -668,7 +695,13 @@ impl UserOpSigner for SessionSigner<'_> {
 }
 
 /// The call data of `calls` for this kind of account.
-pub fn encode_calls(kind: AccountKind, account: Address, calls: &[CallRequest], batch: Option<bool>, hooks: bool) -> Result<Bytes> {
+pub fn encode_calls(
+    kind: AccountKind,
+    account: Address,
+    calls: &[CallRequest],
+    batch: Option<bool>,
+    hooks: bool,
+) -> Result<Bytes> {
     match kind {
         AccountKind::Mav2 => calls::encode_calls(&EncodeCallsRequest {
             account: Some(Addr(account)),
@@ -682,7 +715,9 @@ pub fn encode_calls(kind: AccountKind, account: Address, calls: &[CallRequest], 
                     .abi_encode()
                     .into()
             }
-            (_, Some(false)) => return Err(Error::input("calls", InputRule::Length, "batch: false takes exactly one call")),
+            (_, Some(false)) => {
+                return Err(Error::input("calls", InputRule::Length, "batch: false takes exactly one call"))
+            }
             (many, _) => ISimpleAccountExec::executeBatchCall {
                 dest: many.iter().map(|c| c.target.0).collect(),
                 value: many.iter().map(|c| c.value).collect(),

@@ -228,7 +228,9 @@ pub fn decode_stored(value: Value) -> Result<SessionRecord> {
             }
             Err(e) => Err(e),
         },
-        Some(n) if n > SCHEMA_VERSION as u64 => return Err(Error::SchemaTooNew { id: json::shorten(&id, 80), schema: n }),
+        Some(n) if n > SCHEMA_VERSION as u64 => {
+            return Err(Error::SchemaTooNew { id: json::shorten(&id, 80), schema: n })
+        }
         _ => return Err(corrupt(&id, "missing or unknown schema version")),
     }
     .map_err(|e| corrupt(&id, e.to_string()))
@@ -383,7 +385,14 @@ impl NewSession {
     }
 
     /// The record for a new session (status `pending`).
-    pub fn to_record(&self, id: String, address: Address, entity_id: u32, now: u64, key: EncryptedKey) -> SessionRecord {
+    pub fn to_record(
+        &self,
+        id: String,
+        address: Address,
+        entity_id: u32,
+        now: u64,
+        key: EncryptedKey,
+    ) -> SessionRecord {
         SessionRecord {
             schema: SCHEMA_VERSION,
             id,
@@ -432,7 +441,11 @@ impl SessionRecord {
             (Status::Active, StoredStatus::Pending) => false,
         };
         if !ok {
-            return Err(Error::InvalidStatusTransition { id: self.id.clone(), from: status_name(from), to: stored_name(to) });
+            return Err(Error::InvalidStatusTransition {
+                id: self.id.clone(),
+                from: status_name(from),
+                to: stored_name(to),
+            });
         }
         match to {
             // The grant is installed: the deferred authorization has served its purpose.
@@ -529,7 +542,11 @@ impl SessionRecord {
     pub fn deferred_request(&self, nonce: U256, deadline: u64) -> Result<DeferredInstallRequest> {
         self.check_nonce(nonce, "nonce")?;
         if !decode_nonce_key(nonce >> 64).is_deferred {
-            return Err(Error::input("nonce", InputRule::Range, "the nonce key must have the deferred-action bit (0x02) set"));
+            return Err(Error::input(
+                "nonce",
+                InputRule::Range,
+                "the nonce key must have the deferred-action bit (0x02) set",
+            ));
         }
         Ok(DeferredInstallRequest {
             chain_id: self.chain_id,
@@ -552,7 +569,10 @@ impl SessionRecord {
             return Err(Error::input(
                 field,
                 InputRule::Range,
-                format!("the nonce key selects entity id {}, but this session is entity id {}", parts.entity_id, self.entity_id),
+                format!(
+                    "the nonce key selects entity id {}, but this session is entity id {}",
+                    parts.entity_id, self.entity_id
+                ),
             ));
         }
         Ok(())
@@ -703,21 +723,39 @@ mod tests {
 
     #[test]
     fn create_options_are_checked() {
-        let ok = json!({"chainId": "0xaa36a7", "account": ACCOUNT, "permissions": [], "expiresAt": 200, "validAfter": 150});
+        let ok =
+            json!({"chainId": "0xaa36a7", "account": ACCOUNT, "permissions": [], "expiresAt": 200, "validAfter": 150});
         new_session(ok).unwrap().check(100).unwrap();
-        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "expiresAt": 100})).unwrap().check(100).unwrap_err();
+        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "expiresAt": 100}))
+            .unwrap()
+            .check(100)
+            .unwrap_err();
         assert_eq!((e.code(), e.field().as_deref()), ("EXPIRED", Some("expiresAt")));
-        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "validAfter": 100})).unwrap().check(1).unwrap_err();
+        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "validAfter": 100}))
+            .unwrap()
+            .check(1)
+            .unwrap_err();
         assert_eq!(e.code(), "VALID_AFTER_WITHOUT_EXPIRY");
-        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "validAfter": 300, "expiresAt": 300})).unwrap().check(1).unwrap_err();
+        let e = new_session(
+            json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "validAfter": 300, "expiresAt": 300}),
+        )
+        .unwrap()
+        .check(1)
+        .unwrap_err();
         assert_eq!(e.code(), "VALID_AFTER_NOT_BEFORE_EXPIRY");
-        let e = new_session(json!({"chainId": 0, "account": ACCOUNT, "permissions": []})).unwrap().check(1).unwrap_err();
+        let e =
+            new_session(json!({"chainId": 0, "account": ACCOUNT, "permissions": []})).unwrap().check(1).unwrap_err();
         assert_eq!((e.code(), e.field().as_deref()), ("NUMBER_OUT_OF_RANGE", Some("chainId")));
-        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "entityId": 0})).unwrap().check(1).unwrap_err();
+        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "entityId": 0}))
+            .unwrap()
+            .check(1)
+            .unwrap_err();
         assert_eq!(e.code(), "INVALID_ENTITY_ID");
         let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": {}})).unwrap_err();
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_TYPE", Some("permissions")));
-        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "expiresAt": "0x1000000000000"})).unwrap_err();
+        let e =
+            new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "expiresAt": "0x1000000000000"}))
+                .unwrap_err();
         assert_eq!((e.code(), e.field().as_deref()), ("NUMBER_OUT_OF_RANGE", Some("expiresAt")));
         let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "color": 1})).unwrap_err();
         assert_eq!(e.code(), "UNKNOWN_FIELD");
@@ -826,7 +864,8 @@ mod tests {
         assert!(n.private_key.is_none());
         assert!(n.take_private_key().unwrap().is_none());
         for bad in ["0x1234", "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d", "0xzz"] {
-            let mut n = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "privateKey": bad})).unwrap();
+            let mut n =
+                new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [], "privateKey": bad})).unwrap();
             let e = n.take_private_key().unwrap_err();
             assert_eq!((e.code(), e.field().as_deref()), ("INVALID_PRIVATE_KEY", Some("privateKey")));
         }
@@ -836,7 +875,10 @@ mod tests {
     fn grant_payloads_come_from_the_record() {
         let r = record(Some(2_000_000_000));
         let req = r.install_request().unwrap();
-        assert_eq!((req.entity_id, req.session_key.0, req.expires_at), (1, Address::repeat_byte(7), Some(2_000_000_000)));
+        assert_eq!(
+            (req.entity_id, req.session_key.0, req.expires_at),
+            (1, Address::repeat_byte(7), Some(2_000_000_000))
+        );
         let call = crate::install::encode_session_install(&req, 100).unwrap();
         assert!(!call.is_empty());
         crate::install::encode_session_uninstall(&r.uninstall_request().unwrap()).unwrap();
@@ -852,7 +894,8 @@ mod tests {
         r.check_nonce((U256::from(0x100u64) << 64) + U256::from(5), "userOp.nonce").unwrap();
 
         // Permissions are typed from the start: a bad one is refused where it is parsed.
-        let e = new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [{ "type": "nope" }]})).unwrap_err();
+        let e =
+            new_session(json!({"chainId": 1, "account": ACCOUNT, "permissions": [{ "type": "nope" }]})).unwrap_err();
         assert_eq!(e.field().as_deref(), Some("permissions[0].type"));
     }
 
@@ -870,7 +913,10 @@ mod tests {
         ]})).unwrap();
         let r = n.to_record("ab".repeat(16), Address::repeat_byte(7), 1, 100, key());
         let stored = encode_stored(&r).unwrap();
-        assert_eq!(stored["permissions"][0], json!({ "type": "native-token-transfer", "data": { "allowance": "0x3e8" } }));
+        assert_eq!(
+            stored["permissions"][0],
+            json!({ "type": "native-token-transfer", "data": { "allowance": "0x3e8" } })
+        );
         assert_eq!(decode_stored(stored).unwrap(), r);
         let root = record(None);
         assert_eq!(encode_stored(&root).unwrap()["permissions"], json!([{ "type": "root" }]));

@@ -149,11 +149,7 @@ impl UserOperation {
                 ("paymasterData", self.paymaster_data.is_some()),
             ];
             if let Some((name, _)) = given.iter().find(|(_, set)| *set) {
-                return Err(Error::input(
-                    "paymaster",
-                    InputRule::Missing,
-                    format!("is required when {name} is given"),
-                ));
+                return Err(Error::input("paymaster", InputRule::Missing, format!("is required when {name} is given")));
             }
         }
         Ok(())
@@ -291,10 +287,7 @@ mod tests {
         let op: UserOperation = json::from_value(&spec_first_op()).unwrap();
         let p = op.pack();
         // §9.3: accountGasLimits = verificationGasLimit 500000 (0x7a120) ‖ callGasLimit 100000 (0x186a0)
-        assert_eq!(
-            p.accountGasLimits,
-            b256!("0000000000000000000000000007a120000000000000000000000000000186a0")
-        );
+        assert_eq!(p.accountGasLimits, b256!("0000000000000000000000000007a120000000000000000000000000000186a0"));
         // gasFees = priority 1 gwei (0x3b9aca00) ‖ max 2 gwei (0x77359400)
         assert_eq!(p.gasFees, b256!("0000000000000000000000003b9aca0000000000000000000000000077359400"));
         assert_eq!(&p.initCode[..20], hex!("00000000000017c61b5bEe81050EC8eFc9c6fecd"));

@@ -51,7 +51,8 @@ impl MemoryVault {
 impl KeyVault for MemoryVault {
     fn seal<'a>(&'a self, id: &'a str, secret: &'a [u8; 32]) -> BoxFuture<'a, EncryptedKey> {
         self.keys.borrow_mut().insert(id.to_string(), Zeroizing::new(*secret));
-        let sealed = EncryptedKey { alg: MEMORY_ALG.into(), iv: HexFixed(Default::default()), ciphertext: HexBytes::default() };
+        let sealed =
+            EncryptedKey { alg: MEMORY_ALG.into(), iv: HexFixed(Default::default()), ciphertext: HexBytes::default() };
         Box::pin(async move { Ok(sealed) })
     }
 

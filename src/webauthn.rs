@@ -474,7 +474,9 @@ mod tests {
 
     #[test]
     fn base64url_matches_rfc4648() {
-        for (input, out) in [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE")] {
+        for (input, out) in
+            [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE")]
+        {
             assert_eq!(base64url(input.as_bytes()), out);
         }
         assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
@@ -483,7 +485,8 @@ mod tests {
 
     #[test]
     fn assertion_layout() {
-        let a = Assertion::new(B256::repeat_byte(0xab), &opts("example.com", "https://example.com", 0x05, 0x01020304)).unwrap();
+        let a = Assertion::new(B256::repeat_byte(0xab), &opts("example.com", "https://example.com", 0x05, 0x01020304))
+            .unwrap();
         assert_eq!(a.authenticator_data.len(), 37);
         assert_eq!(&a.authenticator_data[..32], &Sha256::digest(b"example.com")[..]);
         assert_eq!(&a.authenticator_data[32..], hex!("0501020304"));

@@ -10,7 +10,9 @@ mod common;
 use alloy_primitives::{Address, Bytes, B256, U256};
 use mav2_session_keys::addresses::ENTRY_POINT_V07;
 use mav2_session_keys::calls::{encode_execute, encode_execute_batch, CallRequest};
-use mav2_session_keys::deferred::{build_deferred_install, deferred_action_digest, split_deferred_action, DeferredInstallRequest};
+use mav2_session_keys::deferred::{
+    build_deferred_install, deferred_action_digest, split_deferred_action, DeferredInstallRequest,
+};
 use mav2_session_keys::eip7702::{self, Authorization, Delegation, UserOperation7702, SMA7702_IMPL};
 use mav2_session_keys::json::{self, Addr, HexBytes, HexFixed};
 use mav2_session_keys::key::{recover, SessionKey};
@@ -92,7 +94,10 @@ fn check_account_case(case: &Value) -> &'static str {
     auth.check(eoa, chain_id, account_nonce).unwrap();
     assert_eq!(auth.check(eoa, chain_id, account_nonce + 1).unwrap_err().code(), "AUTHORIZATION_WRONG_NONCE");
     assert_eq!(auth.check(eoa, chain_id + 1, account_nonce).unwrap_err().code(), "AUTHORIZATION_WRONG_CHAIN");
-    assert_eq!(auth.check(Address::repeat_byte(9), chain_id, account_nonce).unwrap_err().code(), "AUTHORIZATION_WRONG_SIGNER");
+    assert_eq!(
+        auth.check(Address::repeat_byte(9), chain_id, account_nonce).unwrap_err().code(),
+        "AUTHORIZATION_WRONG_SIGNER"
+    );
     let ours = serde_json::to_value(&auth).unwrap();
     assert_viem_auth(case, &ours, &out["viemEip7702Auth"]);
 
@@ -120,7 +125,12 @@ fn check_account_case(case: &Value) -> &'static str {
         );
         assert_eq!(ours, out["userOp"]["eip7702Auth"], "case {}: eip7702Auth", case["name"]);
         let stub = Authorization::estimation_stub(chain_id, account_nonce);
-        assert_eq!(serde_json::to_value(&stub).unwrap(), out["estimateEip7702Auth"], "case {}: estimation stub", case["name"]);
+        assert_eq!(
+            serde_json::to_value(&stub).unwrap(),
+            out["estimateEip7702Auth"],
+            "case {}: estimation stub",
+            case["name"]
+        );
     } else {
         assert!(out["userOp"].get("eip7702Auth").is_none() && out["estimateEip7702Auth"].is_null());
     }
@@ -145,14 +155,30 @@ fn check_account_case(case: &Value) -> &'static str {
             assert_ne!(b256(h), hash);
             let mut marked = op.clone();
             marked.factory = Some(Addr(alloy_primitives::address!("7702000000000000000000000000000000000000")));
-            assert_eq!(eip7702::user_op_hash(&marked, op_auth.as_ref(), chain_id, ENTRY_POINT_V07).unwrap_err().field().as_deref(), Some("factory"));
+            assert_eq!(
+                eip7702::user_op_hash(&marked, op_auth.as_ref(), chain_id, ENTRY_POINT_V07)
+                    .unwrap_err()
+                    .field()
+                    .as_deref(),
+                Some("factory")
+            );
         } else {
             common::assert_hex_eq(case, k, &json::hex(hash), h);
         }
     }
     let sig = owner.sign_hash(&eip191_digest(&hash)).unwrap();
-    common::assert_hex_eq(case, "ownerSignature", &json::hex(eip7702::pack_owner_signature(&sig)), &out["ownerSignature"]);
-    common::assert_hex_eq(case, "ownerDummySignature", &json::hex(sign::dummy_signature(None)), &out["ownerDummySignature"]);
+    common::assert_hex_eq(
+        case,
+        "ownerSignature",
+        &json::hex(eip7702::pack_owner_signature(&sig)),
+        &out["ownerSignature"],
+    );
+    common::assert_hex_eq(
+        case,
+        "ownerDummySignature",
+        &json::hex(sign::dummy_signature(None)),
+        &out["ownerDummySignature"],
+    );
     // The body a bundler receives is the SDK's.
     let body = serde_json::to_value(UserOperation7702 { user_op: &op, eip7702_auth: op_auth.as_ref() }).unwrap();
     assert_eq!(lower(&body), lower(&out["userOp"]), "case {}: operation body", case["name"]);
@@ -189,12 +215,18 @@ fn check_account_case(case: &Value) -> &'static str {
     assert_eq!(as_json(sauth.as_ref()), as_json(needed));
     let shash = eip7702::user_op_hash(&sop, sauth.as_ref(), chain_id, ENTRY_POINT_V07).unwrap();
     common::assert_hex_eq(case, "session userOpHash", &json::hex(shash), &sout["userOpHash"]);
-    for h in sout["userOpHashes"].as_object().unwrap().iter().filter(|(k, _)| *k != "withMarkerFactory").map(|(_, h)| h) {
+    for h in sout["userOpHashes"].as_object().unwrap().iter().filter(|(k, _)| *k != "withMarkerFactory").map(|(_, h)| h)
+    {
         common::assert_hex_eq(case, "session userOpHashes", &json::hex(shash), h);
     }
     let ssig = sign::sign_user_operation(&session, &sop, chain_id, ENTRY_POINT_V07, Some(&deferred_prefix)).unwrap();
     common::assert_hex_eq(case, "session signature", &json::hex(&ssig), &sout["signature"]);
-    common::assert_hex_eq(case, "session dummySignature", &json::hex(sign::dummy_signature(Some(&deferred_prefix))), &sout["dummySignature"]);
+    common::assert_hex_eq(
+        case,
+        "session dummySignature",
+        &json::hex(sign::dummy_signature(Some(&deferred_prefix))),
+        &sout["dummySignature"],
+    );
     let is_root = req.permissions.iter().any(|p| matches!(p, mav2_session_keys::permissions::Permission::Root));
     let later = nonce_key(&NonceKeyRequest {
         entity_id: Some(req.entity_id as u32),

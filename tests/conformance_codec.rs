@@ -18,8 +18,7 @@ use mav2_session_keys::json::{self, quantity};
 use mav2_session_keys::key::SessionKey;
 use mav2_session_keys::nonce::{nonce_key, NonceKeyRequest};
 use mav2_session_keys::sign::{
-    dummy_signature, sign_1271_with_key, sign_user_operation_with_key, Sign1271Request,
-    SignUserOperationRequest,
+    dummy_signature, sign_1271_with_key, sign_user_operation_with_key, Sign1271Request, SignUserOperationRequest,
 };
 use mav2_session_keys::user_op::{user_op_hash, UserOpHashRequest};
 use serde_json::{json, Value};
@@ -146,7 +145,8 @@ fn session_user_op_signatures() {
             assert_eq!(format!("0x{}", &full[68..]), d.as_str().unwrap().to_ascii_lowercase(), "case {}", case["name"]);
             deferred += 1;
         }
-        let result = parse::<SignUserOperationRequest>(case, &req).and_then(|r| Ok((sign_user_operation_with_key(&r)?, r)));
+        let result =
+            parse::<SignUserOperationRequest>(case, &req).and_then(|r| Ok((sign_user_operation_with_key(&r)?, r)));
         if expects_refusal(case) {
             assert!(result.is_err(), "case {}: the SDK refuses, we accepted", case["name"]);
             return;
@@ -155,8 +155,12 @@ fn session_user_op_signatures() {
         let out = &case["output"];
         assert_hex_eq(case, "signature", &json::hex(&signature), &out["signature"]);
 
-        let hash = user_op_hash(&UserOpHashRequest { user_op: r.user_op.clone(), chain_id: r.chain_id, entry_point: r.entry_point })
-            .unwrap();
+        let hash = user_op_hash(&UserOpHashRequest {
+            user_op: r.user_op.clone(),
+            chain_id: r.chain_id,
+            entry_point: r.entry_point,
+        })
+        .unwrap();
         assert_hex_eq(case, "userOpHash", &json::hex(hash.hash.0), &out["userOpHash"]);
 
         let prefix = r.deferred_action_data.as_ref().map(|d| d.0.as_ref());

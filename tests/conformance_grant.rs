@@ -8,7 +8,9 @@ mod common;
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 use alloy_primitives::Bytes;
-use mav2_session_keys::deferred::{build_deferred_install, deferred_action_digest, split_deferred_action, DeferredInstallRequest};
+use mav2_session_keys::deferred::{
+    build_deferred_install, deferred_action_digest, split_deferred_action, DeferredInstallRequest,
+};
 use mav2_session_keys::install::{
     build_session_install, encode_session_install, encode_session_uninstall, SessionInstallRequest,
     SessionUninstallRequest,
@@ -117,7 +119,11 @@ fn uninstall_matches_the_sdk() {
     let v = common::load("uninstall.json", include_str!("vectors/uninstall.json"));
     let mut n = 0;
     for case in &v.cases {
-        assert!(case.get("error").is_none() && case.get("stricter").is_none(), "case {}: unexpected kind", case["name"]);
+        assert!(
+            case.get("error").is_none() && case.get("stricter").is_none(),
+            "case {}: unexpected kind",
+            case["name"]
+        );
         let req: SessionUninstallRequest =
             json::from_value(&case["input"]).unwrap_or_else(|e| panic!("case {}: {e}", case["name"]));
         let data = encode_session_uninstall(&req).unwrap_or_else(|e| panic!("case {}: {e}", case["name"]));
@@ -169,9 +175,19 @@ fn deferred_matches_the_sdk() {
         );
         let keys = |t: &Value| t["types"].as_object().map(|o| o.len()).unwrap_or(0);
         assert_eq!(keys(ours), keys(theirs) + 1, "case {name}: only EIP712Domain is added");
-        common::assert_hex_eq(case, "message.nonce", ours["message"]["nonce"].as_str().unwrap(), &theirs["message"]["nonce"]);
+        common::assert_hex_eq(
+            case,
+            "message.nonce",
+            ours["message"]["nonce"].as_str().unwrap(),
+            &theirs["message"]["nonce"],
+        );
         assert_eq!(ours["message"]["deadline"], theirs["message"]["deadline"], "case {name}: message.deadline");
-        common::assert_hex_eq(case, "message.call", ours["message"]["call"].as_str().unwrap(), &theirs["message"]["call"]);
+        common::assert_hex_eq(
+            case,
+            "message.call",
+            ours["message"]["call"].as_str().unwrap(),
+            &theirs["message"]["call"],
+        );
 
         common::assert_hex_eq(case, "typedDataHash", &json::hex(d.typed_data_hash), &out["typedDataHash"]);
         common::assert_hex_eq(case, "preSignatureDigest", &hex(&d.pre_signature_digest), &out["preSignatureDigest"]);

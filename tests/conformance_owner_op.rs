@@ -11,7 +11,9 @@ use std::future::Future;
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use mav2_session_keys::addresses::ENTRY_POINT_V07;
-use mav2_session_keys::install::{encode_session_install, encode_session_uninstall, SessionInstallRequest, SessionUninstallRequest};
+use mav2_session_keys::install::{
+    encode_session_install, encode_session_uninstall, SessionInstallRequest, SessionUninstallRequest,
+};
 use mav2_session_keys::json::{self, HexFixed};
 use mav2_session_keys::key::SessionKey;
 use mav2_session_keys::send::{owner_nonce_key, AccountKind, OwnerSigner, PersonalSign, UserOpSigner};
@@ -71,11 +73,13 @@ fn owner_operation_matches_the_sdk() {
         let call_data = match input["action"].as_str().unwrap() {
             "installValidation" => {
                 grants += 1;
-                encode_session_install(&json::from_value::<SessionInstallRequest>(&input["grant"]).unwrap(), NOW).unwrap()
+                encode_session_install(&json::from_value::<SessionInstallRequest>(&input["grant"]).unwrap(), NOW)
+                    .unwrap()
             }
             _ => {
                 revokes += 1;
-                encode_session_uninstall(&json::from_value::<SessionUninstallRequest>(&input["grant"]).unwrap()).unwrap()
+                encode_session_uninstall(&json::from_value::<SessionUninstallRequest>(&input["grant"]).unwrap())
+                    .unwrap()
             }
         };
         common::assert_hex_eq(case, "callData", &json::hex(&call_data), &output["callData"]);
@@ -108,7 +112,8 @@ fn owner_signer_refuses_a_wallet_answering_for_another_address() {
             Ok(Bytes::copy_from_slice(&self.0.sign_hash(&eip191_digest(&hash))?))
         }
     }
-    let signer = OwnerSigner { wallet: Liar(SessionKey::generate().unwrap(), Address::repeat_byte(7)), kind: AccountKind::Mav2 };
+    let signer =
+        OwnerSigner { wallet: Liar(SessionKey::generate().unwrap(), Address::repeat_byte(7)), kind: AccountKind::Mav2 };
     let e = block_on(signer.sign(B256::repeat_byte(1))).unwrap_err();
     assert_eq!(e.code(), "INVALID_SIGNATURE");
     // A SimpleAccount owner signs the raw 65 bytes.

@@ -74,7 +74,12 @@ fn install_and_uninstall_match_the_sdk() {
         common::assert_hex_eq(case, "callData", &json::hex(&out.call_data), &case["output"]["callData"]);
         assert_eq!(Value::Bool(out.has_execution_hooks), case["output"]["hasExecutionHooks"], "case {name}");
         let key = P256PublicKey::from_bytes(&req.public_key.0).unwrap();
-        common::assert_hex_eq(case, "installData", &json::hex(key.install_data(out.permissions.entity_id)), &case["output"]["installData"]);
+        common::assert_hex_eq(
+            case,
+            "installData",
+            &json::hex(key.install_data(out.permissions.entity_id)),
+            &case["output"]["installData"],
+        );
 
         let mut u = input.clone();
         u.as_object_mut().unwrap().remove("publicKey");
@@ -116,15 +121,31 @@ fn deferred_matches_the_sdk() {
         let obj = input.as_object_mut().unwrap();
         let owner_sig = bytes(&obj.remove("ownerSignature").unwrap());
         let first = obj.remove("firstOp").unwrap();
-        let req: WebAuthnDeferredInstallRequest = json::from_value(&input).unwrap_or_else(|e| panic!("case {name}: {e}"));
+        let req: WebAuthnDeferredInstallRequest =
+            json::from_value(&input).unwrap_or_else(|e| panic!("case {name}: {e}"));
         let d = build_webauthn_deferred_install(&req, NOW).unwrap_or_else(|e| panic!("case {name}: {e}"));
         common::assert_hex_eq(case, "callData", &json::hex(&d.call_data), &out["callData"]);
         assert_eq!(Value::Bool(d.has_execution_hooks), out["hasExecutionHooks"], "case {name}");
         common::assert_hex_eq(case, "typedDataHash", &json::hex(d.typed_data_hash), &out["typedDataHash"]);
-        common::assert_hex_eq(case, "message.call", d.typed_data["message"]["call"].as_str().unwrap(), &out["typedData"]["message"]["call"]);
-        common::assert_hex_eq(case, "message.nonce", d.typed_data["message"]["nonce"].as_str().unwrap(), &out["typedData"]["message"]["nonce"]);
+        common::assert_hex_eq(
+            case,
+            "message.call",
+            d.typed_data["message"]["call"].as_str().unwrap(),
+            &out["typedData"]["message"]["call"],
+        );
+        common::assert_hex_eq(
+            case,
+            "message.nonce",
+            d.typed_data["message"]["nonce"].as_str().unwrap(),
+            &out["typedData"]["message"]["nonce"],
+        );
         assert_eq!(d.typed_data["message"]["deadline"], out["typedData"]["message"]["deadline"], "case {name}");
-        common::assert_hex_eq(case, "preSignatureDigest", &json::hex(&d.pre_signature_digest), &out["preSignatureDigest"]);
+        common::assert_hex_eq(
+            case,
+            "preSignatureDigest",
+            &json::hex(&d.pre_signature_digest),
+            &out["preSignatureDigest"],
+        );
         let full = deferred_action_digest(&d.pre_signature_digest, &owner_sig).unwrap();
         common::assert_hex_eq(case, "deferredActionDigest", &json::hex(&full), &out["deferredActionDigest"]);
         let (_, nonce, prefix) = split_deferred_action(&full).unwrap();

@@ -131,7 +131,8 @@ impl Devnet {
     /// The paymaster's deposit in the EntryPoint (`VerifyingPaymaster.getDeposit()`).
     fn paymaster_deposit(&self) -> U256 {
         let data = IPaymaster::getDepositCall {}.abi_encode();
-        let out = block_on(bundler::eth_call(&self.node(), &SystemClock, self.verifying_paymaster, data.into())).unwrap();
+        let out =
+            block_on(bundler::eth_call(&self.node(), &SystemClock, self.verifying_paymaster, data.into())).unwrap();
         IPaymaster::getDepositCall::abi_decode_returns(&out).unwrap()
     }
 
@@ -253,7 +254,12 @@ fn wrong_signature_is_aa24() {
     let s = d.sender();
     let (_owner, account, init) = d.account(true);
     let stranger = SessionKey::generate().unwrap();
-    let req = OpRequest { sender: account, factory: Some(init), call_data: execute(fresh_address(), 1), ..Default::default() };
+    let req = OpRequest {
+        sender: account,
+        factory: Some(init),
+        call_data: execute(fresh_address(), 1),
+        ..Default::default()
+    };
     let e = block_on(s.send(&req, &SimpleAccountSigner(&stranger))).unwrap_err();
     eprintln!("{e:?}");
     assert_eq!(e.code(), "BUNDLER_AA24", "{e:?}");
@@ -266,7 +272,12 @@ fn stale_nonce_is_aa25() {
     let s = d.sender();
     let (owner, account, init) = d.account(true);
     let signer = SimpleAccountSigner(&owner);
-    let req = OpRequest { sender: account, factory: Some(init), call_data: execute(fresh_address(), 1), ..Default::default() };
+    let req = OpRequest {
+        sender: account,
+        factory: Some(init),
+        call_data: execute(fresh_address(), 1),
+        ..Default::default()
+    };
     assert!(send_and_wait(&s, &req, &signer).success);
     let stale = OpRequest { nonce: Some(U256::ZERO), ..req };
     let e = block_on(s.send(&stale, &signer)).unwrap_err();
@@ -279,7 +290,12 @@ fn unfunded_account_is_aa21() {
     let Some(d) = devnet() else { return };
     let s = d.sender();
     let (owner, account, init) = d.account(false);
-    let req = OpRequest { sender: account, factory: Some(init), call_data: execute(fresh_address(), 0), ..Default::default() };
+    let req = OpRequest {
+        sender: account,
+        factory: Some(init),
+        call_data: execute(fresh_address(), 0),
+        ..Default::default()
+    };
     let e = block_on(s.send(&req, &SimpleAccountSigner(&owner))).unwrap_err();
     eprintln!("{e:?}");
     assert_eq!(e.code(), "BUNDLER_AA21", "{e:?}");
@@ -321,7 +337,12 @@ fn two_ops_at_once_with_distinct_nonce_keys_both_land() {
     let s = d.sender();
     let (owner, account, init) = d.account(true);
     // Deploy first (key 0), then two sessions' keys in parallel.
-    let req = OpRequest { sender: account, factory: Some(init), call_data: execute(fresh_address(), 1), ..Default::default() };
+    let req = OpRequest {
+        sender: account,
+        factory: Some(init),
+        call_data: execute(fresh_address(), 1),
+        ..Default::default()
+    };
     assert!(send_and_wait(&s, &req, &SimpleAccountSigner(&owner)).success);
 
     let targets = [fresh_address(), fresh_address()];
@@ -411,7 +432,6 @@ fn receipt_of_unknown_op_times_out_with_its_code() {
     assert_eq!(e.code(), "RECEIPT_TIMEOUT", "{e:?}");
 }
 
-
 /// An EIP-1193-style wallet: anvil's own `personal_sign` for one of its dev accounts.
 struct AnvilWallet {
     node: RpcClient<Http>,
@@ -447,7 +467,8 @@ fn owner_operation_signed_by_a_wallet_with_personal_sign_is_mined() {
         call_data: execute(to, 777),
         ..Default::default()
     };
-    let signer = OwnerSigner { wallet: AnvilWallet { node: d.node(), address: owner }, kind: AccountKind::SimpleAccount };
+    let signer =
+        OwnerSigner { wallet: AnvilWallet { node: d.node(), address: owner }, kind: AccountKind::SimpleAccount };
     let r = send_and_wait(&s, &req, &signer);
     assert!(r.success, "{r:?}");
     assert_eq!(d.balance(to), U256::from(777));
@@ -506,12 +527,20 @@ fn paymaster_signature_refused_by_the_chain_is_aa34() {
     // The test service signs with a key that is not the VerifyingPaymaster's verifyingSigner.
     let (s, _) = d.paymaster_sender(serde_json::json!({ "badSignature": true }));
     let (owner, account, init) = d.account(false);
-    let req = OpRequest { sender: account, factory: Some(init), call_data: execute(fresh_address(), 0), ..Default::default() };
+    let req = OpRequest {
+        sender: account,
+        factory: Some(init),
+        call_data: execute(fresh_address(), 0),
+        ..Default::default()
+    };
     let deposit_before = d.paymaster_deposit();
     let e = block_on(s.send(&req, &SimpleAccountSigner(&owner))).unwrap_err();
     eprintln!("{e:?}");
     assert_eq!(e.code(), "BUNDLER_AA34", "{e:?}");
-    assert!(matches!(&e, Error::Rpc { method, message, .. } if method == "eth_sendUserOperation" && message.contains("AA34")), "{e:?}");
+    assert!(
+        matches!(&e, Error::Rpc { method, message, .. } if method == "eth_sendUserOperation" && message.contains("AA34")),
+        "{e:?}"
+    );
     assert_eq!(d.paymaster_deposit(), deposit_before);
 }
 
@@ -519,7 +548,12 @@ fn paymaster_signature_refused_by_the_chain_is_aa34() {
 fn paymaster_service_errors_keep_their_method_and_message() {
     let Some(d) = devnet() else { return };
     let (owner, account, init) = d.account(false);
-    let req = OpRequest { sender: account, factory: Some(init), call_data: execute(fresh_address(), 0), ..Default::default() };
+    let req = OpRequest {
+        sender: account,
+        factory: Some(init),
+        call_data: execute(fresh_address(), 0),
+        ..Default::default()
+    };
     // A service that is not there: a network error, after bounded retries.
     let config = SendConfig {
         entry_point: d.entry_point,

@@ -30,7 +30,9 @@ fn readme_rows() -> Vec<(String, String)> {
             let cells: Vec<&str> = l.strip_prefix('|')?.strip_suffix('|')?.split(" | ").map(str::trim).collect();
             let [code, meaning] = cells.as_slice() else { return None };
             let code = code.strip_prefix('`')?.strip_suffix('`')?;
-            code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_').then(|| (code.to_string(), meaning.to_string()))
+            code.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                .then(|| (code.to_string(), meaning.to_string()))
         })
         .collect()
 }
@@ -49,7 +51,10 @@ fn codes_are_unique_and_well_formed() {
         assert!(seen.insert(*code), "{code} is listed twice");
         assert!(code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'), "{code}");
         assert!(!code.ends_with("_ON_CHAIN"), "{code}: _ON_CHAIN codes belong to decoded reverts");
-        assert!(!meaning.is_empty() && !meaning.contains('|') && !meaning.contains('\n'), "{code}: meaning {meaning:?}");
+        assert!(
+            !meaning.is_empty() && !meaning.contains('|') && !meaning.contains('\n'),
+            "{code}: meaning {meaning:?}"
+        );
     }
     assert_eq!(CODES.len(), ErrorCode::ALL.len());
     for (c, (code, meaning)) in ErrorCode::ALL.iter().zip(CODES) {
@@ -95,7 +100,10 @@ fn rpc_codes_come_from_the_list() {
         assert_eq!(error_code(-32500, &format!("{reason} something")), *code);
         assert_eq!(code.as_str(), format!("BUNDLER_{reason}"));
     }
-    for rpc in [-32602, -32500, -32501, -32502, -32503, -32504, -32505, -32506, -32507, -32508, -32521, -32601, -32600, -32700, -32603, 3, -1] {
+    for rpc in [
+        -32602, -32500, -32501, -32502, -32503, -32504, -32505, -32506, -32507, -32508, -32521, -32601, -32600, -32700,
+        -32603, 3, -1,
+    ] {
         assert!(CODES.iter().any(|(c, _)| *c == error_code(rpc, "no reason").as_str()));
     }
 }
@@ -108,15 +116,28 @@ fn data_carries_the_figures() {
     assert_eq!(e.data(), Some(json!({ "requested": "20", "limit": "10" })));
     let e = mav2_session_keys::rpc::rpc_error(
         "eth_sendUserOperation",
-        serde_json::from_value(json!({ "code": -32500, "message": "AA24 signature error", "data": { "revertData": "0x" } })).unwrap(),
+        serde_json::from_value(
+            json!({ "code": -32500, "message": "AA24 signature error", "data": { "revertData": "0x" } }),
+        )
+        .unwrap(),
     );
     assert_eq!(e.code(), "BUNDLER_AA24");
     assert_eq!(
         e.data(),
-        Some(json!({ "method": "eth_sendUserOperation", "rpcCode": -32500, "rpcMessage": "AA24 signature error", "rpcData": { "revertData": "0x" } }))
+        Some(
+            json!({ "method": "eth_sendUserOperation", "rpcCode": -32500, "rpcMessage": "AA24 signature error", "rpcData": { "revertData": "0x" } })
+        )
     );
-    let e = Error::Wallet { code: ErrorCode::WalletRejected, method: "personal_sign".into(), wallet_code: 4001, message: "User rejected".into() };
+    let e = Error::Wallet {
+        code: ErrorCode::WalletRejected,
+        method: "personal_sign".into(),
+        wallet_code: 4001,
+        message: "User rejected".into(),
+    };
     assert_eq!((e.code(), e.field()), ("WALLET_REJECTED", None));
-    assert_eq!(e.data(), Some(json!({ "method": "personal_sign", "walletCode": 4001, "walletMessage": "User rejected" })));
+    assert_eq!(
+        e.data(),
+        Some(json!({ "method": "personal_sign", "walletCode": 4001, "walletMessage": "User rejected" }))
+    );
     assert_eq!(Error::input("chainId", mav2_session_keys::error::InputRule::Missing, "is required").data(), None);
 }

@@ -12,14 +12,21 @@ use serde_json::{json, Value};
 
 use mav2_session_keys::abi::{AllowlistInput, IModularAccount};
 use mav2_session_keys::addresses::{ENTRY_POINT_V07, SINGLE_SIGNER_VALIDATION_MODULE};
-use mav2_session_keys::calls::{decode_calls, encode_calls, encode_execute, encode_execute_batch, CallRequest, EncodeCallsRequest};
+use mav2_session_keys::calls::{
+    decode_calls, encode_calls, encode_execute, encode_execute_batch, CallRequest, EncodeCallsRequest,
+};
 use mav2_session_keys::deferred::{deferred_action_digest, split_deferred_action};
-use mav2_session_keys::install::{build_session_install, encode_session_uninstall, hook_uninstall_data, SessionInstallRequest, SessionUninstallRequest};
+use mav2_session_keys::install::{
+    build_session_install, encode_session_uninstall, hook_uninstall_data, SessionInstallRequest,
+    SessionUninstallRequest,
+};
 use mav2_session_keys::json::{self, Addr, HexBytes};
 use mav2_session_keys::key::{recover, SessionKey};
 use mav2_session_keys::nonce::{self, decode_nonce_key, full_nonce, split_nonce, NonceKeyRequest};
 use mav2_session_keys::permissions::{HookKind, FORBIDDEN_SELECTORS};
-use mav2_session_keys::session::{decode_stored, encode_stored, EncryptedKey, SessionRecord, StoredStatus, DeferredState};
+use mav2_session_keys::session::{
+    decode_stored, encode_stored, DeferredState, EncryptedKey, SessionRecord, StoredStatus,
+};
 use mav2_session_keys::sign;
 use mav2_session_keys::user_op::UserOperation;
 use mav2_session_keys::{Error, InputRule};
@@ -131,12 +138,14 @@ fn permission() -> impl Strategy<Value = Value> {
     let sels = || proptest::collection::vec(selector().prop_map(hexs), 0..4);
     prop_oneof![
         amount().prop_map(|a| json!({"type": "native-token-transfer", "data": {"allowance": a}})),
-        (addr(), amount()).prop_map(|(t, a)| json!({"type": "erc20-token-transfer", "data": {"address": t, "allowance": a}})),
+        (addr(), amount())
+            .prop_map(|(t, a)| json!({"type": "erc20-token-transfer", "data": {"address": t, "allowance": a}})),
         amount().prop_map(|a| json!({"type": "gas-limit", "data": {"limit": a}})),
         addr().prop_map(|t| json!({"type": "contract-access", "data": {"address": t}})),
         sels().prop_map(|f| json!({"type": "account-functions", "data": {"functions": f}})),
         sels().prop_map(|f| json!({"type": "functions-on-all-contracts", "data": {"functions": f}})),
-        (addr(), sels()).prop_map(|(t, f)| json!({"type": "functions-on-contract", "data": {"address": t, "functions": f}})),
+        (addr(), sels())
+            .prop_map(|(t, f)| json!({"type": "functions-on-contract", "data": {"address": t, "functions": f}})),
         Just(json!({"type": "root"})),
     ]
 }
@@ -239,15 +248,24 @@ fn mutate(op: &mut UserOperation, which: u8, salt: u8) {
         6 => op.max_fee_per_gas = bump(op.max_fee_per_gas),
         7 => op.max_priority_fee_per_gas = bump(op.max_priority_fee_per_gas),
         8 => match &mut op.factory {
-            Some(_) => op.factory_data = Some(HexBytes([op.factory_data.clone().unwrap_or_default().0.as_ref(), &[salt]].concat().into())),
-            None => { op.factory = Some(Addr(Address::repeat_byte(0x11))); op.factory_data = None; }
+            Some(_) => {
+                op.factory_data =
+                    Some(HexBytes([op.factory_data.clone().unwrap_or_default().0.as_ref(), &[salt]].concat().into()))
+            }
+            None => {
+                op.factory = Some(Addr(Address::repeat_byte(0x11)));
+                op.factory_data = None;
+            }
         },
         9 => match &op.paymaster {
             Some(_) => op.paymaster_post_op_gas_limit = Some(bump(op.paymaster_post_op_gas_limit.unwrap_or(0))),
             None => op.paymaster = Some(Addr(Address::repeat_byte(0x22))),
         },
         _ => match &op.paymaster {
-            Some(_) => op.paymaster_data = Some(HexBytes([op.paymaster_data.clone().unwrap_or_default().0.as_ref(), &[salt]].concat().into())),
+            Some(_) => {
+                op.paymaster_data =
+                    Some(HexBytes([op.paymaster_data.clone().unwrap_or_default().0.as_ref(), &[salt]].concat().into()))
+            }
             None => op.paymaster = Some(Addr(Address::repeat_byte(0x33))),
         },
     }
@@ -547,9 +565,35 @@ proptest! {
 /// Arbitrary JSON, biased towards the field names and shapes the requests use.
 fn arb_json() -> impl Strategy<Value = Value> {
     let names = prop::sample::select(vec![
-        "sender", "nonce", "callData", "callGasLimit", "factory", "paymaster", "permissions", "type", "data",
-        "address", "functions", "allowance", "limit", "chainId", "account", "sessionKey", "entityId", "expiresAt",
-        "validAfter", "deadline", "schema", "id", "key", "iv", "ciphertext", "target", "value", "calls", "missing field `x`",
+        "sender",
+        "nonce",
+        "callData",
+        "callGasLimit",
+        "factory",
+        "paymaster",
+        "permissions",
+        "type",
+        "data",
+        "address",
+        "functions",
+        "allowance",
+        "limit",
+        "chainId",
+        "account",
+        "sessionKey",
+        "entityId",
+        "expiresAt",
+        "validAfter",
+        "deadline",
+        "schema",
+        "id",
+        "key",
+        "iv",
+        "ciphertext",
+        "target",
+        "value",
+        "calls",
+        "missing field `x`",
     ]);
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -558,7 +602,8 @@ fn arb_json() -> impl Strategy<Value = Value> {
         any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f).map(Value::Number)),
         "0x[0-9a-fA-F]{0,66}".prop_map(Value::String),
         ".{0,12}".prop_map(Value::String),
-        prop::sample::select(vec!["root", "contract-access", "native-token-transfer", "gas-limit", "pending"]).prop_map(|s| json!(s)),
+        prop::sample::select(vec!["root", "contract-access", "native-token-transfer", "gas-limit", "pending"])
+            .prop_map(|s| json!(s)),
     ];
     leaf.prop_recursive(4, 48, 6, move |inner| {
         prop_oneof![

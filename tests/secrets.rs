@@ -75,13 +75,13 @@ fn spellings() -> Vec<String> {
     vec![
         format!("0x{SECRET}"),
         format!("0X{upper}"),
-        format!("0x{}", &SECRET[..63]),          // odd length
-        format!("0x{}", &SECRET[..62]),          // 31 bytes
-        format!("0x{SECRET}00"),                 // 33 bytes
-        format!("0x{}zz", &SECRET[..62]),        // a non-hex digit
-        SECRET.to_string(),                      // no 0x
-        format!(" 0x{SECRET}"),                  // leading space
-        format!("0x{SECRET}\n"),                 // trailing newline
+        format!("0x{}", &SECRET[..63]),   // odd length
+        format!("0x{}", &SECRET[..62]),   // 31 bytes
+        format!("0x{SECRET}00"),          // 33 bytes
+        format!("0x{}zz", &SECRET[..62]), // a non-hex digit
+        SECRET.to_string(),               // no 0x
+        format!(" 0x{SECRET}"),           // leading space
+        format!("0x{SECRET}\n"),          // trailing newline
     ]
 }
 
@@ -114,7 +114,8 @@ fn sign_requests_do_not_print_their_key() {
 #[test]
 fn malformed_private_keys_are_refused_without_echo() {
     for s in spellings() {
-        let r = json::from_value::<SignUserOperationRequest>(&json!({"privateKey": s, "userOp": user_op(), "chainId": 1}));
+        let r =
+            json::from_value::<SignUserOperationRequest>(&json!({"privateKey": s, "userOp": user_op(), "chainId": 1}));
         match r {
             Ok(req) => {
                 assert_clean("parsed request", &format!("{req:?}"));
@@ -167,8 +168,10 @@ fn imported_keys_do_not_print_and_their_errors_do_not_echo() {
 fn out_of_range_scalars_are_refused_without_echo() {
     // n (the group order) and 0 are not keys; their errors must not print them either.
     for bad in ["fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141", "00".repeat(32).as_str()] {
-        let req = json::from_value::<SignUserOperationRequest>(&json!({"privateKey": format!("0x{bad}"), "userOp": user_op(), "chainId": 1}))
-            .unwrap();
+        let req = json::from_value::<SignUserOperationRequest>(
+            &json!({"privateKey": format!("0x{bad}"), "userOp": user_op(), "chainId": 1}),
+        )
+        .unwrap();
         let e = sign::sign_user_operation_with_key(&req).unwrap_err();
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_PRIVATE_KEY", Some("privateKey")));
         assert!(!e.to_string().contains(&bad[..16]), "{e}");
@@ -213,7 +216,9 @@ fn the_library_source_has_no_logging_of_key_material() {
             }
             for (i, line) in code.lines().enumerate() {
                 let l = line.to_lowercase();
-                if (l.contains("warn(") || l.contains("format!(")) && (l.contains("secret") || l.contains("private_key") || l.contains("signing")) {
+                if (l.contains("warn(") || l.contains("format!("))
+                    && (l.contains("secret") || l.contains("private_key") || l.contains("signing"))
+                {
                     panic!("{}:{}: formats something key-like: {line}", p.display(), i + 1);
                 }
             }
@@ -225,7 +230,10 @@ fn the_library_source_has_no_logging_of_key_material() {
 fn misplaced_keys_are_not_quoted_by_type_errors() {
     // The key passed where an object belongs (arguments swapped): serde would quote it whole.
     for (what, v) in [
-        ("userOp", json!({"privateKey": format!("0x{}", "11".repeat(32)), "userOp": format!("0x{SECRET}"), "chainId": 1})),
+        (
+            "userOp",
+            json!({"privateKey": format!("0x{}", "11".repeat(32)), "userOp": format!("0x{SECRET}"), "chainId": 1}),
+        ),
         ("permissions", json!({"chainId": 1, "account": ACCOUNT, "permissions": format!("0x{SECRET}")})),
     ] {
         if let Err(e) = json::from_value::<SignUserOperationRequest>(&v) {
@@ -235,7 +243,9 @@ fn misplaced_keys_are_not_quoted_by_type_errors() {
             assert_error_clean(what, &e);
         }
     }
-    let e = mav2_session_keys::session::decode_stored(json!({"schema": 2, "id": "x", "chainId": format!("0x{SECRET}")})).unwrap_err();
+    let e =
+        mav2_session_keys::session::decode_stored(json!({"schema": 2, "id": "x", "chainId": format!("0x{SECRET}")}))
+            .unwrap_err();
     assert_error_clean("stored record", &e);
 }
 

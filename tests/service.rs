@@ -104,14 +104,16 @@ impl Chain {
                 let full: U256 = (U256::from(call.key) << 64) | U256::from(seq);
                 Ok(json!(hexjson::hex(full.to_be_bytes::<32>())))
             }
-            "eth_estimateUserOperationGas" => {
-                Ok(json!({ "preVerificationGas": "0xb000", "verificationGasLimit": "0x60000", "callGasLimit": "0x4000" }))
-            }
+            "eth_estimateUserOperationGas" => Ok(
+                json!({ "preVerificationGas": "0xb000", "verificationGasLimit": "0x60000", "callGasLimit": "0x4000" }),
+            ),
             "pm_getPaymasterStubData" => Ok(json!({
                 "paymaster": hexjson::address(&self.paymaster), "paymasterData": "0x01",
                 "paymasterVerificationGasLimit": "0x1000", "paymasterPostOpGasLimit": "0x10", "isFinal": false
             })),
-            "pm_getPaymasterData" => Ok(json!({ "paymaster": hexjson::address(&self.paymaster), "paymasterData": "0x02" })),
+            "pm_getPaymasterData" => {
+                Ok(json!({ "paymaster": hexjson::address(&self.paymaster), "paymasterData": "0x02" }))
+            }
             "eth_sendUserOperation" => {
                 let op: UserOperation = serde_json::from_value(params[0].clone()).unwrap();
                 let hash = op.hash(self.chain_id, ENTRY_POINT_V07).unwrap();
@@ -218,18 +220,21 @@ struct World {
 }
 
 fn world() -> World {
-    let chain = Rc::new(RefCell::new(Chain { chain_id: 1, paymaster: Address::repeat_byte(0x9a), ..Default::default() }));
+    let chain =
+        Rc::new(RefCell::new(Chain { chain_id: 1, paymaster: Address::repeat_byte(0x9a), ..Default::default() }));
     let clock = FakeClock(Rc::new(Cell::new(T0_MS)));
     let sessions = Sessions::with_random(MemoryStore::new(), MemoryVault::new(), clock.clone(), Counter(Cell::new(0)));
     let owner = SessionKey::from_bytes(&[0x11; 32], "owner").unwrap();
-    let account = account::predict(&AccountRequest { owner: Addr(owner.address()), salt: None, factory: None }).address.0;
+    let account =
+        account::predict(&AccountRequest { owner: Addr(owner.address()), salt: None, factory: None }).address.0;
     World { chain, clock, sessions, owner, account }
 }
 
 impl World {
     fn network(&self, kind: AccountKind, paymaster: bool) -> Network<Fake, FakeClock> {
         let fake = |url| Fake { chain: self.chain.clone(), url };
-        let mut sender = Sender::new(fake("bundler"), self.clock.clone(), SendConfig::default()).with_node(fake("node"));
+        let mut sender =
+            Sender::new(fake("bundler"), self.clock.clone(), SendConfig::default()).with_node(fake("node"));
         if paymaster {
             sender = sender.with_paymaster(fake("paymaster"), json!({}));
         }
@@ -299,7 +304,8 @@ fn create_refuses_bad_input_and_a_wrong_owner() {
     let w = world();
     let e = run(w.sessions.create(w.new_session(json!({ "expiresAt": 5 })))).unwrap_err();
     assert_eq!(e.code(), "EXPIRED");
-    let e = run(w.sessions.create(w.new_session(json!({ "permissions": [{ "type": "root" }, { "type": "root" }] })))).unwrap_err();
+    let e = run(w.sessions.create(w.new_session(json!({ "permissions": [{ "type": "root" }, { "type": "root" }] }))))
+        .unwrap_err();
     assert_eq!(e.code(), "ROOT_PERMISSION_ONLY");
     let stranger = hexjson::address(&Address::repeat_byte(3));
     let e = run(w.sessions.create(w.new_session(json!({ "owner": stranger })))).unwrap_err();
@@ -333,7 +339,11 @@ fn owner_operation_grant_then_send_then_revoke_without_the_key() {
     assert_eq!(granted.status, StoredStatus::Active);
     let (_, op) = &w.sent()[0];
     assert_eq!(op.hash(1, ENTRY_POINT_V07).unwrap(), hash);
-    assert_eq!(op.call_data.0, run(w.sessions.install_call_data(&s.id)).unwrap(), "the owner operation installs the session");
+    assert_eq!(
+        op.call_data.0,
+        run(w.sessions.install_call_data(&s.id)).unwrap(),
+        "the owner operation installs the session"
+    );
     assert_eq!(op.nonce >> 64, U256::from(1), "the owner's nonce key (SMA fallback validation, global)");
 
     let sent = run(w.sessions.send_calls(&net, &s.id, &call(1), SendOptions::default(), &no_progress)).unwrap();
@@ -386,13 +396,22 @@ fn deferred_grant_rides_in_the_first_operation_which_deploys_the_account() {
     assert!(r.deferred.as_ref().unwrap().deferred_action_digest.is_some());
 
     let stages = RefCell::new(Vec::new());
-    let hash = run(w.sessions.send_calls(&net, &s.id, &call(0), SendOptions::default(), &|p| stages.borrow_mut().push(p))).unwrap();
+    let hash =
+        run(w.sessions.send_calls(&net, &s.id, &call(0), SendOptions::default(), &|p| stages.borrow_mut().push(p)))
+            .unwrap();
     assert_eq!(*stages.borrow(), vec![Progress::Estimating, Progress::Signed(hash), Progress::Sent(hash)]);
     let (_, op) = w.sent()[0].clone();
     assert_eq!(op.nonce >> 64, expected_key, "the nonce the owner signed for");
     let info = account::predict(&AccountRequest { owner: Addr(w.owner.address()), salt: None, factory: None });
-    assert_eq!((op.factory, op.factory_data.clone()), (Some(info.factory), Some(info.factory_data)), "deployed without the caller's help");
-    let prefix = mav2_session_keys::deferred::split_deferred_action(&r.deferred.unwrap().deferred_action_digest.unwrap().0).unwrap().2;
+    assert_eq!(
+        (op.factory, op.factory_data.clone()),
+        (Some(info.factory), Some(info.factory_data)),
+        "deployed without the caller's help"
+    );
+    let prefix =
+        mav2_session_keys::deferred::split_deferred_action(&r.deferred.unwrap().deferred_action_digest.unwrap().0)
+            .unwrap()
+            .2;
     assert!(op.signature.0.starts_with(&prefix), "the signature carries the owner's install");
     assert_eq!(run(w.sessions.get(&s.id)).unwrap().status, StoredStatus::Pending, "not active before the receipt");
 
@@ -455,7 +474,8 @@ fn out_of_scope_calls_are_refused_before_any_request() {
     let w = world();
     let net = w.network(AccountKind::Mav2, false);
     let s = run(w.sessions.create(w.new_session(json!({})))).unwrap();
-    let elsewhere: Vec<CallRequest> = hexjson::from_value(&json!([{ "target": hexjson::address(&Address::repeat_byte(5)) }])).unwrap();
+    let elsewhere: Vec<CallRequest> =
+        hexjson::from_value(&json!([{ "target": hexjson::address(&Address::repeat_byte(5)) }])).unwrap();
     let e = run(w.sessions.send_calls(&net, &s.id, &elsewhere, SendOptions::default(), &no_progress)).unwrap_err();
     assert_eq!(e.code(), "OUT_OF_SCOPE_TARGET");
     let e = run(w.sessions.send_calls(&net, &s.id, &[], SendOptions::default(), &no_progress)).unwrap_err();
@@ -471,7 +491,14 @@ fn a_session_pinned_to_a_paymaster_needs_that_paymaster() {
     let s = run(w.sessions.create(w.new_session(json!({ "paymaster": pinned })))).unwrap();
 
     // No paymaster service: its own code, before any request.
-    let e = run(w.sessions.send_calls(&w.network(AccountKind::Mav2, false), &s.id, &call(0), SendOptions::default(), &no_progress)).unwrap_err();
+    let e = run(w.sessions.send_calls(
+        &w.network(AccountKind::Mav2, false),
+        &s.id,
+        &call(0),
+        SendOptions::default(),
+        &no_progress,
+    ))
+    .unwrap_err();
     assert_eq!((e.code(), e.field().as_deref()), ("PAYMASTER_REQUIRED", Some("paymaster")));
     assert!(w.methods().is_empty());
 
@@ -537,7 +564,9 @@ fn sign_user_operation_applies_the_deferred_prefix_only_to_its_nonce() {
     let s = run(w.sessions.create(w.new_session(json!({})))).unwrap();
     let d = run(w.sessions.deferred_install(&s.id, None, 0)).unwrap();
     run(w.sessions.attach_owner_signature(&s.id, &w.owner.sign_hash(&d.typed_data_hash).unwrap())).unwrap();
-    let nonce = Sessions::<MemoryStore, MemoryVault, FakeClock>::deferred_nonce(&run(w.sessions.get(&s.id)).unwrap(), 0).unwrap();
+    let nonce =
+        Sessions::<MemoryStore, MemoryVault, FakeClock>::deferred_nonce(&run(w.sessions.get(&s.id)).unwrap(), 0)
+            .unwrap();
     let mut op: UserOperation = hexjson::from_value(&json!({
         "sender": hexjson::address(&w.account), "nonce": hexjson::quantity(nonce), "callData": "0x",
         "callGasLimit": "0x1", "verificationGasLimit": "0x1", "preVerificationGas": "0x1",

@@ -78,7 +78,8 @@ fn devnet() -> Option<Devnet> {
         option_env!("MAV2_DEVNET_SIMPLE_ACCOUNT_FACTORY"),
     ) else {
         web_sys::console::log_1(
-            &"web_bundler: skipped (build with the devnet's env: bash .ci/devnet up; eval \"$(bash .ci/devnet env)\")".into(),
+            &"web_bundler: skipped (build with the devnet's env: bash .ci/devnet up; eval \"$(bash .ci/devnet env)\")"
+                .into(),
         );
         return None;
     };
@@ -87,7 +88,14 @@ fn devnet() -> Option<Devnet> {
         _ => None,
     };
     let stand_in_factory = option_env!("MAV2_DEVNET_STAND_IN_FACTORY").map(|a| a.parse().unwrap());
-    Some(Devnet { bundler_url, rpc_url, chain_id: chain.parse().unwrap(), factory: factory.parse().unwrap(), stand_in_factory, paymaster })
+    Some(Devnet {
+        bundler_url,
+        rpc_url,
+        chain_id: chain.parse().unwrap(),
+        factory: factory.parse().unwrap(),
+        stand_in_factory,
+        paymaster,
+    })
 }
 
 // ---------- helpers ----------
@@ -229,8 +237,11 @@ fn fresh() -> Address {
 }
 
 async fn send_and_wait(d: &Devnet, client: &BundlerClient, s: &Setup, calls: Value, options: Option<JsValue>) -> Value {
-    let hash = ok(client.send_calls(&s.store, s.id.clone().into(), js(calls), options.map(JsCast::unchecked_into)).await);
-    let receipt = rust(&ok(client.wait_for_receipt(hash.clone(), Some(js(json!({ "timeoutMs": 30000 })).unchecked_into())).await));
+    let hash =
+        ok(client.send_calls(&s.store, s.id.clone().into(), js(calls), options.map(JsCast::unchecked_into)).await);
+    let receipt = rust(&ok(client
+        .wait_for_receipt(hash.clone(), Some(js(json!({ "timeoutMs": 30000 })).unchecked_into()))
+        .await));
     assert_eq!(receipt["userOpHash"], rust(&hash), "{receipt}");
     assert_eq!(receipt["success"], true, "{receipt}");
     let _ = d;
@@ -258,7 +269,8 @@ async fn one_operation_is_mined() {
     let to = fresh();
     let s = d.session(json!([{ "type": "contract-access", "data": { "address": to } }])).await;
     let client = d.client();
-    let r = send_and_wait(&d, &client, &s, json!([{ "target": to, "value": "12345" }]), Some(s.deploy_options(&d))).await;
+    let r =
+        send_and_wait(&d, &client, &s, json!([{ "target": to, "value": "12345" }]), Some(s.deploy_options(&d))).await;
     assert_eq!(r["sender"].as_str().unwrap().to_lowercase(), format!("{:?}", s.account).to_lowercase());
     assert_eq!(d.balance(to).await, U256::from(12345));
     // A second one: the account exists now, so no factory is needed.
@@ -298,7 +310,8 @@ async fn precheck_refuses_out_of_scope_calls_with_no_request() {
     assert_eq!(code_of(e), ("NATIVE_LIMIT_EXCEEDED".into(), Some("calls[1].value".into())));
     assert_eq!(fetch_count() - before, 0, "nothing reached the bundler or the node");
     // The same client sends an in-scope call (so the count above is not a broken counter).
-    let r = send_and_wait(&d, &client, &s, json!([{ "target": allowed, "value": 100 }]), Some(s.deploy_options(&d))).await;
+    let r =
+        send_and_wait(&d, &client, &s, json!([{ "target": allowed, "value": 100 }]), Some(s.deploy_options(&d))).await;
     assert_eq!(r["success"], true);
     assert!(fetch_count() - before > 3);
 }
@@ -361,7 +374,8 @@ async fn unreachable_bundler_is_a_network_error() {
     let Some(d) = devnet() else { return };
     let to = fresh();
     let s = d.session(json!([{ "type": "contract-access", "data": { "address": to } }])).await;
-    let client = ok(BundlerClient::new(js(json!({ "bundlerUrl": "http://127.0.0.1:9", "accountKind": "simple-account" }))));
+    let client =
+        ok(BundlerClient::new(js(json!({ "bundlerUrl": "http://127.0.0.1:9", "accountKind": "simple-account" }))));
     let e = client.send_calls(&s.store, s.id.clone().into(), js(json!([{ "target": to }])), None).await;
     assert_eq!(code_of(e).0, "NETWORK_ERROR");
 }
@@ -442,7 +456,9 @@ async fn a_user_declining_in_the_wallet_is_wallet_rejected() {
 
 fn skip_without_paymaster(d: &Devnet) -> Option<(&'static str, Address)> {
     if d.paymaster.is_none() {
-        web_sys::console::log_1(&"web_bundler: paymaster tests skipped (no MAV2_DEVNET_PAYMASTER_URL at build time)".into());
+        web_sys::console::log_1(
+            &"web_bundler: paymaster tests skipped (no MAV2_DEVNET_PAYMASTER_URL at build time)".into(),
+        );
     }
     d.paymaster
 }
@@ -453,7 +469,8 @@ async fn paymaster_pays_for_an_unfunded_account() {
     let Some((url, paymaster)) = skip_without_paymaster(&d) else { return };
     let to = fresh();
     // Unfunded account; the session only validates operations this paymaster pays.
-    let s = d.session_with(json!([{ "type": "contract-access", "data": { "address": to } }]), false, Some(paymaster)).await;
+    let s =
+        d.session_with(json!([{ "type": "contract-access", "data": { "address": to } }]), false, Some(paymaster)).await;
     assert_eq!(d.balance(s.account).await, U256::ZERO);
     let before = d.deposit(paymaster).await;
 
@@ -487,12 +504,24 @@ async fn a_bad_paymaster_signature_is_aa34() {
     let before = d.deposit(paymaster).await;
     // The test service signs with a key that is not the VerifyingPaymaster's verifyingSigner.
     let client = d.paymaster_client(url, json!({ "badSignature": true }));
-    let e = client.send_calls(&s.store, s.id.clone().into(), js(json!([{ "target": to }])), Some(s.deploy_options(&d).unchecked_into())).await;
+    let e = client
+        .send_calls(
+            &s.store,
+            s.id.clone().into(),
+            js(json!([{ "target": to }])),
+            Some(s.deploy_options(&d).unchecked_into()),
+        )
+        .await;
     let e = match e {
         Ok(v) => panic!("expected a rejection, got {}", rust(&v)),
         Err(e) => e,
     };
-    assert_eq!(Reflect::get(&e, &"code".into()).unwrap().as_string().as_deref(), Some("BUNDLER_AA34"), "{}", describe(&e));
+    assert_eq!(
+        Reflect::get(&e, &"code".into()).unwrap().as_string().as_deref(),
+        Some("BUNDLER_AA34"),
+        "{}",
+        describe(&e)
+    );
     assert!(describe(&e).contains("AA34"), "{}", describe(&e));
     assert_eq!(d.deposit(paymaster).await, before);
 }
@@ -566,7 +595,14 @@ async fn send_to_fault(d: &Devnet, service: &str, kind: &str, request_timeout_ms
     let client = ok(BundlerClient::new(js(options)));
     let from = fetch_urls_len();
     let t0 = js_sys::Date::now();
-    let r = client.send_calls(&s.store, s.id.clone().into(), js(json!([{ "target": to, "value": 1 }])), Some(s.deploy_options(d).unchecked_into())).await;
+    let r = client
+        .send_calls(
+            &s.store,
+            s.id.clone().into(),
+            js(json!([{ "target": to, "value": 1 }])),
+            Some(s.deploy_options(d).unchecked_into()),
+        )
+        .await;
     let elapsed_ms = js_sys::Date::now() - t0;
     let fetched = fetched_since(from);
     let e = match r {
@@ -582,13 +618,21 @@ async fn send_to_fault(d: &Devnet, service: &str, kind: &str, request_timeout_ms
     assert_eq!(code_at, json!("0x"), "{kind}: the account was not deployed");
     assert_eq!(d.balance(to).await, U256::ZERO, "{kind}: nothing was transferred");
     let hits = fault_hits(service, &path).await;
-    web_sys::console::log_1(&format!("web_bundler fault {kind}: {code} after {hits} hit(s), {} fetch(es), {elapsed_ms} ms: {message}", fetched.len()).into());
+    web_sys::console::log_1(
+        &format!(
+            "web_bundler fault {kind}: {code} after {hits} hit(s), {} fetch(es), {elapsed_ms} ms: {message}",
+            fetched.len()
+        )
+        .into(),
+    );
     Fault { code, message, hits, fetched, elapsed_ms }
 }
 
 fn skip_without_fault_service(d: &Devnet) -> Option<&'static str> {
     if d.paymaster.is_none() {
-        web_sys::console::log_1(&"web_bundler: fault tests skipped (no MAV2_DEVNET_PAYMASTER_URL at build time)".into());
+        web_sys::console::log_1(
+            &"web_bundler: fault tests skipped (no MAV2_DEVNET_PAYMASTER_URL at build time)".into(),
+        );
     }
     d.paymaster.map(|(url, _)| url)
 }
@@ -663,7 +707,9 @@ async fn bundler_resetting_the_connection_is_network_error_after_three_attempts(
 
 fn skip_without_stand_in(d: &Devnet) -> Option<Address> {
     if d.stand_in_factory.is_none() {
-        web_sys::console::log_1(&"web_bundler: grant/revoke tests skipped (no MAV2_DEVNET_STAND_IN_FACTORY at build time)".into());
+        web_sys::console::log_1(
+            &"web_bundler: grant/revoke tests skipped (no MAV2_DEVNET_STAND_IN_FACTORY at build time)".into(),
+        );
     }
     d.stand_in_factory
 }
@@ -673,9 +719,14 @@ fn skip_without_stand_in(d: &Devnet) -> Option<Address> {
 async fn stand_in_session(d: &Devnet, factory: Address, to: Address) -> (Setup, JsValue) {
     let owner: Address = ANVIL_DEV_1.parse().unwrap();
     let salt = U256::from((js_sys::Math::random() * 1e15) as u64);
-    let out = bundler::eth_call(&d.node(), &WebClock, factory, ISimpleAccountFactory::getAddressCall { owner, salt }.abi_encode().into())
-        .await
-        .unwrap();
+    let out = bundler::eth_call(
+        &d.node(),
+        &WebClock,
+        factory,
+        ISimpleAccountFactory::getAddressCall { owner, salt }.abi_encode().into(),
+    )
+    .await
+    .unwrap();
     let account = ISimpleAccountFactory::getAddressCall::abi_decode_returns(&out).unwrap();
     d.node_call("anvil_setBalance", json!([account, "0xde0b6b3a7640000"])).await;
     let factory_data: Bytes = ISimpleAccountFactory::createAccountCall { owner, salt }.abi_encode().into();
@@ -690,7 +741,9 @@ async fn stand_in_session(d: &Devnet, factory: Address, to: Address) -> (Setup, 
     .await);
     assert_eq!(rust(&rec)["status"], "pending");
     let id = rust(&rec)["id"].as_str().unwrap().to_string();
-    let options = js(json!({ "owner": ANVIL_DEV_1, "factory": factory, "factoryData": hexjson::hex(&factory_data), "timeoutMs": 30000 }));
+    let options = js(
+        json!({ "owner": ANVIL_DEV_1, "factory": factory, "factoryData": hexjson::hex(&factory_data), "timeoutMs": 30000 }),
+    );
     Reflect::set(&options, &"wallet".into(), &anvil_wallet(d.rpc_url)).unwrap();
     (Setup { store, name, id, account, factory_data }, options)
 }
@@ -718,7 +771,12 @@ impl Devnet {
 
     /// The call data of every `event` (topic0) the account emitted, oldest first.
     async fn recorded(&self, account: Address, event: B256) -> Vec<Bytes> {
-        let logs = self.node_call("eth_getLogs", json!([{ "address": account, "fromBlock": "0x0", "toBlock": "latest", "topics": [event] }])).await;
+        let logs = self
+            .node_call(
+                "eth_getLogs",
+                json!([{ "address": account, "fromBlock": "0x0", "toBlock": "latest", "topics": [event] }]),
+            )
+            .await;
         logs.as_array()
             .unwrap()
             .iter()
@@ -746,7 +804,8 @@ async fn grant_session_is_mined_and_the_account_records_the_install() {
     assert_eq!(d.recorded(s.account, IStandInAccount::ValidationInstalled::SIGNATURE_HASH).await, vec![install]);
 
     // Act: the session key signs; the stand-in accepts the signer its installed validation names.
-    let signer: Address = rust(&ok(JsFuture::from(s.store.get(s.id.clone().into())).await))["address"].as_str().unwrap().parse().unwrap();
+    let signer: Address =
+        rust(&ok(JsFuture::from(s.store.get(s.id.clone().into())).await))["address"].as_str().unwrap().parse().unwrap();
     assert_eq!(d.session_signer(s.account, signer).await, U256::from(1));
     send_and_wait(&d, &d.client(), &s, json!([{ "target": to, "value": 777 }]), None).await;
     assert_eq!(d.balance(to).await, U256::from(777));
@@ -758,7 +817,8 @@ async fn revoke_session_works_with_the_wrapping_key_gone_and_leaves_a_tombstone(
     let Some(factory) = skip_without_stand_in(&d) else { return };
     let (s, options) = stand_in_session(&d, factory, fresh()).await;
     let (_, validation) = install_data(&s).await;
-    let signer: Address = rust(&ok(JsFuture::from(s.store.get(s.id.clone().into())).await))["address"].as_str().unwrap().parse().unwrap();
+    let signer: Address =
+        rust(&ok(JsFuture::from(s.store.get(s.id.clone().into())).await))["address"].as_str().unwrap().parse().unwrap();
     ok(JsFuture::from(d.client().grant_session(&s.store, s.id.clone().into(), options)).await);
     assert!(d.installed(s.account, validation).await);
     let uninstall = ok(JsFuture::from(s.store.uninstall_call_data(s.id.clone().into())).await).as_string().unwrap();

@@ -243,14 +243,30 @@ async fn records_corrupted_on_disk_are_typed_errors_and_the_rest_loads() {
         ("iv too short", Box::new(|r| r["key"]["iv"] = json!("0x0102")), "RECORD_CORRUPT"),
         ("ciphertext not hex", Box::new(|r| r["key"]["ciphertext"] = json!("0xzz")), "RECORD_CORRUPT"),
         ("ciphertext truncated", Box::new(|r| r["key"]["ciphertext"] = json!("0x00")), "DECRYPT_FAILED"),
-        ("key missing", Box::new(|r| { r.as_object_mut().unwrap().remove("key"); }), "RECORD_CORRUPT"),
+        (
+            "key missing",
+            Box::new(|r| {
+                r.as_object_mut().unwrap().remove("key");
+            }),
+            "RECORD_CORRUPT",
+        ),
         ("unknown algorithm", Box::new(|r| r["key"]["alg"] = json!("ROT13")), "RECORD_CORRUPT"),
-        ("address of another key", Box::new(|r| r["address"] = json!("0x0000000000000000000000000000000000000001")), "DECRYPT_FAILED"),
+        (
+            "address of another key",
+            Box::new(|r| r["address"] = json!("0x0000000000000000000000000000000000000001")),
+            "DECRYPT_FAILED",
+        ),
         ("address not an address", Box::new(|r| r["address"] = json!(7)), "RECORD_CORRUPT"),
         ("entityId negative", Box::new(|r| r["entityId"] = json!(-1)), "RECORD_CORRUPT"),
         ("status unknown", Box::new(|r| r["status"] = json!("zombie")), "RECORD_CORRUPT"),
         ("permissions damaged", Box::new(|r| r["permissions"] = json!([{ "type": "nope" }])), "RECORD_CORRUPT"),
-        ("schema missing", Box::new(|r| { r.as_object_mut().unwrap().remove("schema"); }), "RECORD_CORRUPT"),
+        (
+            "schema missing",
+            Box::new(|r| {
+                r.as_object_mut().unwrap().remove("schema");
+            }),
+            "RECORD_CORRUPT",
+        ),
         ("schema a string", Box::new(|r| r["schema"] = json!("2")), "RECORD_CORRUPT"),
         ("deferred damaged", Box::new(|r| r["deferred"] = json!({ "nonce": "x" })), "RECORD_CORRUPT"),
         ("an extra field", Box::new(|r| r["plaintextKey"] = json!("0x00")), "RECORD_CORRUPT"),
@@ -264,7 +280,8 @@ async fn records_corrupted_on_disk_are_typed_errors_and_the_rest_loads() {
         let read = JsFuture::from(store.get(id.clone())).await;
         let used = JsFuture::from(store.export_private_key(id.clone())).await;
         let grant = JsFuture::from(store.install_call_data(id.clone())).await;
-        let codes: Vec<String> = [read, used, grant].iter().filter_map(|r| r.as_ref().err().map(|e| code_of(e).0)).collect();
+        let codes: Vec<String> =
+            [read, used, grant].iter().filter_map(|r| r.as_ref().err().map(|e| code_of(e).0)).collect();
         assert!(codes.iter().any(|c| c == want), "{what}: {codes:?}, expected {want}");
         assert!(codes.iter().all(|c| !c.is_empty()), "{what}: untyped error");
         // list() skips what it cannot read and still shows the good one
@@ -288,10 +305,14 @@ async fn a_database_from_a_newer_build_is_refused_and_left_intact() {
     store.close();
     // A newer build upgraded the database (version + 1) and wrote a record of its own schema.
     let db = raw_db(&name, idb::DB_VERSION + 1).await;
-    raw_put(&db, idb::SESSIONS, &js(json!({ "id": "from-the-future", "schema": 4, "chainId": 1, "account": ACCOUNT }))).await;
+    raw_put(&db, idb::SESSIONS, &js(json!({ "id": "from-the-future", "schema": 4, "chainId": 1, "account": ACCOUNT })))
+        .await;
     db.close();
 
-    let e = SessionKeyStore::connect(&js(json!({ "name": name }))).await.err().expect("an older build must not open a newer database");
+    let e = SessionKeyStore::connect(&js(json!({ "name": name })))
+        .await
+        .err()
+        .expect("an older build must not open a newer database");
     assert_eq!(e.code(), "STORAGE_FAILED");
     assert!(e.to_string().contains("newer build"), "{e}");
     // nothing was destroyed: the newer build still finds both records
@@ -342,7 +363,10 @@ async fn storage_cleared_by_the_user() {
     db.close();
     let store = open(&name).await;
     assert_eq!(ok(store.list(None)).await.as_array().unwrap().len(), 1);
-    assert_eq!(err(store.export_private_key(old["id"].as_str().unwrap().into())).await, ("DECRYPT_FAILED".into(), Some("id".into())));
+    assert_eq!(
+        err(store.export_private_key(old["id"].as_str().unwrap().into())).await,
+        ("DECRYPT_FAILED".into(), Some("id".into()))
+    );
     let fresh = ok(store.create(opts(3600))).await;
     still_signs(&store, &fresh).await;
     let db = raw_db(&name, idb::DB_VERSION).await;
@@ -360,7 +384,12 @@ fn count_fetches() -> impl Fn() -> f64 {
     || Reflect::get(&js_sys::global(), &"__fetches".into()).unwrap().as_f64().unwrap_or(0.0)
 }
 
-async fn send(client: &BundlerClient, store: &SessionKeyStore, id: &str, options: Value) -> Result<JsValue, (String, Option<String>, String)> {
+async fn send(
+    client: &BundlerClient,
+    store: &SessionKeyStore,
+    id: &str,
+    options: Value,
+) -> Result<JsValue, (String, Option<String>, String)> {
     let calls = js(json!([{ "target": TARGET, "data": "0x" }]));
     client.send_calls(store, id.into(), calls, Some(js(options).unchecked_into())).await.map_err(|e| code_of(&e))
 }
@@ -369,7 +398,9 @@ async fn send(client: &BundlerClient, store: &SessionKeyStore, id: &str, options
 async fn clock_skew_is_covered_by_a_safety_margin_before_expires_at() {
     let name = fresh_name("clock").await;
     let store = open(&name).await;
-    let client = BundlerClient::new(js(json!({ "bundlerUrl": NO_BUNDLER, "requestTimeoutMs": 2000 }))).map_err(|e| code_of(&e)).unwrap();
+    let client = BundlerClient::new(js(json!({ "bundlerUrl": NO_BUNDLER, "requestTimeoutMs": 2000 })))
+        .map_err(|e| code_of(&e))
+        .unwrap();
     let fetches = count_fetches();
 
     // Expires in 10 s: with the default margin (30 s) a page clock 10+ s behind the chain would

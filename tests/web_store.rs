@@ -15,10 +15,10 @@ use mav2_session_keys::addresses::ENTRY_POINT_V07;
 use mav2_session_keys::install::{self, SessionInstallRequest};
 use mav2_session_keys::key::{recover, SessionKey};
 use mav2_session_keys::user_op::UserOperation;
-use mav2_session_keys::{deferred, json, sign};
 use mav2_session_keys::web::idb::{self, Done};
 use mav2_session_keys::web::store::SessionKeyStore;
 use mav2_session_keys::web::webcrypto;
+use mav2_session_keys::{deferred, json, sign};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -130,7 +130,10 @@ async fn create_list_get_delete() {
     let a1 = ok(store.create(create_opts(&ACCOUNT_A.to_lowercase()))).await;
     let a2 = ok(store.create(create_opts(ACCOUNT_A))).await;
     let b1 = ok(store.create(create_opts(ACCOUNT_B))).await;
-    assert_eq!((a1["entityId"].as_u64(), a2["entityId"].as_u64(), b1["entityId"].as_u64()), (Some(1), Some(2), Some(1)));
+    assert_eq!(
+        (a1["entityId"].as_u64(), a2["entityId"].as_u64(), b1["entityId"].as_u64()),
+        (Some(1), Some(2), Some(1))
+    );
     assert_eq!(s(&a1, "account"), ACCOUNT_A, "account is stored checksummed");
     assert_eq!(s(&a1, "status"), "pending");
     assert_eq!(s(&a1, "persistence"), "indexeddb");
@@ -145,7 +148,10 @@ async fn create_list_get_delete() {
     let only_a = ok(store.list(Some(js(json!({ "account": ACCOUNT_A })).unchecked_into()))).await;
     assert_eq!(only_a.as_array().unwrap().len(), 2);
     assert_eq!(ok(store.list(Some(js(json!({ "chainId": 1 })).unchecked_into()))).await, json!([]));
-    assert_eq!(ok(store.list(Some(js(json!({ "chainId": "0xaa36a7", "account": ACCOUNT_B })).unchecked_into()))).await, json!([b1]));
+    assert_eq!(
+        ok(store.list(Some(js(json!({ "chainId": "0xaa36a7", "account": ACCOUNT_B })).unchecked_into()))).await,
+        json!([b1])
+    );
 
     assert_eq!(ok(store.get(s(&a2, "id").into())).await, a2);
     assert_eq!(ok(store.delete(s(&a2, "id").into())).await, json!(true));
@@ -166,9 +172,11 @@ async fn errors_are_typed() {
     assert_eq!(err(store.create(bad)).await, ("INVALID_ADDRESS".into(), Some("account".into())));
     let bad = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "expiresAt": 5 }));
     assert_eq!(err(store.create(bad)).await, ("EXPIRED".into(), Some("expiresAt".into())));
-    let bad = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "privateKey": DEV_KEY }));
+    let bad =
+        js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "privateKey": DEV_KEY }));
     assert_eq!(err(store.create(bad)).await, ("UNKNOWN_FIELD".into(), Some("privateKey".into())));
-    let bad = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "privateKey": "0x00" }));
+    let bad =
+        js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "privateKey": "0x00" }));
     assert_eq!(err(store.import_private_key(bad)).await, ("INVALID_PRIVATE_KEY".into(), Some("privateKey".into())));
     assert_eq!(err(store.get(JsValue::from_f64(3.0))).await, ("INVALID_TYPE".into(), Some("id".into())));
     assert_eq!(err(store.get(JsValue::UNDEFINED)).await, ("MISSING_FIELD".into(), Some("id".into())));
@@ -195,7 +203,8 @@ async fn errors_are_typed() {
 async fn import_and_export_private_key() {
     let name = fresh_name("import").await;
     let store = open(&name).await;
-    let opts = js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "privateKey": DEV_KEY }));
+    let opts =
+        js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "privateKey": DEV_KEY }));
     let r = ok(store.import_private_key(opts)).await;
     assert_eq!(s(&r, "address"), DEV_ADDR);
     assert_eq!(ok(store.export_private_key(s(&r, "id").into())).await, json!(DEV_KEY));
@@ -330,7 +339,9 @@ fn op_signer(op: &Value, signature: &str) -> Address {
 async fn signs_user_operations_like_the_core() {
     let name = fresh_name("sign").await;
     let store = open(&name).await;
-    let opts = js(json!({ "chainId": CHAIN, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "privateKey": DEV_KEY }));
+    let opts = js(
+        json!({ "chainId": CHAIN, "account": ACCOUNT_A, "permissions": [{ "type": "root" }], "privateKey": DEV_KEY }),
+    );
     let r = ok(store.import_private_key(opts)).await;
     let id = s(&r, "id");
     let op = user_op(ACCOUNT_A, nonce(1, false, 7));
@@ -343,14 +354,22 @@ async fn signs_user_operations_like_the_core() {
     assert_eq!(sig.as_str().unwrap().len(), 2 + 2 * 67);
     assert_eq!(op_signer(&op, sig.as_str().unwrap()).to_checksum(None), DEV_ADDR);
 
-    let (code, field) = err(store.sign_user_operation(id.clone().into(), js(user_op(ACCOUNT_B, nonce(1, false, 0))))).await;
+    let (code, field) =
+        err(store.sign_user_operation(id.clone().into(), js(user_op(ACCOUNT_B, nonce(1, false, 0))))).await;
     assert_eq!((code.as_str(), field.as_deref()), ("INVALID_ADDRESS", Some("userOp.sender")));
-    let (code, field) = err(store.sign_user_operation(id.clone().into(), js(user_op(ACCOUNT_A, nonce(2, false, 0))))).await;
+    let (code, field) =
+        err(store.sign_user_operation(id.clone().into(), js(user_op(ACCOUNT_A, nonce(2, false, 0))))).await;
     assert_eq!((code.as_str(), field.as_deref()), ("NUMBER_OUT_OF_RANGE", Some("userOp.nonce")));
     let mut bad = user_op(ACCOUNT_A, nonce(1, false, 0));
     bad["callGasLimit"] = json!(-1);
-    assert_eq!(err(store.sign_user_operation(id.clone().into(), js(bad))).await, ("INVALID_NUMBER".into(), Some("callGasLimit".into())));
-    assert_eq!(err(store.sign_user_operation(id.clone().into(), JsValue::UNDEFINED)).await, ("MISSING_FIELD".into(), Some("userOp".into())));
+    assert_eq!(
+        err(store.sign_user_operation(id.clone().into(), js(bad))).await,
+        ("INVALID_NUMBER".into(), Some("callGasLimit".into()))
+    );
+    assert_eq!(
+        err(store.sign_user_operation(id.clone().into(), JsValue::UNDEFINED)).await,
+        ("MISSING_FIELD".into(), Some("userOp".into()))
+    );
 
     ok(store.mark_revoked(id.clone().into())).await;
     assert_eq!(err(store.sign_user_operation(id.into(), js(op))).await, ("SESSION_REVOKED".into(), Some("id".into())));
@@ -361,7 +380,8 @@ async fn signs_user_operations_like_the_core() {
 async fn grant_payloads_and_deferred_first_op() {
     let name = fresh_name("grant").await;
     let store = open(&name).await;
-    let permissions = json!([{ "type": "native-token-transfer", "data": { "allowance": "0x2386f26fc10000" } }, { "type": "root" }]);
+    let permissions =
+        json!([{ "type": "native-token-transfer", "data": { "allowance": "0x2386f26fc10000" } }, { "type": "root" }]);
     let bad = js(json!({ "chainId": CHAIN, "account": ACCOUNT_A, "permissions": permissions }));
     let (code, field) = err(store.create(bad)).await;
     assert_eq!(code, "ROOT_PERMISSION_ONLY");
@@ -381,8 +401,12 @@ async fn grant_payloads_and_deferred_first_op() {
     let uninstall = ok(store.uninstall_call_data(id.clone().into())).await;
     assert!(uninstall.as_str().unwrap().starts_with("0x"));
 
-    assert_eq!(err(store.attach_owner_signature(id.clone().into(), "0x00".into())).await, ("DEFERRED_NOT_PREPARED".into(), Some("id".into())));
-    let (code, field) = err(store.deferred_install(id.clone().into(), js(json!({ "nonce": nonce(1, false, 0) })))).await;
+    assert_eq!(
+        err(store.attach_owner_signature(id.clone().into(), "0x00".into())).await,
+        ("DEFERRED_NOT_PREPARED".into(), Some("id".into()))
+    );
+    let (code, field) =
+        err(store.deferred_install(id.clone().into(), js(json!({ "nonce": nonce(1, false, 0) })))).await;
     assert_eq!((code.as_str(), field.as_deref()), ("NUMBER_OUT_OF_RANGE", Some("nonce")));
 
     let first = nonce(1, true, 0);
@@ -423,7 +447,10 @@ async fn grant_payloads_and_deferred_first_op() {
 #[wasm_bindgen_test]
 async fn memory_fallback_when_the_browser_cannot_store_a_cryptokey() {
     let name = fresh_name("memory").await;
-    let store = SessionKeyStore::connect(&js(json!({ "name": name, "forceMemoryKey": true }))).await.map_err(|e| e.to_string()).unwrap();
+    let store = SessionKeyStore::connect(&js(json!({ "name": name, "forceMemoryKey": true })))
+        .await
+        .map_err(|e| e.to_string())
+        .unwrap();
     assert_eq!(store.persistence(), "memory");
     let r = ok(store.create(create_opts(ACCOUNT_A))).await;
     assert_eq!(s(&r, "persistence"), "memory");
@@ -469,7 +496,10 @@ async fn reads_a_version_1_database() {
 
     let store = open(&name).await;
     let r = ok(store.get(id.into())).await;
-    assert_eq!((s(&r, "status"), s(&r, "address"), r["entityId"].clone()), ("active".into(), DEV_ADDR.into(), json!(1)));
+    assert_eq!(
+        (s(&r, "status"), s(&r, "address"), r["entityId"].clone()),
+        ("active".into(), DEV_ADDR.into(), json!(1))
+    );
     assert_eq!(r["validAfter"], Value::Null);
     assert_eq!(ok(store.export_private_key(id.into())).await, json!(DEV_KEY));
     assert_eq!(sign_and_recover(&store, id).await.to_checksum(None), DEV_ADDR);
@@ -489,7 +519,11 @@ async fn reads_a_version_1_database() {
 async fn two_instances_create_concurrently_without_loss_or_duplicates() {
     let name = fresh_name("concurrent").await;
     // Open both at once on a new database: they must agree on one wrapping key.
-    let (a, b) = futures_join(SessionKeyStore::open(Some(js(json!({ "name": name })).unchecked_into())), SessionKeyStore::open(Some(js(json!({ "name": name })).unchecked_into()))).await;
+    let (a, b) = futures_join(
+        SessionKeyStore::open(Some(js(json!({ "name": name })).unchecked_into())),
+        SessionKeyStore::open(Some(js(json!({ "name": name })).unchecked_into())),
+    )
+    .await;
     let a = store_from(a);
     let b = store_from(b);
     let calls = Array::new();
@@ -521,12 +555,16 @@ async fn status_lifecycle_and_prune() {
     let id = s(&r, "id");
     assert_eq!(s(&ok(store.mark_active(id.clone().into())).await, "status"), "active");
     assert_eq!(s(&ok(store.mark_revoked(id.clone().into())).await, "status"), "revoked");
-    assert_eq!(err(store.mark_active(id.clone().into())).await, ("INVALID_STATUS_TRANSITION".into(), Some("id".into())));
+    assert_eq!(
+        err(store.mark_active(id.clone().into())).await,
+        ("INVALID_STATUS_TRANSITION".into(), Some("id".into()))
+    );
     assert_eq!(err(store.mark_active("missing".into())).await.0, "SESSION_NOT_FOUND");
 
     // Expire one session by moving its expiry into the past, as time would.
     let old = ok(store.create(create_opts(ACCOUNT_A))).await;
-    let keep = ok(store.create(js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }] })))).await;
+    let keep =
+        ok(store.create(js(json!({ "chainId": 1, "account": ACCOUNT_A, "permissions": [{ "type": "root" }] })))).await;
     let db = raw_db(&name).await;
     let mut rec = rust(&raw_get(&db, idb::SESSIONS, &s(&old, "id")).await);
     rec["expiresAt"] = json!(1_000);

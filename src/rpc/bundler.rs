@@ -192,7 +192,11 @@ pub async fn estimate_user_operation_gas<T: Transport>(
 
 /// `eth_sendUserOperation(op, entryPoint)` → userOpHash. Sent once (no retry): see `send` for the
 /// safe resend.
-pub async fn send_user_operation<T: Transport>(c: &RpcClient<T>, op: &UserOperation, entry_point: Address) -> Result<B256> {
+pub async fn send_user_operation<T: Transport>(
+    c: &RpcClient<T>,
+    op: &UserOperation,
+    entry_point: Address,
+) -> Result<B256> {
     c.call_once("eth_sendUserOperation", &(op, entry_point)).await
 }
 
@@ -336,7 +340,8 @@ mod tests {
         .unwrap();
         assert_eq!(g.call_gas_limit, 0x3b6a);
         let g: GasEstimate =
-            serde_json::from_str(r#"{"preVerificationGas":"0x1","verificationGasLimit":"0x2","callGasLimit":"0x3"}"#).unwrap();
+            serde_json::from_str(r#"{"preVerificationGas":"0x1","verificationGasLimit":"0x2","callGasLimit":"0x3"}"#)
+                .unwrap();
         assert_eq!(g.paymaster_verification_gas_limit, None);
     }
 }

@@ -275,7 +275,11 @@ pub fn decode<R: DeserializeOwned>(method: &str, id: u64, text: &str) -> Result<
     // serde would quote a mistyped string whole: keep the message bounded and unquoted.
     serde_path_to_error::deserialize(&result).map_err(|e| Error::BadResponse {
         method: method.into(),
-        detail: format!("result.{}: {}", crate::json::shorten(&e.path().to_string(), 200), crate::json::tame(&e.inner().to_string())),
+        detail: format!(
+            "result.{}: {}",
+            crate::json::shorten(&e.path().to_string(), 200),
+            crate::json::tame(&e.inner().to_string())
+        ),
     })
 }
 
@@ -307,7 +311,10 @@ mod tests {
 
     #[test]
     fn finds_aa_reasons() {
-        assert_eq!(find_aa_reason("UserOperation reverted during simulation with reason: AA24 signature error"), Some("AA24"));
+        assert_eq!(
+            find_aa_reason("UserOperation reverted during simulation with reason: AA24 signature error"),
+            Some("AA24")
+        );
         assert_eq!(find_aa_reason("AA25 invalid account nonce"), Some("AA25"));
         assert_eq!(find_aa_reason("FailedOp(0, \"AA21 didn't pay prefund\")"), Some("AA21"));
         assert_eq!(find_aa_reason("0xAA245 is not a reason"), None);

@@ -27,8 +27,8 @@ use crate::calls::CallRequest;
 use crate::error::{Error, ErrorCode, InputRule, Result};
 use crate::json::{self, Addr, HexBytes};
 use crate::rpc::RetryPolicy;
-use crate::service::{self, Network, SendOptions};
 use crate::send::{AccountKind, PersonalSign, SendConfig, Sender};
+use crate::service::{self, Network, SendOptions};
 use crate::web::clock::WebClock;
 use crate::web::convert::{from_js, id_arg, opt_options_arg, options_arg, to_js};
 use crate::web::fetch::{FetchTransport, DEFAULT_TIMEOUT_MS};
@@ -286,7 +286,6 @@ fn hash_arg(v: &JsValue) -> Result<B256> {
     Ok(from_js::<json::HexFixed<32>>(v, "userOpHash")?.0)
 }
 
-
 impl BundlerClient {
     /// The same client, owned by an export's `'static` future.
     fn share(&self) -> BundlerClient {
@@ -330,7 +329,9 @@ impl BundlerClient {
     /// A client for one bundler (and optionally a node RPC and a paymaster service). Nothing is
     /// requested until the first call.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "BundlerClientOptions")] options: JsValue) -> Result<BundlerClient, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "BundlerClientOptions")] options: JsValue,
+    ) -> Result<BundlerClient, JsValue> {
         if options.is_undefined() || options.is_null() {
             return Err(Error::input("options", InputRule::Missing, "is required ({ bundlerUrl })").into());
         }
@@ -351,7 +352,10 @@ impl BundlerClient {
         }
         let has_paymaster = opts.paymaster.is_some();
         if let Some(pm) = opts.paymaster {
-            sender = sender.with_paymaster(FetchTransport::new(&pm.url, timeout), pm.context.unwrap_or(Value::Object(Default::default())));
+            sender = sender.with_paymaster(
+                FetchTransport::new(&pm.url, timeout),
+                pm.context.unwrap_or(Value::Object(Default::default())),
+            );
         }
         let net = Network::new(sender, opts.account_kind, has_paymaster);
         Ok(BundlerClient { net: Rc::new(net), stores: Rc::new(RefCell::new(Vec::new())) })
@@ -478,7 +482,8 @@ impl BundlerClient {
             let factory = factory_arg(o.factory, o.factory_data.clone(), "factory")?;
             let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
             let (hash, receipt) =
-                service::owner_operation(&this.net, wallet, account.0, call_data.0, o.chain_id, factory, o.timeout_ms).await?;
+                service::owner_operation(&this.net, wallet, account.0, call_data.0, o.chain_id, factory, o.timeout_ms)
+                    .await?;
             to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt })
         }))
     }
@@ -493,8 +498,10 @@ fn send_options(options: &JsValue) -> Result<(SendCallsOptions, Option<js_sys::F
     let on_progress = if f.is_undefined() || f.is_null() {
         None
     } else {
-        Some(f.dyn_into::<js_sys::Function>().map_err(|_| Error::input("onProgress", InputRule::Type, "expected a function"))?)
+        Some(
+            f.dyn_into::<js_sys::Function>()
+                .map_err(|_| Error::input("onProgress", InputRule::Type, "expected a function"))?,
+        )
     };
     Ok((options_arg(&without(options, "onProgress"), "options")?, on_progress))
 }
-

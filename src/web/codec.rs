@@ -49,7 +49,9 @@ fn entry_point(v: &Option<JsAddress>) -> Result<Address, Error> {
 fn bool_arg(v: &JsValue, name: &str) -> Result<bool, Error> {
     match v.as_bool() {
         Some(b) => Ok(b),
-        None if v.is_undefined() || v.is_null() => Err(Error::input(name, crate::error::InputRule::Missing, "is required (true or false)")),
+        None if v.is_undefined() || v.is_null() => {
+            Err(Error::input(name, crate::error::InputRule::Missing, "is required (true or false)"))
+        }
         None => Err(Error::input(name, crate::error::InputRule::Type, "expected true or false")),
     }
 }
@@ -150,14 +152,18 @@ pub fn pack_user_operation(
 
 /// `installValidation` call data that grants the session key (the owner signs an op with it).
 #[wasm_bindgen(js_name = encodeSessionInstall, unchecked_return_type = "Hex")]
-pub fn encode_session_install(#[wasm_bindgen(unchecked_param_type = "SessionGrant")] grant: JsValue) -> Result<String, JsValue> {
+pub fn encode_session_install(
+    #[wasm_bindgen(unchecked_param_type = "SessionGrant")] grant: JsValue,
+) -> Result<String, JsValue> {
     let req: SessionInstallRequest = options_arg(&grant, "grant")?;
     Ok(json::hex(install::encode_session_install(&req, now_secs())?))
 }
 
 /// `uninstallValidation` call data that revokes the session key and clears its hooks.
 #[wasm_bindgen(js_name = encodeSessionUninstall, unchecked_return_type = "Hex")]
-pub fn encode_session_uninstall(#[wasm_bindgen(unchecked_param_type = "SessionRevoke")] revoke: JsValue) -> Result<String, JsValue> {
+pub fn encode_session_uninstall(
+    #[wasm_bindgen(unchecked_param_type = "SessionRevoke")] revoke: JsValue,
+) -> Result<String, JsValue> {
     let req: SessionUninstallRequest = options_arg(&revoke, "revoke")?;
     Ok(json::hex(install::encode_session_uninstall(&req)?))
 }
@@ -185,8 +191,11 @@ pub fn deferred_action_digest(
 
 /// The 192-bit EntryPoint nonce key of a validation (the SDK's `buildFullNonceKey`).
 #[wasm_bindgen(js_name = nonceKey, unchecked_return_type = "Hex")]
-pub fn nonce_key(#[wasm_bindgen(unchecked_param_type = "NonceKeyOptions")] options: JsValue) -> Result<String, JsValue> {
-    let req: NonceKeyRequest = if options.is_undefined() { NonceKeyRequest::default() } else { options_arg(&options, "options")? };
+pub fn nonce_key(
+    #[wasm_bindgen(unchecked_param_type = "NonceKeyOptions")] options: JsValue,
+) -> Result<String, JsValue> {
+    let req: NonceKeyRequest =
+        if options.is_undefined() { NonceKeyRequest::default() } else { options_arg(&options, "options")? };
     Ok(json::quantity(nonce::nonce_key(&req)?))
 }
 
@@ -239,14 +248,18 @@ pub fn dummy_signature() -> String {
 
 /// The counterfactual MAv2 (SemiModularAccount) address of an owner and salt.
 #[wasm_bindgen(js_name = predictAccountAddress, unchecked_return_type = "Address")]
-pub fn predict_account_address(#[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: JsValue) -> Result<String, JsValue> {
+pub fn predict_account_address(
+    #[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: JsValue,
+) -> Result<String, JsValue> {
     let req: AccountRequest = options_arg(&options, "options")?;
     Ok(json::address(&account::predict(&req).address.0))
 }
 
 /// The counterfactual address plus the `factory` / `factoryData` that deploy it.
 #[wasm_bindgen(js_name = accountFactoryData, unchecked_return_type = "AccountInfo")]
-pub fn account_factory_data(#[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: JsValue) -> Result<JsValue, JsValue> {
+pub fn account_factory_data(
+    #[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
     let req: AccountRequest = options_arg(&options, "options")?;
     Ok(to_js(&account::predict(&req))?)
 }

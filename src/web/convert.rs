@@ -121,7 +121,11 @@ fn walk(v: &JsValue, depth: usize, field: &str) -> Result<Value, Error> {
             return Err(Error::input(here(), InputRule::Number, format!("{n} is not a finite number")));
         }
         let num = if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 {
-            if n >= 0.0 { Number::from(n as u64) } else { Number::from(n as i64) }
+            if n >= 0.0 {
+                Number::from(n as u64)
+            } else {
+                Number::from(n as i64)
+            }
         } else {
             Number::from_f64(n).ok_or_else(|| Error::input(here(), InputRule::Number, "not a number"))?
         };
@@ -129,10 +133,8 @@ fn walk(v: &JsValue, depth: usize, field: &str) -> Result<Value, Error> {
     }
     if v.is_bigint() {
         let b: BigInt = v.clone().unchecked_into();
-        let s: String = b
-            .to_string(16)
-            .map_err(|_| Error::input(here(), InputRule::Number, "unreadable bigint"))?
-            .into();
+        let s: String =
+            b.to_string(16).map_err(|_| Error::input(here(), InputRule::Number, "unreadable bigint"))?.into();
         return Ok(Value::String(match s.strip_prefix('-') {
             Some(abs) => format!("-0x{abs}"),
             None => format!("0x{s}"),

@@ -149,7 +149,8 @@ impl IdbStore {
         let done = Done::new(&tx);
         let result = async {
             let store = tx.object_store(idb::SESSIONS).map_err(storage(op))?;
-            let count = idb::request(&store.count_with_key(&id.into()).map_err(storage(op))?).await.map_err(storage(op))?;
+            let count =
+                idb::request(&store.count_with_key(&id.into()).map_err(storage(op))?).await.map_err(storage(op))?;
             idb::request(&store.delete(&id.into()).map_err(storage(op))?).await.map_err(storage(op))?;
             Ok(count.as_f64().unwrap_or(0.0) > 0.0)
         }

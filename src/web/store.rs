@@ -242,7 +242,10 @@ async fn open_inner(opts: OpenOptions) -> Result<Inner> {
     };
     let db = idb::open(&factory, &name, idb::DB_VERSION, idb::upgrade).await.map_err(|e| {
         if idb::error_name(&e) == "VersionError" {
-            Error::Storage { op: "open", detail: format!("database {name:?} was written by a newer build ({})", idb::describe(&e)) }
+            Error::Storage {
+                op: "open",
+                detail: format!("database {name:?} was written by a newer build ({})", idb::describe(&e)),
+            }
         } else {
             storage("open")(e)
         }

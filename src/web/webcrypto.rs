@@ -25,7 +25,10 @@ fn crypto_err(op: &'static str) -> impl Fn(JsValue) -> Error {
 
 /// `crypto.subtle` of the page or worker.
 pub fn subtle() -> Result<SubtleCrypto> {
-    let missing = || Error::Crypto { op: "crypto.subtle", detail: "WebCrypto is not available (needs a secure context: https or localhost)".into() };
+    let missing = || Error::Crypto {
+        op: "crypto.subtle",
+        detail: "WebCrypto is not available (needs a secure context: https or localhost)".into(),
+    };
     let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).map_err(|_| missing())?;
     if crypto.is_undefined() || crypto.is_null() {
         return Err(missing());
@@ -46,7 +49,8 @@ pub async fn generate_wrapping_key() -> Result<CryptoKey> {
     let usages = Array::of2(&"encrypt".into(), &"decrypt".into());
     let p = subtle()?.generate_key_with_object(&alg, false, &usages).map_err(crypto_err("generateKey"))?;
     let key = JsFuture::from(p).await.map_err(crypto_err("generateKey"))?;
-    key.dyn_into::<CryptoKey>().map_err(|_| Error::Crypto { op: "generateKey", detail: "did not return a CryptoKey".into() })
+    key.dyn_into::<CryptoKey>()
+        .map_err(|_| Error::Crypto { op: "generateKey", detail: "did not return a CryptoKey".into() })
 }
 
 fn gcm_params(iv: &[u8], aad: &[u8]) -> Object {
@@ -67,11 +71,7 @@ pub async fn encrypt_key(wrap: &CryptoKey, id: &str, secret: &[u8]) -> Result<En
     let p = subtle()?.encrypt_with_object_and_u8_array(&params, wrap, secret).map_err(crypto_err("encrypt"))?;
     let out = JsFuture::from(p).await.map_err(crypto_err("encrypt"))?;
     let ciphertext = Uint8Array::new(&out).to_vec();
-    Ok(EncryptedKey {
-        alg: "AES-GCM".into(),
-        iv: HexFixed(iv.into()),
-        ciphertext: HexBytes(ciphertext.into()),
-    })
+    Ok(EncryptedKey { alg: "AES-GCM".into(), iv: HexFixed(iv.into()), ciphertext: HexBytes(ciphertext.into()) })
 }
 
 /// Decrypt the key bytes of session `id`. Any authentication failure is `DECRYPT_FAILED`.
@@ -80,9 +80,8 @@ pub async fn decrypt_key(wrap: &CryptoKey, id: &str, enc: &EncryptedKey) -> Resu
         return Err(Error::RecordCorrupt { id: id.into(), detail: format!("unknown key algorithm {:?}", enc.alg) });
     }
     let params = gcm_params(enc.iv.0.as_slice(), &key_aad(id));
-    let p = subtle()?
-        .decrypt_with_object_and_u8_array(&params, wrap, &enc.ciphertext.0)
-        .map_err(crypto_err("decrypt"))?;
+    let p =
+        subtle()?.decrypt_with_object_and_u8_array(&params, wrap, &enc.ciphertext.0).map_err(crypto_err("decrypt"))?;
     let out = JsFuture::from(p).await.map_err(|_| Error::DecryptFailed { id: id.into() })?;
     let view = Uint8Array::new(&out);
     let mut plain = Zeroizing::new(vec![0u8; view.length() as usize]);

@@ -28,10 +28,5 @@ pub fn norm(v: &Value) -> String {
 /// Assert two hex strings are the same bytes, with the case name in the message.
 #[track_caller]
 pub fn assert_hex_eq(case: &Value, what: &str, ours: &str, theirs: &Value) {
-    assert_eq!(
-        ours.to_ascii_lowercase(),
-        norm(theirs),
-        "case {}: {what} differs from Alchemy's SDK",
-        case["name"]
-    );
+    assert_eq!(ours.to_ascii_lowercase(), norm(theirs), "case {}: {what} differs from Alchemy's SDK", case["name"]);
 }
