@@ -79,11 +79,11 @@ impl Random for OsRandom {
 
 /// Where a send stands, for progress callbacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progress {
+pub enum Progress<'a> {
     /// Pre-check passed; fees, paymaster and gas are being asked for.
     Estimating,
-    /// Signed; the userOpHash is final.
-    Signed(B256),
+    /// Estimated and signed: the operation as it will be sent, and its final userOpHash.
+    Signed(B256, &'a UserOperation),
     /// The bundler accepted it.
     Sent(B256),
 }
@@ -531,7 +531,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         id: &str,
         calls: &[CallRequest],
         o: SendOptions,
-        progress: &dyn Fn(Progress),
+        progress: &dyn Fn(Progress<'_>),
     ) -> Result<B256> {
         let mut r = self.store.get(id).await?;
         let (call_data, global) = self.prepare_calls(net.kind, &r, calls, &o)?;
@@ -559,7 +559,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         };
         let mut op = net.sender.build(&req, &signer).await?;
         let hash = net.sender.sign(&mut op, &signer).await?;
-        progress(Progress::Signed(hash));
+        progress(Progress::Signed(hash, &op));
         if carries_grant {
             // Remembered before sending: a dropped answer still leaves the hash to wait for.
             let h = HexFixed(hash);

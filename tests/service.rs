@@ -396,10 +396,20 @@ fn deferred_grant_rides_in_the_first_operation_which_deploys_the_account() {
     assert!(r.deferred.as_ref().unwrap().deferred_action_digest.is_some());
 
     let stages = RefCell::new(Vec::new());
-    let hash =
-        run(w.sessions.send_calls(&net, &s.id, &call(0), SendOptions::default(), &|p| stages.borrow_mut().push(p)))
-            .unwrap();
-    assert_eq!(*stages.borrow(), vec![Progress::Estimating, Progress::Signed(hash), Progress::Sent(hash)]);
+    let report = |p: Progress| {
+        stages.borrow_mut().push(match p {
+            Progress::Estimating => ("estimating", None, None),
+            Progress::Signed(h, op) => ("signed", Some(h), Some(op.clone())),
+            Progress::Sent(h) => ("sent", Some(h), None),
+        })
+    };
+    let hash = run(w.sessions.send_calls(&net, &s.id, &call(0), SendOptions::default(), &report)).unwrap();
+    let signed = w.sent()[0].1.clone();
+    assert_eq!(
+        *stages.borrow(),
+        vec![("estimating", None, None), ("signed", Some(hash), Some(signed)), ("sent", Some(hash), None)],
+        "the signed stage shows the operation exactly as it was sent"
+    );
     let (_, op) = w.sent()[0].clone();
     assert_eq!(op.nonce >> 64, expected_key, "the nonce the owner signed for");
     let info = account::predict(&AccountRequest { owner: Addr(w.owner.address()), salt: None, factory: None });

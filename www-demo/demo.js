@@ -26,32 +26,12 @@ const GRANT_KEY = (id) => `mav2-demo-grant:${id}`;
 const STORE_NAME = "mav2-demo";
 
 // ---------------------------------------------------------------------------------------------
-// Network requests: every request the page (or the package) makes to another origin is counted,
+// Requests to other origins, counted from the browser's own resource timing (nothing is wrapped),
 // so step 5 can show that a refused call sent nothing.
-// Step 4 also watches the package's JSON-RPC traffic to show how far a send got.
-let externalRequests = 0;
-let rpcWatch = null; // (method, "request" | "response", payload) => void
-const realFetch = window.fetch.bind(window);
-window.fetch = (input, options) => {
-  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-  if (new URL(url, location.href).origin === location.origin) return realFetch(input, options);
-  externalRequests++;
-  let method = null;
-  if (rpcWatch && typeof options?.body === "string") {
-    try {
-      const body = JSON.parse(options.body);
-      method = body.method;
-      rpcWatch(method, "request", body);
-    } catch {}
-  }
-  const p = realFetch(input, options);
-  if (!method) return p;
-  return p.then((res) => {
-    const at = performance.now();
-    res.clone().json().then((j) => rpcWatch?.(method, "response", j, at), () => {});
-    return res;
-  });
-};
+performance.setResourceTimingBufferSize?.(100000);
+function externalRequests() {
+  return performance.getEntriesByType("resource").filter((e) => new URL(e.name).origin !== location.origin).length;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors as a person wants them: what failed, the code, what to do.
@@ -701,17 +681,14 @@ async function act(ev) {
   renderSelected();
   actT0 = performance.now();
   resetProgress();
-  // The package's requests show how far it got: the estimate came back, then the signed
-  // operation left for eth_sendUserOperation.
-  rpcWatch = (method, phase, payload, at) => {
-    if (method === "eth_estimateUserOperationGas" && phase === "response" && payload?.result) {
-      const g = payload.result;
-      progress("estimating", `gas: call ${BigInt(g.callGasLimit)} · verification ${BigInt(g.verificationGasLimit)} · pre-verification ${BigInt(g.preVerificationGas)}`, at);
-    }
-    if (method === "eth_sendUserOperation" && phase === "request") {
-      const sig = payload?.params?.[0]?.signature ?? "";
-      progress("signed", `by the session key: ${sig.slice(0, 14)}…${sig.slice(-8)} (${(sig.length - 2) / 2} bytes)`);
-    }
+  // The package says how far the send got (sendCalls' onProgress): estimated and signed (the
+  // operation as it leaves, with its gas limits and signature), then taken by the bundler.
+  const onProgress = (event) => {
+    if (event.stage !== "signed") return;
+    const op = event.userOp;
+    progress("estimating", `gas: call ${BigInt(op.callGasLimit)} · verification ${BigInt(op.verificationGasLimit)} · pre-verification ${BigInt(op.preVerificationGas)}`);
+    const sig = op.signature;
+    progress("signed", `by the session key: ${sig.slice(0, 14)}…${sig.slice(-8)} (${(sig.length - 2) / 2} bytes)`);
   };
   try {
     await guarded(box, "Sending the call", async () => {
@@ -733,7 +710,7 @@ async function act(ev) {
         const info = mav2.accountFactoryData({ owner: state.owner.address });
         options = { factory: info.factory, factoryData: info.factoryData };
       }
-      const hash = await client(kind).sendCalls(state.store, id, calls, options);
+      const hash = await client(kind).sendCalls(state.store, id, calls, { ...options, onProgress });
       progress("sent", hash);
       $("#act-userophash").textContent = hash;
       const receipt = await client(kind).waitForReceipt(hash, { timeoutMs: 60000 });
@@ -749,7 +726,6 @@ async function act(ev) {
       active?.classList.replace("active", "failed");
     }
   } finally {
-    rpcWatch = null;
     state.busy = false;
     await refreshSessions();
   }
@@ -804,7 +780,7 @@ async function tryOutOfScope() {
   // The previous attempt's result goes away at once: what shows next is this attempt's.
   out.hidden = true;
   delete out.dataset.kind;
-  const before = externalRequests;
+  const before = externalRequests();
   let refusal = null;
   let hash = null;
   if (!canSend()) {
@@ -818,7 +794,7 @@ async function tryOutOfScope() {
       refusal = e;
     }
   }
-  const sent = externalRequests - before;
+  const sent = externalRequests() - before;
   out.dataset.code = refusal?.code ?? "";
   out.dataset.kind = kind;
   const permission = refusal && PERMISSION_OF[refusal.code];

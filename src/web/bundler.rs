@@ -68,7 +68,13 @@ export interface SendCallsOptions {
   /** Called as the send moves on: `estimating`, then `signed` and `sent` with the userOpHash. */
   onProgress?: (event: SendProgress) => void;
 }
-export interface SendProgress { stage: "estimating" | "signed" | "sent"; userOpHash?: Hex }
+/** `estimating`: the pre-check passed, fees, paymaster data and gas are asked for · `signed`: the
+ *  operation as it will be sent (gas limits, fees, signature) and its userOpHash · `sent`: the
+ *  bundler took it. `waitForReceipt` then resolves when it is mined. */
+export type SendProgress =
+  | { stage: "estimating" }
+  | { stage: "signed"; userOpHash: Hex; userOp: UserOperation }
+  | { stage: "sent"; userOpHash: Hex };
 export interface WaitForReceiptOptions { /** Default 60000. */ timeoutMs?: number }
 /** ERC-7769 `eth_getUserOperationReceipt` (quantities as hex). */
 export interface UserOperationReceipt {
@@ -390,15 +396,18 @@ impl BundlerClient {
             };
             let report = |p: service::Progress| {
                 if let Some(f) = &on_progress {
-                    let (stage, hash) = match p {
-                        service::Progress::Estimating => ("estimating", None),
-                        service::Progress::Signed(h) => ("signed", Some(h)),
-                        service::Progress::Sent(h) => ("sent", Some(h)),
+                    let (stage, hash, op) = match p {
+                        service::Progress::Estimating => ("estimating", None, None),
+                        service::Progress::Signed(h, op) => ("signed", Some(h), Some(op)),
+                        service::Progress::Sent(h) => ("sent", Some(h), None),
                     };
                     let event = js_sys::Object::new();
                     let _ = js_sys::Reflect::set(&event, &"stage".into(), &stage.into());
                     if let Some(h) = hash {
                         let _ = js_sys::Reflect::set(&event, &"userOpHash".into(), &json::hex(h).into());
+                    }
+                    if let Some(op) = op.and_then(|op| to_js(op).ok()) {
+                        let _ = js_sys::Reflect::set(&event, &"userOp".into(), &op);
                     }
                     // A throwing callback is the app's bug, not a reason to abandon the send.
                     let _ = f.call1(&JsValue::UNDEFINED, &event);
