@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
         11 => run::<serde_json::Value>(id, &text, len),
         _ => {
             // The error-code mapping on arbitrary server messages.
-            let code = mav2_session_keys::rpc::error_code(i64::from(sel), &text);
+            let code = mav2_session_keys::rpc::error_code(i64::from(sel), &text).as_str();
             assert!(code.starts_with("BUNDLER_") || code.starts_with("RPC_"), "{code}");
             let _ = mav2_session_keys::rpc::find_aa_reason(&text);
         }
