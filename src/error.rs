@@ -717,6 +717,16 @@ pub enum Error {
         /// The EOA.
         account: String,
     },
+
+    /// Sending failed after the operation was signed: the cause keeps its own code, field and
+    /// data, and the userOpHash the caller can look up or wait for is added to the data.
+    #[error("{cause} (userOpHash {user_op_hash})")]
+    SendFailed {
+        /// The signed operation's hash.
+        user_op_hash: String,
+        /// Why the send failed.
+        cause: Box<Error>,
+    },
 }
 
 impl Error {
@@ -788,6 +798,7 @@ impl Error {
             Error::AuthorizationWrongChain { .. } => ErrorCode::AuthorizationWrongChain,
             Error::AuthorizationWrongNonce { .. } => ErrorCode::AuthorizationWrongNonce,
             Error::AuthorizationWrongSigner { .. } => ErrorCode::AuthorizationWrongSigner,
+            Error::SendFailed { cause, .. } => cause.error_code(),
         }
     }
 
@@ -849,6 +860,7 @@ impl Error {
             Error::AuthorizationWrongDelegate { .. } => Some("authorization.address".into()),
             Error::AuthorizationWrongChain { .. } => Some("authorization.chainId".into()),
             Error::AuthorizationWrongNonce { .. } => Some("authorization.nonce".into()),
+            Error::SendFailed { cause, .. } => cause.field(),
         }
     }
 
@@ -999,6 +1011,11 @@ impl Error {
             }
             Error::AuthorizationWrongSigner { signer, account } => {
                 vec![("signer", Datum::from(signer)), ("account", Datum::from(account))]
+            }
+            Error::SendFailed { user_op_hash, cause } => {
+                let mut v = cause.data_fields().unwrap_or_default();
+                v.push(("userOpHash", Datum::from(user_op_hash)));
+                v
             }
         };
         Some(v)

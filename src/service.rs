@@ -573,7 +573,11 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
                 )
                 .await?;
         }
-        let sent = net.sender.send_signed(&op).await?;
+        let sent = net
+            .sender
+            .send_signed(&op)
+            .await
+            .map_err(|e| Error::SendFailed { user_op_hash: json::hex(hash), cause: Box::new(e) })?;
         progress(Progress::Sent(sent));
         Ok(sent)
     }

@@ -77,6 +77,8 @@ struct Chain {
     paymaster: Address,
     /// Make every mined operation revert.
     revert: bool,
+    /// Refuse every `eth_sendUserOperation` (after estimation passed).
+    refuse_sends: bool,
 }
 
 fn word(v: u64) -> String {
@@ -114,6 +116,7 @@ impl Chain {
             "pm_getPaymasterData" => {
                 Ok(json!({ "paymaster": hexjson::address(&self.paymaster), "paymasterData": "0x02" }))
             }
+            "eth_sendUserOperation" if self.refuse_sends => Err((-32500, "AA21 didn't pay prefund".into())),
             "eth_sendUserOperation" => {
                 let op: UserOperation = serde_json::from_value(params[0].clone()).unwrap();
                 let hash = op.hash(self.chain_id, ENTRY_POINT_V07).unwrap();
@@ -588,4 +591,24 @@ fn sign_user_operation_applies_the_deferred_prefix_only_to_its_nonce() {
     op.nonce = (U256::from(7u64) << 40 | U256::from(s.entity_id) << 8) << 64;
     let without = run(w.sessions.sign_user_operation(&s.id, &op)).unwrap();
     assert!(with.len() > without.len() && without.len() == 2 + 65);
+}
+
+#[test]
+fn a_failed_send_still_names_the_user_op_hash_it_signed() {
+    let w = world();
+    w.deploy();
+    w.chain.borrow_mut().refuse_sends = true;
+    let net = w.network(AccountKind::Mav2, false);
+    let s = run(w.sessions.create(w.new_session(json!({})))).unwrap();
+    let signed = Cell::new(None);
+    let report = |p: Progress| {
+        if let Progress::Signed(h, _) = p {
+            signed.set(Some(h));
+        }
+    };
+    let e = run(w.sessions.send_calls(&net, &s.id, &call(0), SendOptions::default(), &report)).unwrap_err();
+    assert_eq!(e.code(), "BUNDLER_AA21", "the cause keeps its code");
+    let hash = signed.get().expect("signed before the send");
+    assert_eq!(e.data().unwrap()["userOpHash"], json!(hexjson::hex(hash)));
+    assert!(e.to_string().contains(&hexjson::hex(hash)));
 }
