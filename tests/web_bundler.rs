@@ -416,11 +416,11 @@ async fn owner_operation_signed_by_an_eip1193_wallet_is_mined() {
     assert_eq!(out["receipt"]["success"], true, "{out}");
     assert_eq!(d.balance(to).await, U256::from(4242));
 
-    // A wallet asked for an address it does not hold refuses; its error comes back as RPC_ERROR.
+    // A wallet asked for an address it does not hold refuses; its error comes back as WALLET_ERROR (a wallet refusal, not a bundler or node error).
     let options = js(json!({ "account": account, "callData": hexjson::hex(&call_data), "owner": fresh() }));
     Reflect::set(&options, &"wallet".into(), &anvil_wallet(d.rpc_url)).unwrap();
     let (code, _) = code_of(d.client().send_owner_operation(options).await);
-    assert_eq!(code, "RPC_ERROR");
+    assert_eq!(code, "WALLET_ERROR");
 }
 
 #[wasm_bindgen_test]
