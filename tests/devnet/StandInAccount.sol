@@ -6,8 +6,12 @@
 // that only record what was installed. It stands in for the account's bookkeeping, not for MAv2's
 // validation: no hook runs, and the one session rule it keeps is that the signer named by an
 // installed SingleSigner validation (install data `abi.encode(uint32 entityId, address signer)`)
-// may sign `execute` / `executeBatch`, until it is uninstalled. Test contract; never deploy it
-// anywhere that matters.
+// may sign `execute` / `executeBatch`, until it is uninstalled. It also answers MAv2's
+// `getValidationData(bytes24)` with what was installed at the entity id (flags from the
+// ValidationConfig, selectors, and each hook's 25-byte HookConfig sorted by its validation-hook
+// bit, in install order), keyed by entity id only as MAv2 keys it; the owner can overwrite that
+// answer with `setValidationData` so a test can make it differ from the grant. Test contract;
+// never deploy it anywhere that matters.
 pragma solidity 0.8.26;
 
 struct PackedUserOperation {
@@ -22,6 +26,14 @@ struct PackedUserOperation {
     bytes signature;
 }
 
+/// `getValidationData`'s result, as MAv2's `modularAccountAbi` returns it.
+struct ValidationDataView {
+    uint8 validationFlags;
+    bytes25[] validationHooks;
+    bytes25[] executionHooks;
+    bytes4[] selectors;
+}
+
 contract StandInAccount {
     address public immutable entryPoint;
     address public immutable owner;
@@ -32,6 +44,8 @@ contract StandInAccount {
     mapping(bytes24 => address) public signerOf;
     /// Signer → how many installed validations name it.
     mapping(address => uint256) public sessionSigner;
+    /// Entity id → what `getValidationData` answers for it.
+    mapping(uint32 => ValidationDataView) internal validationData;
 
     /// The whole `installValidation(...)` call data, as the account received it.
     event ValidationInstalled(bytes24 indexed validationFunction, bytes callData);
@@ -89,13 +103,16 @@ contract StandInAccount {
         }
     }
 
-    function installValidation(bytes25 validationConfig, bytes4[] calldata, bytes calldata installData, bytes[] calldata)
-        external
-        onlyOwnerOrEntryPoint
-    {
+    function installValidation(
+        bytes25 validationConfig,
+        bytes4[] calldata selectors,
+        bytes calldata installData,
+        bytes[] calldata hooks
+    ) external onlyOwnerOrEntryPoint {
         bytes24 validation = bytes24(validationConfig);
         if (installed[validation]) revert AlreadyInstalled(validation);
         installed[validation] = true;
+        recordView(validationConfig, selectors, hooks);
         if (installData.length == 64) {
             (, address signer) = abi.decode(installData, (uint32, address));
             signerOf[validation] = signer;
@@ -110,12 +127,47 @@ contract StandInAccount {
     {
         if (!installed[validationFunction]) revert NotInstalled(validationFunction);
         installed[validationFunction] = false;
+        delete validationData[entityIdOf(validationFunction)];
         address signer = signerOf[validationFunction];
         if (signer != address(0)) {
             sessionSigner[signer] -= 1;
             delete signerOf[validationFunction];
         }
         emit ValidationUninstalled(validationFunction, msg.data);
+    }
+
+    /// MAv2's view of one validation; the module part of `validationFunction` is ignored.
+    function getValidationData(bytes24 validationFunction) external view returns (ValidationDataView memory data) {
+        return validationData[entityIdOf(validationFunction)];
+    }
+
+    /// Replace what `getValidationData` answers for `entityId` (all zero: nothing installed).
+    function setValidationData(uint32 entityId, ValidationDataView calldata data) external onlyOwnerOrEntryPoint {
+        ValidationDataView storage v = validationData[entityId];
+        v.validationFlags = data.validationFlags;
+        v.validationHooks = data.validationHooks;
+        v.executionHooks = data.executionHooks;
+        v.selectors = data.selectors;
+    }
+
+    /// ValidationConfig = module (20) ‖ entity id (4) ‖ flags (1); hooks[i] = HookConfig (25) ‖ install data,
+    /// HookConfig's last byte bit 0 set for a validation hook.
+    function recordView(bytes25 validationConfig, bytes4[] calldata selectors, bytes[] calldata hooks) internal {
+        ValidationDataView storage v = validationData[uint32(uint200(validationConfig) >> 8)];
+        v.validationFlags = uint8(uint200(validationConfig));
+        for (uint256 i = 0; i < selectors.length; i++) {
+            v.selectors.push(selectors[i]);
+        }
+        for (uint256 i = 0; i < hooks.length; i++) {
+            if (hooks[i].length < 25) continue;
+            bytes25 hook = bytes25(hooks[i][:25]);
+            if (uint8(uint200(hook)) & 1 == 1) v.validationHooks.push(hook);
+            else v.executionHooks.push(hook);
+        }
+    }
+
+    function entityIdOf(bytes24 validationFunction) internal pure returns (uint32) {
+        return uint32(uint192(validationFunction));
     }
 
     function forward(address target, uint256 value, bytes calldata data) internal {

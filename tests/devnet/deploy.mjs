@@ -2,13 +2,14 @@
 // (viem only for the CREATE2 address): EntryPoint v0.7 at its canonical address through the deterministic deployer
 // (shared/tooling.md), SimpleAccountFactory and VerifyingPaymaster (CREATE2, fixed salt, so their
 // addresses are stable across runs), the stand-in account's factory (StandInAccount.sol, compiled
-// here by solc-js: standin.mjs), funds the bundler's executor and utility accounts, and tops up the
+// here by solc-js: standin.mjs), the module stand-ins (StandInModules.sol) at the MAv2 modules'
+// fixed addresses with `anvil_setCode`, funds the bundler's executor and utility accounts, and tops up the
 // paymaster's EntryPoint deposit to 100 ETH.
 // Usage: node deploy.mjs <rpcUrl> <executorAddr> <utilityAddr> <paymasterSigner>  → JSON on stdout.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { getContractAddress } from "viem";
-import { compileStandIn } from "./standin.mjs";
+import { compileStandIns } from "./standin.mjs";
 
 const require = createRequire(import.meta.url);
 const [rpcUrl, executor, utility, paymasterSigner] = process.argv.slice(2);
@@ -74,7 +75,24 @@ async function entryPoint() {
 const ep = await entryPoint();
 const factory = await create2(artifact("SimpleAccountFactory").bytecode + pad32(ep), ZERO_SALT);
 const paymaster = await create2(artifact("VerifyingPaymaster").bytecode + pad32(ep) + pad32(paymasterSigner), ZERO_SALT);
-const standInFactory = await create2(compileStandIn().StandInAccountFactory.bytecode + pad32(ep), ZERO_SALT);
+const standIns = compileStandIns();
+const standInFactory = await create2(standIns.StandInAccountFactory.bytecode + pad32(ep), ZERO_SALT);
+
+// The modules' addresses as src/addresses.rs has them (tests/e2e_onchain.rs checks they still agree).
+// Their runtime code is placed, not deployed: the crate calls these exact addresses.
+const MODULES = {
+  NativeTokenLimitModule: "0x00000000000001e541f0D090868FBe24b59Fbe06",
+  AllowlistModule: "0x00000000003e826473a313e600b5b9b791f5a59a",
+  TimeRangeModule: "0x00000000000082B8e2012be914dFA4f62A0573eA",
+  PaymasterGuardModule: "0x0000000000001aA7A7F7E29abe0be06c72FD42A1",
+  SingleSignerValidationModule: "0x00000000000099DE0BF6fA90dEB851E2A2df7d83",
+};
+for (const [module, addr] of Object.entries(MODULES)) {
+  const c = standIns[`StandIn${module}`];
+  if (c.hasImmutables) throw new Error(`StandIn${module} has immutables: its runtime code cannot be placed with anvil_setCode`);
+  await rpc("anvil_setCode", [addr, c.deployedBytecode]);
+  if ((await rpc("eth_getCode", [addr, "latest"])) !== c.deployedBytecode.toLowerCase()) throw new Error(`no StandIn${module} code at ${addr}`);
+}
 
 const TEN_THOUSAND_ETH = "0x21e19e0c9bab2400000";
 for (const who of [executor, utility]) await rpc("anvil_setBalance", [who, TEN_THOUSAND_ETH]);
@@ -94,7 +112,7 @@ if (paymasterDeposit < HUNDRED_ETH) throw new Error(`paymaster deposit is ${paym
 const chainId = parseInt(await rpc("eth_chainId"), 16);
 process.stdout.write(
   JSON.stringify(
-    { chainId, entryPoint: ep, simpleAccountFactory: factory, standInAccountFactory: standInFactory, verifyingPaymaster: paymaster, paymasterSigner, paymasterDeposit: paymasterDeposit.toString(), executor, utility },
+    { chainId, entryPoint: ep, simpleAccountFactory: factory, standInAccountFactory: standInFactory, standInModules: MODULES, verifyingPaymaster: paymaster, paymasterSigner, paymasterDeposit: paymasterDeposit.toString(), executor, utility },
     null,
     2,
   ) + "\n",
