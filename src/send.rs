@@ -17,12 +17,10 @@ use std::cell::Cell;
 use alloy_primitives::aliases::U192;
 use alloy_primitives::{Address, Bytes, B256, U256};
 
-use crate::abi::Call;
 use crate::addresses::ENTRY_POINT_V07;
 use crate::error::{Error, Result};
 use crate::json::{Addr, HexBytes};
 use crate::key::SessionKey;
-use crate::precheck::{self, Scope};
 use crate::rpc::bundler::{self, Fees, UserOperationReceipt};
 use crate::rpc::{is_retryable, Clock, RetryPolicy, RpcClient, Transport};
 use crate::sign;
@@ -482,21 +480,6 @@ impl<T: Transport, C: Clock> Sender<T, C> {
         self.sign(&mut op, signer).await?;
         let user_op_hash = self.send_signed(&op).await?;
         Ok(SentOp { user_op_hash, op })
-    }
-
-    /// Check `calls` against the session's `scope` first (no request is made if one is out of
-    /// scope), then encode them with `encode`, build, sign and send.
-    pub async fn send_calls(
-        &self,
-        req: &OpRequest,
-        calls: &[Call],
-        scope: &Scope,
-        encode: impl FnOnce(&[Call]) -> Bytes,
-        signer: &impl UserOpSigner,
-    ) -> Result<SentOp> {
-        precheck::check(calls, scope, self.clock.now_ms() / 1000)?;
-        let req = OpRequest { call_data: encode(calls), ..req.clone() };
-        self.send(&req, signer).await
     }
 
     /// Poll `eth_getUserOperationReceipt` with backoff until a receipt comes or `timeout_ms` passes

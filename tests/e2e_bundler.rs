@@ -19,16 +19,20 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use alloy_primitives::aliases::U192;
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::{sol, SolCall};
-use mav2_session_keys::abi::Call;
+use mav2_session_keys::calls::CallRequest;
+use mav2_session_keys::json::Addr;
 use mav2_session_keys::key::SessionKey;
 use mav2_session_keys::native::{block_on, HttpTransport, SystemClock};
-use mav2_session_keys::precheck::{Scope, TargetScope};
 use mav2_session_keys::rpc::bundler;
 use mav2_session_keys::rpc::{RetryPolicy, RpcClient, Transport};
 use mav2_session_keys::send::{
     owner_nonce_key, AccountKind, OpRequest, OwnerSigner, PersonalSign, SendConfig, Sender, SimpleAccountSigner,
     UserOpSigner,
 };
+use mav2_session_keys::service::{Network, Progress, SendOptions, Sessions};
+use mav2_session_keys::session::NewSession;
+use mav2_session_keys::store::MemoryStore;
+use mav2_session_keys::vault::MemoryVault;
 use mav2_session_keys::{Error, Result};
 
 sol! {
@@ -377,6 +381,26 @@ fn two_ops_at_once_with_distinct_nonce_keys_both_land() {
     }
 }
 
+/// A session of the SimpleAccount `owner` owns, kept by the service in memory: its key is the
+/// owner key (a SimpleAccount checks its owner's signature), its permissions `permissions`.
+fn simple_account_session(
+    owner: &SessionKey,
+    account: Address,
+    permissions: serde_json::Value,
+) -> (Sessions<MemoryStore, MemoryVault, SystemClock>, String) {
+    let sessions = Sessions::new(MemoryStore::new(), MemoryVault::new(), SystemClock);
+    let expires = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 3600;
+    let opts: NewSession = mav2_session_keys::json::from_value(&serde_json::json!({
+        "chainId": 31337, "account": mav2_session_keys::json::address(&account), "permissions": permissions,
+        "expiresAt": expires, "privateKey": mav2_session_keys::json::hex(owner.export_secret().as_ref()),
+    }))
+    .unwrap();
+    let id = block_on(sessions.import(opts)).unwrap().id;
+    (sessions, id)
+}
+
+fn no_progress(_: Progress) {}
+
 #[test]
 fn precheck_refuses_out_of_scope_call_with_no_request() {
     let Some(d) = devnet() else { return };
@@ -384,42 +408,49 @@ fn precheck_refuses_out_of_scope_call_with_no_request() {
     let node_http = Http::new(&d.rpc_url);
     let config = SendConfig { entry_point: d.entry_point, chain_id: Some(d.chain_id), ..Default::default() };
     let s = Sender::new(bundler_http.clone(), SystemClock, config).with_node(node_http.clone());
-    let key = SessionKey::generate().unwrap();
+    let net = Network::new(s, AccountKind::SimpleAccount, false);
+    let (owner, account, _) = d.account(false);
     let allowed = fresh_address();
-    let scope = Scope {
-        targets: vec![TargetScope { address: allowed, selectors: None }],
-        native_limit: Some(U256::from(100)),
-        ..Default::default()
+    let (sessions, id) = simple_account_session(
+        &owner,
+        account,
+        serde_json::json!([
+            { "type": "contract-access", "data": { "address": mav2_session_keys::json::address(&allowed) } },
+            { "type": "native-token-transfer", "data": { "allowance": 100 } },
+        ]),
+    );
+    let call = |to: Address, value: u64| {
+        vec![CallRequest { target: Addr(to), value: U256::from(value), data: Default::default() }]
     };
-    let encode = |calls: &[Call]| execute(calls[0].target, calls[0].value.to::<u64>());
-    let req = OpRequest { sender: fresh_address(), ..Default::default() };
 
-    let outside = [Call { target: fresh_address(), value: U256::ZERO, data: Bytes::new() }];
-    let e = block_on(s.send_calls(&req, &outside, &scope, encode, &SimpleAccountSigner(&key))).unwrap_err();
+    let e = block_on(sessions.send_calls(&net, &id, &call(fresh_address(), 0), SendOptions::default(), &no_progress))
+        .unwrap_err();
     assert_eq!(e.code(), "OUT_OF_SCOPE_TARGET");
     assert_eq!(e.field().as_deref(), Some("calls[0].target"));
-    let too_much = [Call { target: allowed, value: U256::from(101), data: Bytes::new() }];
-    let e = block_on(s.send_calls(&req, &too_much, &scope, encode, &SimpleAccountSigner(&key))).unwrap_err();
+    let e = block_on(sessions.send_calls(&net, &id, &call(allowed, 101), SendOptions::default(), &no_progress))
+        .unwrap_err();
     assert_eq!(e.code(), "NATIVE_LIMIT_EXCEEDED");
     assert_eq!(bundler_http.count() + node_http.count(), 0, "nothing reached the bundler or the node");
 }
 
 #[test]
-fn in_scope_calls_go_through_send_calls() {
+fn in_scope_calls_go_through_the_session_service() {
     let Some(d) = devnet() else { return };
-    let s = d.sender();
+    let net = Network::new(d.sender(), AccountKind::SimpleAccount, false);
     let (owner, account, init) = d.account(true);
     let to = fresh_address();
-    let scope = Scope {
-        targets: vec![TargetScope { address: to, selectors: None }],
-        native_limit: Some(U256::from(100)),
-        ..Default::default()
-    };
-    let calls = [Call { target: to, value: U256::from(99), data: Bytes::new() }];
-    let encode = |calls: &[Call]| execute(calls[0].target, calls[0].value.to::<u64>());
-    let req = OpRequest { sender: account, factory: Some(init), ..Default::default() };
-    let sent = block_on(s.send_calls(&req, &calls, &scope, encode, &SimpleAccountSigner(&owner))).unwrap();
-    let r = block_on(s.wait_for_receipt(sent.user_op_hash, Some(30_000))).unwrap();
+    let (sessions, id) = simple_account_session(
+        &owner,
+        account,
+        serde_json::json!([
+            { "type": "contract-access", "data": { "address": mav2_session_keys::json::address(&to) } },
+            { "type": "native-token-transfer", "data": { "allowance": 100 } },
+        ]),
+    );
+    let calls = vec![CallRequest { target: Addr(to), value: U256::from(99), data: Default::default() }];
+    let o = SendOptions { factory: Some(init), ..Default::default() };
+    let hash = block_on(sessions.send_calls(&net, &id, &calls, o, &no_progress)).unwrap();
+    let r = block_on(sessions.wait_for_receipt(&net, hash, Some(30_000))).unwrap();
     assert!(r.success);
     assert_eq!(d.balance(to), U256::from(99));
 }
