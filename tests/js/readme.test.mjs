@@ -1,8 +1,9 @@
 // The npm README's devnet block (pkg-template/README.md, "On a local devnet"), run exactly as written
-// from Node against the local chain and bundler: create → grant → act → revoke, on the stand-in
-// account (tests/devnet/StandInAccount.sol). The block is taken from the README itself, so the
-// README cannot drift from what runs; this test only supplies the names the block leaves to the
-// reader (bundlerUrl, rpcUrl, account, wallet, factory, factoryData) and checks what happened.
+// in headless Chromium (the package as a page imports it: IndexedDB, WebCrypto, fetch) against the
+// local chain and bundler: create → grant → act → revoke, on the stand-in account
+// (tests/devnet/StandInAccount.sol). The block is taken from the README itself, so the README
+// cannot drift from what runs; this test only supplies the names the block leaves to the reader
+// (bundlerUrl, rpcUrl, account, wallet, factory, factoryData) and checks what happened.
 //
 // Devnet: with MAV2_DEVNET set (as .ci/run does after `.ci/devnet up` and
 // `eval "$(bash .ci/devnet env)"`) the running one is used; otherwise this test runs
@@ -11,9 +12,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { launch } from "./chromium.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const pkgDir = path.join(root, "pkg");
@@ -28,6 +31,9 @@ const GET_ADDRESS = "0x8cb84e18"; // getAddress(address,uint256)
 const CREATE_ACCOUNT = "0x5fbfb9cf"; // createAccount(address,uint256)
 
 let devnet; // { rpcUrl, bundlerUrl, state, started }
+let server; // serves the page and ./pkg on 127.0.0.1
+let origin;
+let browser;
 
 function devnetCmd(...args) {
   return execFileSync("bash", [path.join(root, ".ci/devnet"), ...args], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
@@ -76,9 +82,26 @@ before(async () => {
     devnet = { rpcUrl: env.MAV2_DEVNET_RPC_URL, bundlerUrl: env.MAV2_DEVNET_BUNDLER_URL, state: env.MAV2_DEVNET_STATE, started: !running };
   }
   assert.equal(Number(await rpc(devnet.rpcUrl, "eth_chainId")), 31337, "the devnet RPC does not answer with chain 31337");
+
+  // The page: an import map sends "mav2-session-keys" to ./pkg, as a bundler would.
+  const page = `<!doctype html><meta charset="utf-8"><title>README block</title>
+<script type="importmap">{ "imports": { "mav2-session-keys": "/pkg/index.js" } }</script>`;
+  const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
+  server = createServer((req, res) => {
+    const url = new URL(req.url, "http://x");
+    if (url.pathname === "/") return res.writeHead(200, { "content-type": "text/html" }).end(page);
+    const file = path.join(pkgDir, path.normalize(url.pathname.replace(/^\/pkg\//, "/")));
+    if (!url.pathname.startsWith("/pkg/") || !file.startsWith(pkgDir) || !existsSync(file)) return res.writeHead(404).end();
+    res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  browser = await launch();
 });
 
-after(() => {
+after(async () => {
+  await browser?.close();
+  server?.close();
   if (devnet?.started) devnetCmd("down");
 });
 
@@ -96,36 +119,42 @@ test("the npm README's devnet block runs as written: create → grant → act �
   assert.equal(await rpc(rpcUrl, "eth_getCode", [account, "latest"]), "0x", "a fresh, undeployed account");
   const deadBefore = BigInt(await rpc(rpcUrl, "eth_getBalance", [DEAD, "latest"]));
 
-  // The owner's wallet: an EIP-1193 provider in front of anvil, whose unlocked dev accounts answer
-  // eth_accounts and personal_sign.
-  const requests = [];
-  const wallet = {
-    request: async ({ method, params }) => {
-      requests.push(method);
-      return rpc(rpcUrl, method, params ?? []);
-    },
-  };
-
-  // The package, initialized with its bytes first: Node cannot fetch a file: URL, and the block's
-  // own `await init()` then resolves to the same instance.
+  // The package in Node, for the pure encoders the checks below compare with.
   const pkg = await import(pathToFileURL(path.join(pkgDir, "index.js")));
   await pkg.default({ module_or_path: readFileSync(path.join(pkgDir, "mav2_session_keys_bg.wasm")) });
 
-  // The block as a module importing "mav2-session-keys" (resolved to ./pkg through a symlink),
-  // with the names it leaves to the reader defined in front and its results exported after.
-  const dir = path.join(root, "target/readme-devnet");
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(path.join(dir, "node_modules"), { recursive: true });
-  symlinkSync(pkgDir, path.join(dir, "node_modules/mav2-session-keys"), "dir");
-  const file = path.join(dir, `block-${process.pid}.mjs`);
-  writeFileSync(
-    file,
-    "const { bundlerUrl, rpcUrl, account, wallet, factory, factoryData } = globalThis.__readmeDevnet;\n" +
-      readmeBlock() +
-      "export { store, session, granted, userOpHash, receipt, revoked };\n",
-  );
-  globalThis.__readmeDevnet = { bundlerUrl, rpcUrl, account, wallet, factory, factoryData };
-  const out = await import(pathToFileURL(file));
+  // The page runs the block as a module importing "mav2-session-keys", with the names it leaves to
+  // the reader defined in front (the owner's wallet: an EIP-1193 provider in front of anvil, whose
+  // unlocked dev accounts answer eth_accounts and personal_sign) and its results kept after.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  await page.goto(origin + "/");
+  const module =
+    "const { bundlerUrl, rpcUrl, account, factory, factoryData } = window.__readmeDevnet;\n" +
+    "window.__walletRequests = [];\n" +
+    "const wallet = { request: async ({ method, params }) => { window.__walletRequests.push(method);\n" +
+    "  const res = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' },\n" +
+    "    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: params ?? [] }) });\n" +
+    "  const j = await res.json(); if (j.error) throw Object.assign(new Error(j.error.message), { code: j.error.code });\n" +
+    "  return j.result; } };\n" +
+    readmeBlock() +
+    "\nwindow.__readme = { store, session, granted, userOpHash, receipt, revoked };\n";
+  await page.evaluate(async ({ module, names }) => {
+    window.__readmeDevnet = names;
+    const url = URL.createObjectURL(new Blob([module], { type: "text/javascript" }));
+    try {
+      await import(url);
+    } catch (e) {
+      throw new Error(`the README block threw: ${e.code ?? ""} ${e.message}`);
+    }
+  }, { module, names: { bundlerUrl, rpcUrl, account, factory, factoryData } });
+  const out = await page.evaluate(() => {
+    const { session, granted, userOpHash, receipt, revoked } = window.__readme;
+    return JSON.parse(JSON.stringify({ session, granted, userOpHash, receipt, revoked }, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
+  });
+  const requests = await page.evaluate(() => window.__walletRequests);
 
   // 1. Created pending, for that account.
   assert.equal(out.session.status, "pending");
@@ -165,6 +194,12 @@ test("the npm README's devnet block runs as written: create → grant → act �
   assert.deepEqual(await logs(VALIDATION_UNINSTALLED), [pkg.encodeSessionUninstall(uninstall).toLowerCase()]);
   const installed = await rpc(rpcUrl, "eth_call", [{ to: account, data: INSTALLED + validation.slice(2).padEnd(64, "0") }, "latest"]);
   assert.equal(BigInt(installed), 0n, "uninstalled on chain");
-  await assert.rejects(out.store.get(out.session.id), (e) => e.code === "SESSION_NOT_FOUND");
-  assert.deepEqual(await out.store.list(), []);
+  const after = await page.evaluate(async (id) => {
+    const { store } = window.__readme;
+    const gone = await store.get(id).then(() => "found", (e) => e.code);
+    return { gone, left: (await store.list()).length, persistence: store.persistence };
+  }, out.session.id);
+  assert.deepEqual(after, { gone: "SESSION_NOT_FOUND", left: 0, persistence: "indexeddb" }, "in the page's IndexedDB");
+  assert.deepEqual(problems, []);
+  await context.close();
 });
