@@ -89,18 +89,52 @@ pub struct SessionInstall {
     pub call_data: Bytes,
 }
 
-/// The shared parts of an install and an uninstall request.
-pub(crate) struct Grant<'a> {
+/// A session's grant: the one value every encoder takes. A stored record
+/// (`SessionRecord::grant`), an install, uninstall or deferred request and the WebAuthn grant all
+/// lend it; none is rebuilt through JSON.
+#[derive(Debug, Clone, Copy)]
+pub struct Grant<'a> {
+    /// The account granting the session.
     pub account: &'a Addr,
+    /// The validation entity id (parsed wide so a too-large id is `INVALID_ENTITY_ID`).
     pub entity_id: u64,
+    /// Alchemy PermissionBuilder permissions.
     pub permissions: &'a [Permission],
+    /// TimeRange `validUntil`.
     pub expires_at: Option<u64>,
+    /// TimeRange `validAfter`.
     pub valid_after: Option<u64>,
+    /// PaymasterGuard paymaster.
     pub paymaster: Option<&'a Addr>,
 }
 
+impl Grant<'_> {
+    /// The translated permissions (no clock check).
+    pub fn permission_set(&self) -> Result<PermissionSet> {
+        plan(self, None, || Ok(())).map(|(set, _)| set)
+    }
+
+    /// `installValidation(...)` granting `session_key` (SingleSigner), checked at `now`.
+    pub fn install_call(&self, session_key: Address, now: u64) -> Result<Bytes> {
+        plan_install_for(
+            self,
+            now,
+            || Ok(()),
+            SINGLE_SIGNER_VALIDATION_MODULE,
+            |e| (e, session_key).abi_encode_params().into(),
+        )
+        .map(|i| i.call_data)
+    }
+
+    /// `uninstallValidation(...)` revoking this grant (SingleSigner).
+    pub fn uninstall_call(&self) -> Result<Bytes> {
+        encode_uninstall_for(self, SINGLE_SIGNER_VALIDATION_MODULE)
+    }
+}
+
 impl SessionInstallRequest {
-    pub(crate) fn grant(&self) -> Grant<'_> {
+    /// The grant this request installs.
+    pub fn grant(&self) -> Grant<'_> {
         Grant {
             account: &self.account,
             entity_id: self.entity_id,
@@ -113,7 +147,7 @@ impl SessionInstallRequest {
 
     /// The translated permissions of this grant (no clock check).
     pub fn permission_set(&self) -> Result<PermissionSet> {
-        plan(&self.grant(), None, || Ok(())).map(|(set, _)| set)
+        self.grant().permission_set()
     }
 
     /// Whether the session's user operations must be prefixed with `executeUserOp`.
@@ -123,7 +157,8 @@ impl SessionInstallRequest {
 }
 
 impl SessionUninstallRequest {
-    fn grant(&self) -> Grant<'_> {
+    /// The grant this request revokes.
+    pub fn grant(&self) -> Grant<'_> {
         Grant {
             account: &self.account,
             entity_id: self.entity_id,
@@ -261,13 +296,13 @@ pub fn hook_uninstall_data(hooks: &[Hook]) -> Vec<Bytes> {
 /// `uninstallValidation(...)` call data revoking the grant described by `req`. Expiry is not
 /// checked against a clock: an expired key is exactly the kind one wants to clean up.
 pub fn encode_session_uninstall(req: &SessionUninstallRequest) -> Result<Bytes> {
-    encode_uninstall_for(req, SINGLE_SIGNER_VALIDATION_MODULE)
+    req.grant().uninstall_call()
 }
 
 /// [`encode_session_uninstall`] for any validation module whose uninstall data is
 /// `abi.encode(uint32 entityId)` (SingleSigner, WebAuthn).
-pub(crate) fn encode_uninstall_for(req: &SessionUninstallRequest, module: Address) -> Result<Bytes> {
-    let (set, hooks) = plan(&req.grant(), None, || Ok(()))?;
+pub(crate) fn encode_uninstall_for(g: &Grant<'_>, module: Address) -> Result<Bytes> {
+    let (set, hooks) = plan(g, None, || Ok(()))?;
     let e = set.entity_id;
     let call = IModularAccount::uninstallValidationCall {
         validationFunction: module_entity(module, e),

@@ -31,7 +31,6 @@ use crate::addresses::ENTRY_POINT_V07;
 use crate::calls::{self, CallRequest, EncodeCallsRequest};
 use crate::deferred::{self, DeferredInstall};
 use crate::error::{Error, InputRule, Result};
-use crate::install;
 use crate::json::{self, Addr, HexBytes, HexFixed};
 use crate::key::SessionKey;
 use crate::nonce::{self, NonceKeyRequest};
@@ -233,7 +232,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
             EncryptedKey { alg: String::new(), iv: HexFixed(Default::default()), ciphertext: HexBytes::default() };
         let mut rec = opts.to_record(id.clone(), key.address(), opts.entity_id.unwrap_or(1), now, placeholder);
         // Refuse now what the grant encoder would refuse later (permission rules, time window).
-        install::encode_session_install(&rec.install_request()?, now)?;
+        rec.grant().install_call(rec.address.0, now)?;
         rec.key = Some(self.vault.seal(&id, &key.export_secret()).await?);
         match self.store.insert(rec, opts.entity_id).await {
             Ok(r) => Ok(r),
@@ -309,19 +308,19 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         let r = self.store.get(id).await?;
         let now = self.now();
         r.check_usable(now)?;
-        install::encode_session_install(&r.install_request()?, now)
+        r.grant().install_call(r.address.0, now)
     }
 
     /// `uninstallValidation` call data that revokes the session (works on a revoked tombstone too).
     pub async fn uninstall_call_data(&self, id: &str) -> Result<Bytes> {
         let r = self.store.get(id).await?;
-        install::encode_session_uninstall(&r.uninstall_request()?)
+        r.grant().uninstall_call()
     }
 
     /// The nonce the first operation after a deferred grant uses: the session's entity id with the
     /// deferred bit (and the global bit for a root session), at `sequence`.
     pub fn deferred_nonce(r: &SessionRecord, sequence: u64) -> Result<U256> {
-        let global = r.install_request()?.permission_set()?.is_global;
+        let global = r.grant().permission_set()?.is_global;
         let key = nonce::nonce_key(&NonceKeyRequest {
             nonce_key: None,
             entity_id: Some(r.entity_id),
@@ -446,7 +445,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         }
         let now = self.now();
         r.check_usable(now)?;
-        let set = r.install_request()?.permission_set()?;
+        let set = r.grant().permission_set()?;
         let scope = Scope::from_permission_set(&set, r.expires_at, r.valid_after)
             .with_safety_margin(o.safety_margin_s.unwrap_or(DEFAULT_SAFETY_MARGIN_S));
         let call_data = encode_calls(kind, r.account.0, calls, o.batch, set.has_execution_hooks)?;
@@ -622,7 +621,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         let r = self.store.get(id).await?;
         let now = self.now();
         r.check_usable(now)?;
-        let call_data = install::encode_session_install(&r.install_request()?, now)?;
+        let call_data = r.grant().install_call(r.address.0, now)?;
         let factory = Self::factory(net.kind, &r, factory);
         let (hash, receipt) =
             owner_operation(net, wallet, r.account.0, call_data, Some(r.chain_id), factory, timeout_ms).await?;
@@ -641,7 +640,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         timeout_ms: Option<u64>,
     ) -> Result<(B256, UserOperationReceipt, SessionRecord)> {
         let r = self.store.get(id).await?;
-        let call_data = install::encode_session_uninstall(&r.uninstall_request()?)?;
+        let call_data = r.grant().uninstall_call()?;
         let (hash, receipt) =
             owner_operation(net, wallet, r.account.0, call_data, Some(r.chain_id), None, timeout_ms).await?;
         let r = self.mark_revoked(id).await?;

@@ -510,6 +510,18 @@ impl SessionRecord {
 
 /// The grant payloads of a stored session, built with the core encoders.
 impl SessionRecord {
+    /// This session's grant, lent to the encoders.
+    pub fn grant(&self) -> crate::install::Grant<'_> {
+        crate::install::Grant {
+            account: &self.account,
+            entity_id: self.entity_id.into(),
+            permissions: &self.permissions,
+            expires_at: self.expires_at,
+            valid_after: self.valid_after,
+            paymaster: self.paymaster.as_ref(),
+        }
+    }
+
     /// The install request of this session's grant.
     pub fn install_request(&self) -> Result<SessionInstallRequest> {
         Ok(SessionInstallRequest {

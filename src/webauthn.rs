@@ -250,7 +250,7 @@ pub fn encode_webauthn_install(req: &WebAuthnInstallRequest, now_unix_secs: u64)
 /// `uninstallValidation(...)` call data revoking a WebAuthn grant (same hooks, same order as
 /// [`install::encode_session_uninstall`]; the module's uninstall data is `abi.encode(uint32 entityId)`).
 pub fn encode_webauthn_uninstall(req: &SessionUninstallRequest) -> Result<Bytes> {
-    install::encode_uninstall_for(req, WEBAUTHN_VALIDATION_MODULE)
+    install::encode_uninstall_for(&req.grant(), WEBAUTHN_VALIDATION_MODULE)
 }
 
 /// The deferred WebAuthn grant at time `now`, checked in the SDK's order as

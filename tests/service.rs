@@ -612,3 +612,21 @@ fn a_failed_send_still_names_the_user_op_hash_it_signed() {
     assert_eq!(e.data().unwrap()["userOpHash"], json!(hexjson::hex(hash)));
     assert!(e.to_string().contains(&hexjson::hex(hash)));
 }
+
+#[test]
+fn the_deferred_nonce_sequence_comes_from_the_chain_when_a_network_is_at_hand() {
+    let w = world();
+    let net = w.network(AccountKind::Mav2, false);
+    let s = run(w.sessions.create(w.new_session(json!({})))).unwrap();
+    let key = (U256::from(s.entity_id) << 8) | U256::from(0x02);
+    // An earlier session at the same entity id used that key three times.
+    w.chain.borrow_mut().nonces.insert((w.account, U192::from(key)), 3);
+    run(w.sessions.deferred_install_on(&net, &s.id, 0)).unwrap();
+    let d = run(w.sessions.get(&s.id)).unwrap().deferred.unwrap();
+    assert_eq!(d.nonce, (key << 64) | U256::from(3));
+    // Offline, the store assumes a fresh key (sequence 0).
+    let t = run(w.sessions.create(w.new_session(json!({})))).unwrap();
+    run(w.sessions.deferred_install(&t.id, None, 0)).unwrap();
+    let d = run(w.sessions.get(&t.id)).unwrap().deferred.unwrap();
+    assert_eq!(d.nonce, ((U256::from(t.entity_id) << 8) | U256::from(0x02)) << 64);
+}

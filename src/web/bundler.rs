@@ -191,6 +191,14 @@ pub struct BundlerClient {
     stores: Rc<RefCell<Vec<SessionKeyStore>>>,
 }
 
+/// `deferredInstall`'s options on the client: the nonce comes from the chain.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DeadlineOptions {
+    #[serde(default, with = "json::u64")]
+    deadline: u64,
+}
+
 /// `{ userOpHash, receipt }` of an owner operation.
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -440,6 +448,25 @@ impl BundlerClient {
                 }
             }
             to_js(&receipt)
+        }))
+    }
+
+    /// `SessionKeyStore.deferredInstall` with the nonce's sequence read from the chain (the
+    /// session's deferred nonce key may have been used before, by an earlier session at the same
+    /// entity id). Resolves the typed data for the owner's `eth_signTypedData_v4`.
+    #[wasm_bindgen(js_name = deferredInstall, unchecked_return_type = "Promise<DeferredSessionInstall>")]
+    pub fn deferred_install(
+        &self,
+        store: &SessionKeyStore,
+        #[wasm_bindgen(js_name = sessionId, unchecked_param_type = "string")] session_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ deadline?: Quantity } | undefined")] options: JsValue,
+    ) -> js_sys::Promise {
+        let (this, store) = (self.share(), store.share());
+        spawn(Box::pin(async move {
+            let id = id_arg(&session_id)?;
+            let o: DeadlineOptions = opt_options_arg(&options, "options")?;
+            let d = store.service()?.deferred_install_on(&this.net, &id, o.deadline).await?;
+            to_js(&d)
         }))
     }
 

@@ -87,14 +87,17 @@ export type Permission =
   | { type: "functions-on-contract"; data: { address: Address; functions: Hex[] } }
   | { type: "root" };
 
-export interface SessionGrant {
-  chainId: Quantity; account: Address; sessionKey: Address; entityId: Quantity;
+/** The fields of a session's grant: one shape for a grant, a revoke, a deferred grant and the
+ *  options of `SessionKeyStore.create` (the core's `install::Grant`). */
+export interface SessionGrantFields {
+  chainId: Quantity; account: Address; entityId: Quantity;
   permissions: Permission[];
-  /** Unix seconds; adds the TimeRange hook. */ expiresAt?: Quantity;
-  /** Unix seconds; needs expiresAt. */ validAfter?: Quantity;
-  /** Adds the PaymasterGuard hook: the session may only use this paymaster. */ paymaster?: Address;
+  /** Unix seconds; adds the TimeRange hook. */ expiresAt?: Quantity | null;
+  /** Unix seconds; needs expiresAt. */ validAfter?: Quantity | null;
+  /** Adds the PaymasterGuard hook: the session may only use this paymaster. */ paymaster?: Address | null;
 }
-export type SessionRevoke = Omit<SessionGrant, "sessionKey">;
+export interface SessionGrant extends SessionGrantFields { sessionKey: Address }
+export type SessionRevoke = SessionGrantFields;
 export interface DeferredSessionGrant extends SessionGrant {
   /** Unix seconds; 0 = the owner's authorization never expires. */ deadline: Quantity;
   /** Full 256-bit nonce of the operation that will carry the grant. */ nonce: Quantity;

@@ -57,15 +57,9 @@ export interface SessionKeyStoreOptions {
   /** Testing aid: behave as a browser that cannot store a CryptoKey (WebKit private mode). */
   forceMemoryKey?: boolean;
 }
-export interface CreateSessionOptions {
-  chainId: Quantity;
-  account: Address;
+export interface CreateSessionOptions extends Omit<SessionGrantFields, "entityId"> {
   /** Default: the lowest id ≥ 1 no stored session of this account and chain uses. */
   entityId?: Quantity;
-  permissions: Permission[];
-  /** Unix seconds. */ expiresAt?: Quantity | null;
-  /** Unix seconds; needs expiresAt. */ validAfter?: Quantity | null;
-  /** Restrict the session's operations to this paymaster. */ paymaster?: Address | null;
   /** The account's owner: the session's first operation then deploys a counterfactual account
    *  by itself (checked: `owner` and `salt` must predict `account`). */
   owner?: Address | null;
@@ -95,7 +89,7 @@ export interface SessionRecord {
 export interface DeferredInstallOptions {
   /** Full nonce of the session's first op. Default: the session's deferred nonce key
    *  (`(entityId << 8) | 0x02`, `| 0x04` for root) at sequence 0, which a fresh entity id has;
-   *  `BundlerClient.deferredInstall` reads the sequence from the chain. */
+   *  `BundlerClient.deferredInstall(store, id)` reads the sequence from the chain. */
   nonce?: Quantity;
   /** Unix seconds the owner's authorization is valid until; 0 or absent = no deadline. */
   deadline?: Quantity;
