@@ -116,6 +116,11 @@ impl Grant<'_> {
 
     /// `installValidation(...)` granting `session_key` (SingleSigner), checked at `now`.
     pub fn install_call(&self, session_key: Address, now: u64) -> Result<Bytes> {
+        self.install(session_key, now).map(|i| i.call_data)
+    }
+
+    /// The grant of `session_key` (SingleSigner), translated and checked at `now`.
+    pub fn install(&self, session_key: Address, now: u64) -> Result<SessionInstall> {
         plan_install_for(
             self,
             now,
@@ -123,7 +128,6 @@ impl Grant<'_> {
             SINGLE_SIGNER_VALIDATION_MODULE,
             |e| (e, session_key).abi_encode_params().into(),
         )
-        .map(|i| i.call_data)
     }
 
     /// `uninstallValidation(...)` revoking this grant (SingleSigner).
@@ -275,7 +279,7 @@ pub(crate) fn plan_install_for(
 
 /// The grant, with its translation and hooks, checked at `now_unix_secs`.
 pub fn build_session_install(req: &SessionInstallRequest, now_unix_secs: u64) -> Result<SessionInstall> {
-    plan_install(req, now_unix_secs, || Ok(()))
+    req.grant().install(req.session_key.0, now_unix_secs)
 }
 
 /// `installValidation(...)` call data granting the session key, checked at `now_unix_secs`.

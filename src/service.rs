@@ -45,7 +45,7 @@ use crate::session::{
     DeferredState, EncryptedKey, ListFilter, NewSession, Persistence, SessionRecord, Status, StoredStatus,
 };
 use crate::sign;
-use crate::store::SessionStore;
+use crate::store::{BoxFuture, SessionStore};
 use crate::user_op::UserOperation;
 use crate::vault::KeyVault;
 
@@ -333,7 +333,17 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     /// Prepare a deferred install: the typed data the owner signs. `nonce` default: the
     /// session's deferred nonce at sequence 0 (a key no operation has used; with a network,
     /// [`Sessions::deferred_install_on`] reads the sequence from the chain).
-    pub async fn deferred_install(&self, id: &str, nonce: Option<U256>, deadline: u64) -> Result<DeferredInstall> {
+    pub fn deferred_install<'a>(
+        &'a self,
+        id: &'a str,
+        nonce: Option<U256>,
+        deadline: u64,
+    ) -> BoxFuture<'a, DeferredInstall> {
+        // Boxed: awaited from the store's export and from the client's, compiled once.
+        Box::pin(self.deferred_install_inner(id, nonce, deadline))
+    }
+
+    async fn deferred_install_inner(&self, id: &str, nonce: Option<U256>, deadline: u64) -> Result<DeferredInstall> {
         let now = self.now();
         let mut built = None;
         self.store
