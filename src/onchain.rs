@@ -321,6 +321,8 @@ pub struct Remaining {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionState {
+    /// The account has code (a counterfactual account has nothing installed yet).
+    pub deployed: bool,
     /// Something is installed at the session's entity id.
     pub installed: bool,
     /// What is installed is the grant (flags, selectors, hooks, key, window, paymaster).
@@ -350,7 +352,7 @@ fn same_set<T: Ord + Clone>(a: &[T], b: &[T]) -> bool {
 pub fn session_state(g: &Granted, r: &ChainReads) -> SessionState {
     let installed = r.deployed && r.validation.as_ref().is_some_and(ValidationView::is_installed);
     if !installed {
-        return SessionState { mismatches: vec!["notInstalled"], ..SessionState::default() };
+        return SessionState { deployed: r.deployed, mismatches: vec!["notInstalled"], ..SessionState::default() };
     }
     let v = r.validation.as_ref().cloned().unwrap_or_default();
     let hooks = |validation: bool| -> Vec<FixedBytes<25>> {
@@ -383,6 +385,7 @@ pub fn session_state(g: &Granted, r: &ChainReads) -> SessionState {
         }
     }
     SessionState {
+        deployed: true,
         installed,
         matches_grant: mismatches.is_empty(),
         mismatches,
@@ -412,6 +415,19 @@ pub async fn read_session_state<T: Transport>(
         }
     }
     Ok(session_state(g, &reads))
+}
+
+/// What is left of the native and ERC-20 budgets (the ones the pre-check compares calls with),
+/// read without asking whether the session is installed: the caller knows it is. Gas is not read.
+pub async fn read_remaining<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, g: &Granted) -> Result<Remaining> {
+    let mut reads = ChainReads::default();
+    for (read, to, data) in session_reads(g) {
+        if matches!(read, Read::Native | Read::Erc20(_)) {
+            let out = eth_call(c, clock, to, data).await?;
+            reads.record(read, &out)?;
+        }
+    }
+    Ok(Remaining { native: reads.native, gas: None, erc20: reads.erc20 })
 }
 
 /// The lowest entity id ≥ 1 that is neither in `used` (the store) nor known `installed` on chain.

@@ -23,7 +23,7 @@ use crate::addresses::{
     ALLOWLIST_MODULE, NATIVE_TOKEN_LIMIT_MODULE, PAYMASTER_GUARD_MODULE, SINGLE_SIGNER_VALIDATION_MODULE,
     TIME_RANGE_MODULE,
 };
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::permissions::HOOK_ENTITY_OFFSET;
 use crate::rpc::{find_aa_reason, AA_CODES};
 
@@ -518,6 +518,49 @@ pub fn aa22_code(valid_after: u64, valid_until: u64, chain_now: u64) -> &'static
     } else {
         EXPIRED
     }
+}
+
+/// `rpc` (the bundler's or node's error) with what its revert data says: the decoded code, or
+/// `rpc`'s own when the data matches no known error.
+pub fn to_error(rpc: Error, d: DecodedRevert, window: Option<[u64; 3]>) -> Error {
+    let code = match d.code {
+        UNKNOWN => rpc.error_code(),
+        c => ErrorCode::ALL.iter().copied().find(|k| k.as_str() == c).unwrap_or(rpc.error_code()),
+    };
+    let mut args = String::from("{");
+    for (i, a) in d.args.iter().enumerate() {
+        if i > 0 {
+            args.push(',');
+        }
+        // Names are Solidity identifiers; values may be any string (`Error(string)`).
+        args.push('"');
+        args.push_str(a.name);
+        args.push_str("\":");
+        args.push_str(&serde_json::to_string(&a.value).unwrap_or_default());
+    }
+    args.push('}');
+    Error::Reverted { code, rpc: Box::new(rpc), revert: Box::new(d), args, window }
+}
+
+/// An `AA22 expired or not due` from `rpc` said precisely: which side of the session's window the
+/// chain's time (`chain_now`, the latest block's) is on, with the window and that time in `data`.
+pub fn aa22_error(rpc: Error, d: Option<DecodedRevert>, valid_after: u64, valid_until: u64, chain_now: u64) -> Error {
+    let mut d = d.unwrap_or(DecodedRevert {
+        code: UNKNOWN,
+        error: "",
+        path: Vec::new(),
+        module: None,
+        module_name: None,
+        entity_id: None,
+        session_entity_id: None,
+        reason: None,
+        aa: None,
+        args: Vec::new(),
+        raw: None,
+    });
+    d.code = aa22_code(valid_after, valid_until, chain_now);
+    d.aa = Some("AA22".into());
+    to_error(rpc, d, Some([valid_after, valid_until, chain_now]))
 }
 
 /// A `U256` argument, read back (numbers are decimal in [`Arg::value`]).
