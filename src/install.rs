@@ -113,7 +113,7 @@ impl SessionInstallRequest {
 
     /// The translated permissions of this grant (no clock check).
     pub fn permission_set(&self) -> Result<PermissionSet> {
-        plan(&self.grant(), None, || Ok(())).map(|(set, _)| set)
+        plan_unchecked(&self.grant()).map(|(set, _)| set)
     }
 
     /// Whether the session's user operations must be prefixed with `executeUserOp`.
@@ -167,6 +167,12 @@ fn check_window(expires_at: Option<u64>, valid_after: Option<u64>, now: Option<u
 
 /// Checks in the SDK's order (the time and paymaster hooks are built before the
 /// PermissionBuilder), translates, and lists every hook in install order.
+/// [`plan`] without a clock or a check between the phases: one copy for every caller.
+#[inline(never)]
+pub(crate) fn plan_unchecked(g: &Grant<'_>) -> Result<(PermissionSet, Vec<Hook>)> {
+    plan(g, None, || Ok(()))
+}
+
 pub(crate) fn plan(
     g: &Grant<'_>,
     now: Option<u64>,
@@ -267,7 +273,7 @@ pub fn encode_session_uninstall(req: &SessionUninstallRequest) -> Result<Bytes> 
 /// [`encode_session_uninstall`] for any validation module whose uninstall data is
 /// `abi.encode(uint32 entityId)` (SingleSigner, WebAuthn).
 pub(crate) fn encode_uninstall_for(req: &SessionUninstallRequest, module: Address) -> Result<Bytes> {
-    let (set, hooks) = plan(&req.grant(), None, || Ok(()))?;
+    let (set, hooks) = plan_unchecked(&req.grant())?;
     let e = set.entity_id;
     let call = IModularAccount::uninstallValidationCall {
         validationFunction: module_entity(module, e),

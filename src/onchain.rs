@@ -13,8 +13,6 @@
 //! the SDK's `EntityIdAndNonceReader` walks `getValidationData` (`shared/mav2-spec.md` §6.1);
 //! [`find_free_entity_id`] does the walk over RPC.
 
-use std::collections::BTreeMap;
-
 use alloy_primitives::{Address, Bytes, FixedBytes, U256};
 use alloy_sol_types::{sol, SolCall};
 use serde::Serialize;
@@ -200,7 +198,7 @@ pub struct Granted {
 impl Granted {
     /// From a grant request. No clock check: an expired grant is still worth reading.
     pub fn from_install_request(req: &SessionInstallRequest) -> Result<Self> {
-        let (permissions, hooks) = install::plan(&req.grant(), None, || Ok(()))?;
+        let (permissions, hooks) = install::plan_unchecked(&req.grant())?;
         Ok(Granted {
             account: req.account.0,
             session_key: req.session_key.0,
@@ -281,7 +279,7 @@ pub struct ChainReads {
     /// `limits(E + 0x7FFFFFFF, account)`.
     pub gas: Option<U256>,
     /// `erc20SpendLimits(E + 0x7FFFFFFF, token, account)` per token.
-    pub erc20: BTreeMap<Address, U256>,
+    pub erc20: Vec<(Address, U256)>,
     /// `timeRanges(E, account)`: `(validUntil, validAfter)`.
     pub time_range: Option<(u64, u64)>,
     /// `paymasters(E, account)`.
@@ -296,7 +294,7 @@ impl ChainReads {
             Read::Native => self.native = Some(decode_limits(out)?),
             Read::Gas => self.gas = Some(decode_limits(out)?),
             Read::Erc20(token) => {
-                self.erc20.insert(token, decode_erc20_spend_limits(out)?);
+                self.erc20.push((token, decode_erc20_spend_limits(out)?));
             }
             Read::TimeRange => self.time_range = Some(decode_time_ranges(out)?),
             Read::Paymaster => self.paymaster = Some(decode_paymasters(out)?),
@@ -314,7 +312,7 @@ pub struct Remaining {
     /// Gas budget (wei of `gas × maxFeePerGas`).
     pub gas: Option<U256>,
     /// Token units per ERC-20 with a limit.
-    pub erc20: BTreeMap<Address, U256>,
+    pub erc20: Vec<(Address, U256)>,
 }
 
 /// A session as the chain sees it.
@@ -340,11 +338,9 @@ pub struct SessionState {
     pub paymaster: Option<Address>,
 }
 
-fn same_set<T: Ord + Clone>(a: &[T], b: &[T]) -> bool {
-    let (mut a, mut b) = (a.to_vec(), b.to_vec());
-    a.sort();
-    b.sort();
-    a == b
+/// Same members, any order (the lists hold distinct items; no sort keeps the wasm small).
+fn same_set<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x)) && b.iter().all(|x| a.contains(x))
 }
 
 /// The session's state from the chain's answers. An undeployed account, or nothing at the entity
@@ -470,7 +466,7 @@ mod tests {
     use alloy_primitives::{address, hex};
     use alloy_sol_types::SolValue;
     use std::cell::RefCell;
-    use std::collections::VecDeque;
+    use std::collections::{BTreeMap, VecDeque};
 
     #[test]
     fn selectors_are_the_sdk_abis() {
@@ -642,7 +638,7 @@ mod tests {
         assert!(s.installed && s.matches_grant, "{s:?}");
         assert_eq!(s.remaining.native, Some(U256::from(0x800)));
         assert_eq!(s.remaining.gas, Some(U256::from(0x1234)));
-        assert_eq!(s.remaining.erc20.get(&TOKEN), Some(&U256::from(5)));
+        assert_eq!(s.remaining.erc20, [(TOKEN, U256::from(5))]);
         assert_eq!((s.valid_until, s.valid_after), (Some(2_000_000_000), Some(1_000)));
         assert_eq!(s.paymaster, Some(PAYMASTER));
         // getCode, getValidationData, signer, native, gas, one token, time range, paymaster.

@@ -134,13 +134,16 @@ impl<T: Transport, C: Clock> Network<T, C> {
         self.kind
     }
 
-    /// Check the bundler's chain against `chain_id` (once per sender) and its EntryPoint.
-    async fn ready_for(&self, chain_id: u64) -> Result<()> {
-        let actual = self.sender.ready().await?;
-        if actual != chain_id {
-            return Err(Error::WrongChain { expected: chain_id, actual });
-        }
-        Ok(())
+    /// Check the bundler's chain against `chain_id` (once per sender) and its EntryPoint. Boxed:
+    /// awaited from every chain verb, compiled once.
+    fn ready_for(&self, chain_id: u64) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + '_>> {
+        Box::pin(async move {
+            let actual = self.sender.ready().await?;
+            if actual != chain_id {
+                return Err(Error::WrongChain { expected: chain_id, actual });
+            }
+            Ok(())
+        })
     }
 }
 
@@ -584,7 +587,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         let mut chain = scope.clone();
         chain.native_limit = left.native.or(scope.native_limit);
         for (token, limit) in &mut chain.erc20_limits {
-            if let Some(l) = left.erc20.get(token) {
+            if let Some((_, l)) = left.erc20.iter().find(|(t, _)| t == token) {
                 *limit = *l;
             }
         }
@@ -824,32 +827,55 @@ pub struct ChainStatus {
 /// `sessionStatus`.
 impl serde::Serialize for ChainStatus {
     fn serialize<Se: serde::Serializer>(&self, s: Se) -> std::result::Result<Se::Ok, Se::Error> {
-        use serde::ser::SerializeMap;
-        #[derive(serde::Serialize)]
-        struct Left {
-            native: Option<String>,
-            gas: Option<String>,
-            erc20: std::collections::BTreeMap<String, String>,
-        }
         let st = &self.state;
-        let left = Left {
-            native: st.remaining.native.map(|v| v.to_string()),
-            gas: st.remaining.gas.map(|v| v.to_string()),
-            erc20: st.remaining.erc20.iter().map(|(t, v)| (t.to_checksum(None), v.to_string())).collect(),
-        };
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("installed", &st.installed)?;
-        m.serialize_entry("matchesGrant", &st.matches_grant)?;
-        m.serialize_entry("mismatches", &st.mismatches)?;
-        m.serialize_entry("deployed", &st.deployed)?;
-        m.serialize_entry("remaining", &left)?;
-        m.serialize_entry("validUntil", &st.valid_until)?;
-        m.serialize_entry("validAfter", &st.valid_after)?;
-        m.serialize_entry("paymaster", &st.paymaster.map(|p| p.to_checksum(None)))?;
-        if let Some(r) = self.reconciled {
-            m.serialize_entry("reconciled", r)?;
+        let dec = |v: Option<U256>| v.map(|v| v.to_string());
+        View {
+            installed: st.installed,
+            matches_grant: st.matches_grant,
+            mismatches: &st.mismatches,
+            deployed: st.deployed,
+            remaining: Left {
+                native: dec(st.remaining.native),
+                gas: dec(st.remaining.gas),
+                erc20: Erc20Left(&st.remaining.erc20),
+            },
+            valid_until: st.valid_until,
+            valid_after: st.valid_after,
+            paymaster: st.paymaster.map(|p| json::address(&p)),
+            reconciled: self.reconciled,
         }
-        m.end()
+        .serialize(s)
+    }
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct View<'a> {
+    installed: bool,
+    matches_grant: bool,
+    mismatches: &'a [&'static str],
+    deployed: bool,
+    remaining: Left<'a>,
+    valid_until: Option<u64>,
+    valid_after: Option<u64>,
+    paymaster: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reconciled: Option<&'static str>,
+}
+
+#[derive(serde::Serialize)]
+struct Left<'a> {
+    native: Option<String>,
+    gas: Option<String>,
+    erc20: Erc20Left<'a>,
+}
+
+/// `{ [token]: amount }`.
+struct Erc20Left<'a>(&'a [(Address, U256)]);
+
+impl serde::Serialize for Erc20Left<'_> {
+    fn serialize<Se: serde::Serializer>(&self, s: Se) -> std::result::Result<Se::Ok, Se::Error> {
+        s.collect_map(self.0.iter().map(|(t, v)| (json::address(t), v.to_string())))
     }
 }
 
