@@ -98,82 +98,155 @@ impl ValidationView {
     }
 }
 
+// The encoders and decoders below are written word by word: the `sol!` interfaces above give the
+// selectors (and the conformance vectors check both against viem), while alloy's generic
+// encode/decode-and-reencode for each call would cost the wasm several times this code.
+
+fn call_data<const W: usize>(selector: [u8; 4], words: [[u8; 32]; W]) -> Bytes {
+    let mut out = Vec::with_capacity(4 + 32 * W);
+    out.extend_from_slice(&selector);
+    for w in words {
+        out.extend_from_slice(&w);
+    }
+    out.into()
+}
+
+fn uint_word(v: u32) -> [u8; 32] {
+    U256::from(v).to_be_bytes()
+}
+
+fn address_word(a: Address) -> [u8; 32] {
+    let mut w = [0u8; 32];
+    w[12..].copy_from_slice(a.as_slice());
+    w
+}
+
 /// `getValidationData(ModuleEntity(module, entityId))` call data. The account keys validations by
 /// entity id only, so the module part does not change the answer.
 pub fn encode_get_validation_data(module: Address, entity_id: u32) -> Bytes {
-    IAccountView::getValidationDataCall { validationFunction: module_entity(module, entity_id) }.abi_encode().into()
+    let mut w = [0u8; 32];
+    w[..24].copy_from_slice(module_entity(module, entity_id).as_slice());
+    call_data(IAccountView::getValidationDataCall::SELECTOR, [w])
 }
 
 /// `NativeTokenLimitModule.limits(entityId, account)` call data.
 pub fn encode_limits(entity_id: u32, account: Address) -> Bytes {
-    INativeTokenLimitModule::limitsCall { entityId: U256::from(entity_id), account }.abi_encode().into()
+    call_data(INativeTokenLimitModule::limitsCall::SELECTOR, [uint_word(entity_id), address_word(account)])
 }
 
 /// `AllowlistModule.erc20SpendLimits(entityId, token, account)` call data.
 pub fn encode_erc20_spend_limits(entity_id: u32, token: Address, account: Address) -> Bytes {
-    IAllowlistModule::erc20SpendLimitsCall { entityId: entity_id, target: token, account }.abi_encode().into()
+    call_data(
+        IAllowlistModule::erc20SpendLimitsCall::SELECTOR,
+        [uint_word(entity_id), address_word(token), address_word(account)],
+    )
 }
 
 /// `TimeRangeModule.timeRanges(entityId, account)` call data.
 pub fn encode_time_ranges(entity_id: u32, account: Address) -> Bytes {
-    ITimeRangeModule::timeRangesCall { entityId: entity_id, account }.abi_encode().into()
+    call_data(ITimeRangeModule::timeRangesCall::SELECTOR, [uint_word(entity_id), address_word(account)])
 }
 
 /// `PaymasterGuardModule.paymasters(entityId, account)` call data.
 pub fn encode_paymasters(entity_id: u32, account: Address) -> Bytes {
-    IPaymasterGuardModule::paymastersCall { entityId: entity_id, account }.abi_encode().into()
+    call_data(IPaymasterGuardModule::paymastersCall::SELECTOR, [uint_word(entity_id), address_word(account)])
 }
 
 /// `SingleSignerValidationModule.signers(entityId, account)` call data.
 pub fn encode_signers(entity_id: u32, account: Address) -> Bytes {
-    ISingleSignerValidationModule::signersCall { entityId: entity_id, account }.abi_encode().into()
+    call_data(ISingleSignerValidationModule::signersCall::SELECTOR, [uint_word(entity_id), address_word(account)])
 }
 
-fn bad_result(what: &str, out: &[u8], e: impl std::fmt::Display) -> Error {
+#[inline(never)]
+fn bad_result(what: &str, out: &[u8]) -> Error {
     let shown = crate::json::shorten(&crate::json::hex(out), 200);
-    Error::BadResponse { method: "eth_call".into(), detail: format!("{what} returned {shown}: {e}") }
+    Error::BadResponse { method: "eth_call".into(), detail: format!("{what} returned {shown}: not its ABI encoding") }
+}
+
+fn word_at(b: &[u8], at: usize) -> Option<&[u8]> {
+    b.get(at..at.checked_add(32)?)
+}
+
+/// A word whose first `zeros` bytes are zero (the type's padding), else `None`.
+fn padded(b: &[u8], at: usize, zeros: usize) -> Option<&[u8]> {
+    let w = word_at(b, at)?;
+    w[..zeros].iter().all(|x| *x == 0).then_some(&w[zeros..])
+}
+
+fn small(b: &[u8], at: usize) -> Option<usize> {
+    usize::try_from(u64::from_be_bytes(padded(b, at, 24)?.try_into().ok()?)).ok()
+}
+
+/// One `bytesN[]` of a tuple at `tuple`, its offset at head word `head`; canonical: it starts at
+/// `*end`, which moves past it.
+fn fixed_list<const N: usize>(tuple: &[u8], head: usize, end: &mut usize) -> Option<Vec<FixedBytes<N>>> {
+    let off = small(tuple, head * 32)?;
+    let len = small(tuple, off)?;
+    if off != *end || len > tuple.len() / 32 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(len);
+    for k in 0..len {
+        let w = word_at(tuple, off + 32 + 32 * k)?;
+        if w[N..].iter().any(|x| *x != 0) {
+            return None;
+        }
+        out.push(FixedBytes::from_slice(&w[..N]));
+    }
+    *end = off + 32 + 32 * len;
+    Some(out)
 }
 
 /// Decode `getValidationData`'s result.
 pub fn decode_validation_data(out: &[u8]) -> Result<ValidationView> {
-    let d = IAccountView::getValidationDataCall::abi_decode_returns_validate(out)
-        .map_err(|e| bad_result("getValidationData", out, e))?;
-    Ok(ValidationView {
-        flags: d.validationFlags,
-        validation_hooks: d.validationHooks,
-        execution_hooks: d.executionHooks,
-        selectors: d.selectors,
-    })
+    let read = || -> Option<ValidationView> {
+        if small(out, 0)? != 32 {
+            return None;
+        }
+        let tuple = &out[32..];
+        let flags = padded(tuple, 0, 31)?[0];
+        let mut end = 4 * 32;
+        let validation_hooks = fixed_list::<25>(tuple, 1, &mut end)?;
+        let execution_hooks = fixed_list::<25>(tuple, 2, &mut end)?;
+        let selectors = fixed_list::<4>(tuple, 3, &mut end)?;
+        (end == tuple.len()).then_some(ValidationView { flags, validation_hooks, execution_hooks, selectors })
+    };
+    read().ok_or_else(|| bad_result("getValidationData", out))
+}
+
+/// One static word, exactly, with `zeros` bytes of padding.
+fn single<'a>(out: &'a [u8], zeros: usize, what: &str) -> Result<&'a [u8]> {
+    (out.len() == 32).then(|| padded(out, 0, zeros)).flatten().ok_or_else(|| bad_result(what, out))
 }
 
 /// Decode `limits`' result.
 pub fn decode_limits(out: &[u8]) -> Result<U256> {
-    INativeTokenLimitModule::limitsCall::abi_decode_returns_validate(out).map_err(|e| bad_result("limits", out, e))
+    Ok(U256::from_be_slice(single(out, 0, "limits")?))
 }
 
 /// Decode `erc20SpendLimits`' result.
 pub fn decode_erc20_spend_limits(out: &[u8]) -> Result<U256> {
-    IAllowlistModule::erc20SpendLimitsCall::abi_decode_returns_validate(out)
-        .map_err(|e| bad_result("erc20SpendLimits", out, e))
+    Ok(U256::from_be_slice(single(out, 0, "erc20SpendLimits")?))
 }
 
-/// Decode `timeRanges`' result: `(validUntil, validAfter)`.
+/// Decode `timeRanges`' result: `(validUntil, validAfter)`, two uint48.
 pub fn decode_time_ranges(out: &[u8]) -> Result<(u64, u64)> {
-    let r = ITimeRangeModule::timeRangesCall::abi_decode_returns_validate(out)
-        .map_err(|e| bad_result("timeRanges", out, e))?;
-    Ok((r.validUntil.to::<u64>(), r.validAfter.to::<u64>()))
+    let read = || -> Option<(u64, u64)> {
+        let t = |at| padded(out, at, 26).map(|w| w.iter().fold(0u64, |n, b| n << 8 | u64::from(*b)));
+        (out.len() == 64).then_some(())?;
+        Some((t(0)?, t(32)?))
+    };
+    read().ok_or_else(|| bad_result("timeRanges", out))
 }
 
 /// Decode `paymasters`' result.
 pub fn decode_paymasters(out: &[u8]) -> Result<Address> {
-    IPaymasterGuardModule::paymastersCall::abi_decode_returns_validate(out)
-        .map_err(|e| bad_result("paymasters", out, e))
+    Ok(Address::from_slice(single(out, 12, "paymasters")?))
 }
 
 /// Decode `signers`' result.
 pub fn decode_signers(out: &[u8]) -> Result<Address> {
-    ISingleSignerValidationModule::signersCall::abi_decode_returns_validate(out)
-        .map_err(|e| bad_result("signers", out, e))
+    Ok(Address::from_slice(single(out, 12, "signers")?))
 }
 
 /// A session's grant, in the form the chain stores it.
