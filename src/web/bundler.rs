@@ -105,7 +105,7 @@ export interface SendOwnerOperationOptions extends OwnerOperationOptions {
 export interface OwnerOperationResult { userOpHash: Hex; receipt: UserOperationReceipt; session?: SessionRecord }
 /** A session as the chain sees it (`sessionStatus`). Amounts are decimal strings; `null` where the
  *  grant sets no such limit or nothing is installed. */
-export interface SessionStatus {
+export interface SessionChainStatus {
   /** The account has code (a counterfactual account has nothing installed). */
   deployed: boolean;
   /** Something is installed at the session's entity id. */
@@ -441,7 +441,7 @@ impl BundlerClient {
     /// ERC-20 budgets left, its window and paymaster. An `active` session uninstalled elsewhere is
     /// marked revoked in `store` and the answer says `reconciled: "revoked"`. MAv2 only
     /// (`ACCOUNT_KIND_UNSUPPORTED` for `simple-account`).
-    #[wasm_bindgen(js_name = sessionStatus, unchecked_return_type = "Promise<SessionStatus>")]
+    #[wasm_bindgen(js_name = sessionStatus, unchecked_return_type = "Promise<SessionChainStatus>")]
     pub fn session_status(
         &self,
         store: &SessionKeyStore,

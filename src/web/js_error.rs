@@ -199,6 +199,16 @@ export interface ErrorData {
   owner?: Address; salt?: Hex; predicted?: Address; account?: Address;
   /** EIP-7702. */
   delegate?: Address; expectedDelegate?: Address; codeSize?: number; chainId?: number; nonce?: number; expectedNonce?: number; signer?: Address;
+  /** `sendCalls`' limit refusals: the allowance as granted, what is left on chain (when read), and
+   *  which of the two the calls were checked against. */
+  granted?: string; remaining?: string; source?: "chain" | "grant";
+  /** Decoded reverts (`…_ON_CHAIN`): the bundler's own code, the Solidity error, the module and
+   *  entity ids of the hook that reverted, the EntryPoint's `AAxx`, the error's arguments, bytes
+   *  that matched no known error; for AA22 the session's window and the chain's time. */
+  bundlerCode?: ErrorCode; error?: string; module?: Address; moduleName?: string; sessionEntityId?: number;
+  aa?: string; args?: Record<string, string>; raw?: Hex; validUntil?: number; chainTime?: number;
+  /** `ACCOUNT_KIND_UNSUPPORTED`: the client's account kind. */
+  accountKind?: string;
 }
 /** Every refusal: an Error with a stable `code`, where one applies the `field` path, and the
  *  refusal's figures in `data`. */
