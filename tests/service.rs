@@ -91,6 +91,8 @@ struct Chain {
     timestamp: u64,
     /// The error object `eth_estimateUserOperationGas` answers with.
     estimate_error: Option<Value>,
+    /// Fail every `eth_call` that is not to the EntryPoint (a node that cannot read the modules).
+    views_fail: bool,
 }
 
 fn word(v: u64) -> String {
@@ -118,6 +120,9 @@ impl Chain {
                 let data: Bytes = serde_json::from_value(params[0]["data"].clone()).unwrap();
                 if let Some(out) = self.views.get(&(to, data.clone())) {
                     return Ok(json!(out));
+                }
+                if to != ENTRY_POINT_V07 && self.views_fail {
+                    return Err((-32000, "header not found".into()));
                 }
                 if to != ENTRY_POINT_V07 {
                     // Nothing stored there: a validation with no data, a zero budget.
@@ -822,6 +827,20 @@ fn a_pending_session_is_checked_against_its_grant_only() {
     run(w.sessions.send_calls(&net, &s.id, &call(900), SendOptions::default(), &no_progress)).unwrap();
     let reads = w.methods().iter().filter(|m| *m == "eth_call").count();
     assert_eq!(reads, 1, "the nonce only");
+}
+
+#[test]
+fn a_failed_budget_read_falls_back_to_the_grant() {
+    let w = world();
+    w.deploy();
+    let net = w.network(AccountKind::Mav2, false);
+    let s = run(w.sessions.create(w.new_session(limited()))).unwrap();
+    run(w.sessions.grant(&net, &s.id, Wallet(w.owner.clone()), None, None)).unwrap();
+    w.chain.borrow_mut().views_fail = true;
+    // The chain enforces the limits anyway: the send goes on, checked against the grant.
+    run(w.sessions.send_calls(&net, &s.id, &call(900), SendOptions::default(), &no_progress)).unwrap();
+    let e = run(w.sessions.send_calls(&net, &s.id, &call(1001), SendOptions::default(), &no_progress)).unwrap_err();
+    assert_eq!(e.data().unwrap()["source"], "grant");
 }
 
 fn revert_error(code: i64, message: &str, data: &[u8]) -> Value {
