@@ -80,6 +80,7 @@ error_codes! {
     PaymasterMismatch = "PAYMASTER_MISMATCH", "the paymaster service offered another paymaster than the session's (checked before estimation)";
     KeyWiped = "KEY_WIPED", "the session was revoked and its key wiped; only its record (a tombstone `prune` removes) is left";
     OwnerMismatch = "OWNER_MISMATCH", "`owner` and `salt` do not deploy the session's `account`";
+    AccountKindUnsupported = "ACCOUNT_KIND_UNSUPPORTED", "the call reads MAv2's modules and the client's `accountKind` is `simple-account`, which has none";
     InvalidStatusTransition = "INVALID_STATUS_TRANSITION", "e.g. marking a revoked session active";
     EntityIdInUse = "ENTITY_ID_IN_USE", "that entity id is taken by another session of the account";
     EntityIdSearchLimit = "ENTITY_ID_SEARCH_LIMIT", "the on-chain search for a free entity id stepped over 256 installed ids; pass `entityId`";
@@ -157,6 +158,50 @@ error_codes! {
     RpcExecutionReverted = "RPC_EXECUTION_REVERTED", "JSON-RPC `3`: execution reverted (`eth_call`, `eth_estimateGas`)";
     RpcError = "RPC_ERROR", "any other JSON-RPC error; `data` keeps the server's code, message and data";
     NotInitialized = "NOT_INITIALIZED", "an export was called before `await init()` (thrown by the package's loader)";
+    SessionNativeLimitExceededOnChain = "SESSION_NATIVE_LIMIT_EXCEEDED_ON_CHAIN", "decoded revert: the session's native-value budget on chain is spent (`ExceededNativeTokenLimit` from the execution hook)";
+    SessionGasLimitExceededOnChain = "SESSION_GAS_LIMIT_EXCEEDED_ON_CHAIN", "decoded revert: the session's gas budget on chain is spent (`ExceededNativeTokenLimit` from the validation hook)";
+    SessionErc20LimitExceededOnChain = "SESSION_ERC20_LIMIT_EXCEEDED_ON_CHAIN", "decoded revert: a token budget on chain is spent (`ExceededTokenLimit`)";
+    SessionErc20NotAllowedOnChain = "SESSION_ERC20_NOT_ALLOWED_ON_CHAIN", "decoded revert: `ERC20NotAllowed(token)`";
+    SessionErc20CallInvalidOnChain = "SESSION_ERC20_CALL_INVALID_ON_CHAIN", "decoded revert: a limited token called with something other than a full `transfer` / `approve` (`InvalidCalldataLength`, `SpendingRequestNotAllowed`)";
+    SessionTargetNotAllowedOnChain = "SESSION_TARGET_NOT_ALLOWED_ON_CHAIN", "decoded revert: the allowlist refused the target (`AddressNotAllowed`)";
+    SessionSelectorNotAllowedOnChain = "SESSION_SELECTOR_NOT_ALLOWED_ON_CHAIN", "decoded revert: the allowlist refused the function (`SelectorNotAllowed`, `NoSelectorSpecified`)";
+    SessionPaymasterNotAllowedOnChain = "SESSION_PAYMASTER_NOT_ALLOWED_ON_CHAIN", "decoded revert: `BadPaymasterSpecified` or `InvalidPaymaster`";
+    SessionOutsideTimeRangeOnChain = "SESSION_OUTSIDE_TIME_RANGE_ON_CHAIN", "decoded revert: `TimeRangeNotValid` (runtime path, or a window refused at install)";
+    SessionExpiredOnChain = "SESSION_EXPIRED_ON_CHAIN", "`AA22` with the chain's time past the session's `validUntil`";
+    SessionNotYetValidOnChain = "SESSION_NOT_YET_VALID_ON_CHAIN", "`AA22` with the chain's time before the session's `validAfter`";
+    SessionValidationMissingOnChain = "SESSION_VALIDATION_MISSING_ON_CHAIN", "decoded revert: `ValidationFunctionMissing(selector)`: the session is not installed, or may not call that function";
+    SessionSignerNotAuthorizedOnChain = "SESSION_SIGNER_NOT_AUTHORIZED_ON_CHAIN", "decoded revert: the SingleSigner module's `NotAuthorized`";
+    PreUserOpValidationHookRevertedOnChain = "PRE_USER_OP_VALIDATION_HOOK_REVERTED_ON_CHAIN", "decoded revert: a validation hook reverted with data this package does not know (kept in `raw`)";
+    PreRuntimeValidationHookRevertedOnChain = "PRE_RUNTIME_VALIDATION_HOOK_REVERTED_ON_CHAIN", "as above, runtime validation hook";
+    PreSignatureValidationHookRevertedOnChain = "PRE_SIGNATURE_VALIDATION_HOOK_REVERTED_ON_CHAIN", "as above, signature validation hook";
+    PreExecHookRevertedOnChain = "PRE_EXEC_HOOK_REVERTED_ON_CHAIN", "as above, pre-execution hook";
+    PostExecHookRevertedOnChain = "POST_EXEC_HOOK_REVERTED_ON_CHAIN", "as above, post-execution hook";
+    UserOpValidationRevertedOnChain = "USER_OP_VALIDATION_REVERTED_ON_CHAIN", "as above, the validation module itself";
+    RuntimeValidationRevertedOnChain = "RUNTIME_VALIDATION_REVERTED_ON_CHAIN", "as above, runtime validation";
+    SignatureValidationRevertedOnChain = "SIGNATURE_VALIDATION_REVERTED_ON_CHAIN", "as above, signature validation";
+    UserOpValidationInvalidOnChain = "USER_OP_VALIDATION_INVALID_ON_CHAIN", "decoded revert: `UserOpValidationInvalid`";
+    SignatureValidationInvalidOnChain = "SIGNATURE_VALIDATION_INVALID_ON_CHAIN", "decoded revert: `SignatureValidationInvalid`";
+    SignatureEncodingInvalidOnChain = "SIGNATURE_ENCODING_INVALID_ON_CHAIN", "decoded revert: a malformed signature or segment (`SegmentOutOfOrder`, `ValidationSignatureSegmentMissing`, `NonCanonicalEncoding`, `InvalidSignatureType`, `UnexpectedDataPassed`)";
+    ExecuteUserOpRequiredOnChain = "EXECUTE_USER_OP_REQUIRED_ON_CHAIN", "decoded revert: a session with execution hooks sent call data without the `executeUserOp` prefix";
+    SelfCallNotAllowedOnChain = "SELF_CALL_NOT_ALLOWED_ON_CHAIN", "decoded revert: `SelfCallRecursionDepthExceeded`";
+    UnrecognizedFunctionOnChain = "UNRECOGNIZED_FUNCTION_ON_CHAIN", "decoded revert: `UnrecognizedFunction(selector)`";
+    DeferredActionSignatureInvalidOnChain = "DEFERRED_ACTION_SIGNATURE_INVALID_ON_CHAIN", "decoded revert: the owner's deferred-install signature does not verify";
+    DeferredValidationHasHooksOnChain = "DEFERRED_VALIDATION_HAS_HOOKS_ON_CHAIN", "decoded revert: `DeferredValidationHasValidationHooks`";
+    EntityIdInUseOnChain = "ENTITY_ID_IN_USE_ON_CHAIN", "decoded revert: the entity id is taken on chain (`ValidationEntityIdInUse`, `FallbackValidationInstallationNotAllowed`)";
+    ValidationAlreadySetOnChain = "VALIDATION_ALREADY_SET_ON_CHAIN", "decoded revert: `ValidationAlreadySet(selector, validation)`";
+    HookAlreadySetOnChain = "HOOK_ALREADY_SET_ON_CHAIN", "decoded revert: `PreValidationHookDuplicate`, `ExecutionHookAlreadySet`";
+    HookLimitExceededOnChain = "HOOK_LIMIT_EXCEEDED_ON_CHAIN", "decoded revert: `ValidationAssocHookLimitExceeded`";
+    ModuleInstallFailedOnChain = "MODULE_INSTALL_FAILED_ON_CHAIN", "decoded revert: a module's `onInstall` reverted with unknown data";
+    ModuleInterfaceNotSupportedOnChain = "MODULE_INTERFACE_NOT_SUPPORTED_ON_CHAIN", "decoded revert: `InterfaceNotSupported(module)`";
+    ModuleNotImplementedOnChain = "MODULE_NOT_IMPLEMENTED_ON_CHAIN", "decoded revert: a module's `NotImplemented`";
+    OwnerSignerInvalidOnChain = "OWNER_SIGNER_INVALID_ON_CHAIN", "decoded revert: `FallbackSignerDisabled`, `FallbackSignerMismatch`";
+    AccountRevertedOnChain = "ACCOUNT_REVERTED_ON_CHAIN", "decoded revert: another account error (`error` names it)";
+    EntryPointFailedOpOnChain = "ENTRY_POINT_FAILED_OP_ON_CHAIN", "decoded revert: an EntryPoint `FailedOp` without an `AAxx` reason (a reason gives its `BUNDLER_AAxx` code)";
+    PaymasterPostOpRevertedOnChain = "PAYMASTER_POST_OP_REVERTED_ON_CHAIN", "decoded revert: `PostOpReverted` with unknown data";
+    AggregatorSignatureInvalidOnChain = "AGGREGATOR_SIGNATURE_INVALID_ON_CHAIN", "decoded revert: `SignatureValidationFailed(aggregator)`";
+    RevertReasonOnChain = "REVERT_REASON_ON_CHAIN", "decoded revert: `Error(string)`";
+    PanicOnChain = "PANIC_ON_CHAIN", "decoded revert: `Panic(uint256)`";
+    UnknownRevertOnChain = "UNKNOWN_REVERT_ON_CHAIN", "revert data that matches no known error; the bytes are in `raw`";
 }
 
 impl fmt::Display for ErrorCode {
@@ -656,6 +701,43 @@ pub enum Error {
         account: String,
     },
 
+    /// The call reads MAv2's modules, which the account kind does not have.
+    #[error("accountKind: {what} reads MAv2's modules; a {kind} account has none")]
+    AccountKindUnsupported {
+        /// What was asked (`sessionStatus`).
+        what: &'static str,
+        /// The client's account kind.
+        kind: &'static str,
+    },
+    /// Estimating or sending failed with revert data: `code` says what happened on chain (an
+    /// `_ON_CHAIN` code, or the bundler's own when the data matches no known error).
+    #[error("{rpc} [{code}]")]
+    Reverted {
+        /// The decoded code.
+        code: ErrorCode,
+        /// The bundler's or node's error, as it came.
+        rpc: Box<Error>,
+        /// What the revert data says.
+        revert: Box<crate::revert::DecodedRevert>,
+        /// The decoded arguments as a JSON object's text.
+        args: String,
+        /// For `AA22`: `[validAfter, validUntil, the chain's time]`.
+        window: Option<[u64; 3]>,
+    },
+    /// A limit refusal of the pre-check, with the figures it compared: the grant's, and what the
+    /// chain says is left when it was read.
+    #[error("{inner}")]
+    Budget {
+        /// `NATIVE_LIMIT_EXCEEDED` or `ERC20_LIMIT_EXCEEDED`.
+        inner: Box<Error>,
+        /// The allowance as granted.
+        granted: String,
+        /// What is left on chain, when read.
+        remaining: Option<String>,
+        /// `"chain"` when checked against `remaining`, `"grant"` otherwise.
+        basis: &'static str,
+    },
+
     // ---- EIP-7702 accounts (see `eip7702`) ----
     /// The EOA delegates its code to another contract than SemiModularAccount7702.
     #[error("account: {account} is delegated to {delegate}, not to MAv2's SemiModularAccount7702 {expected}")]
@@ -791,6 +873,9 @@ impl Error {
             Error::PaymasterMismatch { .. } => ErrorCode::PaymasterMismatch,
             Error::KeyWiped { .. } => ErrorCode::KeyWiped,
             Error::OwnerMismatch { .. } => ErrorCode::OwnerMismatch,
+            Error::AccountKindUnsupported { .. } => ErrorCode::AccountKindUnsupported,
+            Error::Reverted { code, .. } => *code,
+            Error::Budget { inner, .. } => inner.error_code(),
             Error::DelegatedElsewhere { .. } => ErrorCode::DelegatedElsewhere,
             Error::AccountHasCode { .. } => ErrorCode::AccountHasCode,
             Error::AuthorizationRequired { .. } => ErrorCode::AuthorizationRequired,
@@ -853,6 +938,9 @@ impl Error {
             Error::PaymasterRequired { .. } | Error::PaymasterMismatch { .. } => Some("paymaster".into()),
             Error::KeyWiped { .. } => None,
             Error::OwnerMismatch { .. } => Some("owner".into()),
+            Error::AccountKindUnsupported { .. } => Some("accountKind".into()),
+            Error::Reverted { .. } => None,
+            Error::Budget { inner, .. } => inner.field(),
             Error::DelegatedElsewhere { .. } | Error::AccountHasCode { .. } => Some("account".into()),
             Error::AuthorizationRequired { .. } | Error::AuthorizationWrongSigner { .. } => {
                 Some("authorization".into())
@@ -988,6 +1076,50 @@ impl Error {
                     ("predicted", Datum::from(predicted)),
                     ("account", Datum::from(account)),
                 ]
+            }
+            Error::AccountKindUnsupported { kind, .. } => vec![("accountKind", Datum::from(kind))],
+            Error::Reverted { rpc, revert, args, window, .. } => {
+                let mut v = rpc.data_fields().unwrap_or_default();
+                v.push(("bundlerCode", Datum::Str(rpc.code())));
+                if !revert.error.is_empty() {
+                    v.push(("error", Datum::Str(revert.error)));
+                }
+                if let Some(m) = revert.module {
+                    v.push(("module", Datum::Owned(m.to_checksum(None))));
+                }
+                if let Some(n) = revert.module_name {
+                    v.push(("moduleName", Datum::Str(n)));
+                }
+                if let Some(e) = &revert.entity_id {
+                    v.push(("entityId", Datum::from(e)));
+                }
+                if let Some(e) = &revert.session_entity_id {
+                    v.push(("sessionEntityId", Datum::from(e)));
+                }
+                if let Some(aa) = &revert.aa {
+                    v.push(("aa", Datum::Str(aa)));
+                }
+                v.push(("args", Datum::Json(args)));
+                if let Some(raw) = &revert.raw {
+                    v.push(("raw", Datum::Owned(crate::json::hex(raw))));
+                }
+                if let Some([after, until, now]) = window {
+                    v.extend([
+                        ("validAfter", Datum::from(after)),
+                        ("validUntil", Datum::from(until)),
+                        ("chainTime", Datum::from(now)),
+                    ]);
+                }
+                v
+            }
+            Error::Budget { inner, granted, remaining, basis } => {
+                let mut v = inner.data_fields().unwrap_or_default();
+                v.push(("granted", Datum::from(granted)));
+                if let Some(r) = remaining {
+                    v.push(("remaining", Datum::from(r)));
+                }
+                v.push(("source", Datum::Str(basis)));
+                v
             }
             Error::DelegatedElsewhere { account, delegate, expected } => {
                 vec![

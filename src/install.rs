@@ -111,7 +111,7 @@ pub struct Grant<'a> {
 impl Grant<'_> {
     /// The translated permissions (no clock check).
     pub fn permission_set(&self) -> Result<PermissionSet> {
-        plan(self, None, || Ok(())).map(|(set, _)| set)
+        plan_unchecked(self).map(|(set, _)| set)
     }
 
     /// `installValidation(...)` granting `session_key` (SingleSigner), checked at `now`.
@@ -206,6 +206,12 @@ fn check_window(expires_at: Option<u64>, valid_after: Option<u64>, now: Option<u
 
 /// Checks in the SDK's order (the time and paymaster hooks are built before the
 /// PermissionBuilder), translates, and lists every hook in install order.
+/// [`plan`] without a clock or a check between the phases: one copy for every caller.
+#[inline(never)]
+pub(crate) fn plan_unchecked(g: &Grant<'_>) -> Result<(PermissionSet, Vec<Hook>)> {
+    plan(g, None, || Ok(()))
+}
+
 pub(crate) fn plan(
     g: &Grant<'_>,
     now: Option<u64>,
@@ -306,7 +312,7 @@ pub fn encode_session_uninstall(req: &SessionUninstallRequest) -> Result<Bytes> 
 /// [`encode_session_uninstall`] for any validation module whose uninstall data is
 /// `abi.encode(uint32 entityId)` (SingleSigner, WebAuthn).
 pub(crate) fn encode_uninstall_for(g: &Grant<'_>, module: Address) -> Result<Bytes> {
-    let (set, hooks) = plan(g, None, || Ok(()))?;
+    let (set, hooks) = plan_unchecked(g)?;
     let e = set.entity_id;
     let call = IModularAccount::uninstallValidationCall {
         validationFunction: module_entity(module, e),

@@ -13,8 +13,6 @@
 //! the SDK's `EntityIdAndNonceReader` walks `getValidationData` (`shared/mav2-spec.md` §6.1);
 //! [`find_free_entity_id`] does the walk over RPC.
 
-use std::collections::BTreeMap;
-
 use alloy_primitives::{Address, Bytes, FixedBytes, U256};
 use alloy_sol_types::{sol, SolCall};
 use serde::Serialize;
@@ -100,82 +98,155 @@ impl ValidationView {
     }
 }
 
+// The encoders and decoders below are written word by word: the `sol!` interfaces above give the
+// selectors (and the conformance vectors check both against viem), while alloy's generic
+// encode/decode-and-reencode for each call would cost the wasm several times this code.
+
+fn call_data<const W: usize>(selector: [u8; 4], words: [[u8; 32]; W]) -> Bytes {
+    let mut out = Vec::with_capacity(4 + 32 * W);
+    out.extend_from_slice(&selector);
+    for w in words {
+        out.extend_from_slice(&w);
+    }
+    out.into()
+}
+
+fn uint_word(v: u32) -> [u8; 32] {
+    U256::from(v).to_be_bytes()
+}
+
+fn address_word(a: Address) -> [u8; 32] {
+    let mut w = [0u8; 32];
+    w[12..].copy_from_slice(a.as_slice());
+    w
+}
+
 /// `getValidationData(ModuleEntity(module, entityId))` call data. The account keys validations by
 /// entity id only, so the module part does not change the answer.
 pub fn encode_get_validation_data(module: Address, entity_id: u32) -> Bytes {
-    IAccountView::getValidationDataCall { validationFunction: module_entity(module, entity_id) }.abi_encode().into()
+    let mut w = [0u8; 32];
+    w[..24].copy_from_slice(module_entity(module, entity_id).as_slice());
+    call_data(IAccountView::getValidationDataCall::SELECTOR, [w])
 }
 
 /// `NativeTokenLimitModule.limits(entityId, account)` call data.
 pub fn encode_limits(entity_id: u32, account: Address) -> Bytes {
-    INativeTokenLimitModule::limitsCall { entityId: U256::from(entity_id), account }.abi_encode().into()
+    call_data(INativeTokenLimitModule::limitsCall::SELECTOR, [uint_word(entity_id), address_word(account)])
 }
 
 /// `AllowlistModule.erc20SpendLimits(entityId, token, account)` call data.
 pub fn encode_erc20_spend_limits(entity_id: u32, token: Address, account: Address) -> Bytes {
-    IAllowlistModule::erc20SpendLimitsCall { entityId: entity_id, target: token, account }.abi_encode().into()
+    call_data(
+        IAllowlistModule::erc20SpendLimitsCall::SELECTOR,
+        [uint_word(entity_id), address_word(token), address_word(account)],
+    )
 }
 
 /// `TimeRangeModule.timeRanges(entityId, account)` call data.
 pub fn encode_time_ranges(entity_id: u32, account: Address) -> Bytes {
-    ITimeRangeModule::timeRangesCall { entityId: entity_id, account }.abi_encode().into()
+    call_data(ITimeRangeModule::timeRangesCall::SELECTOR, [uint_word(entity_id), address_word(account)])
 }
 
 /// `PaymasterGuardModule.paymasters(entityId, account)` call data.
 pub fn encode_paymasters(entity_id: u32, account: Address) -> Bytes {
-    IPaymasterGuardModule::paymastersCall { entityId: entity_id, account }.abi_encode().into()
+    call_data(IPaymasterGuardModule::paymastersCall::SELECTOR, [uint_word(entity_id), address_word(account)])
 }
 
 /// `SingleSignerValidationModule.signers(entityId, account)` call data.
 pub fn encode_signers(entity_id: u32, account: Address) -> Bytes {
-    ISingleSignerValidationModule::signersCall { entityId: entity_id, account }.abi_encode().into()
+    call_data(ISingleSignerValidationModule::signersCall::SELECTOR, [uint_word(entity_id), address_word(account)])
 }
 
-fn bad_result(what: &str, out: &[u8], e: impl std::fmt::Display) -> Error {
+#[inline(never)]
+fn bad_result(what: &str, out: &[u8]) -> Error {
     let shown = crate::json::shorten(&crate::json::hex(out), 200);
-    Error::BadResponse { method: "eth_call".into(), detail: format!("{what} returned {shown}: {e}") }
+    Error::BadResponse { method: "eth_call".into(), detail: format!("{what} returned {shown}: not its ABI encoding") }
+}
+
+fn word_at(b: &[u8], at: usize) -> Option<&[u8]> {
+    b.get(at..at.checked_add(32)?)
+}
+
+/// A word whose first `zeros` bytes are zero (the type's padding), else `None`.
+fn padded(b: &[u8], at: usize, zeros: usize) -> Option<&[u8]> {
+    let w = word_at(b, at)?;
+    w[..zeros].iter().all(|x| *x == 0).then_some(&w[zeros..])
+}
+
+fn small(b: &[u8], at: usize) -> Option<usize> {
+    usize::try_from(u64::from_be_bytes(padded(b, at, 24)?.try_into().ok()?)).ok()
+}
+
+/// One `bytesN[]` of a tuple at `tuple`, its offset at head word `head`; canonical: it starts at
+/// `*end`, which moves past it.
+fn fixed_list<const N: usize>(tuple: &[u8], head: usize, end: &mut usize) -> Option<Vec<FixedBytes<N>>> {
+    let off = small(tuple, head * 32)?;
+    let len = small(tuple, off)?;
+    if off != *end || len > tuple.len() / 32 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(len);
+    for k in 0..len {
+        let w = word_at(tuple, off + 32 + 32 * k)?;
+        if w[N..].iter().any(|x| *x != 0) {
+            return None;
+        }
+        out.push(FixedBytes::from_slice(&w[..N]));
+    }
+    *end = off + 32 + 32 * len;
+    Some(out)
 }
 
 /// Decode `getValidationData`'s result.
 pub fn decode_validation_data(out: &[u8]) -> Result<ValidationView> {
-    let d = IAccountView::getValidationDataCall::abi_decode_returns_validate(out)
-        .map_err(|e| bad_result("getValidationData", out, e))?;
-    Ok(ValidationView {
-        flags: d.validationFlags,
-        validation_hooks: d.validationHooks,
-        execution_hooks: d.executionHooks,
-        selectors: d.selectors,
-    })
+    let read = || -> Option<ValidationView> {
+        if small(out, 0)? != 32 {
+            return None;
+        }
+        let tuple = &out[32..];
+        let flags = padded(tuple, 0, 31)?[0];
+        let mut end = 4 * 32;
+        let validation_hooks = fixed_list::<25>(tuple, 1, &mut end)?;
+        let execution_hooks = fixed_list::<25>(tuple, 2, &mut end)?;
+        let selectors = fixed_list::<4>(tuple, 3, &mut end)?;
+        (end == tuple.len()).then_some(ValidationView { flags, validation_hooks, execution_hooks, selectors })
+    };
+    read().ok_or_else(|| bad_result("getValidationData", out))
+}
+
+/// One static word, exactly, with `zeros` bytes of padding.
+fn single<'a>(out: &'a [u8], zeros: usize, what: &str) -> Result<&'a [u8]> {
+    (out.len() == 32).then(|| padded(out, 0, zeros)).flatten().ok_or_else(|| bad_result(what, out))
 }
 
 /// Decode `limits`' result.
 pub fn decode_limits(out: &[u8]) -> Result<U256> {
-    INativeTokenLimitModule::limitsCall::abi_decode_returns_validate(out).map_err(|e| bad_result("limits", out, e))
+    Ok(U256::from_be_slice(single(out, 0, "limits")?))
 }
 
 /// Decode `erc20SpendLimits`' result.
 pub fn decode_erc20_spend_limits(out: &[u8]) -> Result<U256> {
-    IAllowlistModule::erc20SpendLimitsCall::abi_decode_returns_validate(out)
-        .map_err(|e| bad_result("erc20SpendLimits", out, e))
+    Ok(U256::from_be_slice(single(out, 0, "erc20SpendLimits")?))
 }
 
-/// Decode `timeRanges`' result: `(validUntil, validAfter)`.
+/// Decode `timeRanges`' result: `(validUntil, validAfter)`, two uint48.
 pub fn decode_time_ranges(out: &[u8]) -> Result<(u64, u64)> {
-    let r = ITimeRangeModule::timeRangesCall::abi_decode_returns_validate(out)
-        .map_err(|e| bad_result("timeRanges", out, e))?;
-    Ok((r.validUntil.to::<u64>(), r.validAfter.to::<u64>()))
+    let read = || -> Option<(u64, u64)> {
+        let t = |at| padded(out, at, 26).map(|w| w.iter().fold(0u64, |n, b| n << 8 | u64::from(*b)));
+        (out.len() == 64).then_some(())?;
+        Some((t(0)?, t(32)?))
+    };
+    read().ok_or_else(|| bad_result("timeRanges", out))
 }
 
 /// Decode `paymasters`' result.
 pub fn decode_paymasters(out: &[u8]) -> Result<Address> {
-    IPaymasterGuardModule::paymastersCall::abi_decode_returns_validate(out)
-        .map_err(|e| bad_result("paymasters", out, e))
+    Ok(Address::from_slice(single(out, 12, "paymasters")?))
 }
 
 /// Decode `signers`' result.
 pub fn decode_signers(out: &[u8]) -> Result<Address> {
-    ISingleSignerValidationModule::signersCall::abi_decode_returns_validate(out)
-        .map_err(|e| bad_result("signers", out, e))
+    Ok(Address::from_slice(single(out, 12, "signers")?))
 }
 
 /// A session's grant, in the form the chain stores it.
@@ -200,7 +271,7 @@ pub struct Granted {
 impl Granted {
     /// From a grant request. No clock check: an expired grant is still worth reading.
     pub fn from_install_request(req: &SessionInstallRequest) -> Result<Self> {
-        let (permissions, hooks) = install::plan(&req.grant(), None, || Ok(()))?;
+        let (permissions, hooks) = install::plan_unchecked(&req.grant())?;
         Ok(Granted {
             account: req.account.0,
             session_key: req.session_key.0,
@@ -281,7 +352,7 @@ pub struct ChainReads {
     /// `limits(E + 0x7FFFFFFF, account)`.
     pub gas: Option<U256>,
     /// `erc20SpendLimits(E + 0x7FFFFFFF, token, account)` per token.
-    pub erc20: BTreeMap<Address, U256>,
+    pub erc20: Vec<(Address, U256)>,
     /// `timeRanges(E, account)`: `(validUntil, validAfter)`.
     pub time_range: Option<(u64, u64)>,
     /// `paymasters(E, account)`.
@@ -296,7 +367,7 @@ impl ChainReads {
             Read::Native => self.native = Some(decode_limits(out)?),
             Read::Gas => self.gas = Some(decode_limits(out)?),
             Read::Erc20(token) => {
-                self.erc20.insert(token, decode_erc20_spend_limits(out)?);
+                self.erc20.push((token, decode_erc20_spend_limits(out)?));
             }
             Read::TimeRange => self.time_range = Some(decode_time_ranges(out)?),
             Read::Paymaster => self.paymaster = Some(decode_paymasters(out)?),
@@ -314,13 +385,15 @@ pub struct Remaining {
     /// Gas budget (wei of `gas × maxFeePerGas`).
     pub gas: Option<U256>,
     /// Token units per ERC-20 with a limit.
-    pub erc20: BTreeMap<Address, U256>,
+    pub erc20: Vec<(Address, U256)>,
 }
 
 /// A session as the chain sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionState {
+    /// The account has code (a counterfactual account has nothing installed yet).
+    pub deployed: bool,
     /// Something is installed at the session's entity id.
     pub installed: bool,
     /// What is installed is the grant (flags, selectors, hooks, key, window, paymaster).
@@ -338,11 +411,9 @@ pub struct SessionState {
     pub paymaster: Option<Address>,
 }
 
-fn same_set<T: Ord + Clone>(a: &[T], b: &[T]) -> bool {
-    let (mut a, mut b) = (a.to_vec(), b.to_vec());
-    a.sort();
-    b.sort();
-    a == b
+/// Same members, any order (the lists hold distinct items; no sort keeps the wasm small).
+fn same_set<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x)) && b.iter().all(|x| a.contains(x))
 }
 
 /// The session's state from the chain's answers. An undeployed account, or nothing at the entity
@@ -350,7 +421,7 @@ fn same_set<T: Ord + Clone>(a: &[T], b: &[T]) -> bool {
 pub fn session_state(g: &Granted, r: &ChainReads) -> SessionState {
     let installed = r.deployed && r.validation.as_ref().is_some_and(ValidationView::is_installed);
     if !installed {
-        return SessionState { mismatches: vec!["notInstalled"], ..SessionState::default() };
+        return SessionState { deployed: r.deployed, mismatches: vec!["notInstalled"], ..SessionState::default() };
     }
     let v = r.validation.as_ref().cloned().unwrap_or_default();
     let hooks = |validation: bool| -> Vec<FixedBytes<25>> {
@@ -383,6 +454,7 @@ pub fn session_state(g: &Granted, r: &ChainReads) -> SessionState {
         }
     }
     SessionState {
+        deployed: true,
         installed,
         matches_grant: mismatches.is_empty(),
         mismatches,
@@ -412,6 +484,19 @@ pub async fn read_session_state<T: Transport>(
         }
     }
     Ok(session_state(g, &reads))
+}
+
+/// What is left of the native and ERC-20 budgets (the ones the pre-check compares calls with),
+/// read without asking whether the session is installed: the caller knows it is. Gas is not read.
+pub async fn read_remaining<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, g: &Granted) -> Result<Remaining> {
+    let mut reads = ChainReads::default();
+    for (read, to, data) in session_reads(g) {
+        if matches!(read, Read::Native | Read::Erc20(_)) {
+            let out = eth_call(c, clock, to, data).await?;
+            reads.record(read, &out)?;
+        }
+    }
+    Ok(Remaining { native: reads.native, gas: None, erc20: reads.erc20 })
 }
 
 /// The lowest entity id ≥ 1 that is neither in `used` (the store) nor known `installed` on chain.
@@ -454,7 +539,7 @@ mod tests {
     use alloy_primitives::{address, hex};
     use alloy_sol_types::SolValue;
     use std::cell::RefCell;
-    use std::collections::VecDeque;
+    use std::collections::{BTreeMap, VecDeque};
 
     #[test]
     fn selectors_are_the_sdk_abis() {
@@ -626,7 +711,7 @@ mod tests {
         assert!(s.installed && s.matches_grant, "{s:?}");
         assert_eq!(s.remaining.native, Some(U256::from(0x800)));
         assert_eq!(s.remaining.gas, Some(U256::from(0x1234)));
-        assert_eq!(s.remaining.erc20.get(&TOKEN), Some(&U256::from(5)));
+        assert_eq!(s.remaining.erc20, [(TOKEN, U256::from(5))]);
         assert_eq!((s.valid_until, s.valid_after), (Some(2_000_000_000), Some(1_000)));
         assert_eq!(s.paymaster, Some(PAYMASTER));
         // getCode, getValidationData, signer, native, gas, one token, time range, paymaster.

@@ -16,14 +16,14 @@
 //! `FailedOp`, which keeps the `BUNDLER_AAxx` code the RPC layer gives the same reason.
 
 use alloy_primitives::{Address, Bytes, FixedBytes, U256};
-use alloy_sol_types::{sol, sol_data, SolError, SolType};
+use alloy_sol_types::{sol, SolError};
 use serde::Serialize;
 
 use crate::addresses::{
     ALLOWLIST_MODULE, NATIVE_TOKEN_LIMIT_MODULE, PAYMASTER_GUARD_MODULE, SINGLE_SIGNER_VALIDATION_MODULE,
     TIME_RANGE_MODULE,
 };
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::permissions::HOOK_ENTITY_OFFSET;
 use crate::rpc::{find_aa_reason, AA_CODES};
 
@@ -312,72 +312,136 @@ fn split_entity(me: &FixedBytes<24>) -> (Address, u32) {
     (Address::from_slice(&me[..20]), u32::from_be_bytes(id))
 }
 
+/// The parameters of an error, read word by word: only the static words and the `bytes` /
+/// `string` tails these errors have, canonical encodings only (the length must be exactly what
+/// the encoder writes). Written out rather than through `SolType`, whose decode-and-reencode
+/// check costs the wasm several times this.
+struct Params<'a> {
+    body: &'a [u8],
+    /// Where the next tail must start (canonical order).
+    end: usize,
+}
+
+impl<'a> Params<'a> {
+    fn new(body: &'a [u8], words: usize) -> Self {
+        Params { body, end: words * 32 }
+    }
+    fn word(&self, i: usize) -> Option<&'a [u8]> {
+        self.body.get(i * 32..i * 32 + 32)
+    }
+    /// `bytesN`: left-aligned, zero padded.
+    fn fixed<const N: usize>(&self, i: usize) -> Option<FixedBytes<N>> {
+        let w = self.word(i)?;
+        w[N..].iter().all(|b| *b == 0).then(|| FixedBytes::from_slice(&w[..N]))
+    }
+    fn address(&self, i: usize) -> Option<Address> {
+        let w = self.word(i)?;
+        w[..12].iter().all(|b| *b == 0).then(|| Address::from_slice(&w[12..]))
+    }
+    fn uint(&self, i: usize) -> Option<U256> {
+        Some(U256::from_be_slice(self.word(i)?))
+    }
+    /// The `bytes` whose offset is word `i`; tails must follow one another without gaps.
+    fn bytes(&mut self, i: usize) -> Option<&'a [u8]> {
+        let off: usize = self.uint(i)?.try_into().ok()?;
+        let len: usize = self.uint_at(off)?.try_into().ok()?;
+        let start = off.checked_add(32)?;
+        let data = self.body.get(start..start.checked_add(len)?)?;
+        let padded = len.div_ceil(32) * 32;
+        let pad = self.body.get(start + len..start.checked_add(padded)?)?;
+        if off != self.end || pad.iter().any(|b| *b != 0) {
+            return None;
+        }
+        self.end = start + padded;
+        Some(data)
+    }
+    fn uint_at(&self, off: usize) -> Option<U256> {
+        Some(U256::from_be_slice(self.body.get(off..off.checked_add(32)?)?))
+    }
+    /// Everything was read: nothing left over.
+    fn done(&self) -> Option<()> {
+        (self.body.len() == self.end).then_some(())
+    }
+}
+
 fn level(data: &[u8]) -> Option<Level> {
     let sel: [u8; 4] = data.get(..4)?.try_into().ok()?;
     let row = KNOWN.iter().find(|k| k.selector == sel)?;
     let (name, shape, code) = (row.name(), row.shape, row.code);
     let body = &data[4..];
     let mut l = Level { name, code, shape, args: Vec::new(), module_entity: None, reason: None, inner: None };
-    macro_rules! params {
-        ($($t:ty),+) => {
-            <($($t,)+) as SolType>::abi_decode_params_validate(body).ok()?
-        };
-    }
+    let words = match shape {
+        Shape::Unit => 0,
+        Shape::Bytes4(_)
+        | Shape::Bytes24(_)
+        | Shape::Bytes25(_)
+        | Shape::Address(_)
+        | Shape::BytesWrap
+        | Shape::Reason
+        | Shape::Panic => 1,
+        Shape::Bytes4Bytes24 | Shape::Bytes24Address | Shape::AddressWrap | Shape::EntityWrap | Shape::FailedOp => 2,
+        Shape::FailedOpWithRevert => 3,
+    };
+    let mut p = Params::new(body, words);
     match shape {
         Shape::Unit => {}
-        Shape::Bytes4(n) => l.args.push(arg(n, hex(params!(sol_data::FixedBytes<4>).0))),
-        Shape::Bytes25(n) => l.args.push(arg(n, hex(params!(sol_data::FixedBytes<25>).0))),
-        Shape::Address(n) => l.args.push(arg(n, params!(sol_data::Address).0.to_checksum(None))),
+        Shape::Bytes4(n) => l.args.push(arg(n, hex(p.fixed::<4>(0)?))),
+        Shape::Bytes25(n) => l.args.push(arg(n, hex(p.fixed::<25>(0)?))),
+        Shape::Address(n) => l.args.push(arg(n, p.address(0)?.to_checksum(None))),
         Shape::Bytes24(n) => {
-            let (me,) = params!(sol_data::FixedBytes<24>);
+            let me = p.fixed::<24>(0)?;
             let (m, e) = split_entity(&me);
             l.module_entity = Some((m, Some(e)));
             l.args.push(arg(n, hex(me)));
         }
         Shape::Bytes4Bytes24 => {
-            let (s, me) = params!(sol_data::FixedBytes<4>, sol_data::FixedBytes<24>);
+            let (s, me) = (p.fixed::<4>(0)?, p.fixed::<24>(1)?);
             let (m, e) = split_entity(&me);
             l.module_entity = Some((m, Some(e)));
             l.args.extend([arg("selector", hex(s)), arg("validationFunction", hex(me))]);
         }
         Shape::Bytes24Address => {
-            let (me, a) = params!(sol_data::FixedBytes<24>, sol_data::Address);
+            let (me, a) = (p.fixed::<24>(0)?, p.address(1)?);
             let (m, e) = split_entity(&me);
             l.module_entity = Some((m, Some(e)));
             l.args.extend([arg("validationFunction", hex(me)), arg("aggregator", a.to_checksum(None))]);
         }
         Shape::AddressWrap => {
-            let (m, inner) = params!(sol_data::Address, sol_data::Bytes);
+            let (m, inner) = (p.address(0)?, p.bytes(1)?);
             l.module_entity = Some((m, None));
-            l.args.extend([arg("module", m.to_checksum(None)), arg("revertReason", hex(&inner))]);
-            l.inner = Some(inner);
+            l.args.extend([arg("module", m.to_checksum(None)), arg("revertReason", hex(inner))]);
+            l.inner = Some(Bytes::copy_from_slice(inner));
         }
         Shape::EntityWrap => {
-            let (me, inner) = params!(sol_data::FixedBytes<24>, sol_data::Bytes);
+            let (me, inner) = (p.fixed::<24>(0)?, p.bytes(1)?);
             let (m, e) = split_entity(&me);
             l.module_entity = Some((m, Some(e)));
-            l.args.extend([arg("moduleFunction", hex(me)), arg("revertReason", hex(&inner))]);
-            l.inner = Some(inner);
+            l.args.extend([arg("moduleFunction", hex(me)), arg("revertReason", hex(inner))]);
+            l.inner = Some(Bytes::copy_from_slice(inner));
         }
         Shape::FailedOp => {
-            let (i, r) = params!(sol_data::Uint<256>, sol_data::String);
+            let i = p.uint(0)?;
+            let r = std::str::from_utf8(p.bytes(1)?).ok()?.to_string();
             l.args.extend([arg("opIndex", i.to_string()), arg("reason", r.clone())]);
             l.reason = Some(r);
         }
         Shape::FailedOpWithRevert => {
-            let (i, r, inner) = params!(sol_data::Uint<256>, sol_data::String, sol_data::Bytes);
-            l.args.extend([arg("opIndex", i.to_string()), arg("reason", r.clone()), arg("inner", hex(&inner))]);
+            let i = p.uint(0)?;
+            let r = std::str::from_utf8(p.bytes(1)?).ok()?.to_string();
+            let inner = p.bytes(2)?;
+            l.args.extend([arg("opIndex", i.to_string()), arg("reason", r.clone()), arg("inner", hex(inner))]);
             l.reason = Some(r);
-            l.inner = Some(inner);
+            l.inner = Some(Bytes::copy_from_slice(inner));
         }
         Shape::BytesWrap => {
-            let (inner,) = params!(sol_data::Bytes);
-            l.args.push(arg("returnData", hex(&inner)));
-            l.inner = Some(inner);
+            let inner = p.bytes(0)?;
+            l.args.push(arg("returnData", hex(inner)));
+            l.inner = Some(Bytes::copy_from_slice(inner));
         }
-        Shape::Reason => l.args.push(arg("reason", params!(sol_data::String).0)),
-        Shape::Panic => l.args.push(arg("code", params!(sol_data::Uint<256>).0.to_string())),
+        Shape::Reason => l.args.push(arg("reason", std::str::from_utf8(p.bytes(0)?).ok()?.to_string())),
+        Shape::Panic => l.args.push(arg("code", p.uint(0)?.to_string())),
     }
+    p.done()?;
     Some(l)
 }
 
@@ -518,6 +582,49 @@ pub fn aa22_code(valid_after: u64, valid_until: u64, chain_now: u64) -> &'static
     } else {
         EXPIRED
     }
+}
+
+/// `rpc` (the bundler's or node's error) with what its revert data says: the decoded code, or
+/// `rpc`'s own when the data matches no known error.
+pub fn to_error(rpc: Error, d: DecodedRevert, window: Option<[u64; 3]>) -> Error {
+    let code = match d.code {
+        UNKNOWN => rpc.error_code(),
+        c => ErrorCode::ALL.iter().copied().find(|k| k.as_str() == c).unwrap_or(rpc.error_code()),
+    };
+    let mut args = String::from("{");
+    for (i, a) in d.args.iter().enumerate() {
+        if i > 0 {
+            args.push(',');
+        }
+        // Names are Solidity identifiers; values may be any string (`Error(string)`).
+        args.push('"');
+        args.push_str(a.name);
+        args.push_str("\":");
+        args.push_str(&serde_json::to_string(&a.value).unwrap_or_default());
+    }
+    args.push('}');
+    Error::Reverted { code, rpc: Box::new(rpc), revert: Box::new(d), args, window }
+}
+
+/// An `AA22 expired or not due` from `rpc` said precisely: which side of the session's window the
+/// chain's time (`chain_now`, the latest block's) is on, with the window and that time in `data`.
+pub fn aa22_error(rpc: Error, d: Option<DecodedRevert>, valid_after: u64, valid_until: u64, chain_now: u64) -> Error {
+    let mut d = d.unwrap_or(DecodedRevert {
+        code: UNKNOWN,
+        error: "",
+        path: Vec::new(),
+        module: None,
+        module_name: None,
+        entity_id: None,
+        session_entity_id: None,
+        reason: None,
+        aa: None,
+        args: Vec::new(),
+        raw: None,
+    });
+    d.code = aa22_code(valid_after, valid_until, chain_now);
+    d.aa = Some("AA22".into());
+    to_error(rpc, d, Some([valid_after, valid_until, chain_now]))
 }
 
 /// A `U256` argument, read back (numbers are decimal in [`Arg::value`]).

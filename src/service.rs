@@ -10,7 +10,9 @@
 //!    network must have a paymaster service (`PAYMASTER_REQUIRED`);
 //! 2. the calls are encoded for the account kind and pre-checked against the session's
 //!    permissions and time window minus a safety margin;
-//! 3. the bundler must be on the session's chain and serve the EntryPoint;
+//! 3. the bundler must be on the session's chain and serve the EntryPoint; an installed MAv2
+//!    session with a native or ERC-20 limit is checked again against what is left of those
+//!    budgets on chain (`NATIVE_LIMIT_EXCEEDED` / `ERC20_LIMIT_EXCEEDED` with `source: "chain"`);
 //! 4. the nonce: the one the owner's deferred authorization is bound to for the first operation
 //!    after a deferred grant (the signature then carries the install), else a fresh random
 //!    parallel key per send (tabs and workers never collide), or the caller's key;
@@ -19,6 +21,9 @@
 //! 6. build (paymaster stub checked against the session's paymaster before estimation), sign,
 //!    send; the hash of an operation carrying a grant is remembered, and its successful receipt
 //!    ([`Sessions::wait_for_receipt`]) makes the session active.
+//!
+//! Revert data in an estimation or send error is decoded into its `_ON_CHAIN` code
+//! ([`crate::revert`]); `AA22` is told apart as expired or not yet due by the latest block's time.
 
 use alloy_primitives::aliases::U192;
 use alloy_primitives::{Address, Bytes, B256, U256};
@@ -30,12 +35,14 @@ use crate::account::{self, AccountRequest};
 use crate::addresses::ENTRY_POINT_V07;
 use crate::calls::{self, CallRequest, EncodeCallsRequest};
 use crate::deferred::{self, DeferredInstall};
-use crate::error::{Error, InputRule, Result};
+use crate::error::{Error, ErrorCode, InputRule, Result};
 use crate::json::{self, Addr, HexBytes, HexFixed};
 use crate::key::SessionKey;
 use crate::nonce::{self, NonceKeyRequest};
+use crate::onchain::{self, Granted, SessionState};
 use crate::precheck::{self, Scope};
-use crate::rpc::bundler::UserOperationReceipt;
+use crate::revert;
+use crate::rpc::bundler::{latest_timestamp, UserOperationReceipt};
 use crate::rpc::{Clock, Transport};
 use crate::send::{
     owner_nonce_key, AccountKind, Mav2SessionSigner, OpRequest, OwnerSigner, PersonalSign, Sender, SimpleAccountSigner,
@@ -126,13 +133,16 @@ impl<T: Transport, C: Clock> Network<T, C> {
         self.kind
     }
 
-    /// Check the bundler's chain against `chain_id` (once per sender) and its EntryPoint.
-    async fn ready_for(&self, chain_id: u64) -> Result<()> {
-        let actual = self.sender.ready().await?;
-        if actual != chain_id {
-            return Err(Error::WrongChain { expected: chain_id, actual });
-        }
-        Ok(())
+    /// Check the bundler's chain against `chain_id` (once per sender) and its EntryPoint. Boxed:
+    /// awaited from every chain verb, compiled once.
+    fn ready_for(&self, chain_id: u64) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + '_>> {
+        Box::pin(async move {
+            let actual = self.sender.ready().await?;
+            if actual != chain_id {
+                return Err(Error::WrongChain { expected: chain_id, actual });
+            }
+            Ok(())
+        })
     }
 }
 
@@ -199,7 +209,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
             ));
         }
         let key = self.generate_key()?;
-        self.store_new(&opts, &key).await
+        self.store_new(&opts, &key, opts.entity_id).await
     }
 
     /// Create a session from an existing private key (server automation, migration).
@@ -207,10 +217,103 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         let bytes =
             opts.take_private_key()?.ok_or_else(|| Error::input("privateKey", InputRule::Missing, "is required"))?;
         let key = SessionKey::from_bytes(bytes.as_ref(), "privateKey")?;
-        self.store_new(&opts, &key).await
+        self.store_new(&opts, &key, opts.entity_id).await
     }
 
-    async fn store_new(&self, opts: &NewSession, key: &SessionKey) -> Result<SessionRecord> {
+    /// [`Sessions::create`] with the entity id from the chain as well as the store: the lowest id
+    /// free in both (`getValidationData` walked from 1, the SDK's search), so a session granted
+    /// from another device is never overwritten. `create` alone knows only the store's ids.
+    pub async fn create_on<T: Transport, C2: Clock>(
+        &self,
+        net: &Network<T, C2>,
+        opts: NewSession,
+    ) -> Result<SessionRecord> {
+        if opts.private_key.is_some() {
+            return Err(Error::input(
+                "privateKey",
+                InputRule::UnknownField,
+                "createSession() generates the key; use importPrivateKey() to bring one",
+            ));
+        }
+        let key = self.generate_key()?;
+        self.store_new_on(net, &opts, &key).await
+    }
+
+    /// [`Sessions::import`] with the entity id from the chain and the store (see [`Sessions::create_on`]).
+    pub async fn import_on<T: Transport, C2: Clock>(
+        &self,
+        net: &Network<T, C2>,
+        mut opts: NewSession,
+    ) -> Result<SessionRecord> {
+        let bytes =
+            opts.take_private_key()?.ok_or_else(|| Error::input("privateKey", InputRule::Missing, "is required"))?;
+        let key = SessionKey::from_bytes(bytes.as_ref(), "privateKey")?;
+        self.store_new_on(net, &opts, &key).await
+    }
+
+    /// A given `entityId`, or a `simple-account` network (no modules), takes the offline path.
+    /// Between the chain's answer and the store's insert another caller may take the id: the
+    /// store refuses it atomically and the search runs again.
+    async fn store_new_on<T: Transport, C2: Clock>(
+        &self,
+        net: &Network<T, C2>,
+        opts: &NewSession,
+        key: &SessionKey,
+    ) -> Result<SessionRecord> {
+        if opts.entity_id.is_some() || net.kind != AccountKind::Mav2 {
+            return self.store_new(opts, key, opts.entity_id).await;
+        }
+        opts.check(self.now())?;
+        net.ready_for(opts.chain_id).await?;
+        let (node, clock) = (net.sender.node(), net.sender.clock());
+        let mut tries = 0;
+        loop {
+            let used: Vec<u32> = self
+                .store
+                .list(Some((opts.chain_id, opts.account.0)))
+                .await?
+                .into_iter()
+                .flatten()
+                .map(|r| r.entity_id)
+                .collect();
+            let id = onchain::find_free_entity_id(node, clock, opts.account.0, &used).await?;
+            match self.store_new(opts, key, Some(id)).await {
+                Err(Error::EntityIdInUse { .. }) if tries < 3 => tries += 1,
+                r => return r,
+            }
+        }
+    }
+
+    /// The session's state on chain: installed, matching its grant, what is left of its budgets,
+    /// its window and paymaster. The store is brought in line and the answer says so: an `active`
+    /// session whose validation is gone from a deployed account (uninstalled elsewhere) becomes
+    /// `revoked` (key wiped); a `pending` one installed as granted becomes `active`. A pending
+    /// session not installed yet, or an undeployed account, changes nothing. Needs MAv2's
+    /// modules: a `simple-account` network is refused with `ACCOUNT_KIND_UNSUPPORTED`.
+    pub async fn status_on<T: Transport, C2: Clock>(&self, net: &Network<T, C2>, id: &str) -> Result<ChainStatus> {
+        if net.kind != AccountKind::Mav2 {
+            return Err(Error::AccountKindUnsupported { what: "sessionStatus", kind: "simple-account" });
+        }
+        let r = self.store.get(id).await?;
+        let g = Granted::from_record(&r)?;
+        // A node on another chain would say "not installed" about everything.
+        net.ready_for(r.chain_id).await?;
+        let state = onchain::read_session_state(net.sender.node(), net.sender.clock(), &g).await?;
+        let reconciled = match r.status {
+            StoredStatus::Active if state.deployed && !state.installed => {
+                self.mark_revoked(id).await?;
+                Some("revoked")
+            }
+            StoredStatus::Pending if state.installed && state.matches_grant => {
+                self.mark_active(id).await?;
+                Some("active")
+            }
+            _ => None,
+        };
+        Ok(ChainStatus { state, reconciled })
+    }
+
+    async fn store_new(&self, opts: &NewSession, key: &SessionKey, requested: Option<u32>) -> Result<SessionRecord> {
         let now = self.now();
         opts.check(now)?;
         if let Some(owner) = opts.owner {
@@ -230,11 +333,11 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         let id = self.new_id()?;
         let placeholder =
             EncryptedKey { alg: String::new(), iv: HexFixed(Default::default()), ciphertext: HexBytes::default() };
-        let mut rec = opts.to_record(id.clone(), key.address(), opts.entity_id.unwrap_or(1), now, placeholder);
+        let mut rec = opts.to_record(id.clone(), key.address(), requested.unwrap_or(1), now, placeholder);
         // Refuse now what the grant encoder would refuse later (permission rules, time window).
         rec.grant().install_call(rec.address.0, now)?;
         rec.key = Some(self.vault.seal(&id, &key.export_secret()).await?);
-        match self.store.insert(rec, opts.entity_id).await {
+        match self.store.insert(rec, requested).await {
             Ok(r) => Ok(r),
             Err(e) => {
                 self.vault.forget(&id);
@@ -449,7 +552,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         r: &SessionRecord,
         calls: &[CallRequest],
         o: &SendOptions,
-    ) -> Result<(Bytes, bool)> {
+    ) -> Result<(Bytes, bool, Scope)> {
         if calls.is_empty() {
             return Err(Error::input("calls", InputRule::Length, "give at least one call"));
         }
@@ -467,7 +570,37 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
                 precheck::check(&calls, &scope, now)?
             }
         }
-        Ok((call_data, set.is_global))
+        Ok((call_data, set.is_global, scope))
+    }
+
+    /// The calls checked again against what is left on chain of the native and ERC-20 budgets
+    /// (the limits are cumulative: the grant's figures overstate what a used session may spend).
+    /// Only an installed (`active`) MAv2 session with such a limit is read, two kinds of reads at
+    /// most; the gas budget is left to the chain. A read that fails (network, node) leaves the
+    /// check against the grant already made: the chain enforces the limits either way.
+    async fn check_remaining<T: Transport, C2: Clock>(
+        &self,
+        net: &Network<T, C2>,
+        r: &SessionRecord,
+        call_data: &[u8],
+        scope: &Scope,
+    ) -> Result<()> {
+        let limited = scope.native_limit.is_some() || !scope.erc20_limits.is_empty();
+        if net.kind != AccountKind::Mav2 || r.status != StoredStatus::Active || !limited {
+            return Ok(());
+        }
+        let g = Granted::from_record(r)?;
+        let Ok(left) = onchain::read_remaining(net.sender.node(), net.sender.clock(), &g).await else {
+            return Ok(());
+        };
+        let mut chain = scope.clone();
+        chain.native_limit = left.native.or(scope.native_limit);
+        for (token, limit) in &mut chain.erc20_limits {
+            if let Some((_, l)) = left.erc20.iter().find(|(t, _)| t == token) {
+                *limit = *l;
+            }
+        }
+        precheck::check_call_data(call_data, &chain, self.now()).map_err(|e| budget(e, scope, "chain"))
     }
 
     /// The nonce of the next operation of session `r`, and the deferred prefix it carries.
@@ -543,12 +676,14 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         progress: &dyn Fn(Progress<'_>),
     ) -> Result<B256> {
         let mut r = self.store.get(id).await?;
-        let (call_data, global) = self.prepare_calls(net.kind, &r, calls, &o)?;
+        let (call_data, global, scope) =
+            self.prepare_calls(net.kind, &r, calls, &o).map_err(|e| budget(e, &Scope::default(), "grant"))?;
         if let (Some(required), false) = (r.paymaster, net.has_paymaster) {
             return Err(Error::PaymasterRequired { paymaster: json::address(&required.0) });
         }
         // Nothing has been sent before this point.
         net.ready_for(r.chain_id).await?;
+        self.check_remaining(net, &r, &call_data, &scope).await?;
         let key = self.key(&r).await?;
         progress(Progress::Estimating);
         let (nonce, prefix) = self.pick_nonce(net, &mut r, &o, global).await?;
@@ -566,7 +701,10 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
             fees: None,
             paymaster: r.paymaster.map(|a| a.0),
         };
-        let mut op = net.sender.build(&req, &signer).await?;
+        let mut op = match net.sender.build(&req, &signer).await {
+            Ok(op) => op,
+            Err(e) => return Err(explain(net, &r, e).await),
+        };
         let hash = net.sender.sign(&mut op, &signer).await?;
         progress(Progress::Signed(hash, &op));
         if carries_grant {
@@ -582,11 +720,13 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
                 )
                 .await?;
         }
-        let sent = net
-            .sender
-            .send_signed(&op)
-            .await
-            .map_err(|e| Error::SendFailed { user_op_hash: json::hex(hash), cause: Box::new(e) })?;
+        let sent = match net.sender.send_signed(&op).await {
+            Ok(h) => h,
+            Err(e) => {
+                let cause = Box::new(explain(net, &r, e).await);
+                return Err(Error::SendFailed { user_op_hash: json::hex(hash), cause });
+            }
+        };
         progress(Progress::Sent(sent));
         Ok(sent)
     }
@@ -684,6 +824,115 @@ pub async fn owner_operation<T: Transport, C: Clock, W: PersonalSign>(
         });
     }
     Ok((sent.user_op_hash, receipt))
+}
+
+/// A session's state on chain, and what [`Sessions::status_on`] changed in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainStatus {
+    /// What the chain says.
+    pub state: SessionState,
+    /// `Some("revoked")` / `Some("active")` when the store's record was changed to match.
+    pub reconciled: Option<&'static str>,
+}
+
+/// Amounts as decimal strings (as in errors' `data`), addresses checksummed: the JS shape of
+/// `sessionStatus`.
+impl serde::Serialize for ChainStatus {
+    fn serialize<Se: serde::Serializer>(&self, s: Se) -> std::result::Result<Se::Ok, Se::Error> {
+        let st = &self.state;
+        let dec = |v: Option<U256>| v.map(|v| v.to_string());
+        View {
+            installed: st.installed,
+            matches_grant: st.matches_grant,
+            mismatches: &st.mismatches,
+            deployed: st.deployed,
+            remaining: Left {
+                native: dec(st.remaining.native),
+                gas: dec(st.remaining.gas),
+                erc20: Erc20Left(&st.remaining.erc20),
+            },
+            valid_until: st.valid_until,
+            valid_after: st.valid_after,
+            paymaster: st.paymaster.map(|p| json::address(&p)),
+            reconciled: self.reconciled,
+        }
+        .serialize(s)
+    }
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct View<'a> {
+    installed: bool,
+    matches_grant: bool,
+    mismatches: &'a [&'static str],
+    deployed: bool,
+    remaining: Left<'a>,
+    valid_until: Option<u64>,
+    valid_after: Option<u64>,
+    paymaster: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reconciled: Option<&'static str>,
+}
+
+#[derive(serde::Serialize)]
+struct Left<'a> {
+    native: Option<String>,
+    gas: Option<String>,
+    erc20: Erc20Left<'a>,
+}
+
+/// `{ [token]: amount }`.
+struct Erc20Left<'a>(&'a [(Address, U256)]);
+
+impl serde::Serialize for Erc20Left<'_> {
+    fn serialize<Se: serde::Serializer>(&self, s: Se) -> std::result::Result<Se::Ok, Se::Error> {
+        s.collect_map(self.0.iter().map(|(t, v)| (json::address(t), v.to_string())))
+    }
+}
+
+/// A limit refusal with the grant's figure and, for `basis` `"chain"`, what was left on chain
+/// (the inner error's `limit`); other errors pass through.
+fn budget(e: Error, granted: &Scope, basis: &'static str) -> Error {
+    let (left, grant) = match &e {
+        Error::NativeLimitExceeded { limit, .. } => (limit.clone(), granted.native_limit),
+        Error::Erc20LimitExceeded { limit, token, .. } => {
+            let g = granted.erc20_limits.iter().find(|(t, _)| json::address(t).eq_ignore_ascii_case(token));
+            (limit.clone(), g.map(|g| g.1))
+        }
+        _ => return e,
+    };
+    let (granted, remaining) = match basis {
+        "chain" => (grant.map_or_else(|| left.clone(), |g| g.to_string()), Some(left)),
+        _ => (left, None),
+    };
+    Error::Budget { inner: Box::new(e), granted, remaining, basis }
+}
+
+/// An estimation or send error with revert data, decoded (see [`revert::to_error`]); `AA22` says
+/// which side of the session's window the chain's latest block is on. Any other error, or a
+/// failed read of the block, leaves the error as it came. Boxed: awaited from two places.
+fn explain<'a, T: Transport, C: Clock>(
+    net: &'a Network<T, C>,
+    r: &'a SessionRecord,
+    e: Error,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Error> + 'a>> {
+    Box::pin(async move {
+        let Error::Rpc { code, .. } = &e else { return e };
+        let decoded = revert::from_rpc_error(&e);
+        let aa22 = *code == ErrorCode::BundlerAa22 || decoded.as_ref().is_some_and(|d| d.aa.as_deref() == Some("AA22"));
+        if aa22 {
+            let (after, until) = (r.valid_after.unwrap_or(0), r.expires_at.unwrap_or(0));
+            return match latest_timestamp(net.sender.node(), net.sender.clock()).await {
+                Ok(now) => revert::aa22_error(e, decoded, after, until, now),
+                Err(_) => e,
+            };
+        }
+        match decoded {
+            Some(d) => revert::to_error(e, d, None),
+            None => e,
+        }
+    })
 }
 
 /// Either kind of session signer, so one flow serves both.

@@ -4,7 +4,9 @@
 //! Read top to bottom as documentation of what the service does: create, grant (owner operation
 //! and deferred), send (the deferred first operation, a resend after a dropped answer, the fee
 //! fallback, the paymaster rules, a counterfactual account deployed without the caller's help,
-//! the wrong chain), wait (a grant settles), revoke (no key needed, key wiped, tombstone pruned).
+//! the wrong chain), wait (a grant settles), revoke (no key needed, key wiped, tombstone pruned),
+//! and the chain's truth (status and its reconcile, the pre-check against what is left, reverts
+//! decoded, entity ids free on chain).
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::cell::{Cell, RefCell};
@@ -13,16 +15,22 @@ use std::rc::Rc;
 
 use alloy_primitives::aliases::U192;
 use alloy_primitives::{Address, Bytes, B256, U256};
-use alloy_sol_types::SolCall;
+use alloy_sol_types::{SolCall, SolError, SolValue};
 use serde_json::{json, Value};
 
 use mav2_session_keys::abi::IEntryPoint;
 use mav2_session_keys::account::{self, AccountRequest};
 use mav2_session_keys::addresses::ENTRY_POINT_V07;
+use mav2_session_keys::addresses::{
+    ALLOWLIST_MODULE, NATIVE_TOKEN_LIMIT_MODULE, SINGLE_SIGNER_VALIDATION_MODULE, TIME_RANGE_MODULE,
+};
 use mav2_session_keys::calls::CallRequest;
 use mav2_session_keys::error::{Error, Result};
 use mav2_session_keys::json::{self as hexjson, Addr, HexBytes};
 use mav2_session_keys::key::SessionKey;
+use mav2_session_keys::onchain::{self, Granted, IAccountView, ValidationDataView, ValidationView};
+use mav2_session_keys::permissions::module_entity;
+use mav2_session_keys::revert::{IEntryPointErrors, IExecutionLibErrors, IModuleErrors};
 use mav2_session_keys::rpc::{Clock, Transport};
 use mav2_session_keys::send::{AccountKind, PersonalSign, SendConfig, Sender};
 use mav2_session_keys::service::{Network, Progress, Random, SendOptions, Sessions};
@@ -79,6 +87,14 @@ struct Chain {
     revert: bool,
     /// Refuse every `eth_sendUserOperation` (after estimation passed).
     refuse_sends: bool,
+    /// Module and account views: `eth_call` answers by `(to, data)`.
+    views: BTreeMap<(Address, Bytes), Bytes>,
+    /// The latest block's timestamp.
+    timestamp: u64,
+    /// The error object `eth_estimateUserOperationGas` answers with.
+    estimate_error: Option<Value>,
+    /// Fail every `eth_call` that is not to the EntryPoint (a node that cannot read the modules).
+    views_fail: bool,
 }
 
 fn word(v: u64) -> String {
@@ -94,13 +110,30 @@ impl Chain {
             "pimlico_getUserOperationGasPrice" if self.no_pimlico => Err((-32601, "method not found".into())),
             "pimlico_getUserOperationGasPrice" => Ok(json!({ "slow": fees, "standard": fees, "fast": fees })),
             "eth_maxPriorityFeePerGas" => Ok(json!("0x5")),
-            "eth_getBlockByNumber" => Ok(json!({ "baseFeePerGas": "0x20" })),
+            "eth_getBlockByNumber" => {
+                Ok(json!({ "baseFeePerGas": "0x20", "timestamp": format!("{:#x}", self.timestamp) }))
+            }
             "eth_getCode" => {
                 let a: Address = serde_json::from_value(params[0].clone()).unwrap();
                 Ok(json!(if self.code.contains(&a) { "0x6000" } else { "0x" }))
             }
             "eth_call" => {
+                let to: Address = serde_json::from_value(params[0]["to"].clone()).unwrap();
                 let data: Bytes = serde_json::from_value(params[0]["data"].clone()).unwrap();
+                if let Some(out) = self.views.get(&(to, data.clone())) {
+                    return Ok(json!(out));
+                }
+                if to != ENTRY_POINT_V07 && self.views_fail {
+                    return Err((-32000, "header not found".into()));
+                }
+                if to != ENTRY_POINT_V07 {
+                    // Nothing stored there: a validation with no data, a zero budget.
+                    return Ok(json!(if data[..4] == IAccountView::getValidationDataCall::SELECTOR {
+                        Bytes::from(view(&ValidationView::default()))
+                    } else {
+                        Bytes::from(vec![0u8; 32])
+                    }));
+                }
                 let call = IEntryPoint::getNonceCall::abi_decode(&data).unwrap();
                 let seq = self.nonces.get(&(call.sender, call.key)).copied().unwrap_or(0);
                 let full: U256 = (U256::from(call.key) << 64) | U256::from(seq);
@@ -174,6 +207,9 @@ impl Transport for Fake {
         let mut chain = self.chain.borrow_mut();
         chain.methods.push(method.clone());
         let id = req["id"].clone();
+        if let (Some(error), "eth_estimateUserOperationGas") = (&chain.estimate_error, method.as_str()) {
+            return Ok(json!({ "jsonrpc": "2.0", "id": id, "error": error }).to_string());
+        }
         match chain.answer(&method, &req["params"]) {
             Ok(result) => Ok(json!({ "jsonrpc": "2.0", "id": id, "result": result }).to_string()),
             Err((0, _)) => Err(Error::Network { url: self.url.into(), detail: "connection reset".into() }),
@@ -274,6 +310,84 @@ fn call(value: u64) -> Vec<CallRequest> {
 }
 
 fn no_progress(_: Progress) {}
+
+/// `getValidationData`'s answer for `v`.
+fn view(v: &ValidationView) -> Vec<u8> {
+    IAccountView::getValidationDataCall::abi_encode_returns(&ValidationDataView {
+        validationFlags: v.flags,
+        validationHooks: v.validation_hooks.clone(),
+        executionHooks: v.execution_hooks.clone(),
+        selectors: v.selectors.clone(),
+    })
+}
+
+impl World {
+    /// The chain holds session `id`'s validation as granted, with `native` wei and `erc20` token
+    /// units left.
+    fn install(&self, id: &str, native: u64, erc20: &[(Address, u64)]) {
+        let g = Granted::from_record(&run(self.sessions.get(id)).unwrap()).unwrap();
+        let hooks = |v: bool| {
+            g.hooks.iter().filter(|h| h.config.is_validation_hook() == v).map(|h| h.config.encode()).collect()
+        };
+        let v = ValidationView {
+            flags: g.permissions.validation_flags(),
+            validation_hooks: hooks(true),
+            execution_hooks: hooks(false),
+            selectors: g.permissions.selectors.clone(),
+        };
+        let (e, h, a) = (g.entity_id(), g.hook_entity_id(), self.account);
+        let mut c = self.chain.borrow_mut();
+        c.views.insert((a, onchain::encode_get_validation_data(SINGLE_SIGNER_VALIDATION_MODULE, e)), view(&v).into());
+        c.views.insert(
+            (SINGLE_SIGNER_VALIDATION_MODULE, onchain::encode_signers(e, a)),
+            g.session_key.abi_encode().into(),
+        );
+        c.views
+            .insert((NATIVE_TOKEN_LIMIT_MODULE, onchain::encode_limits(e, a)), U256::from(native).abi_encode().into());
+        for (token, left) in erc20 {
+            c.views.insert(
+                (ALLOWLIST_MODULE, onchain::encode_erc20_spend_limits(h, *token, a)),
+                U256::from(*left).abi_encode().into(),
+            );
+        }
+        if let Some(until) = g.expires_at {
+            c.views.insert(
+                (TIME_RANGE_MODULE, onchain::encode_time_ranges(e, a)),
+                (U256::from(until), U256::from(g.valid_after.unwrap_or(0))).abi_encode_params().into(),
+            );
+        }
+    }
+
+    /// Nothing is installed at session `id`'s entity id any more.
+    fn uninstall(&self, id: &str) {
+        let e = run(self.sessions.get(id)).unwrap().entity_id;
+        let data = onchain::encode_get_validation_data(SINGLE_SIGNER_VALIDATION_MODULE, e);
+        self.chain.borrow_mut().views.remove(&(self.account, data));
+    }
+
+    /// Requests that would have sent or estimated an operation.
+    fn op_requests(&self) -> usize {
+        self.methods().iter().filter(|m| *m == "eth_sendUserOperation" || *m == "eth_estimateUserOperationGas").count()
+    }
+}
+
+const TOKEN: &str = "0x3333333333333333333333333333333333333333";
+
+/// A session with a native limit of 1000 wei and a 500-unit limit on TOKEN.
+fn limited() -> Value {
+    json!({ "permissions": [
+        { "type": "contract-access", "data": { "address": TARGET } },
+        { "type": "native-token-transfer", "data": { "allowance": 1000 } },
+        { "type": "erc20-token-transfer", "data": { "address": TOKEN, "allowance": 500 } }
+    ] })
+}
+
+fn transfer(amount: u64) -> Vec<CallRequest> {
+    let mut data = vec![0xa9, 0x05, 0x9c, 0xbb];
+    data.extend_from_slice(&Address::repeat_byte(7).abi_encode());
+    data.extend_from_slice(&U256::from(amount).abi_encode());
+    hexjson::from_value(&json!([{ "target": TOKEN, "data": hexjson::hex(data) }])).unwrap()
+}
 
 // ---------- the store contract ----------
 
@@ -629,4 +743,248 @@ fn the_deferred_nonce_sequence_comes_from_the_chain_when_a_network_is_at_hand() 
     run(w.sessions.deferred_install(&t.id, None, 0)).unwrap();
     let d = run(w.sessions.get(&t.id)).unwrap().deferred.unwrap();
     assert_eq!(d.nonce, ((U256::from(t.entity_id) << 8) | U256::from(0x02)) << 64);
+}
+
+// ---------- the chain's truth: status, remaining budgets, decoded reverts, entity ids ----------
+
+#[test]
+fn status_reads_an_installed_session_and_what_is_left() {
+    let w = world();
+    w.deploy();
+    let net = w.network(AccountKind::Mav2, false);
+    let s = run(w.sessions.create(w.new_session(limited()))).unwrap();
+    run(w.sessions.grant(&net, &s.id, Wallet(w.owner.clone()), None, None)).unwrap();
+    let token: Address = TOKEN.parse().unwrap();
+    w.install(&s.id, 400, &[(token, 120)]);
+
+    let st = run(w.sessions.status_on(&net, &s.id)).unwrap();
+    assert!(st.state.installed && st.state.matches_grant, "{st:?}");
+    assert_eq!(st.reconciled, None);
+    let js = serde_json::to_value(&st).unwrap();
+    assert_eq!(js["remaining"]["native"], "400", "amounts as decimal strings");
+    assert_eq!(js["remaining"]["gas"], Value::Null, "no gas limit granted");
+    assert_eq!(js["remaining"]["erc20"][token.to_checksum(None)], "120");
+    assert_eq!(js["validUntil"], T0_MS / 1000 + 3600);
+    assert_eq!((js["installed"].clone(), js["matchesGrant"].clone()), (json!(true), json!(true)));
+    assert!(js.get("reconciled").is_none());
+    assert_eq!(run(w.sessions.get(&s.id)).unwrap().status, StoredStatus::Active);
+}
+
+#[test]
+fn status_of_a_session_uninstalled_elsewhere_revokes_it_and_says_so() {
+    let w = world();
+    w.deploy();
+    let net = w.network(AccountKind::Mav2, false);
+    let s = run(w.sessions.create(w.new_session(json!({})))).unwrap();
+    run(w.sessions.grant(&net, &s.id, Wallet(w.owner.clone()), None, None)).unwrap();
+    w.install(&s.id, 0, &[]);
+    assert_eq!(run(w.sessions.status_on(&net, &s.id)).unwrap().reconciled, None);
+
+    // Another device uninstalled it.
+    w.uninstall(&s.id);
+    let st = run(w.sessions.status_on(&net, &s.id)).unwrap();
+    assert!(st.state.deployed && !st.state.installed);
+    assert_eq!(st.reconciled, Some("revoked"));
+    assert_eq!(serde_json::to_value(&st).unwrap()["reconciled"], "revoked");
+    let r = run(w.sessions.get(&s.id)).unwrap();
+    assert_eq!(r.status, StoredStatus::Revoked);
+    assert!(r.key.is_none(), "the key is wiped as by revoke");
+    assert_eq!(run(w.sessions.export_private_key(&s.id)).unwrap_err().code(), "KEY_WIPED");
+}
+
+#[test]
+fn status_of_a_pending_session_on_an_undeployed_account_changes_nothing() {
+    let w = world();
+    let net = w.network(AccountKind::Mav2, false);
+    let s = run(w.sessions.create(w.new_session(json!({})))).unwrap();
+    let st = run(w.sessions.status_on(&net, &s.id)).unwrap();
+    assert!(!st.state.deployed && !st.state.installed && st.reconciled.is_none());
+    assert_eq!(st.state.mismatches, ["notInstalled"]);
+    assert_eq!(run(w.sessions.get(&s.id)).unwrap().status, StoredStatus::Pending);
+
+    // Deployed, not installed yet: still a normal pending session.
+    w.deploy();
+    assert_eq!(run(w.sessions.status_on(&net, &s.id)).unwrap().reconciled, None);
+    assert_eq!(run(w.sessions.get(&s.id)).unwrap().status, StoredStatus::Pending);
+
+    // Installed as granted (a deferred grant whose receipt nobody waited for): active now.
+    w.install(&s.id, 0, &[]);
+    assert_eq!(run(w.sessions.status_on(&net, &s.id)).unwrap().reconciled, Some("active"));
+    assert_eq!(run(w.sessions.get(&s.id)).unwrap().status, StoredStatus::Active);
+
+    // The stand-in account has no modules to read.
+    let e = run(w.sessions.status_on(&w.network(AccountKind::SimpleAccount, false), &s.id)).unwrap_err();
+    assert_eq!((e.code(), e.field().as_deref()), ("ACCOUNT_KIND_UNSUPPORTED", Some("accountKind")));
+}
+
+#[test]
+fn a_call_over_what_is_left_is_refused_before_any_operation_request() {
+    let w = world();
+    w.deploy();
+    let net = w.network(AccountKind::Mav2, false);
+    let s = run(w.sessions.create(w.new_session(limited()))).unwrap();
+    run(w.sessions.grant(&net, &s.id, Wallet(w.owner.clone()), None, None)).unwrap();
+    let token: Address = TOKEN.parse().unwrap();
+    w.install(&s.id, 100, &[(token, 20)]);
+    let before = w.op_requests();
+
+    // Under the grant (1000), over what is left (100).
+    let e = run(w.sessions.send_calls(&net, &s.id, &call(500), SendOptions::default(), &no_progress)).unwrap_err();
+    assert_eq!((e.code(), e.field().as_deref()), ("NATIVE_LIMIT_EXCEEDED", Some("calls[0].value")));
+    assert_eq!(
+        e.data(),
+        Some(json!({ "requested": "500", "limit": "100", "granted": "1000", "remaining": "100", "source": "chain" }))
+    );
+    let e = run(w.sessions.send_calls(&net, &s.id, &transfer(50), SendOptions::default(), &no_progress)).unwrap_err();
+    assert_eq!((e.code(), e.field().as_deref()), ("ERC20_LIMIT_EXCEEDED", Some("calls[0].data")));
+    let d = e.data().unwrap();
+    assert_eq!(
+        (&d["granted"], &d["remaining"], &d["requested"], &d["source"]),
+        (&json!("500"), &json!("20"), &json!("50"), &json!("chain"))
+    );
+    assert_eq!(d["token"], token.to_checksum(None));
+    assert_eq!(w.op_requests(), before, "nothing estimated or sent");
+
+    // Within what is left: sent. Only the two budgets were read for it.
+    let calls_before = w.methods().iter().filter(|m| *m == "eth_call").count();
+    run(w.sessions.send_calls(&net, &s.id, &call(100), SendOptions::default(), &no_progress)).unwrap();
+    let reads = w.methods().iter().filter(|m| *m == "eth_call").count() - calls_before;
+    assert_eq!(reads, 2 + 1, "native and ERC-20 budgets, then the nonce");
+
+    // Over the grant itself: refused locally, no request at all, the grant's figures.
+    let n = w.methods().len();
+    let e = run(w.sessions.send_calls(&net, &s.id, &call(2000), SendOptions::default(), &no_progress)).unwrap_err();
+    assert_eq!(e.data(), Some(json!({ "requested": "2000", "limit": "1000", "granted": "1000", "source": "grant" })));
+    assert_eq!(w.methods().len(), n);
+}
+
+#[test]
+fn a_pending_session_is_checked_against_its_grant_only() {
+    let w = world();
+    w.deploy();
+    let net = w.network(AccountKind::Mav2, false);
+    let s = run(w.sessions.create(w.new_session(limited()))).unwrap();
+    // The chain says 0 left, but the session is not installed yet: nothing is read.
+    run(w.sessions.send_calls(&net, &s.id, &call(900), SendOptions::default(), &no_progress)).unwrap();
+    let reads = w.methods().iter().filter(|m| *m == "eth_call").count();
+    assert_eq!(reads, 1, "the nonce only");
+}
+
+#[test]
+fn a_failed_budget_read_falls_back_to_the_grant() {
+    let w = world();
+    w.deploy();
+    let net = w.network(AccountKind::Mav2, false);
+    let s = run(w.sessions.create(w.new_session(limited()))).unwrap();
+    run(w.sessions.grant(&net, &s.id, Wallet(w.owner.clone()), None, None)).unwrap();
+    w.chain.borrow_mut().views_fail = true;
+    // The chain enforces the limits anyway: the send goes on, checked against the grant.
+    run(w.sessions.send_calls(&net, &s.id, &call(900), SendOptions::default(), &no_progress)).unwrap();
+    let e = run(w.sessions.send_calls(&net, &s.id, &call(1001), SendOptions::default(), &no_progress)).unwrap_err();
+    assert_eq!(e.data().unwrap()["source"], "grant");
+}
+
+fn revert_error(code: i64, message: &str, data: &[u8]) -> Value {
+    json!({ "code": code, "message": message, "data": { "revertData": hexjson::hex(data) } })
+}
+
+#[test]
+fn a_revert_at_estimation_is_decoded_into_what_happened() {
+    let w = world();
+    w.deploy();
+    let net = w.network(AccountKind::Mav2, false);
+    let s = run(w.sessions.create(w.new_session(json!({})))).unwrap();
+    let inner = IModuleErrors::ExceededNativeTokenLimit {}.abi_encode();
+    let hook = IExecutionLibErrors::PreExecHookReverted {
+        moduleFunction: module_entity(NATIVE_TOKEN_LIMIT_MODULE, s.entity_id),
+        revertReason: inner.into(),
+    }
+    .abi_encode();
+    w.chain.borrow_mut().estimate_error = Some(revert_error(-32521, "execution reverted", &hook));
+    let e = run(w.sessions.send_calls(&net, &s.id, &call(1), SendOptions::default(), &no_progress)).unwrap_err();
+    assert_eq!(e.code(), "SESSION_NATIVE_LIMIT_EXCEEDED_ON_CHAIN");
+    let d = e.data().unwrap();
+    assert_eq!(d["bundlerCode"], "BUNDLER_USER_OP_REVERTED");
+    assert_eq!(d["error"], "ExceededNativeTokenLimit");
+    assert_eq!(d["moduleName"], "NativeTokenLimitModule");
+    assert_eq!(d["module"], NATIVE_TOKEN_LIMIT_MODULE.to_checksum(None));
+    assert_eq!((d["entityId"].clone(), d["sessionEntityId"].clone()), (json!(s.entity_id), json!(s.entity_id)));
+    assert_eq!(d["rpcData"]["revertData"], hexjson::hex(&hook), "the raw revert kept");
+    assert!(w.sent().is_empty());
+
+    // Wrapped by the EntryPoint, with an argument: the token refused.
+    let token = Address::repeat_byte(0x33);
+    let failed = IEntryPointErrors::FailedOpWithRevert {
+        opIndex: U256::ZERO,
+        reason: "AA23 reverted".into(),
+        inner: IExecutionLibErrors::PreExecHookReverted {
+            moduleFunction: module_entity(ALLOWLIST_MODULE, s.entity_id),
+            revertReason: IModuleErrors::ERC20NotAllowed { token }.abi_encode().into(),
+        }
+        .abi_encode()
+        .into(),
+    }
+    .abi_encode();
+    w.chain.borrow_mut().estimate_error = Some(revert_error(-32500, "AA23 reverted", &failed));
+    let e = run(w.sessions.send_calls(&net, &s.id, &call(1), SendOptions::default(), &no_progress)).unwrap_err();
+    assert_eq!(e.code(), "SESSION_ERC20_NOT_ALLOWED_ON_CHAIN");
+    let d = e.data().unwrap();
+    assert_eq!((d["bundlerCode"].clone(), d["aa"].clone()), (json!("BUNDLER_AA23"), json!("AA23")));
+    assert_eq!(d["args"], json!({ "token": token.to_checksum(None) }));
+
+    // Data that matches nothing known keeps the bundler's code, and the bytes.
+    w.chain.borrow_mut().estimate_error = Some(revert_error(-32500, "AA23 reverted", &[0xde, 0xad, 0xbe, 0xef]));
+    let e = run(w.sessions.send_calls(&net, &s.id, &call(1), SendOptions::default(), &no_progress)).unwrap_err();
+    assert_eq!(e.code(), "BUNDLER_AA23");
+    assert_eq!(e.data().unwrap()["raw"], "0xdeadbeef");
+}
+
+#[test]
+fn aa22_says_expired_or_not_due_by_the_chains_time() {
+    let w = world();
+    w.deploy();
+    let net = w.network(AccountKind::Mav2, false);
+    let now = T0_MS / 1000;
+    let s = run(w.sessions.create(w.new_session(json!({ "validAfter": now - 100 })))).unwrap();
+    w.chain.borrow_mut().estimate_error = Some(json!({ "code": -32500, "message": "AA22 expired or not due" }));
+
+    // The chain runs ahead of the page: past the session's end.
+    w.chain.borrow_mut().timestamp = now + 4000;
+    let e = run(w.sessions.send_calls(&net, &s.id, &call(1), SendOptions::default(), &no_progress)).unwrap_err();
+    assert_eq!(e.code(), "SESSION_EXPIRED_ON_CHAIN");
+    let d = e.data().unwrap();
+    assert_eq!((d["validAfter"].clone(), d["validUntil"].clone()), (json!(now - 100), json!(now + 3600)));
+    assert_eq!((d["chainTime"].clone(), d["bundlerCode"].clone()), (json!(now + 4000), json!("BUNDLER_AA22")));
+
+    // The chain runs behind: not due yet.
+    w.chain.borrow_mut().timestamp = now - 1000;
+    let e = run(w.sessions.send_calls(&net, &s.id, &call(1), SendOptions::default(), &no_progress)).unwrap_err();
+    assert_eq!(e.code(), "SESSION_NOT_YET_VALID_ON_CHAIN");
+    assert!(w.methods().contains(&"eth_getBlockByNumber".to_string()));
+    assert!(w.sent().is_empty());
+}
+
+#[test]
+fn create_on_skips_entity_ids_installed_on_chain() {
+    let w = world();
+    w.deploy();
+    let net = w.network(AccountKind::Mav2, false);
+    // Ids 1 and 2 were granted from another device: only the chain knows them.
+    let taken = view(&ValidationView { flags: 1, ..ValidationView::default() });
+    for id in [1, 2] {
+        let data = onchain::encode_get_validation_data(Address::ZERO, id);
+        w.chain.borrow_mut().views.insert((w.account, data), taken.clone().into());
+    }
+    let a = run(w.sessions.create_on(&net, w.new_session(json!({})))).unwrap();
+    assert_eq!(a.entity_id, 3);
+    let b =
+        run(w.sessions.import_on(&net, w.new_session(json!({ "privateKey": hexjson::hex([0x42u8; 32]) })))).unwrap();
+    assert_eq!(b.entity_id, 4, "3 is in the store");
+    // A given id is the caller's; the offline create knows only the store.
+    let c = run(w.sessions.create_on(&net, w.new_session(json!({ "entityId": 9 })))).unwrap();
+    assert_eq!(c.entity_id, 9);
+    assert_eq!(run(w.sessions.create(w.new_session(json!({})))).unwrap().entity_id, 1, "offline: store only");
+    let e = run(w.sessions.create_on(&net, w.new_session(json!({ "privateKey": hexjson::hex([0x42u8; 32]) }))))
+        .unwrap_err();
+    assert_eq!(e.code(), "UNKNOWN_FIELD");
 }

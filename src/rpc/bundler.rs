@@ -158,6 +158,8 @@ pub struct PaymasterData {
 struct Block {
     #[serde(default)]
     base_fee_per_gas: Option<U256>,
+    #[serde(default)]
+    timestamp: Option<U256>,
 }
 
 /// Parameters of a method that takes none: `[]` (serde's `()` would be `null`, which alto refuses).
@@ -232,6 +234,14 @@ pub async fn max_priority_fee_per_gas<T: Transport>(c: &RpcClient<T>, clock: &im
 pub async fn latest_base_fee<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<U256> {
     let b: Option<Block> = c.call(clock, "eth_getBlockByNumber", ("latest", false)).await?;
     Ok(b.and_then(|b| b.base_fee_per_gas).unwrap_or_default())
+}
+
+/// The latest block's timestamp (node): the chain's time, which decides `AA22`.
+pub async fn latest_timestamp<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<u64> {
+    let b: Option<Block> = c.call(clock, "eth_getBlockByNumber", ("latest", false)).await?;
+    b.and_then(|b| b.timestamp)
+        .map(|t| t.saturating_to::<u64>())
+        .ok_or_else(|| Error::BadResponse { method: "eth_getBlockByNumber".into(), detail: "no timestamp".into() })
 }
 
 /// `eth_getCode(address, "latest")` (node).

@@ -32,7 +32,7 @@ use crate::service::{self, Network, SendOptions};
 use crate::web::clock::WebClock;
 use crate::web::convert::{from_js, id_arg, opt_options_arg, options_arg, to_js};
 use crate::web::fetch::{FetchTransport, DEFAULT_TIMEOUT_MS};
-use crate::web::store::{spawn, SessionKeyStore};
+use crate::web::store::{parse_new, spawn, SessionKeyStore};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_BUNDLER_TYPES: &'static str = r#"
@@ -103,6 +103,25 @@ export interface SendOwnerOperationOptions extends OwnerOperationOptions {
   /** Expected chain id of the bundler; default: whatever it reports. */ chainId?: Quantity;
 }
 export interface OwnerOperationResult { userOpHash: Hex; receipt: UserOperationReceipt; session?: SessionRecord }
+/** A session as the chain sees it (`sessionStatus`). Amounts are decimal strings; `null` where the
+ *  grant sets no such limit or nothing is installed. */
+export interface SessionChainStatus {
+  /** The account has code (a counterfactual account has nothing installed). */
+  deployed: boolean;
+  /** Something is installed at the session's entity id. */
+  installed: boolean;
+  /** What is installed is this grant (validation, hooks, selectors, key, window, paymaster). */
+  matchesGrant: boolean;
+  /** What differs: "flags", "selectors", "validationHooks", "executionHooks", "signer",
+   *  "timeRange", "paymaster", or "notInstalled". */
+  mismatches: string[];
+  /** What is left on chain: native value (wei), gas budget (wei), units per limited token. */
+  remaining: { native: string | null; gas: string | null; erc20: Record<Address, string> };
+  validUntil: number | null; validAfter: number | null; paymaster: Address | null;
+  /** The store was changed to match the chain: "revoked" (an active session uninstalled
+   *  elsewhere; its key is wiped) or "active" (a pending session found installed). */
+  reconciled?: "revoked" | "active";
+}
 "#;
 
 #[wasm_bindgen]
@@ -423,6 +442,39 @@ impl BundlerClient {
             };
             let hash = store.service()?.send_calls(&this.net, &id, &calls, opts, &report).await?;
             Ok(JsValue::from_str(&json::hex(hash)))
+        }))
+    }
+
+    /// The session as the chain sees it: installed, matching its grant, the native, gas and
+    /// ERC-20 budgets left, its window and paymaster. An `active` session uninstalled elsewhere is
+    /// marked revoked in `store` and the answer says `reconciled: "revoked"`. MAv2 only
+    /// (`ACCOUNT_KIND_UNSUPPORTED` for `simple-account`).
+    #[wasm_bindgen(js_name = sessionStatus, unchecked_return_type = "Promise<SessionChainStatus>")]
+    pub fn session_status(
+        &self,
+        store: &SessionKeyStore,
+        #[wasm_bindgen(js_name = sessionId, unchecked_param_type = "string")] session_id: JsValue,
+    ) -> js_sys::Promise {
+        let (this, store) = (self.share(), store.share());
+        spawn(Box::pin(async move {
+            let id = id_arg(&session_id)?;
+            to_js(&store.service()?.status_on(&this.net, &id).await?)
+        }))
+    }
+
+    /// `store.create` with the entity id free both on chain and in the store (the SDK's search),
+    /// so a session granted from another device or app is never overwritten. `store.create`
+    /// alone, offline, knows only the store's ids.
+    #[wasm_bindgen(js_name = createSession, unchecked_return_type = "Promise<SessionRecord>")]
+    pub fn create_session(
+        &self,
+        store: &SessionKeyStore,
+        #[wasm_bindgen(unchecked_param_type = "CreateSessionOptions")] options: JsValue,
+    ) -> js_sys::Promise {
+        let (this, store) = (self.share(), store.share());
+        spawn(Box::pin(async move {
+            let r = store.service()?.create_on(&this.net, parse_new(&options)?).await?;
+            store.public(&r)
         }))
     }
 

@@ -50,6 +50,7 @@ export type ErrorCode =
   | "PAYMASTER_MISMATCH"
   | "KEY_WIPED"
   | "OWNER_MISMATCH"
+  | "ACCOUNT_KIND_UNSUPPORTED"
   | "INVALID_STATUS_TRANSITION"
   | "ENTITY_ID_IN_USE"
   | "ENTITY_ID_SEARCH_LIMIT"
@@ -126,7 +127,51 @@ export type ErrorCode =
   | "RPC_INTERNAL_ERROR"
   | "RPC_EXECUTION_REVERTED"
   | "RPC_ERROR"
-  | "NOT_INITIALIZED";
+  | "NOT_INITIALIZED"
+  | "SESSION_NATIVE_LIMIT_EXCEEDED_ON_CHAIN"
+  | "SESSION_GAS_LIMIT_EXCEEDED_ON_CHAIN"
+  | "SESSION_ERC20_LIMIT_EXCEEDED_ON_CHAIN"
+  | "SESSION_ERC20_NOT_ALLOWED_ON_CHAIN"
+  | "SESSION_ERC20_CALL_INVALID_ON_CHAIN"
+  | "SESSION_TARGET_NOT_ALLOWED_ON_CHAIN"
+  | "SESSION_SELECTOR_NOT_ALLOWED_ON_CHAIN"
+  | "SESSION_PAYMASTER_NOT_ALLOWED_ON_CHAIN"
+  | "SESSION_OUTSIDE_TIME_RANGE_ON_CHAIN"
+  | "SESSION_EXPIRED_ON_CHAIN"
+  | "SESSION_NOT_YET_VALID_ON_CHAIN"
+  | "SESSION_VALIDATION_MISSING_ON_CHAIN"
+  | "SESSION_SIGNER_NOT_AUTHORIZED_ON_CHAIN"
+  | "PRE_USER_OP_VALIDATION_HOOK_REVERTED_ON_CHAIN"
+  | "PRE_RUNTIME_VALIDATION_HOOK_REVERTED_ON_CHAIN"
+  | "PRE_SIGNATURE_VALIDATION_HOOK_REVERTED_ON_CHAIN"
+  | "PRE_EXEC_HOOK_REVERTED_ON_CHAIN"
+  | "POST_EXEC_HOOK_REVERTED_ON_CHAIN"
+  | "USER_OP_VALIDATION_REVERTED_ON_CHAIN"
+  | "RUNTIME_VALIDATION_REVERTED_ON_CHAIN"
+  | "SIGNATURE_VALIDATION_REVERTED_ON_CHAIN"
+  | "USER_OP_VALIDATION_INVALID_ON_CHAIN"
+  | "SIGNATURE_VALIDATION_INVALID_ON_CHAIN"
+  | "SIGNATURE_ENCODING_INVALID_ON_CHAIN"
+  | "EXECUTE_USER_OP_REQUIRED_ON_CHAIN"
+  | "SELF_CALL_NOT_ALLOWED_ON_CHAIN"
+  | "UNRECOGNIZED_FUNCTION_ON_CHAIN"
+  | "DEFERRED_ACTION_SIGNATURE_INVALID_ON_CHAIN"
+  | "DEFERRED_VALIDATION_HAS_HOOKS_ON_CHAIN"
+  | "ENTITY_ID_IN_USE_ON_CHAIN"
+  | "VALIDATION_ALREADY_SET_ON_CHAIN"
+  | "HOOK_ALREADY_SET_ON_CHAIN"
+  | "HOOK_LIMIT_EXCEEDED_ON_CHAIN"
+  | "MODULE_INSTALL_FAILED_ON_CHAIN"
+  | "MODULE_INTERFACE_NOT_SUPPORTED_ON_CHAIN"
+  | "MODULE_NOT_IMPLEMENTED_ON_CHAIN"
+  | "OWNER_SIGNER_INVALID_ON_CHAIN"
+  | "ACCOUNT_REVERTED_ON_CHAIN"
+  | "ENTRY_POINT_FAILED_OP_ON_CHAIN"
+  | "PAYMASTER_POST_OP_REVERTED_ON_CHAIN"
+  | "AGGREGATOR_SIGNATURE_INVALID_ON_CHAIN"
+  | "REVERT_REASON_ON_CHAIN"
+  | "PANIC_ON_CHAIN"
+  | "UNKNOWN_REVERT_ON_CHAIN";
 /** The figures of a refusal, where it has any. Amounts are decimal strings (wei or token units),
  *  times unix seconds. Which keys a code sets: the package README, "Errors". */
 export interface ErrorData {
@@ -154,6 +199,16 @@ export interface ErrorData {
   owner?: Address; salt?: Hex; predicted?: Address; account?: Address;
   /** EIP-7702. */
   delegate?: Address; expectedDelegate?: Address; codeSize?: number; chainId?: number; nonce?: number; expectedNonce?: number; signer?: Address;
+  /** `sendCalls`' limit refusals: the allowance as granted, what is left on chain (when read), and
+   *  which of the two the calls were checked against. */
+  granted?: string; remaining?: string; source?: "chain" | "grant";
+  /** Decoded reverts (`…_ON_CHAIN`): the bundler's own code, the Solidity error, the module and
+   *  entity ids of the hook that reverted, the EntryPoint's `AAxx`, the error's arguments, bytes
+   *  that matched no known error; for AA22 the session's window and the chain's time. */
+  bundlerCode?: ErrorCode; error?: string; module?: Address; moduleName?: string; sessionEntityId?: number;
+  aa?: string; args?: Record<string, string>; raw?: Hex; validUntil?: number; chainTime?: number;
+  /** `ACCOUNT_KIND_UNSUPPORTED`: the client's account kind. */
+  accountKind?: string;
 }
 /** Every refusal: an Error with a stable `code`, where one applies the `field` path, and the
  *  refusal's figures in `data`. */

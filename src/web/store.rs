@@ -279,7 +279,7 @@ impl Inner {
     }
 }
 
-fn parse_new(opts: &JsValue) -> Result<NewSession> {
+pub(crate) fn parse_new(opts: &JsValue) -> Result<NewSession> {
     if opts.is_undefined() || opts.is_null() {
         return Err(Error::input("options", InputRule::Missing, "is required"));
     }
