@@ -259,8 +259,7 @@ fn a_granted_session_reads_back_installed_matching_with_what_is_left() {
     assert!(s.mismatches.is_empty());
     assert_eq!(s.remaining.native, Some(U256::from(0x0fff)));
     assert_eq!(s.remaining.gas, Some(U256::from(0x1234)));
-    assert_eq!(s.remaining.erc20.get(&TOKEN), Some(&big));
-    assert_eq!(s.remaining.erc20.len(), 1);
+    assert_eq!(s.remaining.erc20, vec![(TOKEN, big)]);
     assert_eq!((s.valid_until, s.valid_after), (Some(expires_at), Some(1_000)));
     assert_eq!(s.paymaster, Some(PAYMASTER));
 
