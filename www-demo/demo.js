@@ -412,6 +412,7 @@ function renderSelected() {
   if (saved) showSignature(saved, s);
   else $("#grant-signed").hidden = true;
   renderActingAccount();
+  renderChainStatus();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -643,6 +644,43 @@ async function renderActingAccount() {
   }
 }
 
+// The session as the MAv2 account holds it (BundlerClient.sessionStatus): installed or not, and what
+// is left of its budgets. Read after each selection and each send.
+let chainGen = 0;
+async function renderChainStatus() {
+  const gen = ++chainGen;
+  const out = $("#act-chain");
+  const s = selectedSession();
+  if (!s || !canSend() || typeof client("mav2").sessionStatus !== "function") {
+    out.dataset.state = "unknown";
+    out.textContent = s ? "not available in this build" : "select a session";
+    return;
+  }
+  out.textContent = "reading…";
+  try {
+    const st = await client("mav2").sessionStatus(state.store, s.id);
+    if (gen !== chainGen) return;
+    out.dataset.state = st.installed ? "installed" : "not-installed";
+    const parts = [];
+    if (!st.installed) {
+      parts.push(st.deployed === false ? "not installed: the MAv2 account has no code yet (its first operation deploys it and carries the grant)" : "not installed");
+    } else {
+      parts.push(st.matchesGrant ? "installed, as granted" : "installed, but not as granted");
+      const left = [];
+      if (st.remaining?.native != null) left.push(`native ${formatEth(BigInt(st.remaining.native))} ETH`);
+      if (st.remaining?.gas != null) left.push(`gas ${formatEth(BigInt(st.remaining.gas))} ETH`);
+      for (const [token, amount] of Object.entries(st.remaining?.erc20 ?? {})) left.push(`${short(token)} ${amount}`);
+      if (left.length) parts.push(`left: ${left.join(" · ")}`);
+    }
+    if (st.reconciled) parts.push(`(the store was updated: ${st.reconciled})`);
+    out.textContent = parts.join(" — ");
+  } catch (e) {
+    if (gen !== chainGen) return;
+    out.dataset.state = "error";
+    out.textContent = `${e.code ?? "ERROR"}: ${e.message}`;
+  }
+}
+
 const PHASES = ["estimating", "signed", "sent", "mined"];
 let actT0 = 0;
 let reached = -1;
@@ -728,6 +766,7 @@ async function act(ev) {
   } finally {
     state.busy = false;
     await refreshSessions();
+    renderChainStatus();
   }
 }
 

@@ -221,6 +221,11 @@ test("demo page: wallet, create, grant, act, out of scope, revoke — in Chromiu
     assert.match(hash, /^0x[0-9a-f]{64}$/);
     assert.match(await text("#act-gas"), /^\d+/);
     assert.match(await text("#act-outcome"), /success/);
+    // The MAv2 account's own view (BundlerClient.sessionStatus): on the devnet it has no code, so
+    // nothing is installed there; the page says so instead of guessing.
+    await page.waitForSelector("#act-chain[data-state=not-installed], #act-chain[data-state=error]", { timeout: 30_000 });
+    assert.equal(await page.getAttribute("#act-chain", "data-state"), "not-installed", await text("#act-chain"));
+    assert.match(await text("#act-chain"), /no code yet/);
     const receipt = await rpc(devnet.bundlerUrl, "eth_getUserOperationReceipt", [hash]);
     assert.equal(receipt.success, true);
     const afterBal = BigInt(await rpc(devnet.rpcUrl, "eth_getBalance", [RECIPIENT, "latest"]));
