@@ -48,6 +48,12 @@ sol! {
         function getDeposit() external view returns (uint256);
     }
     /// tests/devnet/StandInAccount.sol: what the account recorded.
+    /// The stand-in modules' setters (tests/devnet/StandInModules.sol), at the modules' addresses.
+    interface IStandInModules {
+        function setSigner(uint32 entityId, address account, address signer) external;
+        function setTimeRange(uint32 entityId, address account, uint48 validUntil, uint48 validAfter) external;
+    }
+
     interface IStandInAccount {
         function installed(bytes24 validationFunction) external view returns (bool);
         function sessionSigner(address signer) external view returns (uint256);
@@ -862,4 +868,75 @@ async fn raw_get(db: &IdbDatabase, store: &str, key: &str) -> JsValue {
     let tx = idb::transaction(db, &[store], IdbTransactionMode::Readonly).unwrap();
     let req = tx.object_store(store).unwrap().get(&key.into()).unwrap();
     idb::request(&req).await.unwrap()
+}
+
+// ---------- the session as the account holds it: sessionStatus from JS ----------
+
+#[wasm_bindgen_test]
+async fn session_status_reads_the_account_and_reconciles_an_uninstall_made_elsewhere() {
+    use mav2_session_keys::addresses::{SINGLE_SIGNER_VALIDATION_MODULE, TIME_RANGE_MODULE};
+    let Some(d) = devnet() else { return };
+    let Some(factory) = skip_without_stand_in(&d) else { return };
+    let (s, options) = stand_in_session(&d, factory, fresh()).await;
+    // Reads go through a MAv2 client: the stand-in account answers getValidationData and the
+    // stand-in modules sit at the modules' addresses (tests/devnet/StandInModules.sol).
+    let mav2 = ok(BundlerClient::new(js(json!({ "bundlerUrl": d.bundler_url, "rpcUrl": d.rpc_url }))));
+    let status = |store: &SessionKeyStore| {
+        let p = mav2.session_status(store, s.id.clone().into());
+        async move { rust(&ok(JsFuture::from(p).await)) }
+    };
+
+    let before = status(&s.store).await;
+    assert_eq!((before["deployed"].clone(), before["installed"].clone()), (json!(false), json!(false)), "{before}");
+
+    ok(JsFuture::from(d.client().grant_session(&s.store, s.id.clone().into(), options)).await);
+    let rec = rust(&ok(JsFuture::from(s.store.get(s.id.clone().into())).await));
+    let granted = status(&s.store).await;
+    assert_eq!(granted["installed"], true, "{granted}");
+    // The module stand-ins hold nothing for this session yet: the signer and the window differ.
+    let mut differs: Vec<String> =
+        granted["mismatches"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_string()).collect();
+    differs.sort();
+    assert_eq!(differs, vec!["signer", "timeRange"], "{granted}");
+
+    // The chain holds the grant's key and window: installed as granted.
+    let entity = rec["entityId"].as_u64().unwrap() as u32;
+    let key: Address = rec["address"].as_str().unwrap().parse().unwrap();
+    let until = rec["expiresAt"].as_u64().unwrap();
+    for (to, data) in [
+        (
+            SINGLE_SIGNER_VALIDATION_MODULE,
+            IStandInModules::setSignerCall { entityId: entity, account: s.account, signer: key }.abi_encode(),
+        ),
+        (
+            TIME_RANGE_MODULE,
+            IStandInModules::setTimeRangeCall {
+                entityId: entity,
+                account: s.account,
+                validUntil: alloy_primitives::aliases::U48::from(until),
+                validAfter: alloy_primitives::aliases::U48::ZERO,
+            }
+            .abi_encode(),
+        ),
+    ] {
+        d.node_call("eth_sendTransaction", json!([{ "from": ANVIL_DEV_1, "to": to, "data": hexjson::hex(&data) }]))
+            .await;
+    }
+    let matching = status(&s.store).await;
+    assert_eq!(
+        (matching["installed"].clone(), matching["matchesGrant"].clone()),
+        (json!(true), json!(true)),
+        "{matching}"
+    );
+    assert_eq!(matching["validUntil"], json!(until));
+
+    // Uninstalled by another device (an owner operation this store never saw): the next status
+    // read marks the session revoked and says so.
+    let uninstall = ok(JsFuture::from(s.store.uninstall_call_data(s.id.clone().into())).await).as_string().unwrap();
+    let other = js(json!({ "owner": ANVIL_DEV_1, "account": s.account, "callData": uninstall, "timeoutMs": 30000 }));
+    Reflect::set(&other, &"wallet".into(), &anvil_wallet(d.rpc_url)).unwrap();
+    ok(JsFuture::from(d.client().send_owner_operation(other)).await);
+    let gone = status(&s.store).await;
+    assert_eq!((gone["installed"].clone(), gone["reconciled"].clone()), (json!(false), json!("revoked")), "{gone}");
+    assert_eq!(rust(&ok(JsFuture::from(s.store.get(s.id.clone().into())).await))["status"], "revoked");
 }
