@@ -30,6 +30,7 @@ use crate::account::{self, AccountRequest};
 use crate::addresses::ENTRY_POINT_V07;
 use crate::calls::{self, CallRequest, EncodeCallsRequest};
 use crate::deferred::{self, DeferredInstall};
+use crate::eip7702::Authorization;
 use crate::error::{Error, InputRule, Result};
 use crate::install;
 use crate::json::{self, Addr, HexBytes, HexFixed};
@@ -100,6 +101,9 @@ pub struct SendOptions {
     pub safety_margin_s: Option<u64>,
     /// Force `executeBatch` (true) or `execute` of one call (false).
     pub batch: Option<bool>,
+    /// A `mav2-7702` account's signed EIP-7702 authorization, used while the EOA is not yet
+    /// delegated (ignored after).
+    pub authorization: Option<Authorization>,
 }
 
 /// The chain side: a bundler (and node, and paymaster) through a [`Sender`], and the kind of
@@ -125,6 +129,25 @@ impl<T: Transport, C: Clock> Network<T, C> {
     /// The account kind.
     pub fn kind(&self) -> AccountKind {
         self.kind
+    }
+
+    /// The EIP-7702 authorization the next operation of `account` carries: none unless the kind
+    /// is `mav2-7702` and the EOA is not delegated yet. Asks the node only, so a missing or wrong
+    /// authorization is refused before any bundler request.
+    async fn authorization_for(
+        &self,
+        account: Address,
+        chain_id: u64,
+        factory: bool,
+        given: Option<&Authorization>,
+    ) -> Result<Option<Authorization>> {
+        if self.kind != AccountKind::Mav27702 {
+            return Ok(None);
+        }
+        if factory {
+            return Err(Error::input("factory", InputRule::UnknownField, "an EIP-7702 account has no factory"));
+        }
+        self.sender.authorization_for(account, chain_id, given).await
     }
 
     /// Check the bundler's chain against `chain_id` (once per sender) and its EntryPoint.
@@ -214,7 +237,9 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     async fn store_new(&self, opts: &NewSession, key: &SessionKey) -> Result<SessionRecord> {
         let now = self.now();
         opts.check(now)?;
-        if let Some(owner) = opts.owner {
+        if opts.owner.is_some_and(|o| o == opts.account) && opts.salt.is_none() {
+            // An EIP-7702 account: the owner's EOA is the account.
+        } else if let Some(owner) = opts.owner {
             let salt = opts.salt.unwrap_or(U256::ZERO);
             let predicted = account::predict(&AccountRequest { owner, salt: Some(salt), factory: None }).address;
             if predicted != opts.account {
@@ -452,7 +477,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         let call_data = encode_calls(kind, r.account.0, calls, o.batch, set.has_execution_hooks)?;
         match kind {
             // The call data exactly as the account will see it (executeUserOp prefix included).
-            AccountKind::Mav2 => precheck::check_call_data(&call_data, &scope, now)?,
+            AccountKind::Mav2 | AccountKind::Mav27702 => precheck::check_call_data(&call_data, &scope, now)?,
             AccountKind::SimpleAccount => {
                 let calls: Vec<Call> = calls.iter().map(Call::from).collect();
                 precheck::check(&calls, &scope, now)?
@@ -470,7 +495,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         global: bool,
     ) -> Result<(U256, Option<Bytes>)> {
         let account = r.account.0;
-        if net.kind == AccountKind::Mav2 {
+        if net.kind.is_mav2() {
             let signed = r.deferred.as_ref().filter(|d| d.deferred_action_digest.is_some()).map(|d| d.nonce);
             if let (StoredStatus::Pending, Some(bound)) = (r.status, signed) {
                 let onchain = net.sender.nonce(account, U192::from(bound >> 64)).await?;
@@ -495,7 +520,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
             }
         };
         let key = match net.kind {
-            AccountKind::Mav2 => nonce::nonce_key(&NonceKeyRequest {
+            AccountKind::Mav2 | AccountKind::Mav27702 => nonce::nonce_key(&NonceKeyRequest {
                 nonce_key: Some(parallel),
                 entity_id: Some(r.entity_id),
                 is_global_validation: Some(global),
@@ -538,14 +563,18 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         if let (Some(required), false) = (r.paymaster, net.has_paymaster) {
             return Err(Error::PaymasterRequired { paymaster: json::address(&required.0) });
         }
-        // Nothing has been sent before this point.
+        let authorization =
+            net.authorization_for(r.account.0, r.chain_id, o.factory.is_some(), o.authorization.as_ref()).await?;
+        // Nothing has been sent to the bundler before this point.
         net.ready_for(r.chain_id).await?;
         let key = self.key(&r).await?;
         progress(Progress::Estimating);
         let (nonce, prefix) = self.pick_nonce(net, &mut r, &o, global).await?;
         let carries_grant = prefix.is_some();
         let signer = match net.kind {
-            AccountKind::Mav2 => SessionSigner::Mav2(Mav2SessionSigner { key: &key, deferred_prefix: prefix }),
+            AccountKind::Mav2 | AccountKind::Mav27702 => {
+                SessionSigner::Mav2(Mav2SessionSigner { key: &key, deferred_prefix: prefix })
+            }
             AccountKind::SimpleAccount => SessionSigner::Simple(SimpleAccountSigner(&key)),
         };
         let req = OpRequest {
@@ -556,6 +585,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
             nonce: Some(nonce),
             fees: None,
             paymaster: r.paymaster.map(|a| a.0),
+            authorization,
         };
         let mut op = net.sender.build(&req, &signer).await?;
         let hash = net.sender.sign(&mut op, &signer).await?;
@@ -575,7 +605,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         }
         let sent = net
             .sender
-            .send_signed(&op)
+            .send_signed_with(&op, req.authorization.as_ref())
             .await
             .map_err(|e| Error::SendFailed { user_op_hash: json::hex(hash), cause: Box::new(e) })?;
         progress(Progress::Sent(sent));
@@ -619,13 +649,27 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         factory: Option<(Address, Bytes)>,
         timeout_ms: Option<u64>,
     ) -> Result<(B256, UserOperationReceipt, SessionRecord)> {
+        self.grant_with(net, id, wallet, factory, None, timeout_ms).await
+    }
+
+    /// [`Sessions::grant`] of a `mav2-7702` account, whose first operation carries the EOA's
+    /// signed `authorization` while the EOA is not delegated yet.
+    pub async fn grant_with<T: Transport, C2: Clock, W: PersonalSign>(
+        &self,
+        net: &Network<T, C2>,
+        id: &str,
+        wallet: W,
+        factory: Option<(Address, Bytes)>,
+        authorization: Option<Authorization>,
+        timeout_ms: Option<u64>,
+    ) -> Result<(B256, UserOperationReceipt, SessionRecord)> {
         let r = self.store.get(id).await?;
         let now = self.now();
         r.check_usable(now)?;
         let call_data = install::encode_session_install(&r.install_request()?, now)?;
         let factory = Self::factory(net.kind, &r, factory);
-        let (hash, receipt) =
-            owner_operation(net, wallet, r.account.0, call_data, Some(r.chain_id), factory, timeout_ms).await?;
+        let o = OwnerOp { chain_id: Some(r.chain_id), factory, authorization, timeout_ms };
+        let (hash, receipt) = owner_operation_with(net, wallet, r.account.0, call_data, o).await?;
         let r = self.mark_active(id).await?;
         Ok((hash, receipt, r))
     }
@@ -660,12 +704,61 @@ pub async fn owner_operation<T: Transport, C: Clock, W: PersonalSign>(
     factory: Option<(Address, Bytes)>,
     timeout_ms: Option<u64>,
 ) -> Result<(B256, UserOperationReceipt)> {
+    owner_operation_with(
+        net,
+        wallet,
+        account,
+        call_data,
+        OwnerOp { chain_id, factory, authorization: None, timeout_ms },
+    )
+    .await
+}
+
+/// How to send an owner operation ([`owner_operation_with`]).
+#[derive(Debug, Clone, Default)]
+pub struct OwnerOp {
+    /// Refuse a bundler on another chain.
+    pub chain_id: Option<u64>,
+    /// Factory and factory data for an undeployed counterfactual account.
+    pub factory: Option<(Address, Bytes)>,
+    /// A `mav2-7702` account's signed EIP-7702 authorization, used while the EOA is not yet
+    /// delegated; checked before any bundler request (the chain id must then be given).
+    pub authorization: Option<Authorization>,
+    /// How long to wait for the receipt.
+    pub timeout_ms: Option<u64>,
+}
+
+/// [`owner_operation`] with every option, the EIP-7702 authorization among them.
+pub async fn owner_operation_with<T: Transport, C: Clock, W: PersonalSign>(
+    net: &Network<T, C>,
+    wallet: W,
+    account: Address,
+    call_data: Bytes,
+    o: OwnerOp,
+) -> Result<(B256, UserOperationReceipt)> {
+    let OwnerOp { chain_id, factory, authorization, timeout_ms } = o;
+    let authorization = match (net.kind, chain_id) {
+        (AccountKind::Mav27702, None) => {
+            return Err(Error::input("chainId", InputRule::Missing, "is required for a mav2-7702 account"))
+        }
+        (_, Some(chain_id)) => {
+            net.authorization_for(account, chain_id, factory.is_some(), authorization.as_ref()).await?
+        }
+        (_, None) => None,
+    };
     if let Some(chain_id) = chain_id {
         net.ready_for(chain_id).await?;
     }
     let kind = net.kind;
     let signer = OwnerSigner { wallet, kind };
-    let req = OpRequest { sender: account, nonce_key: owner_nonce_key(kind), factory, call_data, ..Default::default() };
+    let req = OpRequest {
+        sender: account,
+        nonce_key: owner_nonce_key(kind),
+        factory,
+        call_data,
+        authorization,
+        ..Default::default()
+    };
     let sent = net.sender.send(&req, &signer).await?;
     let receipt = net.sender.wait_for_receipt(sent.user_op_hash, timeout_ms).await?;
     if !receipt.success {
@@ -707,7 +800,7 @@ pub fn encode_calls(
     hooks: bool,
 ) -> Result<Bytes> {
     match kind {
-        AccountKind::Mav2 => calls::encode_calls(&EncodeCallsRequest {
+        AccountKind::Mav2 | AccountKind::Mav27702 => calls::encode_calls(&EncodeCallsRequest {
             account: Some(Addr(account)),
             calls: calls.to_vec(),
             batch,

@@ -393,6 +393,7 @@ impl BundlerClient {
                 nonce_key: o.nonce_key,
                 safety_margin_s: o.safety_margin_seconds,
                 batch: o.batch,
+                authorization: None,
             };
             let report = |p: service::Progress| {
                 if let Some(f) = &on_progress {
