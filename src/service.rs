@@ -10,7 +10,9 @@
 //!    network must have a paymaster service (`PAYMASTER_REQUIRED`);
 //! 2. the calls are encoded for the account kind and pre-checked against the session's
 //!    permissions and time window minus a safety margin;
-//! 3. the bundler must be on the session's chain and serve the EntryPoint;
+//! 3. a `mav2-7702` account (the owner's EOA) not yet delegated needs the caller's EIP-7702
+//!    authorization, checked against the node's view of the EOA (code, nonce) and the chain;
+//!    then the bundler must be on the session's chain and serve the EntryPoint;
 //! 4. the nonce: the one the owner's deferred authorization is bound to for the first operation
 //!    after a deferred grant (the signature then carries the install), else a fresh random
 //!    parallel key per send (tabs and workers never collide), or the caller's key;

@@ -739,31 +739,33 @@ fn a_7702_owner_grant_delegates_the_eoa_and_revoke_needs_no_authorization() {
 fn a_7702_session_refuses_a_missing_or_wrong_authorization_before_the_bundler() {
     let other = SessionKey::from_bytes(&[0x22; 32], "other").unwrap();
     let elsewhere = Address::repeat_byte(0x77);
-    let cases: Vec<(&str, Option<Authorization>, Option<Vec<u8>>)> = {
-        let owner = eoa_world().owner;
-        vec![
-            ("AUTHORIZATION_REQUIRED", None, None),
-            ("AUTHORIZATION_WRONG_DELEGATE", Some(authorize(&owner, 1, elsewhere, 3)), None),
-            ("AUTHORIZATION_WRONG_NONCE", Some(authorize(&owner, 1, SMA7702_IMPL, 2)), None),
-            ("AUTHORIZATION_WRONG_CHAIN", Some(authorize(&owner, 5, SMA7702_IMPL, 3)), None),
-            ("AUTHORIZATION_WRONG_SIGNER", Some(authorize(&other, 1, SMA7702_IMPL, 3)), None),
-            (
-                "DELEGATED_ELSEWHERE",
-                Some(authorize(&owner, 1, SMA7702_IMPL, 3)),
-                Some(eip7702::delegation_code(elsewhere).to_vec()),
-            ),
-            ("ACCOUNT_HAS_CODE", Some(authorization_ok(&owner)), Some(vec![0x60, 0x00])),
-        ]
-    };
+    /// What the EOA's code is before the send.
+    #[derive(Clone, Copy)]
+    enum Code {
+        Empty,
+        DelegatedTo(Address),
+        Contract,
+    }
+    let owner = eoa_world().owner;
+    let ok = || Some(authorization_ok(&owner));
+    let cases = [
+        ("AUTHORIZATION_REQUIRED", None, Code::Empty),
+        ("AUTHORIZATION_WRONG_DELEGATE", Some(authorize(&owner, 1, elsewhere, 3)), Code::Empty),
+        ("AUTHORIZATION_WRONG_NONCE", Some(authorize(&owner, 1, SMA7702_IMPL, 2)), Code::Empty),
+        ("AUTHORIZATION_WRONG_CHAIN", Some(authorize(&owner, 5, SMA7702_IMPL, 3)), Code::Empty),
+        ("AUTHORIZATION_WRONG_SIGNER", Some(authorize(&other, 1, SMA7702_IMPL, 3)), Code::Empty),
+        ("DELEGATED_ELSEWHERE", ok(), Code::DelegatedTo(elsewhere)),
+        ("ACCOUNT_HAS_CODE", ok(), Code::Contract),
+    ];
     for (code, auth, eoa_code) in cases {
         for owner_path in [false, true] {
             let w = eoa_world();
-            match eoa_code.as_deref() {
-                Some([0xef, 0x01, 0x00, rest @ ..]) => {
-                    w.chain.borrow_mut().delegations.insert(w.account, Address::from_slice(rest));
+            match eoa_code {
+                Code::DelegatedTo(d) => {
+                    w.chain.borrow_mut().delegations.insert(w.account, d);
                 }
-                Some(_) => w.deploy(),
-                None => {}
+                Code::Contract => w.deploy(),
+                Code::Empty => {}
             }
             let net = w.network(AccountKind::Mav27702, false);
             let id = w.eoa_session();
