@@ -26,7 +26,7 @@ const JS_BUNDLE = path.join(ROOT, "target/bench-js/js-stack.min.js");
 const OUT_DIR = path.join(ROOT, "target/bench");
 
 /** Our wasm + glue, gzip -9, must stay at or under this (bytes). The target is 0.35× the JS stack. */
-export const GZIP_BUDGET = 340_000;
+export const GZIP_BUDGET = 345_000;
 const TARGET_RATIO = 0.35;
 
 const args = new Set(process.argv.slice(2));
