@@ -18,6 +18,7 @@ use alloy_primitives::aliases::U192;
 use alloy_primitives::{Address, Bytes, B256, U256};
 
 use crate::addresses::ENTRY_POINT_V07;
+use crate::eip7702::{self, Authorization, UserOperation7702};
 use crate::error::{Error, Result};
 use crate::json::{Addr, HexBytes};
 use crate::key::SessionKey;
@@ -95,6 +96,18 @@ pub enum AccountKind {
     /// eth-infinitism `SimpleAccount` (EntryPoint package): the raw 65-byte signature. For local
     /// chains without MAv2 (tests, demos); a real MAv2 account refuses this layout.
     SimpleAccount,
+    /// MAv2's SemiModularAccount7702: the owner's EOA delegated with EIP-7702. The default kind's
+    /// signatures, nonce keys and grants; no factory, and an authorization on the first operation
+    /// of an EOA not yet delegated ([`crate::eip7702`]).
+    #[serde(rename = "mav2-7702")]
+    Mav27702,
+}
+
+impl AccountKind {
+    /// Whether the account is an MAv2 account (signature layout, nonce keys, deferred grants).
+    pub fn is_mav2(self) -> bool {
+        matches!(self, AccountKind::Mav2 | AccountKind::Mav27702)
+    }
 }
 
 /// An owner's wallet as EIP-1193 exposes it: `personal_sign` of the raw 32-byte userOpHash
@@ -120,7 +133,7 @@ pub struct OwnerSigner<W> {
 impl<W: PersonalSign> UserOpSigner for OwnerSigner<W> {
     fn dummy_signature(&self) -> Bytes {
         match self.kind {
-            AccountKind::Mav2 => Bytes::from(sign::DUMMY_SIGNATURE),
+            AccountKind::Mav2 | AccountKind::Mav27702 => Bytes::from(sign::DUMMY_SIGNATURE),
             AccountKind::SimpleAccount => Bytes::from(sign::DUMMY_SIG65),
         }
     }
@@ -139,7 +152,7 @@ impl<W: PersonalSign> UserOpSigner for OwnerSigner<W> {
         }
         let sig65: [u8; 65] = sig.as_ref().try_into().expect("recover checked 65 bytes");
         Ok(match self.kind {
-            AccountKind::Mav2 => sign::pack_user_op_signature(&sig65),
+            AccountKind::Mav2 | AccountKind::Mav27702 => sign::pack_user_op_signature(&sig65),
             AccountKind::SimpleAccount => Bytes::copy_from_slice(&sig65),
         })
     }
@@ -149,7 +162,7 @@ impl<W: PersonalSign> UserOpSigner for OwnerSigner<W> {
 /// (`buildFullNonceKey` defaults: key `0x01`); a SimpleAccount's plain key 0.
 pub fn owner_nonce_key(kind: AccountKind) -> U192 {
     match kind {
-        AccountKind::Mav2 => U192::from(crate::nonce::OPTION_GLOBAL),
+        AccountKind::Mav2 | AccountKind::Mav27702 => U192::from(crate::nonce::OPTION_GLOBAL),
         AccountKind::SimpleAccount => U192::ZERO,
     }
 }
@@ -202,6 +215,10 @@ pub struct OpRequest {
     /// The only paymaster the account's validation accepts (a session pinned to one): the
     /// service's stub is checked against it before estimation.
     pub paymaster: Option<Address>,
+    /// The EIP-7702 authorization this operation carries (the first operation of an EOA not yet
+    /// delegated), already checked ([`Sender::authorization_for`]). Estimated with the SDK's
+    /// unsigned stub; sent in the `eip7702Auth` field.
+    pub authorization: Option<Authorization>,
 }
 
 /// Refuse a paymaster other than the one the account's validation is pinned to.
@@ -314,6 +331,25 @@ impl<T: Transport, C: Clock> Sender<T, C> {
         bundler::get_nonce(self.node(), &self.clock, self.config.entry_point, sender, key).await
     }
 
+    /// The authorization the next operation of the EIP-7702 account `account` must carry, read
+    /// from the node only (nothing asked of the bundler): none once the EOA is delegated to
+    /// SMA7702, else `given`, checked against the EOA's current nonce and `chain_id`. Another
+    /// delegation, contract code, or no authorization for an EOA without code is refused.
+    pub async fn authorization_for(
+        &self,
+        account: Address,
+        chain_id: u64,
+        given: Option<&Authorization>,
+    ) -> Result<Option<Authorization>> {
+        let code = bundler::get_code(self.node(), &self.clock, account).await?;
+        if eip7702::delegation(account, &code)? == eip7702::Delegation::Sma7702 {
+            return Ok(None);
+        }
+        let given = given.ok_or_else(|| Error::AuthorizationRequired { account: crate::json::address(&account) })?;
+        let account_nonce = bundler::transaction_count(self.node(), &self.clock, account).await?;
+        Ok(eip7702::authorization_for_op(account, &code, Some(given), chain_id, account_nonce)?.cloned())
+    }
+
     /// Fees: the bundler's own (`pimlico_getUserOperationGasPrice`, standard tier) when it has the
     /// method, else `2 × latest base fee + eth_maxPriorityFeePerGas` from the node.
     pub async fn fees(&self) -> Result<Fees> {
@@ -389,8 +425,14 @@ impl<T: Transport, C: Clock> Sender<T, C> {
                 is_final = stub.is_final;
                 check_paymaster(req.paymaster, stub.paymaster)?;
             }
-            let gas =
-                bundler::estimate_user_operation_gas(&self.bundler, &self.clock, &op, self.config.entry_point).await?;
+            let stub = req.authorization.as_ref().map(|a| Authorization::estimation_stub(a.chain_id, a.nonce));
+            let gas = bundler::estimate_user_operation_gas(
+                &self.bundler,
+                &self.clock,
+                &UserOperation7702 { user_op: &op, eip7702_auth: stub.as_ref() },
+                self.config.entry_point,
+            )
+            .await?;
             op.call_gas_limit = gas.call_gas_limit;
             op.verification_gas_limit = gas.verification_gas_limit;
             op.pre_verification_gas = gas.pre_verification_gas;
@@ -437,12 +479,19 @@ impl<T: Transport, C: Clock> Sender<T, C> {
     /// retried with backoff, and a refusal of an operation the bundler already holds (or has
     /// mined) returns its hash.
     pub async fn send_signed(&self, op: &UserOperation) -> Result<B256> {
+        self.send_signed_with(op, None).await
+    }
+
+    /// [`Sender::send_signed`] of an operation carrying `authorization` in `eip7702Auth` (the
+    /// userOpHash does not cover it).
+    pub async fn send_signed_with(&self, op: &UserOperation, authorization: Option<&Authorization>) -> Result<B256> {
         let hash = self.hash(op).await?;
+        let body = UserOperation7702 { user_op: op, eip7702_auth: authorization };
         let retry = self.config.retry;
         let mut backoff = retry.initial_backoff_ms;
         let mut attempt = 1;
         loop {
-            match bundler::send_user_operation(&self.bundler, op, self.config.entry_point).await {
+            match bundler::send_user_operation(&self.bundler, &body, self.config.entry_point).await {
                 Ok(h) => {
                     if h != hash {
                         return Err(Error::BadResponse {
@@ -478,7 +527,7 @@ impl<T: Transport, C: Clock> Sender<T, C> {
     pub async fn send(&self, req: &OpRequest, signer: &impl UserOpSigner) -> Result<SentOp> {
         let mut op = self.build(req, signer).await?;
         self.sign(&mut op, signer).await?;
-        let user_op_hash = self.send_signed(&op).await?;
+        let user_op_hash = self.send_signed_with(&op, req.authorization.as_ref()).await?;
         Ok(SentOp { user_op_hash, op })
     }
 

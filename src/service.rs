@@ -10,7 +10,9 @@
 //!    network must have a paymaster service (`PAYMASTER_REQUIRED`);
 //! 2. the calls are encoded for the account kind and pre-checked against the session's
 //!    permissions and time window minus a safety margin;
-//! 3. the bundler must be on the session's chain and serve the EntryPoint; an installed MAv2
+//! 3. a `mav2-7702` account (the owner's EOA) not yet delegated needs the caller's EIP-7702
+//!    authorization, checked against the node's view of the EOA (code, nonce) and the chain;
+//!    then the bundler must be on the session's chain and serve the EntryPoint; an installed MAv2
 //!    session with a native or ERC-20 limit is checked again against what is left of those
 //!    budgets on chain (`NATIVE_LIMIT_EXCEEDED` / `ERC20_LIMIT_EXCEEDED` with `source: "chain"`);
 //! 4. the nonce: the one the owner's deferred authorization is bound to for the first operation
@@ -35,6 +37,7 @@ use crate::account::{self, AccountRequest};
 use crate::addresses::ENTRY_POINT_V07;
 use crate::calls::{self, CallRequest, EncodeCallsRequest};
 use crate::deferred::{self, DeferredInstall};
+use crate::eip7702::Authorization;
 use crate::error::{Error, ErrorCode, InputRule, Result};
 use crate::json::{self, Addr, HexBytes, HexFixed};
 use crate::key::SessionKey;
@@ -106,6 +109,9 @@ pub struct SendOptions {
     pub safety_margin_s: Option<u64>,
     /// Force `executeBatch` (true) or `execute` of one call (false).
     pub batch: Option<bool>,
+    /// A `mav2-7702` account's signed EIP-7702 authorization, used while the EOA is not yet
+    /// delegated (ignored after).
+    pub authorization: Option<Authorization>,
 }
 
 /// The chain side: a bundler (and node, and paymaster) through a [`Sender`], and the kind of
@@ -131,6 +137,25 @@ impl<T: Transport, C: Clock> Network<T, C> {
     /// The account kind.
     pub fn kind(&self) -> AccountKind {
         self.kind
+    }
+
+    /// The EIP-7702 authorization the next operation of `account` carries: none unless the kind
+    /// is `mav2-7702` and the EOA is not delegated yet. Asks the node only, so a missing or wrong
+    /// authorization is refused before any bundler request.
+    async fn authorization_for(
+        &self,
+        account: Address,
+        chain_id: u64,
+        factory: bool,
+        given: Option<&Authorization>,
+    ) -> Result<Option<Authorization>> {
+        if self.kind != AccountKind::Mav27702 {
+            return Ok(None);
+        }
+        if factory {
+            return Err(Error::input("factory", InputRule::UnknownField, "an EIP-7702 account has no factory"));
+        }
+        self.sender.authorization_for(account, chain_id, given).await
     }
 
     /// Check the bundler's chain against `chain_id` (once per sender) and its EntryPoint. Boxed:
@@ -316,7 +341,9 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     async fn store_new(&self, opts: &NewSession, key: &SessionKey, requested: Option<u32>) -> Result<SessionRecord> {
         let now = self.now();
         opts.check(now)?;
-        if let Some(owner) = opts.owner {
+        if opts.owner.is_some_and(|o| o == opts.account) && opts.salt.is_none() {
+            // An EIP-7702 account: the owner's EOA is the account.
+        } else if let Some(owner) = opts.owner {
             let salt = opts.salt.unwrap_or(U256::ZERO);
             let predicted = account::predict(&AccountRequest { owner, salt: Some(salt), factory: None }).address;
             if predicted != opts.account {
@@ -564,7 +591,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         let call_data = encode_calls(kind, r.account.0, calls, o.batch, set.has_execution_hooks)?;
         match kind {
             // The call data exactly as the account will see it (executeUserOp prefix included).
-            AccountKind::Mav2 => precheck::check_call_data(&call_data, &scope, now)?,
+            AccountKind::Mav2 | AccountKind::Mav27702 => precheck::check_call_data(&call_data, &scope, now)?,
             AccountKind::SimpleAccount => {
                 let calls: Vec<Call> = calls.iter().map(Call::from).collect();
                 precheck::check(&calls, &scope, now)?
@@ -612,7 +639,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         global: bool,
     ) -> Result<(U256, Option<Bytes>)> {
         let account = r.account.0;
-        if net.kind == AccountKind::Mav2 {
+        if net.kind.is_mav2() {
             let signed = r.deferred.as_ref().filter(|d| d.deferred_action_digest.is_some()).map(|d| d.nonce);
             if let (StoredStatus::Pending, Some(bound)) = (r.status, signed) {
                 let onchain = net.sender.nonce(account, U192::from(bound >> 64)).await?;
@@ -637,7 +664,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
             }
         };
         let key = match net.kind {
-            AccountKind::Mav2 => nonce::nonce_key(&NonceKeyRequest {
+            AccountKind::Mav2 | AccountKind::Mav27702 => nonce::nonce_key(&NonceKeyRequest {
                 nonce_key: Some(parallel),
                 entity_id: Some(r.entity_id),
                 is_global_validation: Some(global),
@@ -681,7 +708,9 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         if let (Some(required), false) = (r.paymaster, net.has_paymaster) {
             return Err(Error::PaymasterRequired { paymaster: json::address(&required.0) });
         }
-        // Nothing has been sent before this point.
+        let authorization =
+            net.authorization_for(r.account.0, r.chain_id, o.factory.is_some(), o.authorization.as_ref()).await?;
+        // Nothing has been sent to the bundler before this point.
         net.ready_for(r.chain_id).await?;
         self.check_remaining(net, &r, &call_data, &scope).await?;
         let key = self.key(&r).await?;
@@ -689,7 +718,9 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         let (nonce, prefix) = self.pick_nonce(net, &mut r, &o, global).await?;
         let carries_grant = prefix.is_some();
         let signer = match net.kind {
-            AccountKind::Mav2 => SessionSigner::Mav2(Mav2SessionSigner { key: &key, deferred_prefix: prefix }),
+            AccountKind::Mav2 | AccountKind::Mav27702 => {
+                SessionSigner::Mav2(Mav2SessionSigner { key: &key, deferred_prefix: prefix })
+            }
             AccountKind::SimpleAccount => SessionSigner::Simple(SimpleAccountSigner(&key)),
         };
         let req = OpRequest {
@@ -700,6 +731,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
             nonce: Some(nonce),
             fees: None,
             paymaster: r.paymaster.map(|a| a.0),
+            authorization,
         };
         let mut op = match net.sender.build(&req, &signer).await {
             Ok(op) => op,
@@ -720,7 +752,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
                 )
                 .await?;
         }
-        let sent = match net.sender.send_signed(&op).await {
+        let sent = match net.sender.send_signed_with(&op, req.authorization.as_ref()).await {
             Ok(h) => h,
             Err(e) => {
                 let cause = Box::new(explain(net, &r, e).await);
@@ -768,13 +800,27 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         factory: Option<(Address, Bytes)>,
         timeout_ms: Option<u64>,
     ) -> Result<(B256, UserOperationReceipt, SessionRecord)> {
+        self.grant_with(net, id, wallet, factory, None, timeout_ms).await
+    }
+
+    /// [`Sessions::grant`] of a `mav2-7702` account, whose first operation carries the EOA's
+    /// signed `authorization` while the EOA is not delegated yet.
+    pub async fn grant_with<T: Transport, C2: Clock, W: PersonalSign>(
+        &self,
+        net: &Network<T, C2>,
+        id: &str,
+        wallet: W,
+        factory: Option<(Address, Bytes)>,
+        authorization: Option<Authorization>,
+        timeout_ms: Option<u64>,
+    ) -> Result<(B256, UserOperationReceipt, SessionRecord)> {
         let r = self.store.get(id).await?;
         let now = self.now();
         r.check_usable(now)?;
         let call_data = r.grant().install_call(r.address.0, now)?;
         let factory = Self::factory(net.kind, &r, factory);
-        let (hash, receipt) =
-            owner_operation(net, wallet, r.account.0, call_data, Some(r.chain_id), factory, timeout_ms).await?;
+        let o = OwnerOp { chain_id: Some(r.chain_id), factory, authorization, timeout_ms };
+        let (hash, receipt) = owner_operation_with(net, wallet, r.account.0, call_data, o).await?;
         let r = self.mark_active(id).await?;
         Ok((hash, receipt, r))
     }
@@ -809,12 +855,61 @@ pub async fn owner_operation<T: Transport, C: Clock, W: PersonalSign>(
     factory: Option<(Address, Bytes)>,
     timeout_ms: Option<u64>,
 ) -> Result<(B256, UserOperationReceipt)> {
+    owner_operation_with(
+        net,
+        wallet,
+        account,
+        call_data,
+        OwnerOp { chain_id, factory, authorization: None, timeout_ms },
+    )
+    .await
+}
+
+/// How to send an owner operation ([`owner_operation_with`]).
+#[derive(Debug, Clone, Default)]
+pub struct OwnerOp {
+    /// Refuse a bundler on another chain.
+    pub chain_id: Option<u64>,
+    /// Factory and factory data for an undeployed counterfactual account.
+    pub factory: Option<(Address, Bytes)>,
+    /// A `mav2-7702` account's signed EIP-7702 authorization, used while the EOA is not yet
+    /// delegated; checked before any bundler request (the chain id must then be given).
+    pub authorization: Option<Authorization>,
+    /// How long to wait for the receipt.
+    pub timeout_ms: Option<u64>,
+}
+
+/// [`owner_operation`] with every option, the EIP-7702 authorization among them.
+pub async fn owner_operation_with<T: Transport, C: Clock, W: PersonalSign>(
+    net: &Network<T, C>,
+    wallet: W,
+    account: Address,
+    call_data: Bytes,
+    o: OwnerOp,
+) -> Result<(B256, UserOperationReceipt)> {
+    let OwnerOp { chain_id, factory, authorization, timeout_ms } = o;
+    let authorization = match (net.kind, chain_id) {
+        (AccountKind::Mav27702, None) => {
+            return Err(Error::input("chainId", InputRule::Missing, "is required for a mav2-7702 account"))
+        }
+        (_, Some(chain_id)) => {
+            net.authorization_for(account, chain_id, factory.is_some(), authorization.as_ref()).await?
+        }
+        (_, None) => None,
+    };
     if let Some(chain_id) = chain_id {
         net.ready_for(chain_id).await?;
     }
     let kind = net.kind;
     let signer = OwnerSigner { wallet, kind };
-    let req = OpRequest { sender: account, nonce_key: owner_nonce_key(kind), factory, call_data, ..Default::default() };
+    let req = OpRequest {
+        sender: account,
+        nonce_key: owner_nonce_key(kind),
+        factory,
+        call_data,
+        authorization,
+        ..Default::default()
+    };
     let sent = net.sender.send(&req, &signer).await?;
     let receipt = net.sender.wait_for_receipt(sent.user_op_hash, timeout_ms).await?;
     if !receipt.success {
@@ -965,7 +1060,7 @@ pub fn encode_calls(
     hooks: bool,
 ) -> Result<Bytes> {
     match kind {
-        AccountKind::Mav2 => calls::encode_calls(&EncodeCallsRequest {
+        AccountKind::Mav2 | AccountKind::Mav27702 => calls::encode_calls(&EncodeCallsRequest {
             account: Some(Addr(account)),
             calls: calls.to_vec(),
             batch,

@@ -25,6 +25,7 @@ use mav2_session_keys::addresses::{
     ALLOWLIST_MODULE, NATIVE_TOKEN_LIMIT_MODULE, SINGLE_SIGNER_VALIDATION_MODULE, TIME_RANGE_MODULE,
 };
 use mav2_session_keys::calls::CallRequest;
+use mav2_session_keys::eip7702::{self, Authorization, SMA7702_IMPL};
 use mav2_session_keys::error::{Error, Result};
 use mav2_session_keys::json::{self as hexjson, Addr, HexBytes};
 use mav2_session_keys::key::SessionKey;
@@ -95,6 +96,15 @@ struct Chain {
     estimate_error: Option<Value>,
     /// Fail every `eth_call` that is not to the EntryPoint (a node that cannot read the modules).
     views_fail: bool,
+    /// EIP-7702 delegations: the EOA's code is `0xef0100 ‖ delegate`.
+    delegations: BTreeMap<Address, Address>,
+    /// EOAs' transaction counts (`eth_getTransactionCount`).
+    tx_nonces: BTreeMap<Address, u64>,
+    /// Every request, with the endpoint it went to.
+    requests: Vec<(&'static str, String)>,
+    /// The `eip7702Auth` field of each estimate and each send, as it came.
+    estimated_auths: Vec<Value>,
+    sent_auths: Vec<Value>,
 }
 
 fn word(v: u64) -> String {
@@ -115,7 +125,14 @@ impl Chain {
             }
             "eth_getCode" => {
                 let a: Address = serde_json::from_value(params[0].clone()).unwrap();
+                if let Some(delegate) = self.delegations.get(&a) {
+                    return Ok(json!(hexjson::hex(eip7702::delegation_code(*delegate))));
+                }
                 Ok(json!(if self.code.contains(&a) { "0x6000" } else { "0x" }))
+            }
+            "eth_getTransactionCount" => {
+                let a: Address = serde_json::from_value(params[0].clone()).unwrap();
+                Ok(json!(format!("{:#x}", self.tx_nonces.get(&a).copied().unwrap_or(0))))
             }
             "eth_call" => {
                 let to: Address = serde_json::from_value(params[0]["to"].clone()).unwrap();
@@ -139,9 +156,12 @@ impl Chain {
                 let full: U256 = (U256::from(call.key) << 64) | U256::from(seq);
                 Ok(json!(hexjson::hex(full.to_be_bytes::<32>())))
             }
-            "eth_estimateUserOperationGas" => Ok(
-                json!({ "preVerificationGas": "0xb000", "verificationGasLimit": "0x60000", "callGasLimit": "0x4000" }),
-            ),
+            "eth_estimateUserOperationGas" => {
+                self.estimated_auths.push(params[0].get("eip7702Auth").cloned().unwrap_or(Value::Null));
+                Ok(
+                    json!({ "preVerificationGas": "0xb000", "verificationGasLimit": "0x60000", "callGasLimit": "0x4000" }),
+                )
+            }
             "pm_getPaymasterStubData" => Ok(json!({
                 "paymaster": hexjson::address(&self.paymaster), "paymasterData": "0x01",
                 "paymasterVerificationGasLimit": "0x1000", "paymasterPostOpGasLimit": "0x10", "isFinal": false
@@ -151,7 +171,10 @@ impl Chain {
             }
             "eth_sendUserOperation" if self.refuse_sends => Err((-32500, "AA21 didn't pay prefund".into())),
             "eth_sendUserOperation" => {
-                let op: UserOperation = serde_json::from_value(params[0].clone()).unwrap();
+                let mut body = params[0].clone();
+                let auth = body.as_object_mut().unwrap().remove("eip7702Auth").unwrap_or(Value::Null);
+                self.sent_auths.push(auth.clone());
+                let op: UserOperation = serde_json::from_value(body).unwrap();
                 let hash = op.hash(self.chain_id, ENTRY_POINT_V07).unwrap();
                 let sender = op.sender.0;
                 let key = U192::from(op.nonce >> 64);
@@ -159,7 +182,17 @@ impl Chain {
                 if U256::from(seq) != op.nonce & U256::from(u64::MAX) {
                     return Err((-32500, "AA25 invalid account nonce".into()));
                 }
-                if !self.code.contains(&sender) {
+                if !auth.is_null() && !self.delegations.contains_key(&sender) {
+                    // The bundler's type-4 transaction applies the authorization first.
+                    let a: Authorization = hexjson::from_value(&auth).unwrap();
+                    let eoa_nonce = self.tx_nonces.get(&sender).copied().unwrap_or(0);
+                    if a.authority().ok() != Some(sender) || a.nonce != eoa_nonce {
+                        return Err((-32602, "Invalid EIP-7702 authorization".into()));
+                    }
+                    self.delegations.insert(sender, a.address.0);
+                    self.tx_nonces.insert(sender, eoa_nonce + 1);
+                }
+                if !self.code.contains(&sender) && !self.delegations.contains_key(&sender) {
                     if op.factory.is_none() {
                         return Err((-32500, "AA20 account not deployed".into()));
                     }
@@ -206,6 +239,7 @@ impl Transport for Fake {
         let method = req["method"].as_str().unwrap().to_string();
         let mut chain = self.chain.borrow_mut();
         chain.methods.push(method.clone());
+        chain.requests.push((self.url, method.clone()));
         let id = req["id"].clone();
         if let (Some(error), "eth_estimateUserOperationGas") = (&chain.estimate_error, method.as_str()) {
             return Ok(json!({ "jsonrpc": "2.0", "id": id, "error": error }).to_string());
@@ -987,4 +1021,156 @@ fn create_on_skips_entity_ids_installed_on_chain() {
     let e = run(w.sessions.create_on(&net, w.new_session(json!({ "privateKey": hexjson::hex([0x42u8; 32]) }))))
         .unwrap_err();
     assert_eq!(e.code(), "UNKNOWN_FIELD");
+}
+
+// ---------- EIP-7702: the owner's EOA as a MAv2 account (mav2-7702) ----------
+
+/// The owner's EOA as the session's account (its own owner).
+fn eoa_world() -> World {
+    let mut w = world();
+    w.account = w.owner.address();
+    w.chain.borrow_mut().tx_nonces.insert(w.account, 3);
+    w
+}
+
+/// An authorization signed by `key`: delegate `address` on `chain_id` at EOA nonce `nonce`.
+fn authorize(key: &SessionKey, chain_id: u64, address: Address, nonce: u64) -> Authorization {
+    let sig = key.sign_hash(&eip7702::authorization_hash(chain_id, address, nonce)).unwrap();
+    hexjson::from_value(&json!({
+        "chainId": chain_id, "address": hexjson::address(&address), "nonce": nonce,
+        "r": hexjson::hex(&sig[..32]), "s": hexjson::hex(&sig[32..64]), "v": sig[64]
+    }))
+    .unwrap()
+}
+
+impl World {
+    fn eoa_session(&self) -> String {
+        let me = hexjson::address(&self.account);
+        run(self.sessions.create(self.new_session(json!({ "owner": me })))).unwrap().id
+    }
+
+    fn bundler_requests(&self) -> Vec<String> {
+        self.chain.borrow().requests.iter().filter(|(url, _)| *url == "bundler").map(|(_, m)| m.clone()).collect()
+    }
+}
+
+#[test]
+fn a_7702_session_s_first_operation_delegates_the_eoa_and_later_ones_do_not() {
+    let w = eoa_world();
+    let net = w.network(AccountKind::Mav27702, false);
+    let id = w.eoa_session();
+    let auth = authorize(&w.owner, 1, SMA7702_IMPL, 3);
+
+    // Deferred grant (its typed data for the EOA is proven by tests/conformance_7702.rs).
+    let d = run(w.sessions.deferred_install_on(&net, &id, 0)).unwrap();
+    run(w.sessions.attach_owner_signature(&id, &w.owner.sign_hash(&d.typed_data_hash).unwrap())).unwrap();
+
+    let o = SendOptions { authorization: Some(auth.clone()), ..Default::default() };
+    let hash = run(w.sessions.send_calls(&net, &id, &call(0), o, &no_progress)).unwrap();
+    let (h, op) = w.sent()[0].clone();
+    assert_eq!(h, hash);
+    assert_eq!(op.sender.0, w.account, "the account is the EOA");
+    assert!(op.factory.is_none() && op.factory_data.is_none(), "no factory");
+    assert_eq!(eip7702::user_op_hash(&op, Some(&auth), 1, ENTRY_POINT_V07).unwrap(), hash, "viem's userOpHash");
+    assert_eq!(w.chain.borrow().sent_auths[0], serde_json::to_value(&auth).unwrap(), "sent in eip7702Auth");
+    let stub = serde_json::to_value(Authorization::estimation_stub(1, 3)).unwrap();
+    assert_eq!(w.chain.borrow().estimated_auths[0], stub, "estimated with the SDK's unsigned stub");
+    assert!(op.signature.0.len() > 2 + 65, "the deferred install rides along");
+    assert_eq!(w.chain.borrow().delegations.get(&w.account), Some(&SMA7702_IMPL));
+
+    run(w.sessions.wait_for_receipt(&net, hash, None)).unwrap();
+    assert_eq!(run(w.sessions.get(&id)).unwrap().status, StoredStatus::Active);
+
+    // Delegated now: no authorization, even when one is given again (its nonce is used).
+    let o = SendOptions { authorization: Some(auth), ..Default::default() };
+    run(w.sessions.send_calls(&net, &id, &call(0), o, &no_progress)).unwrap();
+    let (_, op2) = w.sent()[1].clone();
+    assert_eq!(w.chain.borrow().sent_auths[1], Value::Null);
+    assert_eq!(w.chain.borrow().estimated_auths[1], Value::Null);
+    assert_eq!(op2.signature.0.len(), 2 + 65, "a plain session signature");
+}
+
+#[test]
+fn a_7702_owner_grant_delegates_the_eoa_and_revoke_needs_no_authorization() {
+    let w = eoa_world();
+    let net = w.network(AccountKind::Mav27702, false);
+    let id = w.eoa_session();
+    let auth = authorize(&w.owner, 0, SMA7702_IMPL, 3); // chain 0: valid on every chain
+    let (hash, _, r) =
+        run(w.sessions.grant_with(&net, &id, Wallet(w.owner.clone()), None, Some(auth.clone()), None)).unwrap();
+    assert_eq!(r.status, StoredStatus::Active);
+    let (_, op) = w.sent()[0].clone();
+    assert_eq!(op.hash(1, ENTRY_POINT_V07).unwrap(), hash);
+    assert_eq!(op.nonce >> 64, U256::from(1), "the owner's nonce key, as for mav2");
+    assert_eq!(op.signature.0[..2], [0xff, 0x00], "the SMA owner layout");
+    assert_eq!(op.call_data.0, run(w.sessions.install_call_data(&id)).unwrap());
+    assert_eq!(w.chain.borrow().sent_auths[0], serde_json::to_value(&auth).unwrap());
+
+    run(w.sessions.send_calls(&net, &id, &call(0), SendOptions::default(), &no_progress)).unwrap();
+    run(w.sessions.revoke(&net, &id, Wallet(w.owner.clone()), None)).unwrap();
+    assert_eq!(w.chain.borrow().sent_auths[1..], [Value::Null, Value::Null]);
+}
+
+#[test]
+fn a_7702_session_refuses_a_missing_or_wrong_authorization_before_the_bundler() {
+    let other = SessionKey::from_bytes(&[0x22; 32], "other").unwrap();
+    let elsewhere = Address::repeat_byte(0x77);
+    /// What the EOA's code is before the send.
+    #[derive(Clone, Copy)]
+    enum Code {
+        Empty,
+        DelegatedTo(Address),
+        Contract,
+    }
+    let owner = eoa_world().owner;
+    let ok = || Some(authorization_ok(&owner));
+    let cases = [
+        ("AUTHORIZATION_REQUIRED", None, Code::Empty),
+        ("AUTHORIZATION_WRONG_DELEGATE", Some(authorize(&owner, 1, elsewhere, 3)), Code::Empty),
+        ("AUTHORIZATION_WRONG_NONCE", Some(authorize(&owner, 1, SMA7702_IMPL, 2)), Code::Empty),
+        ("AUTHORIZATION_WRONG_CHAIN", Some(authorize(&owner, 5, SMA7702_IMPL, 3)), Code::Empty),
+        ("AUTHORIZATION_WRONG_SIGNER", Some(authorize(&other, 1, SMA7702_IMPL, 3)), Code::Empty),
+        ("DELEGATED_ELSEWHERE", ok(), Code::DelegatedTo(elsewhere)),
+        ("ACCOUNT_HAS_CODE", ok(), Code::Contract),
+    ];
+    for (code, auth, eoa_code) in cases {
+        for owner_path in [false, true] {
+            let w = eoa_world();
+            match eoa_code {
+                Code::DelegatedTo(d) => {
+                    w.chain.borrow_mut().delegations.insert(w.account, d);
+                }
+                Code::Contract => w.deploy(),
+                Code::Empty => {}
+            }
+            let net = w.network(AccountKind::Mav27702, false);
+            let id = w.eoa_session();
+            let e = if owner_path {
+                run(w.sessions.grant_with(&net, &id, Wallet(w.owner.clone()), None, auth.clone(), None)).unwrap_err()
+            } else {
+                let o = SendOptions { authorization: auth.clone(), ..Default::default() };
+                run(w.sessions.send_calls(&net, &id, &call(0), o, &no_progress)).unwrap_err()
+            };
+            assert_eq!(e.code(), code, "owner path: {owner_path}: {e}");
+            assert!(w.bundler_requests().is_empty(), "{code}: asked the bundler {:?}", w.bundler_requests());
+            assert!(w.sent().is_empty());
+        }
+    }
+
+    // A factory has no place in a 7702 account's operation.
+    let w = eoa_world();
+    let net = w.network(AccountKind::Mav27702, false);
+    let id = w.eoa_session();
+    let o = SendOptions {
+        factory: Some((Address::repeat_byte(1), Bytes::new())),
+        authorization: Some(authorization_ok(&w.owner)),
+        ..Default::default()
+    };
+    let e = run(w.sessions.send_calls(&net, &id, &call(0), o, &no_progress)).unwrap_err();
+    assert_eq!((e.code(), e.field().as_deref()), ("UNKNOWN_FIELD", Some("factory")));
+    assert!(w.bundler_requests().is_empty());
+}
+
+fn authorization_ok(owner: &SessionKey) -> Authorization {
+    authorize(owner, 1, SMA7702_IMPL, 3)
 }

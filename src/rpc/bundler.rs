@@ -183,10 +183,10 @@ pub async fn supported_entry_points<T: Transport>(c: &RpcClient<T>, clock: &impl
 }
 
 /// `eth_estimateUserOperationGas(op, entryPoint)`.
-pub async fn estimate_user_operation_gas<T: Transport>(
+pub async fn estimate_user_operation_gas<T: Transport, O: Serialize>(
     c: &RpcClient<T>,
     clock: &impl Clock,
-    op: &UserOperation,
+    op: &O,
     entry_point: Address,
 ) -> Result<GasEstimate> {
     c.call(clock, "eth_estimateUserOperationGas", (op, entry_point)).await
@@ -194,9 +194,9 @@ pub async fn estimate_user_operation_gas<T: Transport>(
 
 /// `eth_sendUserOperation(op, entryPoint)` → userOpHash. Sent once (no retry): see `send` for the
 /// safe resend.
-pub async fn send_user_operation<T: Transport>(
+pub async fn send_user_operation<T: Transport, O: Serialize>(
     c: &RpcClient<T>,
-    op: &UserOperation,
+    op: &O,
     entry_point: Address,
 ) -> Result<B256> {
     c.call_once("eth_sendUserOperation", &(op, entry_point)).await
@@ -247,6 +247,13 @@ pub async fn latest_timestamp<T: Transport>(c: &RpcClient<T>, clock: &impl Clock
 /// `eth_getCode(address, "latest")` (node).
 pub async fn get_code<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, address: Address) -> Result<Bytes> {
     c.call(clock, "eth_getCode", (address, "latest")).await
+}
+
+/// `eth_getTransactionCount(address, "latest")` (node): an EOA's nonce, which an EIP-7702
+/// authorization names.
+pub async fn transaction_count<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, address: Address) -> Result<u64> {
+    let v: U64 = c.call(clock, "eth_getTransactionCount", (address, "latest")).await?;
+    Ok(v.to::<u64>())
 }
 
 /// `eth_call(to, data)` at `latest` (node).

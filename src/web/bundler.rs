@@ -39,8 +39,12 @@ const TS_BUNDLER_TYPES: &'static str = r#"
 /** `"mav2"` (default): Modular Account V2, session signature `0xFF‖0x00‖sig65` (deferred install in
  *  front on the first op after a deferred grant), MAv2 `execute`/`executeBatch`.
  *  `"simple-account"`: eth-infinitism SimpleAccount from the EntryPoint package, raw 65-byte
- *  signature and its own `execute`/`executeBatch`; for local chains without MAv2 (tests, demos). */
-export type AccountKind = "mav2" | "simple-account";
+ *  signature and its own `execute`/`executeBatch`; for local chains without MAv2 (tests, demos).
+ *  `"mav2-7702"`: the owner's EOA delegated to MAv2's SemiModularAccount7702 (EIP-7702): the
+ *  session's account is the EOA, no factory; signatures and grants as `"mav2"`. The EOA must be
+ *  delegated already: an EOA without code is refused with `AUTHORIZATION_REQUIRED` (the signed
+ *  authorization of its first operation is taken by the native API only). */
+export type AccountKind = "mav2" | "simple-account" | "mav2-7702";
 export interface BundlerClientOptions {
   /** ERC-7769 bundler JSON-RPC URL (fetch; the bundler must allow this origin with CORS). */
   bundlerUrl: string;
@@ -420,6 +424,7 @@ impl BundlerClient {
                 nonce_key: o.nonce_key,
                 safety_margin_s: o.safety_margin_seconds,
                 batch: o.batch,
+                authorization: None,
             };
             let report = |p: service::Progress| {
                 if let Some(f) = &on_progress {

@@ -3,13 +3,16 @@
 // (shared/tooling.md), SimpleAccountFactory and VerifyingPaymaster (CREATE2, fixed salt, so their
 // addresses are stable across runs), the stand-in account's factory (StandInAccount.sol, compiled
 // here by solc-js: standin.mjs), the module stand-ins (StandInModules.sol) at the MAv2 modules'
-// fixed addresses with `anvil_setCode`, funds the bundler's executor and utility accounts, and tops up the
+// fixed addresses with `anvil_setCode`, the EIP-7702 delegate stand-in's runtime code at SMA7702's
+// address (Delegate7702.sol: delegate7702.mjs; anvil_setCode, so the library's delegate check
+// holds), funds the bundler's executor and utility accounts, and tops up the
 // paymaster's EntryPoint deposit to 100 ETH.
 // Usage: node deploy.mjs <rpcUrl> <executorAddr> <utilityAddr> <paymasterSigner>  → JSON on stdout.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { getContractAddress } from "viem";
 import { compileStandIns } from "./standin.mjs";
+import { compileDelegate7702 } from "./delegate7702.mjs";
 
 const require = createRequire(import.meta.url);
 const [rpcUrl, executor, utility, paymasterSigner] = process.argv.slice(2);
@@ -94,6 +97,10 @@ for (const [module, addr] of Object.entries(MODULES)) {
   if ((await rpc("eth_getCode", [addr, "latest"])) !== c.deployedBytecode.toLowerCase()) throw new Error(`no StandIn${module} code at ${addr}`);
 }
 
+// SemiModularAccount7702 v1.0.0's address (src/eip7702.rs SMA7702_IMPL) holds the stand-in here.
+const SMA7702 = "0x69007702764179f14F51cdce752f4f775d74E139";
+await rpc("anvil_setCode", [SMA7702, compileDelegate7702().runtime]);
+
 const TEN_THOUSAND_ETH = "0x21e19e0c9bab2400000";
 for (const who of [executor, utility]) await rpc("anvil_setBalance", [who, TEN_THOUSAND_ETH]);
 
@@ -112,7 +119,7 @@ if (paymasterDeposit < HUNDRED_ETH) throw new Error(`paymaster deposit is ${paym
 const chainId = parseInt(await rpc("eth_chainId"), 16);
 process.stdout.write(
   JSON.stringify(
-    { chainId, entryPoint: ep, simpleAccountFactory: factory, standInAccountFactory: standInFactory, standInModules: MODULES, verifyingPaymaster: paymaster, paymasterSigner, paymasterDeposit: paymasterDeposit.toString(), executor, utility },
+    { chainId, entryPoint: ep, simpleAccountFactory: factory, standInAccountFactory: standInFactory, standInModules: MODULES, delegate7702: SMA7702, verifyingPaymaster: paymaster, paymasterSigner, paymasterDeposit: paymasterDeposit.toString(), executor, utility },
     null,
     2,
   ) + "\n",
