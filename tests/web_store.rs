@@ -364,7 +364,7 @@ async fn signs_user_operations_like_the_core() {
     bad["callGasLimit"] = json!(-1);
     assert_eq!(
         err(store.sign_user_operation(id.clone().into(), js(bad))).await,
-        ("INVALID_NUMBER".into(), Some("callGasLimit".into()))
+        ("INVALID_NUMBER".into(), Some("userOp.callGasLimit".into()))
     );
     assert_eq!(
         err(store.sign_user_operation(id.clone().into(), JsValue::UNDEFINED)).await,
