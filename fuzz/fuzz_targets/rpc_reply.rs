@@ -27,7 +27,9 @@ fuzz_target!(|data: &[u8]| {
     let Some((&sel, rest)) = data.split_first() else { return };
     let text = String::from_utf8_lossy(rest);
     let id = u64::from(sel >> 4);
-    let len = rest.len();
+    // The reply as the library sees it: a lossy conversion makes each invalid byte three bytes of
+    // U+FFFD, so bounds are relative to the text, not to the raw input.
+    let len = text.len();
     match sel & 0x0f {
         0 => run::<GasEstimate>(id, &text, len),
         1 => run::<Option<UserOperationReceipt>>(id, &text, len),
