@@ -10,47 +10,25 @@
 //!     bash .ci/devnet up && eval "$(bash .ci/devnet env)" && MAV2_DEVNET=1 cargo test --features native --test e2e_7702
 #![cfg(all(feature = "native", not(target_arch = "wasm32")))]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall};
 use mav2_session_keys::eip7702::{self, Authorization, SMA7702_IMPL};
 use mav2_session_keys::json as hexjson;
 use mav2_session_keys::key::SessionKey;
-use mav2_session_keys::native::{block_on, HttpTransport, SystemClock};
+use mav2_session_keys::native::{block_on, SystemClock};
 use mav2_session_keys::rpc::bundler;
-use mav2_session_keys::rpc::{RpcClient, Transport};
+use mav2_session_keys::rpc::RpcClient;
 use mav2_session_keys::send::{AccountKind, PersonalSign, SendConfig, Sender};
 use mav2_session_keys::service::{owner_operation_with, Network, OwnerOp};
 use mav2_session_keys::{sign, Result};
 
+#[path = "common/devnet.rs"]
+mod devnet;
+use devnet::Http;
+
 sol! {
     interface IAccount {
         function execute(address dest, uint256 value, bytes func) external;
-    }
-}
-
-/// The library's HTTP transport, counting requests.
-#[derive(Clone)]
-struct Http {
-    inner: HttpTransport,
-    requests: Arc<AtomicUsize>,
-}
-
-impl Http {
-    fn new(url: &str) -> Self {
-        Self { inner: HttpTransport::new(url), requests: Arc::default() }
-    }
-}
-
-impl Transport for Http {
-    async fn post(&self, body: String) -> Result<String> {
-        self.requests.fetch_add(1, Ordering::SeqCst);
-        self.inner.post(body).await
-    }
-    fn url(&self) -> &str {
-        self.inner.url()
     }
 }
 
@@ -62,22 +40,14 @@ struct Devnet {
 }
 
 fn devnet() -> Option<Devnet> {
-    if std::env::var_os("MAV2_DEVNET").is_none() {
-        eprintln!("skipping e2e_7702: MAV2_DEVNET is unset (run `bash .ci/devnet up`, then set it)");
-        return None;
-    }
-    let path = std::env::var("MAV2_DEVNET_STATE")
-        .unwrap_or_else(|_| format!("{}/.ci/state/devnet.json", env!("CARGO_MANIFEST_DIR")));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("MAV2_DEVNET is set but {path}: {e}"));
-    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let s = |k: &str| j[k].as_str().unwrap_or_else(|| panic!("{path}: no {k}")).to_string();
-    let delegate: Address = s("delegate7702").parse().unwrap();
-    assert_eq!(delegate, SMA7702_IMPL, "{path}: the delegate stand-in must sit at SMA7702's address");
+    let st = devnet::state("e2e_7702")?;
+    let delegate: Address = st.s("delegate7702").parse().unwrap();
+    assert_eq!(delegate, SMA7702_IMPL, "{}: the delegate stand-in must sit at SMA7702's address", st.path);
     Some(Devnet {
-        rpc_url: std::env::var("MAV2_DEVNET_RPC_URL").unwrap_or_else(|_| s("rpcUrl")),
-        bundler_url: std::env::var("MAV2_DEVNET_BUNDLER_URL").unwrap_or_else(|_| s("bundlerUrl")),
-        chain_id: j["chainId"].as_u64().unwrap(),
-        entry_point: s("entryPoint").parse().unwrap(),
+        rpc_url: st.rpc_url(),
+        bundler_url: st.bundler_url(),
+        chain_id: st.chain_id(),
+        entry_point: st.s("entryPoint").parse().unwrap(),
     })
 }
 
@@ -164,7 +134,7 @@ fn an_eoa_without_code_delegates_with_its_first_operation_and_sends_the_next_wit
     let stale = authorize(&key, d.chain_id, 1);
     let e = block_on(owner_operation_with(&net, Eoa(key.clone()), eoa, pay(to, 1), opts(Some(stale)))).unwrap_err();
     assert_eq!(e.code(), "AUTHORIZATION_WRONG_NONCE");
-    assert_eq!(bundler.requests.load(Ordering::SeqCst), 0, "nothing was asked of the bundler");
+    assert_eq!(bundler.count(), 0, "nothing was asked of the bundler");
 
     // The first operation carries the authorization: the EOA is delegated and executes.
     let auth = authorize(&key, d.chain_id, d.tx_count(eoa));

@@ -12,8 +12,6 @@
 //!     bash .ci/devnet up && eval "$(bash .ci/devnet env)" && MAV2_DEVNET=1 cargo test --features native --test e2e_bundler
 #![cfg(all(feature = "native", not(target_arch = "wasm32")))]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use alloy_primitives::aliases::U192;
@@ -22,9 +20,9 @@ use alloy_sol_types::{sol, SolCall};
 use mav2_session_keys::calls::CallRequest;
 use mav2_session_keys::json::Addr;
 use mav2_session_keys::key::SessionKey;
-use mav2_session_keys::native::{block_on, HttpTransport, SystemClock};
+use mav2_session_keys::native::{block_on, SystemClock};
 use mav2_session_keys::rpc::bundler;
-use mav2_session_keys::rpc::{RetryPolicy, RpcClient, Transport};
+use mav2_session_keys::rpc::{RetryPolicy, RpcClient};
 use mav2_session_keys::send::{
     owner_nonce_key, AccountKind, OpRequest, OwnerSigner, PersonalSign, SendConfig, Sender, SimpleAccountSigner,
     UserOpSigner,
@@ -34,6 +32,10 @@ use mav2_session_keys::session::NewSession;
 use mav2_session_keys::store::MemoryStore;
 use mav2_session_keys::vault::MemoryVault;
 use mav2_session_keys::{Error, Result};
+
+#[path = "common/devnet.rs"]
+mod devnet;
+use devnet::Http;
 
 sol! {
     interface ISimpleAccountFactory {
@@ -46,34 +48,6 @@ sol! {
     interface ISimpleAccount {
         function execute(address dest, uint256 value, bytes func) external;
         function executeBatch(address[] dest, uint256[] value, bytes[] func) external;
-    }
-}
-
-// ---------- platform pieces for native tests ----------
-
-/// The library's HTTP transport, counting requests.
-#[derive(Clone)]
-struct Http {
-    inner: HttpTransport,
-    requests: Arc<AtomicUsize>,
-}
-
-impl Http {
-    fn new(url: &str) -> Self {
-        Self { inner: HttpTransport::new(url), requests: Arc::default() }
-    }
-    fn count(&self) -> usize {
-        self.requests.load(Ordering::SeqCst)
-    }
-}
-
-impl Transport for Http {
-    async fn post(&self, body: String) -> Result<String> {
-        self.requests.fetch_add(1, Ordering::SeqCst);
-        self.inner.post(body).await
-    }
-    fn url(&self) -> &str {
-        self.inner.url()
     }
 }
 
@@ -91,25 +65,17 @@ struct Devnet {
 }
 
 fn devnet() -> Option<Devnet> {
-    if std::env::var_os("MAV2_DEVNET").is_none() {
-        eprintln!("skipping e2e_bundler: MAV2_DEVNET is unset (run `bash .ci/devnet up`, then set it)");
-        return None;
-    }
-    let path = std::env::var("MAV2_DEVNET_STATE")
-        .unwrap_or_else(|_| format!("{}/.ci/state/devnet.json", env!("CARGO_MANIFEST_DIR")));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("MAV2_DEVNET is set but {path}: {e}"));
-    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let s = |k: &str| j[k].as_str().unwrap_or_else(|| panic!("{path}: no {k}")).to_string();
+    let st = devnet::state("e2e_bundler")?;
     Some(Devnet {
-        rpc_url: std::env::var("MAV2_DEVNET_RPC_URL").unwrap_or_else(|_| s("rpcUrl")),
-        bundler_url: std::env::var("MAV2_DEVNET_BUNDLER_URL").unwrap_or_else(|_| s("bundlerUrl")),
-        chain_id: j["chainId"].as_u64().unwrap(),
-        entry_point: s("entryPoint").parse().unwrap(),
-        factory: s("simpleAccountFactory").parse().unwrap(),
+        rpc_url: st.rpc_url(),
+        bundler_url: st.bundler_url(),
+        chain_id: st.chain_id(),
+        entry_point: st.s("entryPoint").parse().unwrap(),
+        factory: st.s("simpleAccountFactory").parse().unwrap(),
         paymaster_url: std::env::var("MAV2_DEVNET_PAYMASTER_URL")
             .ok()
-            .or_else(|| j["paymasterUrl"].as_str().map(str::to_string)),
-        verifying_paymaster: s("verifyingPaymaster").parse().unwrap(),
+            .or_else(|| st.json["paymasterUrl"].as_str().map(str::to_string)),
+        verifying_paymaster: st.s("verifyingPaymaster").parse().unwrap(),
     })
 }
 

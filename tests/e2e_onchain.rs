@@ -55,6 +55,9 @@ sol! {
     }
 }
 
+#[path = "common/devnet.rs"]
+mod devnet;
+
 /// anvil's dev account #6 (public, unlocked in anvil): owns the stand-in accounts and sends the setters.
 const OWNER: Address = alloy_primitives::address!("976EA74026E726554dB657fA54763abd0C3a0aa9");
 const KEY: Address = alloy_primitives::address!("2222222222222222222222222222222222222222");
@@ -68,18 +71,10 @@ struct Devnet {
 }
 
 fn devnet() -> Option<Devnet> {
-    if std::env::var_os("MAV2_DEVNET").is_none() {
-        eprintln!("skipping e2e_onchain: MAV2_DEVNET is unset (run `bash .ci/devnet up`, then set it)");
-        return None;
-    }
-    let path = std::env::var("MAV2_DEVNET_STATE")
-        .unwrap_or_else(|_| format!("{}/.ci/state/devnet.json", env!("CARGO_MANIFEST_DIR")));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("MAV2_DEVNET is set but {path}: {e}"));
-    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let rpc_url = std::env::var("MAV2_DEVNET_RPC_URL").unwrap_or_else(|_| j["rpcUrl"].as_str().unwrap().into());
-    let factory = j["standInAccountFactory"].as_str().unwrap_or_else(|| panic!("{path}: no standInAccountFactory"));
-    let modules = &j["standInModules"];
-    assert!(modules.is_object(), "{path}: no standInModules: the devnet predates them (bash .ci/devnet down; up)");
+    let st = devnet::state("e2e_onchain")?;
+    let factory = st.s("standInAccountFactory");
+    let modules = &st.json["standInModules"];
+    assert!(modules.is_object(), "{}: no standInModules: the devnet predates them (bash .ci/devnet down; up)", st.path);
     let at = |name: &str| -> Address { modules[name].as_str().unwrap().parse().unwrap() };
     // deploy.mjs lists the addresses itself: they must be the ones the crate calls.
     assert_eq!(at("NativeTokenLimitModule"), NATIVE_TOKEN_LIMIT_MODULE);
@@ -87,7 +82,7 @@ fn devnet() -> Option<Devnet> {
     assert_eq!(at("TimeRangeModule"), TIME_RANGE_MODULE);
     assert_eq!(at("PaymasterGuardModule"), PAYMASTER_GUARD_MODULE);
     assert_eq!(at("SingleSignerValidationModule"), SINGLE_SIGNER_VALIDATION_MODULE);
-    Some(Devnet { node: RpcClient::new(HttpTransport::new(&rpc_url)), factory: factory.parse().unwrap() })
+    Some(Devnet { node: RpcClient::new(HttpTransport::new(&st.rpc_url())), factory: factory.parse().unwrap() })
 }
 
 fn now() -> u64 {
