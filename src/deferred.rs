@@ -172,7 +172,8 @@ fn pre_signature_digest(has_exec_hooks: bool, nonce: U256, deadline: u64, call: 
 /// Build the deferred grant at time `now` (unix seconds): checks in the SDK's order (time-range
 /// and paymaster hooks, entity id, `addPermission` rules, then the deadline, then the rest).
 pub fn build_deferred_install(req: &DeferredInstallRequest, now: u64) -> Result<DeferredInstall> {
-    let install = install::plan_install(&req.install_request(), now, || check_deadline(req.deadline, now))?;
+    let grant = install::lend_grant!(req);
+    let install = install::plan_install(&grant, req.session_key.0, now, || check_deadline(req.deadline, now))?;
     deferred_from(req.chain_id, req.account.0, req.nonce, req.deadline, install)
 }
 

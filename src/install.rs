@@ -108,6 +108,23 @@ pub struct Grant<'a> {
     pub paymaster: Option<&'a Addr>,
 }
 
+/// The [`Grant`] of anything that holds the grant's fields under their usual names (the record,
+/// the install, uninstall and deferred requests): one spelling of the lending, whatever the type
+/// of its entity id.
+macro_rules! lend_grant {
+    ($holder:expr) => {
+        $crate::install::Grant {
+            account: &$holder.account,
+            entity_id: u64::from($holder.entity_id),
+            permissions: &$holder.permissions,
+            expires_at: $holder.expires_at,
+            valid_after: $holder.valid_after,
+            paymaster: $holder.paymaster.as_ref(),
+        }
+    };
+}
+pub(crate) use lend_grant;
+
 impl Grant<'_> {
     /// The translated permissions (no clock check).
     pub fn permission_set(&self) -> Result<PermissionSet> {
@@ -121,13 +138,7 @@ impl Grant<'_> {
 
     /// The grant of `session_key` (SingleSigner), translated and checked at `now`.
     pub fn install(&self, session_key: Address, now: u64) -> Result<SessionInstall> {
-        plan_install_for(
-            self,
-            now,
-            || Ok(()),
-            SINGLE_SIGNER_VALIDATION_MODULE,
-            |e| (e, session_key).abi_encode_params().into(),
-        )
+        plan_install(self, session_key, now, || Ok(()))
     }
 
     /// `uninstallValidation(...)` revoking this grant (SingleSigner).
@@ -139,14 +150,7 @@ impl Grant<'_> {
 impl SessionInstallRequest {
     /// The grant this request installs.
     pub fn grant(&self) -> Grant<'_> {
-        Grant {
-            account: &self.account,
-            entity_id: self.entity_id,
-            permissions: &self.permissions,
-            expires_at: self.expires_at,
-            valid_after: self.valid_after,
-            paymaster: self.paymaster.as_ref(),
-        }
+        lend_grant!(self)
     }
 
     /// The translated permissions of this grant (no clock check).
@@ -163,14 +167,7 @@ impl SessionInstallRequest {
 impl SessionUninstallRequest {
     /// The grant this request revokes.
     pub fn grant(&self) -> Grant<'_> {
-        Grant {
-            account: &self.account,
-            entity_id: self.entity_id,
-            permissions: &self.permissions,
-            expires_at: self.expires_at,
-            valid_after: self.valid_after,
-            paymaster: self.paymaster.as_ref(),
-        }
+        lend_grant!(self)
     }
 }
 
@@ -247,16 +244,15 @@ pub(crate) fn plan(
     Ok((set, hooks))
 }
 
-/// Build the grant at time `now` (unix seconds, for the `expiresAt` check).
+/// The grant of `session_key` (SingleSigner) at time `now`, with `between` run among its checks
+/// (the deferred grant's deadline, where the SDK checks it).
 pub(crate) fn plan_install(
-    req: &SessionInstallRequest,
+    g: &Grant<'_>,
+    session_key: Address,
     now: u64,
     between: impl FnOnce() -> Result<()>,
 ) -> Result<SessionInstall> {
-    let key = req.session_key.0;
-    plan_install_for(&req.grant(), now, between, SINGLE_SIGNER_VALIDATION_MODULE, |e| {
-        (e, key).abi_encode_params().into()
-    })
+    plan_install_for(g, now, between, SINGLE_SIGNER_VALIDATION_MODULE, |e| (e, session_key).abi_encode_params().into())
 }
 
 /// [`plan_install`] for any validation module: the hooks come from the permissions whatever

@@ -512,14 +512,7 @@ impl SessionRecord {
 impl SessionRecord {
     /// This session's grant, lent to the encoders.
     pub fn grant(&self) -> crate::install::Grant<'_> {
-        crate::install::Grant {
-            account: &self.account,
-            entity_id: self.entity_id.into(),
-            permissions: &self.permissions,
-            expires_at: self.expires_at,
-            valid_after: self.valid_after,
-            paymaster: self.paymaster.as_ref(),
-        }
+        crate::install::lend_grant!(self)
     }
 
     /// The install request of this session's grant.

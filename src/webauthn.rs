@@ -208,27 +208,13 @@ pub struct WebAuthnDeferredInstallRequest {
 
 impl WebAuthnInstallRequest {
     fn grant(&self) -> Grant<'_> {
-        Grant {
-            account: &self.account,
-            entity_id: self.entity_id,
-            permissions: &self.permissions,
-            expires_at: self.expires_at,
-            valid_after: self.valid_after,
-            paymaster: self.paymaster.as_ref(),
-        }
+        crate::install::lend_grant!(self)
     }
 }
 
 impl WebAuthnDeferredInstallRequest {
     fn grant(&self) -> Grant<'_> {
-        Grant {
-            account: &self.account,
-            entity_id: self.entity_id,
-            permissions: &self.permissions,
-            expires_at: self.expires_at,
-            valid_after: self.valid_after,
-            paymaster: self.paymaster.as_ref(),
-        }
+        crate::install::lend_grant!(self)
     }
 }
 
