@@ -285,7 +285,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         opts: &NewSession,
         key: &SessionKey,
     ) -> Result<SessionRecord> {
-        if opts.entity_id.is_some() || net.kind != AccountKind::Mav2 {
+        if opts.entity_id.is_some() || !net.kind.is_mav2() {
             return self.store_new(opts, key, opts.entity_id).await;
         }
         opts.check(self.now())?;
@@ -316,7 +316,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     /// session not installed yet, or an undeployed account, changes nothing. Needs MAv2's
     /// modules: a `simple-account` network is refused with `ACCOUNT_KIND_UNSUPPORTED`.
     pub async fn status_on<T: Transport, C2: Clock>(&self, net: &Network<T, C2>, id: &str) -> Result<ChainStatus> {
-        if net.kind != AccountKind::Mav2 {
+        if !net.kind.is_mav2() {
             return Err(Error::AccountKindUnsupported { what: "sessionStatus", kind: "simple-account" });
         }
         let r = self.store.get(id).await?;
@@ -613,7 +613,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         scope: &Scope,
     ) -> Result<()> {
         let limited = scope.native_limit.is_some() || !scope.erc20_limits.is_empty();
-        if net.kind != AccountKind::Mav2 || r.status != StoredStatus::Active || !limited {
+        if !net.kind.is_mav2() || r.status != StoredStatus::Active || !limited {
             return Ok(());
         }
         let g = Granted::from_record(r)?;

@@ -1174,3 +1174,22 @@ fn a_7702_session_refuses_a_missing_or_wrong_authorization_before_the_bundler() 
 fn authorization_ok(owner: &SessionKey) -> Authorization {
     authorize(owner, 1, SMA7702_IMPL, 3)
 }
+
+#[test]
+fn status_reads_a_delegated_7702_account_like_any_mav2_account() {
+    // SemiModularAccount7702 carries MAv2's modules: the same reads, the same answer.
+    let w = eoa_world();
+    w.chain.borrow_mut().delegations.insert(w.account, SMA7702_IMPL);
+    let net = w.network(AccountKind::Mav27702, false);
+    let s = run(w.sessions.create(w.new_session(limited()))).unwrap();
+    run(w.sessions.mark_active(&s.id)).unwrap();
+    let token: Address = TOKEN.parse().unwrap();
+    w.install(&s.id, 400, &[(token, 120)]);
+    let st = run(w.sessions.status_on(&net, &s.id)).unwrap();
+    assert!(st.state.deployed && st.state.installed && st.state.matches_grant, "{st:?}");
+    assert_eq!(st.state.remaining.native, Some(U256::from(400)));
+    // And the pre-check uses what is left there too: 500 wei is within the grant, not within 400.
+    let e = run(w.sessions.send_calls(&net, &s.id, &call(500), SendOptions::default(), &no_progress)).unwrap_err();
+    assert_eq!((e.code(), e.data().unwrap()["source"].clone()), ("NATIVE_LIMIT_EXCEEDED", json!("chain")));
+    assert_eq!(w.op_requests(), 0);
+}
