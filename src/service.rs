@@ -226,22 +226,13 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
 
     /// Create a session with a fresh key. Its record comes back `pending`.
     pub async fn create(&self, opts: NewSession) -> Result<SessionRecord> {
-        if opts.private_key.is_some() {
-            return Err(Error::input(
-                "privateKey",
-                InputRule::UnknownField,
-                "create() generates the key; use importPrivateKey() to bring one",
-            ));
-        }
-        let key = self.generate_key()?;
+        let key = self.fresh_key(&opts, "create()")?;
         self.store_new(&opts, &key, opts.entity_id).await
     }
 
     /// Create a session from an existing private key (server automation, migration).
     pub async fn import(&self, mut opts: NewSession) -> Result<SessionRecord> {
-        let bytes =
-            opts.take_private_key()?.ok_or_else(|| Error::input("privateKey", InputRule::Missing, "is required"))?;
-        let key = SessionKey::from_bytes(bytes.as_ref(), "privateKey")?;
+        let key = imported_key(&mut opts)?;
         self.store_new(&opts, &key, opts.entity_id).await
     }
 
@@ -253,14 +244,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         net: &Network<T, C2>,
         opts: NewSession,
     ) -> Result<SessionRecord> {
-        if opts.private_key.is_some() {
-            return Err(Error::input(
-                "privateKey",
-                InputRule::UnknownField,
-                "createSession() generates the key; use importPrivateKey() to bring one",
-            ));
-        }
-        let key = self.generate_key()?;
+        let key = self.fresh_key(&opts, "createSession()")?;
         self.store_new_on(net, &opts, &key).await
     }
 
@@ -270,10 +254,20 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         net: &Network<T, C2>,
         mut opts: NewSession,
     ) -> Result<SessionRecord> {
-        let bytes =
-            opts.take_private_key()?.ok_or_else(|| Error::input("privateKey", InputRule::Missing, "is required"))?;
-        let key = SessionKey::from_bytes(bytes.as_ref(), "privateKey")?;
+        let key = imported_key(&mut opts)?;
         self.store_new_on(net, &opts, &key).await
+    }
+
+    /// A fresh key for `verb`, which generates it: a `privateKey` in its options is refused.
+    fn fresh_key(&self, opts: &NewSession, verb: &str) -> Result<SessionKey> {
+        if opts.private_key.is_some() {
+            return Err(Error::input(
+                "privateKey",
+                InputRule::UnknownField,
+                format!("{verb} generates the key; use importPrivateKey() to bring one"),
+            ));
+        }
+        self.generate_key()
     }
 
     /// A given `entityId`, or a `simple-account` network (no modules), takes the offline path.
@@ -842,6 +836,13 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         let r = self.mark_revoked(id).await?;
         Ok((hash, receipt, r))
     }
+}
+
+/// The key an import brings (`privateKey`, required), taken out of the options and wiped there.
+fn imported_key(opts: &mut NewSession) -> Result<SessionKey> {
+    let bytes =
+        opts.take_private_key()?.ok_or_else(|| Error::input("privateKey", InputRule::Missing, "is required"))?;
+    SessionKey::from_bytes(bytes.as_ref(), "privateKey")
 }
 
 /// Any operation of the account's owner, signed by `wallet` (`personal_sign` of the raw
