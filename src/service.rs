@@ -621,7 +621,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
                 *limit = *l;
             }
         }
-        precheck::check_call_data(call_data, &chain, self.now()).map_err(|e| budget(e, scope, "chain"))
+        precheck::check_call_data(call_data, &chain, self.now()).map_err(|e| budget(e, Some(scope)))
     }
 
     /// The nonce of the next operation of session `r`, and the deferred prefix it carries.
@@ -697,8 +697,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         progress: &dyn Fn(Progress<'_>),
     ) -> Result<B256> {
         let mut r = self.store.get(id).await?;
-        let (call_data, global, scope) =
-            self.prepare_calls(net.kind, &r, calls, &o).map_err(|e| budget(e, &Scope::default(), "grant"))?;
+        let (call_data, global, scope) = self.prepare_calls(net.kind, &r, calls, &o).map_err(|e| budget(e, None))?;
         if let (Some(required), false) = (r.paymaster, net.has_paymaster) {
             return Err(Error::PaymasterRequired { paymaster: json::address(&required.0) });
         }
@@ -987,20 +986,23 @@ impl serde::Serialize for Erc20Left<'_> {
     }
 }
 
-/// A limit refusal with the grant's figure and, for `basis` `"chain"`, what was left on chain
-/// (the inner error's `limit`); other errors pass through.
-fn budget(e: Error, granted: &Scope, basis: &'static str) -> Error {
-    let (left, grant) = match &e {
-        Error::NativeLimitExceeded { limit, .. } => (limit.clone(), granted.native_limit),
-        Error::Erc20LimitExceeded { limit, token, .. } => {
-            let g = granted.erc20_limits.iter().find(|(t, _)| json::address(t).eq_ignore_ascii_case(token));
-            (limit.clone(), g.map(|g| g.1))
+/// A limit refusal with its figures; other errors pass through. Without `granted` the refusal
+/// was against the grant (its `limit` is the grant's); with it, against what the chain says is
+/// left (its `limit`), and `granted` gives the grant's figure beside it.
+fn budget(e: Error, granted: Option<&Scope>) -> Error {
+    let (left, grant) = match (&e, granted) {
+        (Error::NativeLimitExceeded { limit, .. }, g) => (limit.clone(), g.and_then(|g| g.native_limit)),
+        (Error::Erc20LimitExceeded { limit, token, .. }, g) => {
+            let find = |g: &Scope| {
+                g.erc20_limits.iter().find(|(t, _)| json::address(t).eq_ignore_ascii_case(token)).map(|l| l.1)
+            };
+            (limit.clone(), g.and_then(find))
         }
         _ => return e,
     };
-    let (granted, remaining) = match basis {
-        "chain" => (grant.map_or_else(|| left.clone(), |g| g.to_string()), Some(left)),
-        _ => (left, None),
+    let (granted, remaining, basis) = match granted {
+        Some(_) => (grant.map_or_else(|| left.clone(), |g| g.to_string()), Some(left), "chain"),
+        None => (left, None, "grant"),
     };
     Error::Budget { inner: Box::new(e), granted, remaining, basis }
 }
