@@ -8,11 +8,12 @@
 // Package: ./pkg (bash .ci/build-pkg), or the wasm-pack out dir in MAV2_DEMO_PKG.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { launch } from "./chromium.mjs";
+import { rpc, start, stop } from "./devnet.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const shots = path.join(root, ".ci/artifacts/demo");
@@ -28,37 +29,9 @@ let server;
 let origin;
 let browser;
 
-function devnetCmd(...args) {
-  return execFileSync("bash", [path.join(root, ".ci/devnet"), ...args], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-}
-
-async function rpc(url, method, params = []) {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const j = await res.json();
-  if (j.error) throw new Error(`${method}: ${JSON.stringify(j.error)}`);
-  return j.result;
-}
-
 before(async () => {
   assert.ok(existsSync(path.join(pkgDir, "mav2_session_keys_bg.wasm")), `no package in ${pkgDir}: run bash .ci/build-pkg first`);
-  if (process.env.MAV2_DEVNET) {
-    devnet = {
-      rpcUrl: process.env.MAV2_DEVNET_RPC_URL ?? "http://127.0.0.1:8545",
-      bundlerUrl: process.env.MAV2_DEVNET_BUNDLER_URL ?? "http://127.0.0.1:4337",
-      state: process.env.MAV2_DEVNET_STATE ?? path.join(root, ".ci/state/devnet.json"),
-      started: false,
-    };
-  } else {
-    const running = /^anvil: pid/m.test(devnetCmd("status")) && /^alto: pid/m.test(devnetCmd("status"));
-    devnetCmd("up");
-    const env = Object.fromEntries([...devnetCmd("env").matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
-    devnet = { rpcUrl: env.MAV2_DEVNET_RPC_URL, bundlerUrl: env.MAV2_DEVNET_BUNDLER_URL, state: env.MAV2_DEVNET_STATE, started: !running };
-  }
-  assert.equal(Number(await rpc(devnet.rpcUrl, "eth_chainId")), 31337, "the devnet RPC does not answer with chain 31337");
+  devnet = await start();
 
   server = spawn(process.execPath, [path.join(root, "www-demo/serve.mjs"), "--port", "0", "--pkg", pkgDir, "--csp"], {
     cwd: root,
@@ -82,7 +55,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.kill("SIGTERM");
-  if (devnet?.started) devnetCmd("down");
+  stop(devnet);
 });
 
 test("demo page: wallet, create, grant, act, out of scope, revoke — in Chromium, across reloads", { timeout: 240_000 }, async (t) => {

@@ -11,12 +11,12 @@
 // Package: ./pkg (bash .ci/build-pkg).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { launch } from "./chromium.mjs";
+import { rpc, start, stop } from "./devnet.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const pkgDir = path.join(root, "pkg");
@@ -34,21 +34,6 @@ let devnet; // { rpcUrl, bundlerUrl, state, started }
 let server; // serves the page and ./pkg on 127.0.0.1
 let origin;
 let browser;
-
-function devnetCmd(...args) {
-  return execFileSync("bash", [path.join(root, ".ci/devnet"), ...args], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-}
-
-async function rpc(url, method, params = []) {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const j = await res.json();
-  if (j.error) throw Object.assign(new Error(`${method}: ${j.error.message}`), { code: j.error.code });
-  return j.result;
-}
 
 /** The README's devnet block, as written. */
 function readmeBlock() {
@@ -68,20 +53,7 @@ const oneBytes = (data) => {
 
 before(async () => {
   assert.ok(existsSync(path.join(pkgDir, "mav2_session_keys_bg.wasm")), `no package in ${pkgDir}: run bash .ci/build-pkg first`);
-  if (process.env.MAV2_DEVNET) {
-    devnet = {
-      rpcUrl: process.env.MAV2_DEVNET_RPC_URL ?? "http://127.0.0.1:8545",
-      bundlerUrl: process.env.MAV2_DEVNET_BUNDLER_URL ?? "http://127.0.0.1:4337",
-      state: process.env.MAV2_DEVNET_STATE ?? path.join(root, ".ci/state/devnet.json"),
-      started: false,
-    };
-  } else {
-    const running = /^anvil: pid/m.test(devnetCmd("status")) && /^alto: pid/m.test(devnetCmd("status"));
-    devnetCmd("up");
-    const env = Object.fromEntries([...devnetCmd("env").matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
-    devnet = { rpcUrl: env.MAV2_DEVNET_RPC_URL, bundlerUrl: env.MAV2_DEVNET_BUNDLER_URL, state: env.MAV2_DEVNET_STATE, started: !running };
-  }
-  assert.equal(Number(await rpc(devnet.rpcUrl, "eth_chainId")), 31337, "the devnet RPC does not answer with chain 31337");
+  devnet = await start();
 
   // The page: an import map sends "mav2-session-keys" to ./pkg, as a bundler would.
   const page = `<!doctype html><meta charset="utf-8"><title>README block</title>
@@ -102,7 +74,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.close();
-  if (devnet?.started) devnetCmd("down");
+  stop(devnet);
 });
 
 test("the npm README's devnet block runs as written: create → grant → act → revoke", { timeout: 120_000 }, async () => {
