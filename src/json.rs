@@ -1,9 +1,9 @@
 //! JSON shapes in and out: viem-style hex strings, parsed with errors that name the field.
 //!
-//! Inputs are deserialized with `serde` from any self-describing format (a `serde_json::Value` in
-//! native tests, a `JsValue` in the browser) through [`parse`], which wraps the deserializer in
-//! `serde_path_to_error` so a refusal says *where* (`permissions[2].data.allowance`) and *which
-//! rule* ([`InputRule`]). Field deserializers live in the small modules below and are used with
+//! Inputs are deserialized with `serde` from a `serde_json::Value` (native callers pass theirs; the
+//! browser shell converts JS values into one) through [`from_value`], whose deserializer
+//! ([`crate::de`]) records the path, so a refusal says *where* (`permissions[2].data.allowance`)
+//! and *which rule* ([`InputRule`]). Field deserializers live in the small modules below and are used with
 //! `#[serde(with = "…")]`.
 
 use alloy_primitives::{Address, Bytes, FixedBytes, U256};
@@ -20,34 +20,18 @@ fn tagged<E: de::Error>(rule: InputRule, detail: impl fmt::Display) -> E {
     E::custom(format_args!("{}{TAG}{detail}", rule.code()))
 }
 
-/// Deserialize `T`, turning any failure into [`Error::InvalidInput`] with the path of the field.
-pub fn parse<'de, T, D>(deserializer: D) -> Result<T>
-where
-    T: Deserialize<'de>,
-    D: Deserializer<'de>,
-{
-    serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let mut field = e.path().to_string();
-        if field == "." {
-            field = String::new();
-        }
-        classify(field, &e.inner().to_string())
-    })
-}
-
-/// Parse from a `serde_json::Value` (native callers and tests).
-pub fn from_value<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> Result<T> {
-    parse(value)
+/// Parse from a `serde_json::Value`, turning any failure into [`Error::InvalidInput`] with the
+/// path of the field. Native callers pass their JSON; the browser shell converts JS values first.
+pub fn from_value<'a, T: Deserialize<'a>>(value: &'a serde_json::Value) -> Result<T> {
+    crate::de::from_value(value).map_err(|e| classify(e.path(), e.message()))
 }
 
 fn classify(mut field: String, message: &str) -> Error {
     // Our own field deserializers tag their messages with the rule.
-    // Some deserializers (serde-wasm-bindgen) put their own words in front ("Error: …").
     if let Some((head, detail)) = message.split_once(TAG) {
         let rule = ALL_RULES.iter().copied().find(|r| head.ends_with(r.code())).unwrap_or(InputRule::Type);
         return Error::input(field, rule, detail);
     }
-    let message = message.strip_prefix("Error: ").unwrap_or(message);
     // serde's built-in messages.
     let (rule, detail) = if let Some(rest) = message.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or_default();
@@ -60,7 +44,7 @@ fn classify(mut field: String, message: &str) -> Error {
         let name = rest.split('`').next().unwrap_or_default();
         field = if field.is_empty() { name.to_string() } else { format!("{field}.{name}") };
         (InputRule::Missing, "is required".to_string())
-    } else if message.starts_with("invalid type: null") || message.starts_with("invalid type: unit value") {
+    } else if message.starts_with("invalid type: null") {
         // `null` (and JS `undefined`) where a list or object is required: absent, as for scalars.
         (InputRule::Missing, "is required (got null)".to_string())
     } else if message.starts_with("unknown variant") {
@@ -73,19 +57,7 @@ fn classify(mut field: String, message: &str) -> Error {
     if field.is_empty() {
         field = "(input)".into();
     }
-    Error::input(shorten(&field, 200), rule, tame(&detail))
-}
-
-/// A serde message made safe to show: the offending string is not quoted (it may be a key passed
-/// in the wrong place, or megabytes long), and the whole message is bounded.
-pub(crate) fn tame(message: &str) -> String {
-    if let Some(rest) = message.strip_prefix("invalid type: string \"") {
-        if let Some(i) = rest.rfind("\", expected ") {
-            let expected = &rest[i + "\", expected ".len()..];
-            return shorten(&format!("invalid type: a string, expected {expected}"), 300);
-        }
-    }
-    shorten(message, 300)
+    Error::input(shorten(&field, 200), rule, shorten(&detail, 300))
 }
 
 /// At most `max` bytes (cut on a character boundary, marked with `…`).
@@ -213,13 +185,10 @@ impl Visitor<'_> for UintVisitor {
     fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<U256, E> {
         // JS numbers arrive as f64; accept whole, non-negative, exactly representable ones.
         if !v.is_finite() || v.fract() != 0.0 || v < 0.0 {
-            return Err(tagged(InputRule::Number, format_args!("{v} is not a non-negative whole number")));
+            return Err(tagged(InputRule::Number, "is not a non-negative whole number"));
         }
         if v > 9_007_199_254_740_991.0 {
-            return Err(tagged(
-                InputRule::Number,
-                format_args!("{v} is above Number.MAX_SAFE_INTEGER; pass a bigint or a hex string"),
-            ));
+            return Err(tagged(InputRule::Number, "is above Number.MAX_SAFE_INTEGER; pass a bigint or a hex string"));
         }
         Ok(U256::from(v as u64))
     }

@@ -19,6 +19,7 @@ pub mod abi;
 pub mod account;
 pub mod addresses;
 pub mod calls;
+pub mod de;
 pub mod deferred;
 pub mod eip7702;
 pub mod error;

@@ -841,7 +841,7 @@ mod tests {
         assert_eq!(e.code(), "UNKNOWN_VARIANT");
         // Key order does not matter (a browser object keeps `type` first).
         let text = r#"[{"type": "account-functions", "data": {"functions": ["0x1234"]}}]"#;
-        let e = json::parse::<Vec<Permission>, _>(&mut serde_json::Deserializer::from_str(text)).unwrap_err();
+        let e = json::from_value::<Vec<Permission>>(&serde_json::from_str(text).unwrap()).unwrap_err();
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_LENGTH", Some("[0].data.functions[0]")));
     }
 

@@ -215,9 +215,9 @@ pub fn decode_stored(value: Value) -> Result<SessionRecord> {
     let id = value.get("id").and_then(Value::as_str).unwrap_or("(unknown)").to_string();
     let schema = value.get("schema").and_then(Value::as_u64);
     match schema {
-        Some(1) => serde_json::from_value::<RecordV1>(value).map(Into::into),
+        Some(1) => crate::de::from_value::<RecordV1>(&value).map(Into::into),
         // Schema 2 is schema 3 without the optional fields (all `#[serde(default)]`).
-        Some(2 | 3) => match serde_json::from_value::<SessionRecord>(value) {
+        Some(2 | 3) => match crate::de::from_value::<SessionRecord>(&value) {
             // Only a revoked session (a tombstone) has no key.
             Ok(r) if r.key.is_none() && r.status != StoredStatus::Revoked => {
                 return Err(corrupt(&id, "the key is missing from a session that is not revoked"))
@@ -233,12 +233,12 @@ pub fn decode_stored(value: Value) -> Result<SessionRecord> {
         }
         _ => return Err(corrupt(&id, "missing or unknown schema version")),
     }
-    .map_err(|e| corrupt(&id, e.to_string()))
+    .map_err(|e| corrupt(&id, format!("{}: {}", e.path(), e.message())))
 }
 
 fn corrupt(id: &str, detail: impl Into<String>) -> Error {
     // Both come from the damaged record: bounded, and no quoted strings from it.
-    Error::RecordCorrupt { id: json::shorten(id, 80), detail: json::tame(&detail.into()) }
+    Error::RecordCorrupt { id: json::shorten(id, 80), detail: json::shorten(&detail.into(), 300) }
 }
 
 /// Associated data bound into the key's AES-GCM ciphertext: a ciphertext moved to another record

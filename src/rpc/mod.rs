@@ -273,13 +273,9 @@ fn request_body<P: Serialize>(method: &str, id: u64, params: &P) -> Result<Strin
 pub fn decode<R: DeserializeOwned>(method: &str, id: u64, text: &str) -> Result<R> {
     let result = response_result(method, id, text)?;
     // serde would quote a mistyped string whole: keep the message bounded and unquoted.
-    serde_path_to_error::deserialize(&result).map_err(|e| Error::BadResponse {
+    crate::de::from_value(&result).map_err(|e| Error::BadResponse {
         method: method.into(),
-        detail: format!(
-            "result.{}: {}",
-            crate::json::shorten(&e.path().to_string(), 200),
-            crate::json::tame(&e.inner().to_string())
-        ),
+        detail: format!("result.{}: {}", crate::json::shorten(&e.path(), 200), crate::json::shorten(e.message(), 300)),
     })
 }
 

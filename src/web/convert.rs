@@ -118,7 +118,7 @@ fn walk(v: &JsValue, depth: usize, field: &str) -> Result<Value, Error> {
     }
     if let Some(n) = v.as_f64() {
         if !n.is_finite() {
-            return Err(Error::input(here(), InputRule::Number, format!("{n} is not a finite number")));
+            return Err(Error::input(here(), InputRule::Number, "NaN and Infinity are not finite numbers"));
         }
         let num = if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 {
             if n >= 0.0 {

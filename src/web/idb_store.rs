@@ -34,7 +34,9 @@ fn encode(r: &SessionRecord) -> Result<JsValue> {
     if r.schema == session::SCHEMA_VERSION {
         return to_js(r);
     }
-    to_js(&session::encode_stored(r)?)
+    let mut current = r.clone();
+    current.schema = session::SCHEMA_VERSION;
+    to_js(&current)
 }
 
 fn not_array(op: &'static str) -> Error {

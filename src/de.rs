@@ -1,0 +1,310 @@
+//! A `serde` deserializer over a borrowed `serde_json::Value` that records where it failed.
+//!
+//! Every input and every RPC result is read through this one deserializer, so each type's derived
+//! `Deserialize` is compiled once. The path of a failure (`permissions[2].data.allowance`) is
+//! collected on the way out: a child that fails gets its key or index pushed onto the error.
+//! Messages are built from static parts (no float formatting, no quoted input).
+
+use serde::de::{self, DeserializeSeed, Expected, IntoDeserializer, Unexpected, Visitor};
+use serde_json::Value;
+use std::fmt;
+
+/// One step of a path: an object key or an array index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// A deserialization failure and where it happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    /// Innermost segment first (pushed while unwinding).
+    rev_path: Vec<Segment>,
+    message: String,
+}
+
+impl Error {
+    /// The path in the usual notation (`a.b[2].c`); empty at the top level.
+    pub fn path(&self) -> String {
+        let mut out = String::new();
+        for seg in self.rev_path.iter().rev() {
+            match seg {
+                Segment::Index(i) => {
+                    out.push('[');
+                    out.push_str(&i.to_string());
+                    out.push(']');
+                }
+                Segment::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+            }
+        }
+        out
+    }
+
+    /// The message without the path.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    fn at(mut self, seg: Segment) -> Self {
+        self.rev_path.push(seg);
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What a value was, in words that never quote it.
+fn unexpected(u: &Unexpected<'_>) -> &'static str {
+    match u {
+        Unexpected::Bool(_) => "a boolean",
+        Unexpected::Unsigned(_) | Unexpected::Signed(_) => "an integer",
+        Unexpected::Float(_) => "a fractional number",
+        Unexpected::Char(_) | Unexpected::Str(_) => "a string",
+        Unexpected::Bytes(_) => "bytes",
+        Unexpected::Unit | Unexpected::Option => "null",
+        Unexpected::Seq => "an array",
+        Unexpected::Map => "an object",
+        _ => "a value of another kind",
+    }
+}
+
+fn expected_text(exp: &dyn Expected) -> String {
+    struct Show<'a>(&'a dyn Expected);
+    impl fmt::Display for Show<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.0.fmt(f)
+        }
+    }
+    Show(exp).to_string()
+}
+
+impl de::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error { rev_path: Vec::new(), message: msg.to_string() }
+    }
+
+    fn invalid_type(unexp: Unexpected<'_>, exp: &dyn Expected) -> Self {
+        let mut message = String::from("invalid type: ");
+        message.push_str(unexpected(&unexp));
+        message.push_str(", expected ");
+        message.push_str(&expected_text(exp));
+        Error { rev_path: Vec::new(), message }
+    }
+
+    fn invalid_value(unexp: Unexpected<'_>, exp: &dyn Expected) -> Self {
+        let mut message = String::from("invalid value: ");
+        message.push_str(unexpected(&unexp));
+        message.push_str(", expected ");
+        message.push_str(&expected_text(exp));
+        Error { rev_path: Vec::new(), message }
+    }
+}
+
+/// Deserialize `T` from `value`.
+pub fn from_value<'a, T: de::Deserialize<'a>>(value: &'a Value) -> Result<T, Error> {
+    T::deserialize(ValueDe(value))
+}
+
+/// The deserializer: one JSON value.
+#[derive(Clone, Copy)]
+pub struct ValueDe<'a>(pub &'a Value);
+
+impl<'de> de::Deserializer<'de> for ValueDe<'de> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(*b),
+            Value::Number(n) => {
+                if let Some(u) = n.as_u64() {
+                    visitor.visit_u64(u)
+                } else if let Some(i) = n.as_i64() {
+                    visitor.visit_i64(i)
+                } else {
+                    visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN))
+                }
+            }
+            Value::String(s) => visitor.visit_borrowed_str(s),
+            Value::Array(items) => {
+                let mut seq = Seq { items: items.iter(), index: 0 };
+                let out = visitor.visit_seq(&mut seq)?;
+                if seq.items.len() != 0 {
+                    return Err(de::Error::invalid_length(items.len(), &"fewer elements in the array"));
+                }
+                Ok(out)
+            }
+            Value::Object(map) => visitor.visit_map(Obj { entries: map.iter(), value: None, key: None }),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::String(s) => visitor.visit_enum(s.as_str().into_deserializer()),
+            Value::Object(map) if map.len() == 1 => {
+                let (k, v) = map.iter().next().expect("one entry");
+                visitor.visit_enum(Variant { name: k, value: v }).map_err(|e| e.at(Segment::Key(k.clone())))
+            }
+            _ => Err(de::Error::invalid_type(Unexpected::Map, &"a string or an object with one key")),
+        }
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier
+    }
+}
+
+struct Seq<'a> {
+    items: std::slice::Iter<'a, Value>,
+    index: usize,
+}
+
+impl<'de> de::SeqAccess<'de> for Seq<'de> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
+        let Some(item) = self.items.next() else { return Ok(None) };
+        let index = self.index;
+        self.index += 1;
+        seed.deserialize(ValueDe(item)).map(Some).map_err(|e| e.at(Segment::Index(index)))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+struct Obj<'a> {
+    entries: serde_json::map::Iter<'a>,
+    value: Option<&'a Value>,
+    key: Option<&'a String>,
+}
+
+impl<'de> de::MapAccess<'de> for Obj<'de> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+        let Some((k, v)) = self.entries.next() else { return Ok(None) };
+        self.key = Some(k);
+        self.value = Some(v);
+        seed.deserialize(de::value::BorrowedStrDeserializer::new(k)).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        let value = self.value.take().ok_or_else(|| de::Error::custom("value asked before key"))?;
+        let key = self.key.take();
+        seed.deserialize(ValueDe(value)).map_err(|e| match key {
+            Some(k) => e.at(Segment::Key(k.clone())),
+            None => e,
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
+}
+
+struct Variant<'a> {
+    name: &'a String,
+    value: &'a Value,
+}
+
+impl<'de> de::EnumAccess<'de> for Variant<'de> {
+    type Error = Error;
+    type Variant = ValueDe<'de>;
+
+    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, ValueDe<'de>), Error> {
+        let tag = seed.deserialize(de::value::BorrowedStrDeserializer::new(self.name))?;
+        Ok((tag, ValueDe(self.value)))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for ValueDe<'de> {
+    type Error = Error;
+
+    fn unit_variant(self) -> Result<(), Error> {
+        de::Deserialize::deserialize(self)
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
+        seed.deserialize(self)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, Error> {
+        de::Deserializer::deserialize_seq(self, visitor)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(self, _: &'static [&'static str], visitor: V) -> Result<V::Value, Error> {
+        de::Deserializer::deserialize_map(self, visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        n: u8,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Outer {
+        list: Vec<Inner>,
+        opt: Option<Inner>,
+    }
+
+    #[test]
+    fn paths_name_the_failing_field() {
+        let e = from_value::<Outer>(&json!({"list": [{"n": 1}, {"n": 300}], "opt": null})).unwrap_err();
+        assert_eq!(e.path(), "list[1].n");
+        let e = from_value::<Outer>(&json!({"list": [], "opt": {"n": 1, "x": 2}})).unwrap_err();
+        assert_eq!(e.path(), "opt");
+        assert!(e.message().starts_with("unknown field `x`"), "{}", e.message());
+        let e = from_value::<Outer>(&json!({"list": [{"n": 1.5}]})).unwrap_err();
+        assert_eq!(e.path(), "list[0].n");
+        assert_eq!(e.message(), "invalid type: a fractional number, expected u8");
+        let e = from_value::<Outer>(&json!({"list": "x"})).unwrap_err();
+        assert_eq!(e.message(), "invalid type: a string, expected a sequence");
+        let e = from_value::<Outer>(&json!({"opt": null})).unwrap_err();
+        assert_eq!((e.path().as_str(), e.message()), ("", "missing field `list`"));
+    }
+}
