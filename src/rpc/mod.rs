@@ -283,7 +283,10 @@ pub fn decode<R: DeserializeOwned>(method: &str, id: u64, text: &str) -> Result<
 /// Not generic, so [`decode`]'s instances share it.
 fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Value> {
     let bad = |detail: String| Error::BadResponse { method: method.into(), detail };
-    let resp: Response = serde_json::from_str(text).map_err(|e| bad(format!("{e}: {}", snippet(text))))?;
+    // Text to a `Value` first: every typed read goes through `crate::de`.
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(format!("{e}: {}", snippet(text))))?;
+    let resp: Response = crate::de::from_value(&value)
+        .map_err(|e| bad(format!("{} {}: {}", e.path(), e.message(), snippet(text))))?;
     if let Some(err) = resp.error {
         // A server may answer a request it could not parse with id null; still our error.
         return Err(rpc_error(method, err));
