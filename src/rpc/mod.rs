@@ -285,8 +285,8 @@ fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Valu
     let bad = |detail: String| Error::BadResponse { method: method.into(), detail };
     // Text to a `Value` first: every typed read goes through `crate::de`.
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(format!("{e}: {}", snippet(text))))?;
-    let resp: Response = crate::de::from_value(&value)
-        .map_err(|e| bad(format!("{} {}: {}", e.path(), e.message(), snippet(text))))?;
+    let resp: Response =
+        crate::de::from_value(&value).map_err(|e| bad(format!("{} {}: {}", e.path(), e.message(), snippet(text))))?;
     if let Some(err) = resp.error {
         // A server may answer a request it could not parse with id null; still our error.
         return Err(rpc_error(method, err));

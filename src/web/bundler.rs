@@ -24,6 +24,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::addresses::ENTRY_POINT_V07;
 use crate::calls::CallRequest;
+use crate::eip7702::Authorization;
 use crate::error::{Error, ErrorCode, InputRule, Result};
 use crate::json::{self, Addr, HexBytes};
 use crate::rpc::RetryPolicy;
@@ -41,9 +42,10 @@ const TS_BUNDLER_TYPES: &'static str = r#"
  *  `"simple-account"`: eth-infinitism SimpleAccount from the EntryPoint package, raw 65-byte
  *  signature and its own `execute`/`executeBatch`; for local chains without MAv2 (tests, demos).
  *  `"mav2-7702"`: the owner's EOA delegated to MAv2's SemiModularAccount7702 (EIP-7702): the
- *  session's account is the EOA, no factory; signatures and grants as `"mav2"`. The EOA must be
- *  delegated already: an EOA without code is refused with `AUTHORIZATION_REQUIRED` (the signed
- *  authorization of its first operation is taken by the native API only). */
+ *  session's account is the EOA, no factory; signatures and grants as `"mav2"`. While the EOA has
+ *  no code, its first operation (a session send or an owner operation) needs the EOA's signed
+ *  `authorization` to delegate to SemiModularAccount7702; without one it is refused with
+ *  `AUTHORIZATION_REQUIRED` before any bundler request. */
 export type AccountKind = "mav2" | "simple-account" | "mav2-7702";
 export interface BundlerClientOptions {
   /** ERC-7769 bundler JSON-RPC URL (fetch; the bundler must allow this origin with CORS). */
@@ -71,7 +73,16 @@ export interface SendCallsOptions {
   batch?: boolean;
   /** Called as the send moves on: `estimating`, then `signed` and `sent` with the userOpHash. */
   onProgress?: (event: SendProgress) => void;
+  /** `accountKind: "mav2-7702"`: the EOA's signed authorization, used while the EOA has no code. */
+  authorization?: SignedAuthorization;
 }
+/** An EIP-7702 authorization signed by the EOA, as viem's `signAuthorization` returns it: the
+ *  contract is SemiModularAccount7702 (`address`, or `contractAddress`), `nonce` the EOA's current
+ *  nonce, `chainId` this chain (0: any). It is checked (signer, delegate, chain, nonce) before any
+ *  bundler request and sent in the operation's `eip7702Auth`. */
+export type SignedAuthorization = ({ address: Address } | { contractAddress: Address }) & {
+  chainId: Quantity; nonce: Quantity; r: Hex; s: Hex; yParity?: Quantity; v?: Quantity;
+};
 /** `estimating`: the pre-check passed, fees, paymaster data and gas are asked for · `signed`: the
  *  operation as it will be sent (gas limits, fees, signature) and its userOpHash · `sent`: the
  *  bundler took it. `waitForReceipt` then resolves when it is mined. */
@@ -99,6 +110,8 @@ export interface OwnerOperationOptions {
   /** The owner's address; default the wallet's first `eth_accounts` (`eth_requestAccounts` if empty). */
   owner?: Address;
   factory?: Address; factoryData?: Hex;
+  /** `accountKind: "mav2-7702"`: the EOA's signed authorization, used while the EOA has no code. */
+  authorization?: SignedAuthorization;
   /** Default 60000. */ timeoutMs?: number;
 }
 export interface SendOwnerOperationOptions extends OwnerOperationOptions {
@@ -175,6 +188,8 @@ struct SendCallsOptions {
     safety_margin_seconds: Option<u64>,
     #[serde(default)]
     batch: Option<bool>,
+    #[serde(default)]
+    authorization: Option<Authorization>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -194,6 +209,8 @@ struct OwnerOptions {
     factory: Option<Addr>,
     #[serde(default)]
     factory_data: Option<HexBytes>,
+    #[serde(default)]
+    authorization: Option<Authorization>,
     #[serde(default, with = "json::opt::u64")]
     timeout_ms: Option<u64>,
     // sendOwnerOperation only
@@ -350,7 +367,7 @@ impl BundlerClient {
             let service = store.service()?;
             let (hash, receipt, r) = if grant {
                 let factory = factory_arg(o.factory, o.factory_data, "factory")?;
-                service.grant(&this.net, &id, wallet, factory, o.timeout_ms).await?
+                service.grant_with(&this.net, &id, wallet, factory, o.authorization, o.timeout_ms).await?
             } else {
                 service.revoke(&this.net, &id, wallet, o.timeout_ms).await?
             };
@@ -424,7 +441,7 @@ impl BundlerClient {
                 nonce_key: o.nonce_key,
                 safety_margin_s: o.safety_margin_seconds,
                 batch: o.batch,
-                authorization: None,
+                authorization: o.authorization,
             };
             let report = |p: service::Progress| {
                 if let Some(f) = &on_progress {
@@ -574,9 +591,13 @@ impl BundlerClient {
                 o.call_data.clone().ok_or_else(|| Error::input("callData", InputRule::Missing, "is required"))?;
             let factory = factory_arg(o.factory, o.factory_data.clone(), "factory")?;
             let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
-            let (hash, receipt) =
-                service::owner_operation(&this.net, wallet, account.0, call_data.0, o.chain_id, factory, o.timeout_ms)
-                    .await?;
+            let op = service::OwnerOp {
+                chain_id: o.chain_id,
+                factory,
+                authorization: o.authorization,
+                timeout_ms: o.timeout_ms,
+            };
+            let (hash, receipt) = service::owner_operation_with(&this.net, wallet, account.0, call_data.0, op).await?;
             to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt })
         }))
     }
