@@ -19,15 +19,18 @@ use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolEvent, SolValue};
 use js_sys::{Function, Promise, Reflect, JSON};
 use serde_json::{json, Value};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use wasm_bindgen_test::*;
 use web_sys::{IdbDatabase, IdbTransactionMode};
 
 use mav2_session_keys::abi::IModularAccount;
+use mav2_session_keys::eip7702;
 use mav2_session_keys::json as hexjson;
 use mav2_session_keys::key::SessionKey;
 use mav2_session_keys::rpc::{bundler, RpcClient};
+use mav2_session_keys::sign;
 use mav2_session_keys::web::bundler::BundlerClient;
 use mav2_session_keys::web::clock::WebClock;
 use mav2_session_keys::web::fetch::FetchTransport;
@@ -939,4 +942,134 @@ async fn session_status_reads_the_account_and_reconciles_an_uninstall_made_elsew
     let gone = status(&s.store).await;
     assert_eq!((gone["installed"].clone(), gone["reconciled"].clone()), (json!(false), json!("revoked")), "{gone}");
     assert_eq!(rust(&ok(JsFuture::from(s.store.get(s.id.clone().into())).await))["status"], "revoked");
+}
+
+// ---------- EIP-7702 from JS: the EOA's signed authorization on its first operation ----------
+
+/// The EOA's signed authorization to delegate to SemiModularAccount7702, in viem's shape.
+fn authorization_js(key: &SessionKey, chain_id: u64, nonce: u64) -> Value {
+    let sig = key.sign_hash(&eip7702::authorization_hash(chain_id, eip7702::SMA7702_IMPL, nonce)).unwrap();
+    json!({
+        "chainId": chain_id, "address": eip7702::SMA7702_IMPL, "nonce": nonce,
+        "r": hexjson::hex(&sig[..32]), "s": hexjson::hex(&sig[32..64]), "yParity": sig[64] - 27,
+    })
+}
+
+/// An EIP-1193 provider whose one account is `key` (`personal_sign` of a raw 32-byte hash).
+fn key_wallet(key: SessionKey) -> JsValue {
+    let address = hexjson::address(&key.address());
+    let sign = Closure::<dyn Fn(String) -> String>::new(move |hash: String| {
+        let hash: B256 = hash.parse().unwrap();
+        hexjson::hex(key.sign_hash(&sign::eip191_digest(&hash)).unwrap())
+    });
+    let make = Function::new_with_args(
+        "sign, address",
+        "return { request: async ({ method, params }) => {
+           if (method === 'eth_accounts') return [address];
+           if (method === 'personal_sign') return sign(params[0]);
+           throw Object.assign(new Error('unsupported: ' + method), { code: 4200 });
+         } };",
+    );
+    let wallet = make.call2(&JsValue::UNDEFINED, sign.as_ref(), &address.into()).unwrap();
+    sign.forget();
+    wallet
+}
+
+impl Devnet {
+    fn client_7702(&self) -> BundlerClient {
+        ok(BundlerClient::new(js(json!({
+            "bundlerUrl": self.bundler_url,
+            "rpcUrl": self.rpc_url,
+            "accountKind": "mav2-7702",
+        }))))
+    }
+
+    /// Whether the devnet holds the delegate stand-in at SemiModularAccount7702's address.
+    async fn has_sma7702(&self) -> bool {
+        let code = self.node_call("eth_getCode", json!([eip7702::SMA7702_IMPL, "latest"])).await;
+        let has = code.as_str().is_some_and(|c| c.len() > 2);
+        if !has {
+            web_sys::console::log_1(&"web_bundler: 7702 tests skipped (no code at SMA7702's address)".into());
+        }
+        has
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_7702_session_send_is_refused_without_a_good_authorization_before_any_bundler_request() {
+    let Some(d) = devnet() else { return };
+    if !d.has_sma7702().await {
+        return;
+    }
+    let eoa = SessionKey::generate().unwrap();
+    let name = format!("web-bundler-7702-{}", js_sys::Math::random());
+    let store = open(&name).await;
+    let rec = ok(JsFuture::from(store.create(js(json!({
+        "chainId": d.chain_id,
+        "account": eoa.address(),
+        "owner": eoa.address(),
+        "permissions": [{ "type": "root" }],
+        "expiresAt": (js_sys::Date::now() / 1000.0) as u64 + 3600,
+    }))))
+    .await);
+    let id = rust(&rec)["id"].as_str().unwrap().to_string();
+    let client = d.client_7702();
+    let calls = || js(json!([{ "target": fresh(), "value": 1 }]));
+    let send = |auth: Option<Value>| {
+        let options = auth.map(|a| js(json!({ "authorization": a })).unchecked_into());
+        client.send_calls(&store, id.clone().into(), calls(), options)
+    };
+    let bundler_requests = || fetched_since(0).iter().filter(|u| u.starts_with(d.bundler_url)).count();
+    fetch_urls_len();
+    let before = bundler_requests();
+
+    assert_eq!(code_of(send(None).await).0, "AUTHORIZATION_REQUIRED");
+    let other = SessionKey::generate().unwrap();
+    let (code, field) = code_of(send(Some(authorization_js(&other, d.chain_id, 0))).await);
+    assert_eq!((code.as_str(), field.as_deref()), ("AUTHORIZATION_WRONG_SIGNER", Some("authorization")));
+    assert_eq!(code_of(send(Some(authorization_js(&eoa, d.chain_id, 7))).await).0, "AUTHORIZATION_WRONG_NONCE");
+    assert_eq!(code_of(send(Some(authorization_js(&eoa, d.chain_id + 1, 0))).await).0, "AUTHORIZATION_WRONG_CHAIN");
+    let mut bad = authorization_js(&eoa, d.chain_id, 0);
+    bad["nonce"] = json!(-1);
+    let (code, field) = code_of(send(Some(bad)).await);
+    assert_eq!((code.as_str(), field.as_deref()), ("INVALID_NUMBER", Some("authorization.nonce")));
+    assert_eq!(bundler_requests(), before, "refused before any bundler request");
+}
+
+#[wasm_bindgen_test]
+async fn a_7702_eoa_delegates_with_its_first_owner_operation_from_js_and_sends_the_next_without() {
+    let Some(d) = devnet() else { return };
+    if !d.has_sma7702().await {
+        return;
+    }
+    let eoa = SessionKey::generate().unwrap();
+    let address = eoa.address();
+    d.node_call("anvil_setBalance", json!([address, "0xde0b6b3a7640000"])).await;
+    let to = fresh();
+    let pay = |wei: u64| {
+        ISimpleAccount::executeCall { dest: to, value: U256::from(wei), func: Bytes::new() }.abi_encode()
+    };
+    let authorization = authorization_js(&eoa, d.chain_id, 0);
+    let wallet = key_wallet(SessionKey::from_bytes(eoa.export_secret().as_ref(), "key").unwrap());
+    let options = |call_data: Vec<u8>, authorization: Option<&Value>| {
+        let o = js(json!({
+            "account": address,
+            "callData": hexjson::hex(&call_data),
+            "chainId": d.chain_id,
+            "timeoutMs": 30000,
+            "authorization": authorization,
+        }));
+        Reflect::set(&o, &"wallet".into(), &wallet).unwrap();
+        o
+    };
+    let out = rust(&ok(d.client_7702().send_owner_operation(options(pay(4242), Some(&authorization))).await));
+    assert_eq!(out["receipt"]["success"], true, "{out}");
+    assert_eq!(d.balance(to).await, U256::from(4242));
+    let code = d.node_call("eth_getCode", json!([address, "latest"])).await;
+    assert_eq!(code, json!(hexjson::hex(eip7702::delegation_code(eip7702::SMA7702_IMPL))), "delegated");
+
+    // Delegated now: the next operation needs no authorization.
+    let out = rust(&ok(d.client_7702().send_owner_operation(options(pay(1), None)).await));
+    assert_eq!(out["receipt"]["success"], true, "{out}");
+    assert_eq!(d.balance(to).await, U256::from(4243));
 }
