@@ -171,7 +171,7 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
             Value::String(s) => visitor.visit_enum(s.as_str().into_deserializer()),
             Value::Object(map) if map.len() == 1 => {
                 let (k, v) = map.iter().next().expect("one entry");
-                visitor.visit_enum(Variant { name: k, value: v }).map_err(|e| e.at(Segment::Key(k.clone())))
+                visitor.visit_enum(Variant { name: k, value: v }).map_err(|e: Error| e.at(Segment::Key(k.clone())))
             }
             _ => Err(de::Error::invalid_type(Unexpected::Map, &"a string or an object with one key")),
         }
@@ -220,7 +220,10 @@ impl<'de> de::MapAccess<'de> for Obj<'de> {
         let Some((k, v)) = self.entries.next() else { return Ok(None) };
         self.key = Some(k);
         self.value = Some(v);
-        seed.deserialize(de::value::BorrowedStrDeserializer::new(k)).map(Some)
+        // A refused key (an unknown field) is named by its own path.
+        seed.deserialize(de::value::BorrowedStrDeserializer::new(k))
+            .map(Some)
+            .map_err(|e: Error| e.at(Segment::Key(k.clone())))
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
@@ -297,7 +300,7 @@ mod tests {
         let e = from_value::<Outer>(&json!({"list": [{"n": 1}, {"n": 300}], "opt": null})).unwrap_err();
         assert_eq!(e.path(), "list[1].n");
         let e = from_value::<Outer>(&json!({"list": [], "opt": {"n": 1, "x": 2}})).unwrap_err();
-        assert_eq!(e.path(), "opt");
+        assert_eq!(e.path(), "opt.x");
         assert!(e.message().starts_with("unknown field `x`"), "{}", e.message());
         let e = from_value::<Outer>(&json!({"list": [{"n": 1.5}]})).unwrap_err();
         assert_eq!(e.path(), "list[0].n");

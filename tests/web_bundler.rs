@@ -1046,9 +1046,8 @@ async fn a_7702_eoa_delegates_with_its_first_owner_operation_from_js_and_sends_t
     let address = eoa.address();
     d.node_call("anvil_setBalance", json!([address, "0xde0b6b3a7640000"])).await;
     let to = fresh();
-    let pay = |wei: u64| {
-        ISimpleAccount::executeCall { dest: to, value: U256::from(wei), func: Bytes::new() }.abi_encode()
-    };
+    let pay =
+        |wei: u64| ISimpleAccount::executeCall { dest: to, value: U256::from(wei), func: Bytes::new() }.abi_encode();
     let authorization = authorization_js(&eoa, d.chain_id, 0);
     let wallet = key_wallet(SessionKey::from_bytes(eoa.export_secret().as_ref(), "key").unwrap());
     let options = |call_data: Vec<u8>, authorization: Option<&Value>| {
