@@ -266,3 +266,29 @@ pub fn account_factory_data(
     let req: AccountRequest = options_arg(&options, "options")?;
     Ok(to_js(&account::predict(&req))?)
 }
+
+/// An unsigned EIP-7702 authorization (viem's `hashAuthorization` argument).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AuthorizationRequest {
+    #[serde(with = "json::u64")]
+    chain_id: u64,
+    #[serde(alias = "contractAddress")]
+    address: Addr,
+    #[serde(with = "json::u64")]
+    nonce: u64,
+}
+
+/// The hash an EOA signs to delegate its code (EIP-7702: `keccak256(0x05 ‖ rlp([chainId,
+/// address, nonce]))`, viem's `hashAuthorization`), for an app's own signer; the signed result
+/// goes to `sendCalls` / `grantSession` as `authorization`.
+#[wasm_bindgen(js_name = hashAuthorization, unchecked_return_type = "Hex")]
+pub fn hash_authorization(
+    #[wasm_bindgen(
+        unchecked_param_type = "{ chainId: Quantity; nonce: Quantity } & ({ address: Address } | { contractAddress: Address })"
+    )]
+    authorization: JsValue,
+) -> Result<String, JsValue> {
+    let a: AuthorizationRequest = options_arg(&authorization, "authorization")?;
+    Ok(json::hex(crate::eip7702::authorization_hash(a.chain_id, a.address.0, a.nonce)))
+}

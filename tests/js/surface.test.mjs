@@ -33,6 +33,17 @@ test("userOperationHash equals viem's getUserOperationHash", () => {
   assert.ok(cases.length >= 80);
 });
 
+test("hashAuthorization equals viem's hashAuthorization (EIP-7702)", () => {
+  const cases = vectors("eip7702").filter((c) => c.output.authorization);
+  for (const c of cases) {
+    const a = c.output.authorization;
+    assert.ok(sameHex(m.hashAuthorization({ chainId: a.chainId, address: a.address, nonce: a.nonce }), c.output.authorizationHash), c.name);
+    assert.ok(sameHex(m.hashAuthorization({ chainId: BigInt(a.chainId), contractAddress: a.address, nonce: BigInt(a.nonce) }), c.output.authorizationHash), c.name);
+  }
+  assert.ok(cases.length >= 1);
+  assert.throws(() => m.hashAuthorization({ chainId: 1, nonce: 0 }), (e) => e.code === "MISSING_FIELD" && e.field === "address");
+});
+
 test("userOperationHash takes bigint numbers too", () => {
   const c = vectors("user_op_hash")[0];
   const op = { ...c.input.userOp };
