@@ -20,6 +20,8 @@ const el = (tag, attrs = {}, ...kids) => {
 
 const ENTRY_POINT = "0x0000000071727De22E5E9d8BAf0edAc6f37da032";
 const MAV2_FACTORY = "0x00000000000017c61b5bEe81050EC8eFc9c6fecd";
+// MAv2's SemiModularAccount7702, the code an EOA delegates to (EIP-7702).
+const SMA7702 = "0x69007702764179f14F51cdce752f4f775d74E139";
 const SETTINGS_KEY = "mav2-demo-settings";
 const SELECTED_KEY = "mav2-demo-selected";
 const GRANT_KEY = (id) => `mav2-demo-grant:${id}`;
@@ -337,7 +339,11 @@ function setupCreate() {
     await guarded($("#create-error"), "Creating the session", async () => {
       if (!state.owner) throw new DemoError("NO_OWNER", "no owner yet");
       const { permissions, expiresAt } = readPermissions(form);
-      const rec = await state.store.create({ chainId: state.chainId, account: state.account, permissions, expiresAt });
+      const eoa = form.accountKind.value === "mav2-7702";
+      if (eoa && !state.has7702) throw new DemoError("NO_SMA7702", `SemiModularAccount7702 (${SMA7702}) has no code on chain ${state.chainId}`);
+      // A 7702 session's account is the owner's EOA itself; the package serves it with accountKind "mav2-7702".
+      const account = eoa ? state.owner.address : state.account;
+      const rec = await state.store.create({ chainId: state.chainId, account, ...(eoa ? { owner: state.owner.address } : {}), permissions, expiresAt });
       select(rec.id);
       await refreshSessions();
     });
@@ -347,7 +353,10 @@ function setupCreate() {
 async function refreshSessions() {
   if (!state.store || !state.account) return;
   await guarded($("#create-error"), "Reading the stored sessions", async () => {
-    state.sessions = (await state.store.list({ chainId: state.chainId, account: state.account })).sort((a, b) => a.createdAt - b.createdAt);
+    const mine = [state.account, state.owner?.address].filter(Boolean).map((a) => a.toLowerCase());
+    state.sessions = (await state.store.list({ chainId: state.chainId }))
+      .filter((s) => mine.includes(s.account.toLowerCase()))
+      .sort((a, b) => a.createdAt - b.createdAt);
   });
   if (!state.sessions.some((s) => s.id === state.selected)) {
     const live = state.sessions.filter((s) => s.status !== "revoked");
@@ -481,7 +490,7 @@ async function prepareGrant() {
     $("#grant-typed-json").textContent = JSON.stringify(d.typedData, null, 2);
     view.hidden = false;
     view._deferred = d;
-    $("#grant-owner-op").hidden = isDevnet() || state.owner?.kind !== "injected" || !canSend();
+    $("#grant-owner-op").hidden = !canSend() || (!is7702(s) && (isDevnet() || state.owner?.kind !== "injected"));
     $("#grant-signed").hidden = true;
     localStorage.removeItem(GRANT_KEY(s.id));
     await refreshSessions();
@@ -522,12 +531,18 @@ async function grantWithOwnerOperation() {
     btn.disabled = true;
     btn.textContent = "Waiting for the wallet and the bundler…";
     try {
-      const r = await client("mav2").grantSession(state.store, s.id, {
-        wallet: window.ethereum,
-        owner: state.owner.address,
-        factory: info.factory,
-        factoryData: info.factoryData,
-      });
+      const r = is7702(s)
+        ? await client("mav2-7702").grantSession(state.store, s.id, {
+            wallet: ownerWallet(),
+            owner: state.owner.address,
+            authorization: await authorizationFor(s),
+          })
+        : await client("mav2").grantSession(state.store, s.id, {
+            wallet: window.ethereum,
+            owner: state.owner.address,
+            factory: info.factory,
+            factoryData: info.factoryData,
+          });
       $("#grant-signature").textContent = `owner operation ${r.userOpHash}`;
       $("#grant-signer").textContent = `${state.owner.address} — ${state.owner.label} (personal_sign of the userOpHash)`;
       $("#grant-state").textContent = `installValidation mined in transaction ${r.receipt.receipt.transactionHash}: session active`;
@@ -562,6 +577,30 @@ function client(kind) {
     clients[kind] = new mav2.BundlerClient(options);
   }
   return clients[kind];
+}
+
+// A session whose account is the owner's own address is an EIP-7702 session.
+const is7702 = (s) => !!state.owner && s.account.toLowerCase() === state.owner.address.toLowerCase();
+const kindOf = (s) => (is7702(s) ? "mav2-7702" : "mav2");
+
+// The owner's wallet as an EIP-1193 provider: the browser wallet, or on the devnet anvil itself
+// (its dev account #0 is unlocked there and answers personal_sign).
+function ownerWallet() {
+  if (state.owner.kind === "injected") return window.ethereum;
+  return { request: ({ method, params }) => rpc(state.settings.rpcUrl, method, params ?? []) };
+}
+
+// The EOA's signed EIP-7702 authorization, while the EOA has no code (afterwards: none needed).
+// The local development owner signs it in the page (the package's hashAuthorization); browser
+// wallets do not sign authorizations for pages, so there the EOA must be delegated in the wallet.
+async function authorizationFor(s) {
+  if ((await rpc(state.settings.rpcUrl, "eth_getCode", [s.account, "latest"])) !== "0x") return undefined;
+  if (state.owner.kind !== "dev") {
+    throw new DemoError("AUTHORIZATION_UNAVAILABLE", "this EOA has no code yet and browser wallets do not sign EIP-7702 authorizations for pages: delegate it to SemiModularAccount7702 in the wallet first");
+  }
+  const nonce = Number(BigInt(await rpc(state.settings.rpcUrl, "eth_getTransactionCount", [s.account, "latest"])));
+  const sig = await signDigest(DEV_OWNER.privateKey, mav2.hashAuthorization({ chainId: state.chainId, address: SMA7702, nonce }));
+  return { chainId: state.chainId, address: SMA7702, nonce, r: "0x" + sig.slice(2, 66), s: "0x" + sig.slice(66, 130), yParity: parseInt(sig.slice(130, 132), 16) - 27 };
 }
 
 // The devnet's acting account: the EntryPoint package's SimpleAccount whose owner is the session key.
@@ -606,6 +645,18 @@ async function renderActingAccount() {
   const gen = ++actingGen;
   const s = selectedSession();
   const note = $("#act-account-note");
+  if (s && is7702(s)) {
+    note.replaceChildren(
+      el("strong", { text: "EIP-7702: " }),
+      "the account is the owner's EOA, delegated to SemiModularAccount7702 (",
+      el("code", { text: 'accountKind: "mav2-7702"' }),
+      "). While the EOA has no code, its first operation carries the EOA's signed authorization (",
+      el("code", { text: "eip7702Auth" }),
+      ")." + (isDevnet() ? " On this devnet a stand-in delegate (tests/devnet/Delegate7702.sol) sits at SemiModularAccount7702's address: it installs and checks the session like MAv2 would, but it is not MAv2's code." : ""),
+    );
+    $("#act-account").textContent = `${s.account} (the owner's EOA, EIP-7702)`;
+    return;
+  }
   if (isDevnet()) {
     note.replaceChildren(
       el("strong", { text: "Local devnet: " }),
@@ -657,13 +708,15 @@ async function renderChainStatus() {
     return;
   }
   out.textContent = "reading…";
+  const kind = kindOf(s);
   try {
-    const st = await client("mav2").sessionStatus(state.store, s.id);
+    const st = await client(kind).sessionStatus(state.store, s.id);
     if (gen !== chainGen) return;
     out.dataset.state = st.installed ? "installed" : "not-installed";
     const parts = [];
     if (!st.installed) {
-      parts.push(st.deployed === false ? "not installed: the MAv2 account has no code yet (its first operation deploys it and carries the grant)" : "not installed");
+      const noCode = kind === "mav2-7702" ? "not installed: the EOA has no code yet (its first operation delegates it with an authorization)" : "not installed: the MAv2 account has no code yet (its first operation deploys it and carries the grant)";
+      parts.push(st.deployed === false ? noCode : "not installed");
     } else {
       parts.push(st.matchesGrant ? "installed, as granted" : "installed, but not as granted");
       const left = [];
@@ -737,7 +790,10 @@ async function act(ev) {
       let id = s.id;
       let kind = "mav2";
       let options;
-      if (isDevnet()) {
+      if (is7702(s)) {
+        kind = "mav2-7702";
+        options = { authorization: await authorizationFor(s) };
+      } else if (isDevnet()) {
         const actor = await devnetActor(s);
         id = actor.id;
         kind = "simple-account";
@@ -864,14 +920,18 @@ async function revoke() {
     const s = requireSession();
     const hex = await state.store.uninstallCallData(s.id);
     const dec = decodeUninstallValidation(hex);
-    const onChain = !isDevnet() && s.status === "active" && state.owner?.kind === "injected" && canSend();
+    const onChain = s.status === "active" && canSend() && (is7702(s) || (!isDevnet() && state.owner?.kind === "injected"));
     $("#revoke-decoded").replaceChildren(
       kvList({
         function: dec.function,
         validation: `${dec.validation.module}, entity ${dec.validation.entityId}`,
         uninstallData: dec.uninstallData,
         "hook uninstall data": dec.hookUninstallData,
-        "who sends it": isDevnet()
+        "who sends it": is7702(s)
+          ? onChain
+            ? "the owner, as an operation of its own EOA (EIP-7702), signed by personal_sign"
+            : "nobody: the grant was never installed on chain, so deleting the key is enough"
+          : isDevnet()
           ? "the owner, from the MAv2 account; on this devnet there is no MAv2 account, so nothing is sent — the session key (and its SimpleAccount binding) is deleted"
           : onChain
             ? "the owner, as an operation of the MAv2 account signed by the wallet (personal_sign)"
@@ -882,7 +942,7 @@ async function revoke() {
     $("#revoke-view").hidden = false;
     if (onChain) {
       $("#revoke-state").textContent = "Waiting for the wallet and the bundler…";
-      const r = await client("mav2").revokeSession(state.store, s.id, { wallet: window.ethereum, owner: state.owner.address });
+      const r = await client(kindOf(s)).revokeSession(state.store, s.id, { wallet: ownerWallet(), owner: state.owner.address });
       $("#revoke-state").textContent = `uninstallValidation mined (userOpHash ${r.userOpHash}); session marked revoked…`;
     } else {
       await state.store.markRevoked(s.id);
@@ -936,6 +996,15 @@ async function main() {
     } catch {}
   }
   await setupWallet();
+  try {
+    state.has7702 = (await rpc(state.settings.rpcUrl, "eth_getCode", [SMA7702, "latest"])) !== "0x";
+  } catch {
+    state.has7702 = false;
+  }
+  $("#kind-7702").disabled = !state.has7702;
+  $("#kind-7702-note").textContent = state.has7702
+    ? `SemiModularAccount7702 (${SMA7702}) has code on chain ${state.chainId ?? "?"}${isDevnet() ? ": on this devnet it is the stand-in delegate (tests/devnet/Delegate7702.sol), not MAv2's code" : ""}.`
+    : `Not on this network: SemiModularAccount7702 (${SMA7702}) has no code on chain ${state.chainId ?? "?"}.`;
   await refreshSessions();
   boot.textContent = `Ready · ${isDevnet() ? "local devnet" : "MAv2 network"} · bundler ${state.settings.bundlerUrl}`;
   boot.classList.add("ok");
