@@ -65,6 +65,9 @@ const TOKEN: Address = alloy_primitives::address!("33333333333333333333333333333
 const TARGET: Address = alloy_primitives::address!("4444444444444444444444444444444444444444");
 const PAYMASTER: Address = alloy_primitives::address!("5555555555555555555555555555555555555555");
 
+/// Held while a transaction from [`OWNER`] is sent and mined.
+static SENDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 struct Devnet {
     node: RpcClient<HttpTransport>,
     factory: Address,
@@ -95,7 +98,10 @@ impl Devnet {
     }
 
     /// A transaction from [`OWNER`] (anvil signs for its dev accounts and mines at once); it must succeed.
+    /// One at a time across the tests: anvil picks the nonce of each `eth_sendTransaction` itself,
+    /// and two sent at once from one account may get the same one ("nonce too low").
     fn send(&self, to: Address, data: Vec<u8>) {
+        let _one_at_a_time = SENDING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let tx = serde_json::json!({ "from": OWNER, "to": to, "data": Bytes::from(data) });
         let hash: String = block_on(self.node.call(&SystemClock, "eth_sendTransaction", [tx])).unwrap();
         let mut receipt = serde_json::Value::Null;

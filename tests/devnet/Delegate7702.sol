@@ -1,83 +1,146 @@
 // SPDX-License-Identifier: MIT
 // A stand-in for MAv2's SemiModularAccount7702 on the devnet, where SMA7702 itself cannot be
-// deployed (it is in no registry): the code an EOA delegates to with EIP-7702. The EOA is its own
-// owner: `validateUserOp` accepts the EOA's EIP-191 signature over the v0.7 userOpHash, in MAv2's
-// owner layout `0xFF ‖ 0x00 ‖ sig65` (what `accountKind: "mav2-7702"` signs for the owner) or raw;
-// `execute` / `executeBatch` are MAv2's selectors. It proves the authorization path (a type-4
-// transaction through the bundler), not SMA7702's validation. The devnet installs its runtime code
-// at SMA7702's address (deploy.mjs) so the library's check of the delegate passes unchanged.
+// deployed (it is in no registry): the code an EOA delegates to with EIP-7702. The EOA
+// (`address(this)`) is its own owner. The devnet installs its runtime code at SMA7702's address
+// (deploy.mjs) so the library's check of the delegate passes unchanged; it therefore has no
+// constructor and no immutables, and its storage is the EOA's.
+//
+// `validateUserOp` accepts, in MAv2's layout `0xFF ‖ 0x00 ‖ sig65` (what `accountKind:
+// "mav2-7702"` signs) or raw 65 bytes, sig65 over the EIP-191 digest of the v0.7 userOpHash:
+// - the EOA's own signature, whatever the nonce key;
+// - a session key's, when the nonce key's entity id (MAv2's layout: key = parallel ‖ entity id (4)
+//   ‖ options (1)) names a SingleSigner validation installed here whose install data named that
+//   key, and the call data is `execute`, an `executeBatch`, or `executeUserOp` in front of one of
+//   them;
+// - with the options' deferred bit (0x02), MAv2's deferred action in front of the signature:
+//   `uint32 len ‖ (uint168 validationLocator ‖ uint48 deadline ‖ call) ‖ uint32 len ‖ 0x00 ‖
+//   r ‖ s ‖ v`, where the locator must be the owner's (entity 0, global: 1), the deadline 0 or
+//   not passed, and r ‖ s ‖ v the EOA's signature of the EIP-712 `DeferredAction(uint256 nonce,
+//   uint48 deadline,bytes call)` (domain: chain id and this account) with the operation's nonce;
+//   then `call` runs as a self-call (it installs the session) before the rest is validated as
+//   above. A deferred action that cannot be read, is not the EOA's, or whose call fails reverts.
+// Installs, uninstalls and `getValidationData` are StandInValidations.sol's bookkeeping, taken from
+// the EOA, the EntryPoint or the account itself. Execution: `execute`, MAv2's
+// `executeBatch((address,uint256,bytes)[])`, SimpleAccount's three-array `executeBatch`, and
+// `executeUserOp`, which self-calls the operation's call data after its 4-byte selector.
+//
+// It proves the authorization path (a type-4 transaction through the bundler) and the bytes of the
+// session flow on a 7702 account (install and uninstall call data, nonce keys, session signatures,
+// the deferred action's layout and digest) against this contract, not SMA7702's validation: no
+// module or hook runs, so no permission, limit, time range or paymaster is enforced.
 // Test contract; never deploy it anywhere that matters.
 pragma solidity 0.8.26;
 
-struct PackedUserOperation {
-    address sender;
-    uint256 nonce;
-    bytes initCode;
-    bytes callData;
-    bytes32 accountGasLimits;
-    uint256 preVerificationGas;
-    bytes32 gasFees;
-    bytes paymasterAndData;
-    bytes signature;
+import {PackedUserOperation, StandInValidations} from "./StandInValidations.sol";
+
+/// One call of MAv2's `executeBatch`.
+struct Call {
+    address target;
+    uint256 value;
+    bytes data;
 }
 
-contract Delegate7702 {
+contract Delegate7702 is StandInValidations {
     /// No immutables: the runtime code is copied to another address as is.
     address public constant ENTRY_POINT = 0x0000000071727De22E5E9d8BAf0edAc6f37da032;
+    /// MAv2's SingleSignerValidationModule (src/addresses.rs), the module a session's validation names.
+    address public constant SINGLE_SIGNER_VALIDATION_MODULE = 0x00000000000099DE0BF6fA90dEB851E2A2df7d83;
 
-    error NotAuthorized(address caller);
+    bytes32 private constant DOMAIN_TYPEHASH = keccak256("EIP712Domain(uint256 chainId,address verifyingContract)");
+    bytes32 private constant DEFERRED_ACTION_TYPEHASH =
+        keccak256("DeferredAction(uint256 nonce,uint48 deadline,bytes call)");
+    uint8 private constant OPTION_DEFERRED = 0x02;
+    uint168 private constant OWNER_LOCATOR = 1;
 
-    receive() external payable {}
+    /// The deferred action in front of the signature could not be read or was not the owner's.
+    error InvalidDeferredAction();
 
-    modifier onlyEntryPointOrSelf() {
-        if (msg.sender != ENTRY_POINT && msg.sender != address(this)) revert NotAuthorized(msg.sender);
-        _;
+    function entryPointAddress() internal pure override returns (address) {
+        return ENTRY_POINT;
     }
 
-    function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash, uint256 missingAccountFunds)
-        external
-        returns (uint256 validationData)
-    {
-        if (msg.sender != ENTRY_POINT) revert NotAuthorized(msg.sender);
+    function ownerAddress() internal view override returns (address) {
+        return address(this);
+    }
+
+    function validate(PackedUserOperation calldata userOp, bytes32 userOpHash) internal override returns (uint256) {
         bytes calldata sig = userOp.signature;
+        uint256 key = userOp.nonce >> 64;
+        if (uint8(key) & OPTION_DEFERRED != 0) sig = runDeferredAction(userOp.nonce, sig);
         if (sig.length == 67 && sig[0] == 0xff && sig[1] == 0x00) sig = sig[2:];
-        validationData = recover(userOpHash, sig) == address(this) ? 0 : 1;
-        if (missingAccountFunds > 0) {
-            (bool ok,) = payable(msg.sender).call{value: missingAccountFunds}("");
-            ok;
+        address signer = recover(userOpHash, sig);
+        if (signer == address(0)) return 1;
+        if (signer == address(this)) return 0;
+        bytes24 validation = validationOf(uint32(key >> 8));
+        if (!installed[validation] || signerOf[validation] != signer) return 1;
+        return isExecution(userOp.callData) ? 0 : 1;
+    }
+
+    /// MAv2's batch: each call in order, reverting with the first failure's revert data.
+    function executeBatch(Call[] calldata calls) external onlyOwnerOrEntryPoint {
+        for (uint256 i = 0; i < calls.length; i++) {
+            forward(calls[i].target, calls[i].value, calls[i].data);
         }
     }
 
-    function execute(address target, uint256 value, bytes calldata data) external onlyEntryPointOrSelf {
-        forward(target, value, data);
+    /// ERC-4337 v0.7 `IAccountExecute`: the EntryPoint calls it for call data that starts with its
+    /// selector; the rest of the call data is run as a self-call.
+    function executeUserOp(PackedUserOperation calldata userOp, bytes32) external {
+        if (msg.sender != ENTRY_POINT) revert NotAuthorized(msg.sender);
+        forward(address(this), 0, userOp.callData[4:]);
     }
 
-    function executeBatch(address[] calldata target, uint256[] calldata value, bytes[] calldata data)
-        external
-        onlyEntryPointOrSelf
+    /// SingleSigner's validation function (module ‖ entity id) for `entityId`.
+    function validationOf(uint32 entityId) internal pure returns (bytes24) {
+        return bytes24((uint192(uint160(SINGLE_SIGNER_VALIDATION_MODULE)) << 32) | entityId);
+    }
+
+    /// `execute`, either `executeBatch`, or `executeUserOp` followed by one of those.
+    function isExecution(bytes calldata callData) internal pure returns (bool) {
+        if (callData.length >= 4 && bytes4(callData[:4]) == this.executeUserOp.selector) callData = callData[4:];
+        if (callData.length < 4) return false;
+        bytes4 selector = bytes4(callData[:4]);
+        return selector == this.execute.selector || selector == bytes4(keccak256("executeBatch((address,uint256,bytes)[])"))
+            || selector == bytes4(keccak256("executeBatch(address[],uint256[],bytes[])"));
+    }
+
+    /// Check and run the deferred action at the front of `sig` for the operation of `nonce`;
+    /// returns the signature after it. Reverts when it cannot be read, is not the owner's, or its
+    /// call reverts (MAv2 reverts there too).
+    function runDeferredAction(uint256 nonce, bytes calldata sig) internal returns (bytes calldata rest) {
+        bytes calldata data;
+        bytes calldata ownerSig;
+        (data, ownerSig, rest) = splitDeferredAction(sig);
+        uint48 deadline = uint48(bytes6(data[21:27]));
+        if (uint168(bytes21(data[:21])) != OWNER_LOCATOR || (deadline != 0 && block.timestamp > deadline)) {
+            revert InvalidDeferredAction();
+        }
+        if (ownerSig.length != 66 || ownerSig[0] != 0x00) revert InvalidDeferredAction();
+        if (recoverDigest(deferredActionHash(nonce, deadline, data[27:]), ownerSig[1:]) != address(this)) {
+            revert InvalidDeferredAction();
+        }
+        forward(address(this), 0, data[27:]);
+    }
+
+    /// `uint32 len ‖ data ‖ uint32 len ‖ ownerSig ‖ rest` → its three parts; `data` is at least the
+    /// locator and the deadline (27 bytes).
+    function splitDeferredAction(bytes calldata sig)
+        internal
+        pure
+        returns (bytes calldata data, bytes calldata ownerSig, bytes calldata rest)
     {
-        for (uint256 i = 0; i < target.length; i++) {
-            forward(target[i], value.length == 0 ? 0 : value[i], data[i]);
-        }
+        if (sig.length < 4) revert InvalidDeferredAction();
+        uint256 dataEnd = 4 + uint256(uint32(bytes4(sig[:4])));
+        if (dataEnd < 4 + 27 || sig.length < dataEnd + 4) revert InvalidDeferredAction();
+        uint256 sigEnd = dataEnd + 4 + uint256(uint32(bytes4(sig[dataEnd:dataEnd + 4])));
+        if (sig.length < sigEnd) revert InvalidDeferredAction();
+        return (sig[4:dataEnd], sig[dataEnd + 4:sigEnd], sig[sigEnd:]);
     }
 
-    function forward(address target, uint256 value, bytes calldata data) internal {
-        (bool ok, bytes memory result) = target.call{value: value}(data);
-        if (!ok) {
-            assembly {
-                revert(add(result, 32), mload(result))
-            }
-        }
-    }
-
-    /// The signer of the EIP-191 message `userOpHash`; zero for a malformed signature.
-    function recover(bytes32 userOpHash, bytes calldata sig) internal pure returns (address) {
-        if (sig.length != 65) return address(0);
-        bytes32 digest = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", userOpHash));
-        bytes32 r = bytes32(sig[0:32]);
-        bytes32 s = bytes32(sig[32:64]);
-        uint8 v = uint8(sig[64]);
-        if (uint256(s) > 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0) return address(0);
-        return ecrecover(digest, v, r, s);
+    /// The EIP-712 digest of `DeferredAction(nonce, deadline, call)` for this account on this chain.
+    function deferredActionHash(uint256 nonce, uint48 deadline, bytes calldata call) internal view returns (bytes32) {
+        bytes32 domain = keccak256(abi.encode(DOMAIN_TYPEHASH, block.chainid, address(this)));
+        bytes32 structHash = keccak256(abi.encode(DEFERRED_ACTION_TYPEHASH, nonce, deadline, keccak256(call)));
+        return keccak256(abi.encodePacked("\x19\x01", domain, structHash));
     }
 }

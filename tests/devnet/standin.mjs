@@ -1,11 +1,12 @@
-// Compiles the stand-ins (StandInAccount.sol, StandInModules.sol, next to this file) offline with
-// solc-js (npm `solc`, pinned in package.json: the compiler is inside the package) through standard
-// JSON. Used by deploy.mjs; `node standin.mjs` prints their sizes as a check.
+// Compiles the stand-ins next to this file (StandInAccount.sol, Delegate7702.sol and the base they
+// share, StandInValidations.sol; StandInModules.sol) offline with solc-js (npm `solc`, pinned in
+// package.json: the compiler is inside the package) through standard JSON. Used by deploy.mjs (the
+// 7702 delegate through delegate7702.mjs); `node standin.mjs` prints their sizes as a check.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
-const SOURCES = ["StandInAccount.sol", "StandInModules.sol"];
+const SOURCES = ["StandInValidations.sol", "StandInAccount.sol", "StandInModules.sol", "Delegate7702.sol"];
 
 let compiled;
 
