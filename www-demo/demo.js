@@ -343,7 +343,11 @@ function setupCreate() {
       if (eoa && !state.has7702) throw new DemoError("NO_SMA7702", `SemiModularAccount7702 (${SMA7702}) has no code on chain ${state.chainId}`);
       // A 7702 session's account is the owner's EOA itself; the package serves it with accountKind "mav2-7702".
       const account = eoa ? state.owner.address : state.account;
-      const rec = await state.store.create({ chainId: state.chainId, account, ...(eoa ? { owner: state.owner.address } : {}), permissions, expiresAt });
+      const options = { chainId: state.chainId, account, permissions, expiresAt };
+      // The EOA may hold sessions from other apps already: its entity id is picked past them.
+      const rec = eoa && canSend()
+        ? await client("mav2-7702").createSession(state.store, { ...options, owner: state.owner.address })
+        : await state.store.create(options);
       select(rec.id);
       await refreshSessions();
     });

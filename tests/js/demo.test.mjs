@@ -267,6 +267,66 @@ test("demo page: wallet, create, grant, act, out of scope, revoke — in Chromiu
   await context.close();
 });
 
+test("demo page, my wallet is a 7702 EOA: created for the owner's own address, granted by an owner operation that delegates it, acted, revoked on chain", { timeout: 180_000, todo: HAS_SEND ? false : "the package build has no send path yet" }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  const text = (sel) => page.locator(sel).innerText();
+  await page.goto(`${origin}/`);
+  await page.waitForSelector("body[data-ready]", { timeout: 30_000 });
+  // The devnet holds the delegate stand-in at SemiModularAccount7702's address: the choice is offered.
+  assert.equal(await page.locator("#kind-7702").isDisabled(), false, await text("#kind-7702-note"));
+  assert.match(await text("#kind-7702-note"), /stand-in delegate/);
+
+  await page.check("#kind-7702");
+  const before = await page.locator("#sessions tbody tr").count();
+  await page.click("#create-submit");
+  await page.waitForFunction((n) => document.querySelectorAll("#sessions tbody tr").length > n, before);
+  assert.equal(await page.locator("#create-error").isHidden(), true, await text("#create-error").catch(() => ""));
+  assert.equal(await text("#act-account"), `${DEV_OWNER} (the owner's EOA, EIP-7702)`);
+  assert.match(await text("#act-account-note"), /EIP-7702/);
+
+  // Grant: an owner operation of the EOA; while the EOA has no code it carries the EOA's
+  // authorization, signed in the page (hashAuthorization + the dev owner's key).
+  await page.click("#grant-prepare");
+  await page.waitForSelector("#grant-owner-op:not([hidden])");
+  await page.click("#grant-owner-op");
+  await page.waitForFunction(
+    () => /installValidation mined/.test(document.querySelector("#grant-state")?.textContent ?? "") || !document.querySelector("#grant-error").hidden,
+    null,
+    { timeout: 90_000 },
+  );
+  assert.equal(await page.locator("#grant-error").isHidden(), true, await text("#grant-error").catch(() => ""));
+  const code = await rpc(devnet.rpcUrl, "eth_getCode", [DEV_OWNER, "latest"]);
+  assert.equal(code.toLowerCase(), "0xef010069007702764179f14f51cdce752f4f775d74e139", "the EOA delegates to SMA7702's address");
+  await page.waitForSelector("#sessions tbody tr.selected[data-status=active]");
+
+  // Act: the session key signs an operation of the EOA.
+  const balance = async () => BigInt(await rpc(devnet.rpcUrl, "eth_getBalance", [RECIPIENT, "latest"]));
+  const was = await balance();
+  await page.fill("#act-form [name=target]", RECIPIENT);
+  await page.fill("#act-form [name=value]", "0");
+  await page.click("#act-send");
+  await page.waitForSelector("#act-progress li[data-phase=mined].done, #act-error:not([hidden])", { timeout: 90_000 });
+  assert.equal(await page.locator("#act-error").isHidden(), true, await text("#act-error").catch(() => ""));
+  assert.match(await text("#act-outcome"), /success/);
+  assert.match(await text("#act-outcome"), new RegExp(DEV_OWNER, "i"));
+  assert.equal(await balance(), was);
+  await page.waitForSelector("#act-chain[data-state=installed], #act-chain[data-state=error]", { timeout: 30_000 });
+  assert.equal(await page.getAttribute("#act-chain", "data-state"), "installed", await text("#act-chain"));
+
+  // Revoke: uninstallValidation as the EOA's own operation.
+  await page.click("#revoke");
+  await page.waitForFunction(() => /key deleted/.test(document.querySelector("#revoke-state").textContent) || !document.querySelector("#revoke-error").hidden, null, { timeout: 90_000 });
+  assert.equal(await page.locator("#revoke-error").isHidden(), true, await text("#revoke-error").catch(() => ""));
+  assert.match(await text("#revoke-decoded"), /its own EOA/);
+  await page.screenshot({ path: path.join(shots, "7702-revoked.png"), fullPage: true });
+  assert.deepEqual(problems, [], "errors in the page");
+  await context.close();
+});
+
 test("demo page with an injected EIP-1193 wallet: connect, then the wallet signs the grant with eth_signTypedData_v4", { timeout: 120_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
   // A stand-in for a wallet extension: window.ethereum that answers accounts itself and forwards
