@@ -26,9 +26,9 @@ const JS_BUNDLE = path.join(ROOT, "target/bench-js/js-stack.min.js");
 const OUT_DIR = path.join(ROOT, "target/bench");
 
 /** Our wasm + glue, gzip -9, must stay at or under this (bytes), just above the latest measured
- *  size (356,230 B with the session service, the on-chain status, the revert decoder and the
- *  EIP-7702 send path). The target is 0.35× the JS stack. */
-export const GZIP_BUDGET = 358_000;
+ *  size (332,740 B: one path-recording deserializer, the JS 7702 authorization). The target is
+ *  0.35× the JS stack. */
+export const GZIP_BUDGET = 336_000;
 const TARGET_RATIO = 0.35;
 
 const args = new Set(process.argv.slice(2));
