@@ -11,11 +11,13 @@ use std::sync::OnceLock;
 use alloy_primitives::{keccak256, Address, B256};
 use k256::ecdsa::hazmat::SignPrimitive;
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
-use k256::elliptic_curve::ops::{Invert, Reduce};
-use k256::elliptic_curve::subtle::CtOption;
+use k256::elliptic_curve::ops::{Invert, LinearCombination, Reduce};
+use k256::elliptic_curve::point::DecompressPoint;
+use k256::elliptic_curve::scalar::IsHigh;
+use k256::elliptic_curve::subtle::{Choice, CtOption};
 use k256::elliptic_curve::{Curve, FieldBytesEncoding, PrimeField};
 use k256::sha2::Sha256;
-use k256::{FieldBytes, Scalar, Secp256k1, SecretKey, U256};
+use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar, Secp256k1, SecretKey, U256};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, Result};
@@ -156,6 +158,11 @@ pub fn address_of(key: &VerifyingKey) -> Address {
 }
 
 /// Recover the signer address of a 65-byte `r ‖ s ‖ v` signature over `digest` (v = 27/28 or 0/1).
+///
+/// `Q = r⁻¹·(s·R − z·G)`, with `R` the point of x-coordinate `r` and y-parity `v`. The inputs are
+/// public, so `r⁻¹` is the variable-time inverse, and the recovered key is not verified a second
+/// time (ecdsa's `recover_from_prehash` does both, and inlines two constant-time inversions); a
+/// high `s` is refused, as k256's verification refuses it.
 pub fn recover(digest: &B256, sig: &[u8]) -> Result<Address> {
     let bad = |detail: &str| Error::InvalidSignature { field: "signature", detail: detail.into() };
     if sig.len() != 65 {
@@ -166,10 +173,19 @@ pub fn recover(digest: &B256, sig: &[u8]) -> Result<Address> {
         0 | 1 => sig[64],
         _ => return Err(bad("v must be 27, 28, 0 or 1")),
     };
+    // r and s in [1, n): r < n < p, so R's x-coordinate is r itself.
     let signature = Signature::from_slice(&sig[..64]).map_err(|_| bad("r or s out of range"))?;
-    let recid = RecoveryId::from_byte(v).ok_or_else(|| bad("bad recovery id"))?;
-    let key = VerifyingKey::recover_from_prehash(digest.as_slice(), &signature, recid)
-        .map_err(|_| bad("no key recovers from this signature"))?;
+    let (r, s) = signature.split_scalars();
+    // EIP-2: a signature with s in the upper half is the malleable twin; accounts and EIP-7702 refuse it.
+    if bool::from(s.is_high()) {
+        return Err(bad("s is in the upper half of the curve order (not canonical, EIP-2)"));
+    }
+    let none = || bad("no key recovers from this signature");
+    let big_r = Option::<AffinePoint>::from(AffinePoint::decompress(&r.to_repr(), Choice::from(v))).ok_or_else(none)?;
+    let r_inv = Option::<Scalar>::from(r.as_ref().invert_vartime()).ok_or_else(none)?;
+    let z = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(digest.0));
+    let q = ProjectivePoint::lincomb(&ProjectivePoint::GENERATOR, &-(r_inv * z), &big_r.into(), &(r_inv * *s));
+    let key = VerifyingKey::from_affine(q.to_affine()).map_err(|_| none())?;
     Ok(address_of(&key))
 }
 

@@ -341,6 +341,32 @@ proptest! {
         }
     }
 
+    /// Our recovery agrees with ecdsa's `recover_from_prehash` on any 65 bytes: the same address,
+    /// or both refuse.
+    #[test]
+    fn recover_agrees_with_k256(digest in any::<[u8; 32]>(), rs in any::<[u8; 64]>(), v in 0u8..2, key in secret(), signed in any::<bool>()) {
+        let digest = B256::from(digest);
+        let mut sig = [0u8; 65];
+        if signed {
+            sig = key.sign_hash(&digest).unwrap();
+        } else {
+            sig[..64].copy_from_slice(&rs);
+            sig[64] = 27 + v;
+        }
+        let theirs = k256::ecdsa::Signature::from_slice(&sig[..64]).ok().and_then(|s| {
+            let id = k256::ecdsa::RecoveryId::from_byte(sig[64] - 27)?;
+            k256::ecdsa::VerifyingKey::recover_from_prehash(digest.as_slice(), &s, id).ok()
+        });
+        match (recover(&digest, &sig), theirs) {
+            (Ok(a), Some(k)) => prop_assert_eq!(a, mav2_session_keys::key::address_of(&k)),
+            (Err(e), None) => prop_assert_eq!(e.code(), "INVALID_SIGNATURE"),
+            (ours, theirs) => prop_assert!(false, "ours {:?}, k256 {:?}", ours.map_err(|e| e.to_string()), theirs),
+        }
+        if signed {
+            prop_assert_eq!(recover(&digest, &sig).unwrap(), key.address());
+        }
+    }
+
     // ---------- call data ----------
 
     #[test]
