@@ -15,10 +15,13 @@ use alloy_sol_types::{SolCall, SolValue};
 use serde::Deserialize;
 
 use crate::abi::IModularAccount;
-use crate::addresses::{PAYMASTER_GUARD_MODULE, SINGLE_SIGNER_VALIDATION_MODULE, TIME_RANGE_MODULE};
+use crate::addresses::{
+    PAYMASTER_GUARD_MODULE, SINGLE_SIGNER_VALIDATION_MODULE, TIME_RANGE_MODULE, WEBAUTHN_VALIDATION_MODULE,
+};
 use crate::error::{Error, Result};
 use crate::json::{self, Addr};
 use crate::permissions::{self, module_entity, pack25, Hook, HookConfig, HookKind, Permission, PermissionSet};
+use crate::webauthn::P256PublicKey;
 
 /// Largest value a uint48 time field can hold.
 pub const MAX_UINT48: u64 = (1 << 48) - 1;
@@ -89,6 +92,35 @@ pub struct SessionInstall {
     pub call_data: Bytes,
 }
 
+/// The validation a session installs: the module that checks its signatures, and the key that
+/// module's install data names. The hooks are the permissions' whichever it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validation {
+    /// SingleSignerValidationModule with a secp256k1 key's address.
+    SingleSigner(Address),
+    /// WebAuthnValidationModule with a P-256 public key.
+    WebAuthn(P256PublicKey),
+}
+
+impl Validation {
+    /// The validation module.
+    pub fn module(&self) -> Address {
+        match self {
+            Validation::SingleSigner(_) => SINGLE_SIGNER_VALIDATION_MODULE,
+            Validation::WebAuthn(_) => WEBAUTHN_VALIDATION_MODULE,
+        }
+    }
+
+    /// The module's install data for entity id `e`: `abi.encode(uint32, address)` or
+    /// `abi.encode(uint32, uint256 x, uint256 y)`.
+    pub fn install_data(&self, e: u32) -> Bytes {
+        match self {
+            Validation::SingleSigner(a) => (e, *a).abi_encode_params().into(),
+            Validation::WebAuthn(k) => k.install_data(e),
+        }
+    }
+}
+
 /// A session's grant: the one value every encoder takes. A stored record
 /// (`SessionRecord::grant`), an install, uninstall or deferred request and the WebAuthn grant all
 /// lend it; none is rebuilt through JSON.
@@ -144,6 +176,16 @@ impl Grant<'_> {
     /// `uninstallValidation(...)` revoking this grant (SingleSigner).
     pub fn uninstall_call(&self) -> Result<Bytes> {
         encode_uninstall_for(self, SINGLE_SIGNER_VALIDATION_MODULE)
+    }
+
+    /// The grant of validation `v`, translated and checked at `now`.
+    pub fn install_validation(&self, v: &Validation, now: u64) -> Result<SessionInstall> {
+        plan_install_for(self, now, || Ok(()), v.module(), |e| v.install_data(e))
+    }
+
+    /// `uninstallValidation(...)` revoking this grant of validation `module`.
+    pub fn uninstall_validation(&self, module: Address) -> Result<Bytes> {
+        encode_uninstall_for(self, module)
     }
 }
 

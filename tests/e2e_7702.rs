@@ -422,7 +422,7 @@ fn a_deferred_grant_rides_in_the_sessions_first_operation_with_the_authorization
     assert_eq!(receipt.nonce, bound, "the nonce the owner signed: the entity id with the deferred bit");
     let op = d.user_operation(hash);
     assert!(op["callData"].as_str().unwrap().starts_with("0x8dd7712f"), "behind executeUserOp: {op}");
-    assert_eq!(d.recorded(eoa, entity), (true, rec.address.0), "the deferred action installed the session");
+    assert_eq!(d.recorded(eoa, entity), (true, rec.address.unwrap().0), "the deferred action installed the session");
     assert_eq!(sessions.status(&block_on(sessions.get(&id)).unwrap()), Status::Active, "its receipt settled it");
 
     // The next operation: no authorization, no deferred action. The session is active, so the

@@ -57,22 +57,46 @@ export interface SessionKeyStoreOptions {
   /** Testing aid: behave as a browser that cannot store a CryptoKey (WebKit private mode). */
   forceMemoryKey?: boolean;
 }
+/** `secp256k1` (default): made in wasm, sealed at rest, checked by MAv2's SingleSigner module;
+ *  `exportPrivateKey` gives it out. `p256-webcrypto`: made by WebCrypto as a non-extractable
+ *  P-256 `CryptoKey` and kept as one in IndexedDB, checked by MAv2's WebAuthn validation module;
+ *  no code can read it (`exportPrivateKey` → `KEY_NOT_EXPORTABLE`), script in the page can sign
+ *  with it while the page is open. */
+export type KeyKind = "secp256k1" | "p256-webcrypto";
 export interface CreateSessionOptions extends Omit<SessionGrantFields, "entityId"> {
   /** Default: the lowest id ≥ 1 no stored session of this account and chain uses. */
   entityId?: Quantity;
+  /** Default `"secp256k1"`. */
+  keyKind?: KeyKind;
   /** The account's owner: the session's first operation then deploys a counterfactual account
    *  by itself (checked: `owner` and `salt` must predict `account`). */
   owner?: Address | null;
   /** Factory salt with `owner`; default 0. */ salt?: Quantity | null;
 }
-export interface ImportSessionOptions extends CreateSessionOptions {
+export interface ImportSessionOptions extends Omit<CreateSessionOptions, "keyKind"> {
   /** 32-byte secp256k1 private key. */ privateKey: Hex;
+  /** Only secp256k1 keys are imported (a P-256 key is made by WebCrypto and never leaves it). */
+  keyKind?: "secp256k1";
 }
 export interface SessionListFilter { chainId?: Quantity; account?: Address }
+/** A P-256 public key's affine coordinates, 32 bytes each. */
+export interface P256PublicKey { x: Hex; y: Hex }
 /** A session as plain data: no key material. */
-export interface SessionRecord {
+export type SessionRecord = SessionRecordFields & (
+  | {
+      keyKind: "secp256k1";
+      /** The session key's address (the signer the SingleSigner grant installs). */ address: Address;
+      publicKey: null;
+    }
+  | {
+      keyKind: "p256-webcrypto";
+      /** A P-256 key has no address. */ address: null;
+      /** The key the WebAuthn module checks (its install data). */ publicKey: P256PublicKey;
+    }
+);
+/** The fields every {@link SessionRecord} has, whatever its key kind. */
+export interface SessionRecordFields {
   id: string;
-  /** The session key's address (the signer the grant installs). */ address: Address;
   chainId: number;
   account: Address;
   entityId: number;
