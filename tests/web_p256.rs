@@ -344,3 +344,113 @@ async fn a_version_2_database_upgrades_and_its_secp256k1_sessions_still_sign() {
     assert_eq!(s(&p, "keyKind"), "p256-webcrypto");
     store.close();
 }
+
+// ---------- on the devnet: the stand-in of the module's check ----------
+
+alloy_sol_types::sol! {
+    /// tests/devnet/WebAuthnVerifier.sol.
+    interface IStandInWebAuthnVerifier {
+        function validateUserOpSignature(bytes32 userOpHash, bytes signature, uint256 x, uint256 y)
+            external view returns (bool);
+        function hasP256Precompile() external view returns (bool);
+    }
+}
+
+/// The devnet's node and the verifier stand-in, when the build had them (`bash .ci/devnet up`,
+/// `eval "$(bash .ci/devnet env)"`).
+fn devnet_verifier() -> Option<(&'static str, alloy_primitives::Address)> {
+    match (option_env!("MAV2_DEVNET_RPC_URL"), option_env!("MAV2_DEVNET_WEBAUTHN_VERIFIER")) {
+        (Some(rpc), Some(v)) => Some((rpc, v.parse().unwrap())),
+        _ => {
+            web_sys::console::log_1(
+                &"web_p256: devnet test skipped (no MAV2_DEVNET_WEBAUTHN_VERIFIER at build time)".into(),
+            );
+            None
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_devnet_stand_in_accepts_what_the_package_signs_and_refuses_tampering() {
+    use alloy_sol_types::SolCall;
+    use mav2_session_keys::rpc::{bundler, RpcClient};
+    use mav2_session_keys::send::{AccountKind, SendConfig, Sender};
+    use mav2_session_keys::service::Network;
+    use mav2_session_keys::web::clock::WebClock;
+    use mav2_session_keys::web::fetch::FetchTransport;
+    let Some((rpc, verifier)) = devnet_verifier() else { return };
+    let node = RpcClient::new(FetchTransport::new(rpc, 10_000));
+    let accepts = |hash: B256, sig: Vec<u8>, x: U256, y: U256| {
+        let data =
+            IStandInWebAuthnVerifier::validateUserOpSignatureCall { userOpHash: hash, signature: sig.into(), x, y }
+                .abi_encode();
+        let node = &node;
+        async move {
+            let out = bundler::eth_call(node, &WebClock, verifier, data.into()).await.unwrap();
+            IStandInWebAuthnVerifier::validateUserOpSignatureCall::abi_decode_returns(&out).unwrap()
+        }
+    };
+    // The chain has the precompile, as the library's own probe finds.
+    let out = bundler::eth_call(
+        &node,
+        &WebClock,
+        verifier,
+        IStandInWebAuthnVerifier::hasP256PrecompileCall {}.abi_encode().into(),
+    )
+    .await
+    .unwrap();
+    assert!(IStandInWebAuthnVerifier::hasP256PrecompileCall::abi_decode_returns(&out).unwrap());
+    let net = Network::new(
+        Sender::new(FetchTransport::new(rpc, 10_000), WebClock, SendConfig::default()),
+        AccountKind::Mav2,
+        false,
+    );
+    assert!(net.has_p256_precompile().await.unwrap(), "the probe vector verifies on a real precompile");
+
+    let name = fresh_name("devnet").await;
+    let store = open(json!({ "name": name })).await;
+    let r = ok(store.create(p256_opts())).await;
+    let (x, y) = (
+        json::from_value::<json::HexFixed<32>>(&r["publicKey"]["x"]).unwrap().0.into(),
+        json::from_value::<json::HexFixed<32>>(&r["publicKey"]["y"]).unwrap().0.into(),
+    );
+    let op = user_op(nonce(1, 3));
+    let hash = hash_of(&op);
+    let sig = ok(store.sign_user_operation(s(&r, "id").into(), js(op))).await;
+    let sig = alloy_primitives::hex::decode(sig.as_str().unwrap()).unwrap();
+    assert!(accepts(hash, sig.clone(), x, y).await, "the stand-in accepts what the package signs");
+
+    let auth = WebAuthnAuth::abi_decode(&sig[1..]).unwrap();
+    let pack = |a: &WebAuthnAuth| [&[0xFFu8][..], &a.abi_encode()].concat();
+    let tampered: Vec<(&str, Vec<u8>, B256)> = vec![
+        ("another operation", sig.clone(), B256::repeat_byte(7)),
+        ("high s", pack(&WebAuthnAuth { s: N - auth.s, ..auth.clone() }), hash),
+        ("r", pack(&WebAuthnAuth { r: auth.r ^ U256::from(1), ..auth.clone() }), hash),
+        ("type index", pack(&WebAuthnAuth { typeIndex: auth.typeIndex + U256::from(1), ..auth.clone() }), hash),
+        (
+            "challenge index",
+            pack(&WebAuthnAuth { challengeIndex: auth.challengeIndex + U256::from(1), ..auth.clone() }),
+            hash,
+        ),
+        (
+            "no UP flag",
+            {
+                let mut data = auth.authenticatorData.to_vec();
+                data[32] &= !0x01;
+                pack(&WebAuthnAuth { authenticatorData: data.into(), ..auth.clone() })
+            },
+            hash,
+        ),
+        (
+            "origin",
+            pack(&WebAuthnAuth { clientDataJSON: auth.clientDataJSON.replace("http", "hxxp"), ..auth.clone() }),
+            hash,
+        ),
+        ("no 0xFF segment", sig[1..].to_vec(), hash),
+    ];
+    for (what, bad, h) in tampered {
+        assert!(!accepts(h, bad, x, y).await, "refused: {what}");
+    }
+    assert!(!accepts(hash, sig, x, y ^ U256::from(1)).await, "refused: another key");
+    store.close();
+}
