@@ -170,7 +170,7 @@ impl Grant<'_> {
 
     /// The grant of `session_key` (SingleSigner), translated and checked at `now`.
     pub fn install(&self, session_key: Address, now: u64) -> Result<SessionInstall> {
-        plan_install(self, session_key, now, || Ok(()))
+        self.install_validation(&Validation::SingleSigner(session_key), now)
     }
 
     /// `uninstallValidation(...)` revoking this grant (SingleSigner).
@@ -180,7 +180,7 @@ impl Grant<'_> {
 
     /// The grant of validation `v`, translated and checked at `now`.
     pub fn install_validation(&self, v: &Validation, now: u64) -> Result<SessionInstall> {
-        plan_install_for(self, now, || Ok(()), v.module(), |e| v.install_data(e))
+        plan_install_for(self, now, || Ok(()), v)
     }
 
     /// `uninstallValidation(...)` revoking this grant of validation `module`.
@@ -286,31 +286,20 @@ pub(crate) fn plan(
     Ok((set, hooks))
 }
 
-/// The grant of `session_key` (SingleSigner) at time `now`, with `between` run among its checks
-/// (the deferred grant's deadline, where the SDK checks it).
-pub(crate) fn plan_install(
-    g: &Grant<'_>,
-    session_key: Address,
-    now: u64,
-    between: impl FnOnce() -> Result<()>,
-) -> Result<SessionInstall> {
-    plan_install_for(g, now, between, SINGLE_SIGNER_VALIDATION_MODULE, |e| (e, session_key).abi_encode_params().into())
-}
-
-/// [`plan_install`] for any validation module: the hooks come from the permissions whatever
-/// checks the signature, so only the module and its install data (given the entity id) differ.
+/// The grant of validation `v` at time `now`, with `between` run among its checks (the deferred
+/// grant's deadline, where the SDK checks it). The hooks come from the permissions whatever
+/// checks the signature, so only the module and its install data differ between key kinds.
 pub(crate) fn plan_install_for(
     g: &Grant<'_>,
     now: u64,
     between: impl FnOnce() -> Result<()>,
-    module: Address,
-    install_data: impl FnOnce(u32) -> Bytes,
+    v: &Validation,
 ) -> Result<SessionInstall> {
     let (set, hooks) = plan(g, Some(now), between)?;
     let call = IModularAccount::installValidationCall {
-        validationConfig: pack25(module, set.entity_id, set.validation_flags()),
+        validationConfig: pack25(v.module(), set.entity_id, set.validation_flags()),
         selectors: set.selectors.clone(),
-        installData: install_data(set.entity_id),
+        installData: v.install_data(set.entity_id),
         hooks: hooks.iter().map(Hook::encode_install).collect(),
     };
     Ok(SessionInstall {

@@ -25,7 +25,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::deferred::{self, DeferredInstall, DeferredInstallRequest};
 use crate::error::{Error, InputRule, Result};
-use crate::install::{self, SessionInstall, SessionInstallRequest, SessionUninstallRequest, Validation};
+use crate::install::{SessionInstall, SessionInstallRequest, SessionUninstallRequest, Validation};
 use crate::json::{self, Addr};
 use crate::nonce::decode_nonce_key;
 use crate::permissions::Permission;
@@ -535,15 +535,7 @@ impl SessionRecord {
     /// validation with the deferred bit set (else the account refuses the op).
     pub fn deferred_install(&self, nonce: U256, deadline: u64, now: u64) -> Result<DeferredInstall> {
         self.check_deferred_nonce(nonce)?;
-        let v = self.signer()?;
-        let install = install::plan_install_for(
-            &self.grant(),
-            now,
-            || deferred::check_deadline(deadline, now),
-            v.module(),
-            |e| v.install_data(e),
-        )?;
-        deferred::deferred_from(self.chain_id, self.account.0, nonce, deadline, install)
+        deferred::deferred_for(&self.grant(), &self.signer()?, self.chain_id, nonce, deadline, now)
     }
 
     fn check_deferred_nonce(&self, nonce: U256) -> Result<()> {

@@ -4,8 +4,10 @@
 //! in this page when the browser cannot store a `CryptoKey` (the store's memory fallback).
 
 use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
 
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CryptoKey, IdbDatabase, IdbTransactionMode};
 use zeroize::Zeroizing;
 
@@ -42,52 +44,60 @@ impl WebVault {
 
     /// The stored `CryptoKey` of session `id`, if any (tests read it to try exporting it).
     pub async fn p256_key(&self, id: &str) -> Result<Option<CryptoKey>> {
-        match &self.p256 {
-            P256Keys::Memory(keys) => Ok(keys.borrow().iter().find(|(k, _)| k == id).map(|(_, key)| key.clone())),
-            P256Keys::Idb(db) => {
-                let op = "read session key";
-                let tx = idb::transaction(db, &[idb::P256_KEYS], IdbTransactionMode::Readonly).map_err(storage(op))?;
-                let store = tx.object_store(idb::P256_KEYS).map_err(storage(op))?;
-                let v = idb::request(&store.get(&id.into()).map_err(storage(op))?).await.map_err(storage(op))?;
-                Ok(v.dyn_into::<CryptoKey>().ok())
-            }
-        }
+        Ok(self.p256_op(id, Op::Get).await?.dyn_into::<CryptoKey>().ok())
     }
 
-    async fn keep(&self, id: &str, key: &CryptoKey) -> Result<()> {
-        match &self.p256 {
-            P256Keys::Memory(keys) => {
-                keys.borrow_mut().push((id.to_string(), key.clone()));
-                Ok(())
+    /// One read, write or delete of `id` in the P-256 keys: one IndexedDB transaction (boxed:
+    /// one copy for the three).
+    fn p256_op<'a>(&'a self, id: &'a str, op: Op<'a>) -> Pin<Box<dyn Future<Output = Result<JsValue>> + 'a>> {
+        Box::pin(async move {
+            let db = match &self.p256 {
+                P256Keys::Idb(db) => db,
+                P256Keys::Memory(keys) => {
+                    let mut keys = keys.borrow_mut();
+                    let found = keys.iter().position(|(k, _)| k == id);
+                    return Ok(match (op, found) {
+                        (Op::Get, Some(i)) => keys[i].1.clone().into(),
+                        (Op::Put(key), _) => {
+                            keys.push((id.to_string(), key.clone()));
+                            JsValue::UNDEFINED
+                        }
+                        (Op::Delete, Some(i)) => {
+                            keys.swap_remove(i);
+                            JsValue::UNDEFINED
+                        }
+                        _ => JsValue::UNDEFINED,
+                    });
+                }
+            };
+            let (name, mode) = match op {
+                Op::Get => ("read session key", IdbTransactionMode::Readonly),
+                Op::Put(_) => ("store session key", IdbTransactionMode::Readwrite),
+                Op::Delete => ("delete session key", IdbTransactionMode::Readwrite),
+            };
+            let tx = idb::transaction(db, &[idb::P256_KEYS], mode).map_err(storage(name))?;
+            let done = Done::new(&tx);
+            let store = tx.object_store(idb::P256_KEYS).map_err(storage(name))?;
+            let key = JsValue::from_str(id);
+            let req = match op {
+                Op::Get => store.get(&key),
+                Op::Put(k) => store.put_with_key(k, &key),
+                Op::Delete => store.delete(&key),
             }
-            P256Keys::Idb(db) => {
-                let op = "store session key";
-                let tx = idb::transaction(db, &[idb::P256_KEYS], IdbTransactionMode::Readwrite).map_err(storage(op))?;
-                let done = Done::new(&tx);
-                let store = tx.object_store(idb::P256_KEYS).map_err(storage(op))?;
-                let req = store.put_with_key(key, &id.into()).map_err(storage(op))?;
-                idb::request(&req).await.map_err(storage(op))?;
-                done.wait().await.map_err(storage(op))
-            }
-        }
+            .map_err(storage(name))?;
+            let v = idb::request(&req).await.map_err(storage(name))?;
+            done.wait().await.map_err(storage(name))?;
+            Ok(v)
+        })
     }
+}
 
-    async fn drop_key(&self, id: &str) -> Result<()> {
-        match &self.p256 {
-            P256Keys::Memory(keys) => {
-                keys.borrow_mut().retain(|(k, _)| k != id);
-                Ok(())
-            }
-            P256Keys::Idb(db) => {
-                let op = "delete session key";
-                let tx = idb::transaction(db, &[idb::P256_KEYS], IdbTransactionMode::Readwrite).map_err(storage(op))?;
-                let done = Done::new(&tx);
-                let store = tx.object_store(idb::P256_KEYS).map_err(storage(op))?;
-                idb::request(&store.delete(&id.into()).map_err(storage(op))?).await.map_err(storage(op))?;
-                done.wait().await.map_err(storage(op))
-            }
-        }
-    }
+/// What [`WebVault::p256_op`] does.
+#[derive(Clone, Copy)]
+enum Op<'a> {
+    Get,
+    Put(&'a CryptoKey),
+    Delete,
 }
 
 impl KeyVault for WebVault {
@@ -111,7 +121,7 @@ impl KeyVault for WebVault {
         Box::pin(async move {
             let (private, public) = webcrypto::generate_p256_key().await?;
             let public = P256PublicKey::from_bytes(&public)?;
-            self.keep(id, &private).await?;
+            self.p256_op(id, Op::Put(&private)).await?;
             Ok((public, held_key(P256_ALG)))
         })
     }
@@ -128,6 +138,6 @@ impl KeyVault for WebVault {
     }
 
     fn forget<'a>(&'a self, id: &'a str) -> BoxFuture<'a, ()> {
-        Box::pin(self.drop_key(id))
+        Box::pin(async move { self.p256_op(id, Op::Delete).await.map(|_| ()) })
     }
 }
