@@ -197,6 +197,17 @@ async fn the_key_is_a_non_extractable_crypto_key_that_no_path_exports() {
         let e = JsFuture::from(subtle.export_key(format, &key).unwrap()).await.expect_err("exportKey must fail");
         assert_eq!(idb::error_name(&e), "InvalidAccessError", "{format}");
     }
+    // Nor can it be wrapped out under a key the script holds.
+    let kw = Object::new();
+    Reflect::set(&kw, &"name".into(), &"AES-KW".into()).unwrap();
+    Reflect::set(&kw, &"length".into(), &256.into()).unwrap();
+    let p = subtle.generate_key_with_object(&kw, true, &Array::of1(&"wrapKey".into())).unwrap();
+    let wrapper: CryptoKey = JsFuture::from(p).await.unwrap().dyn_into().unwrap();
+    for format in ["pkcs8", "jwk"] {
+        let p = subtle.wrap_key_with_str(format, &key, &wrapper, "AES-KW").unwrap();
+        let e = JsFuture::from(p).await.expect_err("wrapKey must fail");
+        assert_eq!(idb::error_name(&e), "InvalidAccessError", "wrapKey {format}");
+    }
     db.close();
 
     // A P-256 key cannot be imported; the grant names the WebAuthn module.
