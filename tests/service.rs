@@ -39,15 +39,18 @@ use mav2_session_keys::service::{
     Network, Progress, Random, SendOptions, Sessions, P256_PRECOMPILE, P256_PROBE, P256_VERIFY_GAS_PRECOMPILE,
     P256_VERIFY_GAS_SOLIDITY,
 };
-use mav2_session_keys::session::{EncryptedKey, KeyKind, PublicKeyXy};
+use mav2_session_keys::session::{KeyKind, PublicKeyXy};
 use mav2_session_keys::session::{ListFilter, NewSession, Status, StoredStatus};
 use mav2_session_keys::sign;
-use mav2_session_keys::store::BoxFuture;
 use mav2_session_keys::store::{self, MemoryStore};
 use mav2_session_keys::user_op::UserOperation;
-use mav2_session_keys::vault::{held_key, KeyVault, MemoryVault};
-use mav2_session_keys::webauthn::{self, AssertionOptions, P256PublicKey, WebAuthnAuth};
-use p256::ecdsa::signature::{Signer, Verifier};
+use mav2_session_keys::vault::MemoryVault;
+use mav2_session_keys::webauthn::{self, AssertionOptions, WebAuthnAuth};
+use p256::ecdsa::signature::Verifier;
+
+#[path = "common/p256_vault.rs"]
+mod p256_vault;
+use p256_vault::{TestVault, TEST_P256_ALG};
 
 // ---------- the platform, faked ----------
 
@@ -61,55 +64,6 @@ impl Clock for FakeClock {
     }
     async fn sleep(&self, ms: u64) {
         self.0.set(self.0.get() + ms);
-    }
-}
-
-/// The browser's vault, natively: secp256k1 keys kept as `MemoryVault` keeps them, P-256 keys
-/// made and used by the `p256` crate inside the vault (the stand-in of a non-extractable
-/// `CryptoKey`: no method gives its bytes out). Every other P-256 signature comes with a high `s`,
-/// as WebCrypto's may.
-#[derive(Default)]
-struct TestVault {
-    memory: MemoryVault,
-    p256: RefCell<BTreeMap<String, p256::ecdsa::SigningKey>>,
-    signed: Cell<u32>,
-}
-
-const TEST_P256_ALG: &str = "test-p256";
-
-impl KeyVault for TestVault {
-    fn seal<'a>(&'a self, id: &'a str, secret: &'a [u8; 32]) -> BoxFuture<'a, EncryptedKey> {
-        self.memory.seal(id, secret)
-    }
-    fn open<'a>(&'a self, id: &'a str, sealed: &'a EncryptedKey) -> BoxFuture<'a, zeroize::Zeroizing<[u8; 32]>> {
-        self.memory.open(id, sealed)
-    }
-    fn create_p256<'a>(&'a self, id: &'a str) -> BoxFuture<'a, (P256PublicKey, EncryptedKey)> {
-        let key = p256::ecdsa::SigningKey::from_slice(alloy_primitives::keccak256(id.as_bytes()).as_slice()).unwrap();
-        let public = P256PublicKey::from_bytes(key.verifying_key().to_encoded_point(false).as_bytes()).unwrap();
-        self.p256.borrow_mut().insert(id.to_string(), key);
-        Box::pin(async move { Ok((public, held_key(TEST_P256_ALG))) })
-    }
-    fn sign_p256<'a>(&'a self, id: &'a str, held: &'a EncryptedKey, message: &'a [u8]) -> BoxFuture<'a, [u8; 64]> {
-        let keys = self.p256.borrow();
-        let r = match keys.get(id).filter(|_| held.alg == TEST_P256_ALG) {
-            None => Err(Error::DecryptFailed { id: id.into() }),
-            Some(key) => {
-                let sig: p256::ecdsa::Signature = key.sign(message);
-                let mut out: [u8; 64] = sig.to_bytes().into();
-                self.signed.set(self.signed.get() + 1);
-                let s = U256::from_be_slice(&out[32..]);
-                if self.signed.get() % 2 == 0 && s <= webauthn::N >> 1 {
-                    out[32..].copy_from_slice(&(webauthn::N - s).to_be_bytes::<32>());
-                }
-                Ok(out)
-            }
-        };
-        Box::pin(async move { r })
-    }
-    fn forget<'a>(&'a self, id: &'a str) -> BoxFuture<'a, ()> {
-        self.p256.borrow_mut().remove(id);
-        self.memory.forget(id)
     }
 }
 

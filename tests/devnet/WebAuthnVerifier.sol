@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-pragma solidity ^0.8.26;
+pragma solidity 0.8.26;
 
 /// A stand-in for the signature check of MAv2's WebAuthnValidationModule, for the devnet only
-/// (the module is in no registry reachable here). It checks a session's user-operation signature
+/// (the module is in no registry reachable here): `WebAuthnCheck`, which the 7702 delegate
+/// stand-in (Delegate7702.sol) runs for installed WebAuthn validations, and
+/// `StandInWebAuthnVerifier`, the same check deployed on its own for tests to call. It checks a session's user-operation signature
 /// the way the module does through the WebAuthn library it uses (base-org/webauthn-sol
 /// `WebAuthn.verify`): the signature is `0xFF ‖ abi.encode(WebAuthnAuth)`, the challenge is the
 /// EIP-191 digest of the userOpHash (the account's `toEthSignedMessageHash`), and then
@@ -15,7 +17,7 @@ pragma solidity ^0.8.26;
 /// The library falls back to a Solidity verifier (FreshCryptoLib) where the precompile is absent;
 /// this stand-in has no fallback and says false there, so a devnet without the precompile fails
 /// the tests instead of passing them by another path.
-contract StandInWebAuthnVerifier {
+abstract contract WebAuthnCheck {
     struct WebAuthnAuth {
         bytes authenticatorData;
         string clientDataJSON;
@@ -31,10 +33,10 @@ contract StandInWebAuthnVerifier {
     bytes1 private constant FLAG_UP = 0x01;
     bytes1 private constant FLAG_UV = 0x04;
 
-    /// The check a session's user-operation signature meets: `signature` is what the account
-    /// passes to the module after the validation segment byte.
-    function validateUserOpSignature(bytes32 userOpHash, bytes calldata signature, uint256 x, uint256 y)
-        external
+    /// The check a session's user-operation signature meets: `signature` is the validation
+    /// segment `0xFF ‖ abi.encode(WebAuthnAuth)` the account hands to the module.
+    function webauthnValid(bytes32 userOpHash, bytes calldata signature, uint256 x, uint256 y)
+        internal
         view
         returns (bool)
     {
@@ -46,7 +48,7 @@ contract StandInWebAuthnVerifier {
 
     /// webauthn-sol's `WebAuthn.verify`, step for step.
     function verify(bytes memory challenge, bool requireUV, WebAuthnAuth memory auth, uint256 x, uint256 y)
-        public
+        internal
         view
         returns (bool)
     {
@@ -65,7 +67,7 @@ contract StandInWebAuthnVerifier {
     }
 
     /// Whether the chain has the P-256 precompile (a known valid signature verifies).
-    function hasP256Precompile() external view returns (bool) {
+    function p256Precompile() internal view returns (bool) {
         (bool ok, bytes memory ret) = P256_VERIFIER.staticcall(
             abi.encode(
                 bytes32(0x532eaabd9574880dbf76b9b8cc00832c20a6ec113d682299550d7a6e0f345e25),
@@ -102,5 +104,20 @@ contract StandInWebAuthnVerifier {
             }
         }
         return string(out);
+    }
+}
+
+/// The check on its own, deployed on the devnet (deploy.mjs, CREATE2) for tests to call.
+contract StandInWebAuthnVerifier is WebAuthnCheck {
+    function validateUserOpSignature(bytes32 userOpHash, bytes calldata signature, uint256 x, uint256 y)
+        external
+        view
+        returns (bool)
+    {
+        return webauthnValid(userOpHash, signature, x, y);
+    }
+
+    function hasP256Precompile() external view returns (bool) {
+        return p256Precompile();
     }
 }
