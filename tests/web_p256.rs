@@ -1,6 +1,9 @@
 //! Browser tests of `p256-webcrypto` sessions: the key WebCrypto makes non-extractable, kept as a
 //! `CryptoKey` in IndexedDB, refused by every export path, alive across a reopen, and signing
-//! WebAuthn assertions that WebCrypto's own `verify` accepts.
+//! WebAuthn assertions that WebCrypto's own `verify` accepts. With the devnet at build time
+//! (`eval "$(bash .ci/devnet env)"`): the stand-in of the module's check accepts them and refuses
+//! tampered ones, and a session made here is granted and acts through alto on the 7702 delegate
+//! stand-in.
 //! `CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome -- --test web_p256`
 #![cfg(target_arch = "wasm32")]
 
@@ -463,5 +466,105 @@ async fn the_devnet_stand_in_accepts_what_the_package_signs_and_refuses_tamperin
         assert!(!accepts(h, bad, x, y).await, "refused: {what}");
     }
     assert!(!accepts(hash, sig, x, y ^ U256::from(1)).await, "refused: another key");
+    store.close();
+}
+
+// ---------- on the devnet: a P-256 session acts through the bundler ----------
+
+/// An EIP-1193 provider whose one account is `key` (`personal_sign` of a raw 32-byte hash).
+fn key_wallet(key: mav2_session_keys::key::SessionKey) -> JsValue {
+    use wasm_bindgen::closure::Closure;
+    let address = json::address(&key.address());
+    let sign = Closure::<dyn Fn(String) -> String>::new(move |hash: String| {
+        let hash: B256 = hash.parse().unwrap();
+        json::hex(key.sign_hash(&eip191_digest(&hash)).unwrap())
+    });
+    let make = js_sys::Function::new_with_args(
+        "sign, address",
+        "return { request: async ({ method, params }) => {
+           if (method === 'eth_accounts') return [address];
+           if (method === 'personal_sign') return sign(params[0]);
+           throw Object.assign(new Error('unsupported: ' + method), { code: 4200 });
+         } };",
+    );
+    let wallet = make.call2(&JsValue::UNDEFINED, sign.as_ref(), &address.into()).unwrap();
+    sign.forget();
+    wallet
+}
+
+/// On the devnet's 7702 delegate stand-in (which checks WebAuthn validations as the module does,
+/// through anvil's precompile): a P-256 session made in this page, granted by the owner operation
+/// that delegates the EOA, sends through alto with the package's WebCrypto signature.
+#[wasm_bindgen_test]
+async fn a_p256_session_made_here_is_granted_and_acts_through_the_bundler() {
+    use mav2_session_keys::eip7702;
+    use mav2_session_keys::key::SessionKey;
+    use mav2_session_keys::rpc::RpcClient;
+    use mav2_session_keys::web::bundler::BundlerClient;
+    use mav2_session_keys::web::clock::WebClock;
+    use mav2_session_keys::web::fetch::FetchTransport;
+    let (Some(rpc), Some(bundler_url), Some(chain)) = (
+        option_env!("MAV2_DEVNET_RPC_URL"),
+        option_env!("MAV2_DEVNET_BUNDLER_URL"),
+        option_env!("MAV2_DEVNET_CHAIN_ID").map(|c| c.parse::<u64>().unwrap()),
+    ) else {
+        web_sys::console::log_1(&"web_p256: bundler test skipped (no devnet at build time)".into());
+        return;
+    };
+    let node = RpcClient::new(FetchTransport::new(rpc, 10_000));
+    let call = |method: &'static str, params: Value| {
+        let node = &node;
+        async move { node.call::<_, Value>(&WebClock, method, params).await.unwrap() }
+    };
+    if call("eth_getCode", json!([eip7702::SMA7702_IMPL, "latest"])).await == json!("0x") {
+        web_sys::console::log_1(&"web_p256: bundler test skipped (no delegate at SMA7702's address)".into());
+        return;
+    }
+    let eoa = SessionKey::generate().unwrap();
+    let address = eoa.address();
+    call("anvil_setBalance", json!([address, "0xde0b6b3a7640000"])).await;
+    let to = SessionKey::generate().unwrap().address();
+
+    let client =
+        BundlerClient::new(js(json!({ "bundlerUrl": bundler_url, "rpcUrl": rpc, "accountKind": "mav2-7702" })))
+            .map_err(|e| idb::describe(&e))
+            .unwrap();
+    let store = open(json!({ "name": fresh_name("bundler").await })).await;
+    let in_an_hour = (js_sys::Date::now() / 1000.0) as u64 + 3600;
+    let r = ok(client.create_session(
+        &store,
+        js(json!({
+            "chainId": chain, "account": address, "owner": address, "expiresAt": in_an_hour,
+            "keyKind": "p256-webcrypto", "permissions": [{ "type": "contract-access", "data": { "address": to } }],
+        })),
+    ))
+    .await;
+    assert_eq!(s(&r, "keyKind"), "p256-webcrypto");
+
+    // The owner's operation delegates the EOA and installs the WebAuthn validation.
+    let sig = eoa.sign_hash(&eip7702::authorization_hash(chain, eip7702::SMA7702_IMPL, 0)).unwrap();
+    let options = js(json!({
+        "timeoutMs": 30000,
+        "authorization": {
+            "chainId": chain, "address": eip7702::SMA7702_IMPL, "nonce": 0,
+            "r": json::hex(&sig[..32]), "s": json::hex(&sig[32..64]), "yParity": sig[64] - 27,
+        },
+    }));
+    Reflect::set(
+        &options,
+        &"wallet".into(),
+        &key_wallet(SessionKey::from_bytes(eoa.export_secret().as_ref(), "k").unwrap()),
+    )
+    .unwrap();
+    let granted = ok(client.grant_session(&store, s(&r, "id").into(), options)).await;
+    assert_eq!(granted["receipt"]["success"], json!(true), "{granted}");
+    assert_eq!(granted["session"]["status"], json!("active"));
+
+    // The session sends: signed in this page by the non-extractable key, mined.
+    let hash = ok(client.send_calls(&store, s(&r, "id").into(), js(json!([{ "target": to, "value": 7 }])), None)).await;
+    let receipt = ok(client.wait_for_receipt(hash.as_str().unwrap().into(), None)).await;
+    assert_eq!(receipt["success"], json!(true), "{receipt}");
+    let balance = call("eth_getBalance", json!([to, "latest"])).await;
+    assert_eq!(balance, json!("0x7"));
     store.close();
 }
