@@ -4,7 +4,7 @@
 //! The limits MAv2 enforces are cumulative (every `execute` lowers `NativeTokenLimitModule.limits`,
 //! every ERC-20 `transfer` / `approve` lowers `AllowlistModule.erc20SpendLimits`), so only the
 //! chain knows what a session may still spend. Three layers, the first two pure:
-//! - **encoders and decoders** of the view calls ([`SessionReads`], `decode_*`), with the ABIs as
+//! - **encoders and decoders** of the view calls ([`session_reads`], `decode_*`), with the ABIs as
 //!   Alchemy's SDK ships them (checked by `tests/conformance_onchain.rs` against viem);
 //! - [`session_state`]: the decoded answers and the grant in, a [`SessionState`] out;
 //! - [`read_session_state`]: the `eth_call`s over [`crate::rpc::Transport`].

@@ -24,6 +24,10 @@
 //!    send; the hash of an operation carrying a grant is remembered, and its successful receipt
 //!    ([`Sessions::wait_for_receipt`]) makes the session active.
 //!
+//! A `p256-webcrypto` session signs with its key in the vault: the WebAuthn assertion is built
+//! here, the vault signs its message, the estimate is made with a dummy assertion of the same size
+//! and the signature check's gas is added to it ([`Network::p256_verification_gas`]).
+//!
 //! Revert data in an estimation or send error is decoded into its `_ON_CHAIN` code
 //! ([`crate::revert`]); `AA22` is told apart as expired or not yet due by the latest block's time.
 

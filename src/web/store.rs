@@ -593,7 +593,9 @@ impl SessionKeyStore {
     }
 
     /// Sign a user operation with the session key: resolves the packed MAv2 signature
-    /// (`0xFF ‖ 0x00 ‖ sig65`), with the deferred install in front when `userOp.nonce` is the
+    /// (`0xFF ‖ 0x00 ‖ sig65`; for a `p256-webcrypto` session `0xFF ‖ abi.encode(WebAuthnAuth)`,
+    /// whose check costs gas a dummy-signature estimate does not hold: `BundlerClient.sendCalls`
+    /// adds it), with the deferred install in front when `userOp.nonce` is the
     /// nonce the owner's signature was attached for and the session is still `pending`.
     /// `userOp.sender` must be the session's account; `chainId` is the session's.
     #[wasm_bindgen(js_name = signUserOperation, unchecked_return_type = "Promise<Hex>")]
