@@ -110,6 +110,7 @@ async fn run(c: &Config) -> Result<bool> {
             paymaster: None,
             owner: None,
             salt: None,
+            key_kind: Default::default(),
             private_key: Some(json::hex(key.export_secret().as_ref())),
         })
         .await?;

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
-use crate::install::{self, SessionInstallRequest, MAX_UINT48};
+use crate::install::{self, Grant, SessionInstallRequest, Validation, MAX_UINT48};
 use crate::json::{self, Addr};
 use crate::permissions::Permission;
 
@@ -173,18 +173,21 @@ fn pre_signature_digest(has_exec_hooks: bool, nonce: U256, deadline: u64, call: 
 /// and paymaster hooks, entity id, `addPermission` rules, then the deadline, then the rest).
 pub fn build_deferred_install(req: &DeferredInstallRequest, now: u64) -> Result<DeferredInstall> {
     let grant = install::lend_grant!(req);
-    let install = install::plan_install(&grant, req.session_key.0, now, || check_deadline(req.deadline, now))?;
-    deferred_from(req.chain_id, req.account.0, req.nonce, req.deadline, install)
+    deferred_for(&grant, &Validation::SingleSigner(req.session_key.0), req.chain_id, req.nonce, req.deadline, now)
 }
 
-/// The deferred grant of an install already planned (with [`check_deadline`] run in its checks).
-pub(crate) fn deferred_from(
+/// The deferred grant of validation `v` (either key kind) at time `now`, checked in the SDK's
+/// order with the deadline among the grant's checks.
+pub(crate) fn deferred_for(
+    g: &Grant<'_>,
+    v: &Validation,
     chain_id: u64,
-    account: Address,
     nonce: U256,
     deadline: u64,
-    install: install::SessionInstall,
+    now: u64,
 ) -> Result<DeferredInstall> {
+    let install = install::plan_install_for(g, now, || check_deadline(deadline, now), v)?;
+    let account = g.account.0;
     let call = &install.call_data;
     Ok(DeferredInstall {
         typed_data: typed_data_json(chain_id, account, nonce, deadline, call),

@@ -79,6 +79,8 @@ error_codes! {
     PaymasterRequired = "PAYMASTER_REQUIRED", "the session is pinned to a paymaster and the client has no paymaster service";
     PaymasterMismatch = "PAYMASTER_MISMATCH", "the paymaster service offered another paymaster than the session's (checked before estimation)";
     KeyWiped = "KEY_WIPED", "the session was revoked and its key wiped; only its record (a tombstone `prune` removes) is left";
+    KeyNotExportable = "KEY_NOT_EXPORTABLE", "a `p256-webcrypto` session's key is a non-extractable WebCrypto key: no export path gives it out";
+    KeyKindUnsupported = "KEY_KIND_UNSUPPORTED", "the session's key kind cannot do this: P-256 keys in a vault that cannot make them (`MemoryVault`), a P-256 key to import, a `p256-webcrypto` session on a `simple-account` client";
     OwnerMismatch = "OWNER_MISMATCH", "`owner` and `salt` do not deploy the session's `account`";
     AccountKindUnsupported = "ACCOUNT_KIND_UNSUPPORTED", "the call reads MAv2's modules and the client's `accountKind` is `simple-account`, which has none";
     InvalidStatusTransition = "INVALID_STATUS_TRANSITION", "e.g. marking a revoked session active";
@@ -688,6 +690,22 @@ pub enum Error {
         /// The session id.
         id: String,
     },
+    /// The session's key cannot leave the vault that made it (a non-extractable WebCrypto key).
+    #[error("id: the key of session {id} is a non-extractable {key_kind} key; it cannot be exported")]
+    KeyNotExportable {
+        /// The session id.
+        id: String,
+        /// The session's key kind.
+        key_kind: &'static str,
+    },
+    /// The key kind cannot do what was asked.
+    #[error("keyKind: {detail}")]
+    KeyKindUnsupported {
+        /// The key kind asked for or held by the session.
+        key_kind: &'static str,
+        /// What cannot be done with it.
+        detail: String,
+    },
     /// The owner given does not own the session's account (its counterfactual address differs).
     #[error("owner: {owner} with salt {salt} deploys {predicted}, not the session's account {account}")]
     OwnerMismatch {
@@ -872,6 +890,8 @@ impl Error {
             Error::PaymasterRequired { .. } => ErrorCode::PaymasterRequired,
             Error::PaymasterMismatch { .. } => ErrorCode::PaymasterMismatch,
             Error::KeyWiped { .. } => ErrorCode::KeyWiped,
+            Error::KeyNotExportable { .. } => ErrorCode::KeyNotExportable,
+            Error::KeyKindUnsupported { .. } => ErrorCode::KeyKindUnsupported,
             Error::OwnerMismatch { .. } => ErrorCode::OwnerMismatch,
             Error::AccountKindUnsupported { .. } => ErrorCode::AccountKindUnsupported,
             Error::Reverted { code, .. } => *code,
@@ -937,6 +957,8 @@ impl Error {
             Error::SessionNotYetValid { .. } => Some("validAfter".into()),
             Error::PaymasterRequired { .. } | Error::PaymasterMismatch { .. } => Some("paymaster".into()),
             Error::KeyWiped { .. } => None,
+            Error::KeyNotExportable { .. } => Some("id".into()),
+            Error::KeyKindUnsupported { .. } => Some("keyKind".into()),
             Error::OwnerMismatch { .. } => Some("owner".into()),
             Error::AccountKindUnsupported { .. } => Some("accountKind".into()),
             Error::Reverted { .. } => None,
@@ -1078,6 +1100,10 @@ impl Error {
                 ]
             }
             Error::AccountKindUnsupported { kind, .. } => vec![("accountKind", Datum::from(kind))],
+            Error::KeyNotExportable { id, key_kind } => {
+                vec![("id", Datum::from(id)), ("keyKind", Datum::from(key_kind))]
+            }
+            Error::KeyKindUnsupported { key_kind, .. } => vec![("keyKind", Datum::from(key_kind))],
             Error::Reverted { rpc, revert, args, window, .. } => {
                 let mut v = rpc.data_fields().unwrap_or_default();
                 v.push(("bundlerCode", Datum::Str(rpc.code())));

@@ -15,10 +15,13 @@ use alloy_sol_types::{SolCall, SolValue};
 use serde::Deserialize;
 
 use crate::abi::IModularAccount;
-use crate::addresses::{PAYMASTER_GUARD_MODULE, SINGLE_SIGNER_VALIDATION_MODULE, TIME_RANGE_MODULE};
+use crate::addresses::{
+    PAYMASTER_GUARD_MODULE, SINGLE_SIGNER_VALIDATION_MODULE, TIME_RANGE_MODULE, WEBAUTHN_VALIDATION_MODULE,
+};
 use crate::error::{Error, Result};
 use crate::json::{self, Addr};
 use crate::permissions::{self, module_entity, pack25, Hook, HookConfig, HookKind, Permission, PermissionSet};
+use crate::webauthn::P256PublicKey;
 
 /// Largest value a uint48 time field can hold.
 pub const MAX_UINT48: u64 = (1 << 48) - 1;
@@ -89,6 +92,35 @@ pub struct SessionInstall {
     pub call_data: Bytes,
 }
 
+/// The validation a session installs: the module that checks its signatures, and the key that
+/// module's install data names. The hooks are the permissions' whichever it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validation {
+    /// SingleSignerValidationModule with a secp256k1 key's address.
+    SingleSigner(Address),
+    /// WebAuthnValidationModule with a P-256 public key.
+    WebAuthn(P256PublicKey),
+}
+
+impl Validation {
+    /// The validation module.
+    pub fn module(&self) -> Address {
+        match self {
+            Validation::SingleSigner(_) => SINGLE_SIGNER_VALIDATION_MODULE,
+            Validation::WebAuthn(_) => WEBAUTHN_VALIDATION_MODULE,
+        }
+    }
+
+    /// The module's install data for entity id `e`: `abi.encode(uint32, address)` or
+    /// `abi.encode(uint32, uint256 x, uint256 y)`.
+    pub fn install_data(&self, e: u32) -> Bytes {
+        match self {
+            Validation::SingleSigner(a) => (e, *a).abi_encode_params().into(),
+            Validation::WebAuthn(k) => k.install_data(e),
+        }
+    }
+}
+
 /// A session's grant: the one value every encoder takes. A stored record
 /// (`SessionRecord::grant`), an install, uninstall or deferred request and the WebAuthn grant all
 /// lend it; none is rebuilt through JSON.
@@ -138,12 +170,22 @@ impl Grant<'_> {
 
     /// The grant of `session_key` (SingleSigner), translated and checked at `now`.
     pub fn install(&self, session_key: Address, now: u64) -> Result<SessionInstall> {
-        plan_install(self, session_key, now, || Ok(()))
+        self.install_validation(&Validation::SingleSigner(session_key), now)
     }
 
     /// `uninstallValidation(...)` revoking this grant (SingleSigner).
     pub fn uninstall_call(&self) -> Result<Bytes> {
         encode_uninstall_for(self, SINGLE_SIGNER_VALIDATION_MODULE)
+    }
+
+    /// The grant of validation `v`, translated and checked at `now`.
+    pub fn install_validation(&self, v: &Validation, now: u64) -> Result<SessionInstall> {
+        plan_install_for(self, now, || Ok(()), v)
+    }
+
+    /// `uninstallValidation(...)` revoking this grant of validation `module`.
+    pub fn uninstall_validation(&self, module: Address) -> Result<Bytes> {
+        encode_uninstall_for(self, module)
     }
 }
 
@@ -244,31 +286,20 @@ pub(crate) fn plan(
     Ok((set, hooks))
 }
 
-/// The grant of `session_key` (SingleSigner) at time `now`, with `between` run among its checks
-/// (the deferred grant's deadline, where the SDK checks it).
-pub(crate) fn plan_install(
-    g: &Grant<'_>,
-    session_key: Address,
-    now: u64,
-    between: impl FnOnce() -> Result<()>,
-) -> Result<SessionInstall> {
-    plan_install_for(g, now, between, SINGLE_SIGNER_VALIDATION_MODULE, |e| (e, session_key).abi_encode_params().into())
-}
-
-/// [`plan_install`] for any validation module: the hooks come from the permissions whatever
-/// checks the signature, so only the module and its install data (given the entity id) differ.
+/// The grant of validation `v` at time `now`, with `between` run among its checks (the deferred
+/// grant's deadline, where the SDK checks it). The hooks come from the permissions whatever
+/// checks the signature, so only the module and its install data differ between key kinds.
 pub(crate) fn plan_install_for(
     g: &Grant<'_>,
     now: u64,
     between: impl FnOnce() -> Result<()>,
-    module: Address,
-    install_data: impl FnOnce(u32) -> Bytes,
+    v: &Validation,
 ) -> Result<SessionInstall> {
     let (set, hooks) = plan(g, Some(now), between)?;
     let call = IModularAccount::installValidationCall {
-        validationConfig: pack25(module, set.entity_id, set.validation_flags()),
+        validationConfig: pack25(v.module(), set.entity_id, set.validation_flags()),
         selectors: set.selectors.clone(),
-        installData: install_data(set.entity_id),
+        installData: v.install_data(set.entity_id),
         hooks: hooks.iter().map(Hook::encode_install).collect(),
     };
     Ok(SessionInstall {

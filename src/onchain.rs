@@ -4,7 +4,7 @@
 //! The limits MAv2 enforces are cumulative (every `execute` lowers `NativeTokenLimitModule.limits`,
 //! every ERC-20 `transfer` / `approve` lowers `AllowlistModule.erc20SpendLimits`), so only the
 //! chain knows what a session may still spend. Three layers, the first two pure:
-//! - **encoders and decoders** of the view calls ([`SessionReads`], `decode_*`), with the ABIs as
+//! - **encoders and decoders** of the view calls ([`session_reads`], `decode_*`), with the ABIs as
 //!   Alchemy's SDK ships them (checked by `tests/conformance_onchain.rs` against viem);
 //! - [`session_state`]: the decoded answers and the grant in, a [`SessionState`] out;
 //! - [`read_session_state`]: the `eth_call`s over [`crate::rpc::Transport`].
@@ -22,7 +22,7 @@ use crate::addresses::{
     TIME_RANGE_MODULE,
 };
 use crate::error::{Error, Result};
-use crate::install::{self, SessionInstallRequest};
+use crate::install::{self, SessionInstallRequest, Validation};
 use crate::permissions::{module_entity, Hook, PermissionSet, HOOK_ENTITY_OFFSET};
 use crate::rpc::bundler::{eth_call, get_code};
 use crate::rpc::{Clock, RpcClient, Transport};
@@ -254,8 +254,11 @@ pub fn decode_signers(out: &[u8]) -> Result<Address> {
 pub struct Granted {
     /// The account.
     pub account: Address,
-    /// The session key (the SingleSigner module's signer).
-    pub session_key: Address,
+    /// The validation module (SingleSigner, or WebAuthn for a P-256 session).
+    pub module: Address,
+    /// The session key: the SingleSigner module's signer. `None` for a WebAuthn session, whose
+    /// P-256 key is not read back (the module's storage layout is proven by no vector here).
+    pub session_key: Option<Address>,
     /// The translated permissions (entity id, flags, selectors, limits).
     pub permissions: PermissionSet,
     /// Every hook in install order (TimeRange, PaymasterGuard, then the permission hooks).
@@ -274,7 +277,8 @@ impl Granted {
         let (permissions, hooks) = install::plan_unchecked(&req.grant())?;
         Ok(Granted {
             account: req.account.0,
-            session_key: req.session_key.0,
+            module: SINGLE_SIGNER_VALIDATION_MODULE,
+            session_key: Some(req.session_key.0),
             permissions,
             hooks,
             expires_at: req.expires_at,
@@ -283,9 +287,23 @@ impl Granted {
         })
     }
 
-    /// From a stored session.
+    /// From a stored session, of either key kind.
     pub fn from_record(record: &SessionRecord) -> Result<Self> {
-        Self::from_install_request(&record.install_request()?)
+        let signer = record.signer()?;
+        let (permissions, hooks) = install::plan_unchecked(&record.grant())?;
+        Ok(Granted {
+            account: record.account.0,
+            module: signer.module(),
+            session_key: match signer {
+                Validation::SingleSigner(a) => Some(a),
+                Validation::WebAuthn(_) => None,
+            },
+            permissions,
+            hooks,
+            expires_at: record.expires_at,
+            valid_after: record.valid_after,
+            paymaster: record.paymaster.map(|p| p.0),
+        })
     }
 
     /// The session's validation entity id.
@@ -319,7 +337,10 @@ pub enum Read {
 /// The view calls for a granted session: `(what, to, data)`, only for what the grant has.
 pub fn session_reads(g: &Granted) -> Vec<(Read, Address, Bytes)> {
     let (e, h, a) = (g.entity_id(), g.hook_entity_id(), g.account);
-    let mut out = vec![(Read::Signer, SINGLE_SIGNER_VALIDATION_MODULE, encode_signers(e, a))];
+    let mut out = Vec::new();
+    if g.session_key.is_some() {
+        out.push((Read::Signer, SINGLE_SIGNER_VALIDATION_MODULE, encode_signers(e, a)));
+    }
     if g.permissions.native_limit.is_some() {
         out.push((Read::Native, NATIVE_TOKEN_LIMIT_MODULE, encode_limits(e, a)));
     }
@@ -440,7 +461,7 @@ pub fn session_state(g: &Granted, r: &ChainReads) -> SessionState {
     if !same_set(&v.execution_hooks, &hooks(false)) {
         mismatches.push("executionHooks");
     }
-    if r.signer.is_some_and(|s| s != g.session_key) {
+    if r.signer.is_some_and(|s| Some(s) != g.session_key) {
         mismatches.push("signer");
     }
     if let (Some((until, after)), Some(exp)) = (r.time_range, g.expires_at) {
@@ -474,7 +495,7 @@ pub async fn read_session_state<T: Transport>(
 ) -> Result<SessionState> {
     let mut reads = ChainReads { deployed: !get_code(c, clock, g.account).await?.is_empty(), ..ChainReads::default() };
     if reads.deployed {
-        let data = encode_get_validation_data(SINGLE_SIGNER_VALIDATION_MODULE, g.entity_id());
+        let data = encode_get_validation_data(g.module, g.entity_id());
         reads.validation = Some(decode_validation_data(&eth_call(c, clock, g.account, data).await?)?);
     }
     if reads.validation.as_ref().is_some_and(ValidationView::is_installed) {

@@ -219,6 +219,9 @@ pub struct OpRequest {
     /// delegated), already checked ([`Sender::authorization_for`]). Estimated with the SDK's
     /// unsigned stub; sent in the `eip7702Auth` field.
     pub authorization: Option<Authorization>,
+    /// Verification gas to add to the bundler's estimate: what the signature check costs beyond
+    /// the dummy signature's (a WebAuthn assertion, see `service::Network::p256_verification_gas`).
+    pub extra_verification_gas: u128,
 }
 
 /// Refuse a paymaster other than the one the account's validation is pinned to.
@@ -434,7 +437,8 @@ impl<T: Transport, C: Clock> Sender<T, C> {
             )
             .await?;
             op.call_gas_limit = gas.call_gas_limit;
-            op.verification_gas_limit = gas.verification_gas_limit;
+            // Before the paymaster's final data, which may sign over the gas limits.
+            op.verification_gas_limit = gas.verification_gas_limit.saturating_add(req.extra_verification_gas);
             op.pre_verification_gas = gas.pre_verification_gas;
             if op.paymaster.is_some() {
                 let nonzero = |v: Option<u128>| v.filter(|v| *v != 0);

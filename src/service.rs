@@ -24,8 +24,14 @@
 //!    send; the hash of an operation carrying a grant is remembered, and its successful receipt
 //!    ([`Sessions::wait_for_receipt`]) makes the session active.
 //!
+//! A `p256-webcrypto` session signs with its key in the vault: the WebAuthn assertion is built
+//! here, the vault signs its message, the estimate is made with a dummy assertion of the same size
+//! and the signature check's gas is added to it ([`Network::p256_verification_gas`]).
+//!
 //! Revert data in an estimation or send error is decoded into its `_ON_CHAIN` code
 //! ([`crate::revert`]); `AA22` is told apart as expired or not yet due by the latest block's time.
+
+use std::cell::Cell;
 
 use alloy_primitives::aliases::U192;
 use alloy_primitives::{Address, Bytes, B256, U256};
@@ -39,6 +45,7 @@ use crate::calls::{self, CallRequest, EncodeCallsRequest};
 use crate::deferred::{self, DeferredInstall};
 use crate::eip7702::Authorization;
 use crate::error::{Error, ErrorCode, InputRule, Result};
+use crate::install::Validation;
 use crate::json::{self, Addr, HexBytes, HexFixed};
 use crate::key::SessionKey;
 use crate::nonce::{self, NonceKeyRequest};
@@ -52,12 +59,13 @@ use crate::send::{
     UserOpSigner,
 };
 use crate::session::{
-    DeferredState, EncryptedKey, ListFilter, NewSession, Persistence, SessionRecord, Status, StoredStatus,
+    DeferredState, EncryptedKey, KeyKind, ListFilter, NewSession, Persistence, SessionRecord, Status, StoredStatus,
 };
 use crate::sign;
 use crate::store::{BoxFuture, SessionStore};
 use crate::user_op::UserOperation;
-use crate::vault::KeyVault;
+use crate::vault::{held_key, KeyVault};
+use crate::webauthn::{self, Assertion, AssertionOptions};
 
 sol! {
     /// eth-infinitism SimpleAccount's execute functions (the `simple-account` kind).
@@ -120,13 +128,66 @@ pub struct Network<T, C> {
     sender: Sender<T, C>,
     kind: AccountKind,
     has_paymaster: bool,
+    /// Whether the chain has the P-256 precompile, once asked (one chain per network: the
+    /// sender checks the bundler's chain once).
+    p256_precompile: Cell<Option<bool>>,
 }
+
+/// Verification gas a WebAuthn signature check costs with the P-256 precompile at `0x100`
+/// (RIP-7212 / EIP-7951), measured on MAv2's WebAuthnValidationModule built from source.
+pub const P256_VERIFY_GAS_PRECOMPILE: u128 = 22_000;
+/// The same without the precompile: the module's Solidity fallback (FreshCryptoLib).
+pub const P256_VERIFY_GAS_SOLIDITY: u128 = 390_000;
+
+/// A P-256 signature the precompile accepts (Alchemy's `rip7212CheckBytecode` vector):
+/// `hash ‖ r ‖ s ‖ x ‖ y`, 160 bytes. The precompile answers a 32-byte 1 for it; a chain without
+/// the precompile answers nothing.
+pub const P256_PROBE: [u8; 160] = alloy_primitives::hex!(
+    "532eaabd9574880dbf76b9b8cc00832c20a6ec113d682299550d7a6e0f345e25"
+    "0000000000000000000000000000000000000000000000000000000000000005"
+    "0000000000000000000000000000000000000000000000000000000000000001"
+    "4a03ef9f92eb268cafa601072489a56380fa0dc43171d7712813b3a19a1eb5e5"
+    "3e213e28a608ce9a2f4a17fd830c6654018a79b3e0263d91a8ba90622df6f2f0"
+);
+
+/// The P-256 precompile's address (RIP-7212, EIP-7951).
+pub const P256_PRECOMPILE: Address = Address::new(alloy_primitives::hex!("0000000000000000000000000000000000000100"));
 
 impl<T: Transport, C: Clock> Network<T, C> {
     /// A network over `sender` for accounts of `kind`; `has_paymaster` says whether the sender
     /// was given a paymaster service.
     pub fn new(sender: Sender<T, C>, kind: AccountKind, has_paymaster: bool) -> Self {
-        Self { sender, kind, has_paymaster }
+        Self { sender, kind, has_paymaster, p256_precompile: Cell::new(None) }
+    }
+
+    /// Whether the chain has the P-256 precompile: one `eth_call` of [`P256_PROBE`] to `0x100`,
+    /// answered once per network. A node that refuses the call counts as "no precompile" (the
+    /// larger gas) and is asked again next time.
+    pub async fn has_p256_precompile(&self) -> Result<bool> {
+        if let Some(known) = self.p256_precompile.get() {
+            return Ok(known);
+        }
+        let probe = Bytes::from_static(&P256_PROBE);
+        match crate::rpc::bundler::eth_call(self.sender.node(), self.sender.clock(), P256_PRECOMPILE, probe).await {
+            Ok(out) => {
+                let has = out.len() == 32 && U256::from_be_slice(&out) == U256::from(1);
+                self.p256_precompile.set(Some(has));
+                Ok(has)
+            }
+            Err(Error::Rpc { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Verification gas to add to the bundler's estimate for a WebAuthn signature. The bundler
+    /// estimates with the dummy assertion, whose challenge is not the operation's: the module's
+    /// `WebAuthn.verify` returns false at the challenge check, before hashing the client data and
+    /// before any P-256 arithmetic, so the estimate never contains the signature check. The
+    /// check's own cost is added: [`P256_VERIFY_GAS_PRECOMPILE`] where `0x100` answers the probe,
+    /// else [`P256_VERIFY_GAS_SOLIDITY`] (Alchemy's `webauthnGasEstimator` does the same with
+    /// 10,000 / 300,000).
+    pub async fn p256_verification_gas(&self) -> Result<u128> {
+        Ok(if self.has_p256_precompile().await? { P256_VERIFY_GAS_PRECOMPILE } else { P256_VERIFY_GAS_SOLIDITY })
     }
 
     /// The sender (its bundler, node and clock).
@@ -177,19 +238,34 @@ pub struct Sessions<S, V, C, R = OsRandom> {
     vault: V,
     clock: C,
     random: R,
+    /// The relying party and origin a `p256-webcrypto` session's assertions name.
+    assertion: Option<AssertionOptions>,
 }
 
 impl<S: SessionStore, V: KeyVault, C: Clock> Sessions<S, V, C, OsRandom> {
     /// Sessions kept in `store`, keys sealed by `vault`, time from `clock`.
     pub fn new(store: S, vault: V, clock: C) -> Self {
-        Self { store, vault, clock, random: OsRandom }
+        Self { store, vault, clock, random: OsRandom, assertion: None }
     }
 }
 
 impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     /// The same, with injected randomness (ids, keys, nonce keys).
     pub fn with_random(store: S, vault: V, clock: C, random: R) -> Self {
-        Self { store, vault, clock, random }
+        Self { store, vault, clock, random, assertion: None }
+    }
+
+    /// The rpId, origin (and flags, sign count) written into the WebAuthn assertions that
+    /// `p256-webcrypto` sessions sign; without them such a session refuses to sign. The module
+    /// checks neither rpId nor origin; the browser shell gives the page's own.
+    pub fn with_assertion_options(mut self, opts: AssertionOptions) -> Self {
+        self.assertion = Some(opts);
+        self
+    }
+
+    /// The vault.
+    pub fn vault(&self) -> &V {
+        &self.vault
     }
 
     /// The store.
@@ -224,16 +300,17 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         Err(Error::Random { detail: "no valid key in 8 draws".into() })
     }
 
-    /// Create a session with a fresh key. Its record comes back `pending`.
+    /// Create a session with a fresh key of `opts.key_kind`: a secp256k1 key from the service's
+    /// randomness, or a P-256 key the vault makes and keeps. Its record comes back `pending`.
     pub async fn create(&self, opts: NewSession) -> Result<SessionRecord> {
         let key = self.fresh_key(&opts, "create()")?;
-        self.store_new(&opts, &key, opts.entity_id).await
+        self.store_new(&opts, key.as_ref(), opts.entity_id).await
     }
 
-    /// Create a session from an existing private key (server automation, migration).
+    /// Create a session from an existing secp256k1 private key (server automation, migration).
     pub async fn import(&self, mut opts: NewSession) -> Result<SessionRecord> {
         let key = imported_key(&mut opts)?;
-        self.store_new(&opts, &key, opts.entity_id).await
+        self.store_new(&opts, Some(&key), opts.entity_id).await
     }
 
     /// [`Sessions::create`] with the entity id from the chain as well as the store: the lowest id
@@ -245,7 +322,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         opts: NewSession,
     ) -> Result<SessionRecord> {
         let key = self.fresh_key(&opts, "createSession()")?;
-        self.store_new_on(net, &opts, &key).await
+        self.store_new_on(net, &opts, key.as_ref()).await
     }
 
     /// [`Sessions::import`] with the entity id from the chain and the store (see [`Sessions::create_on`]).
@@ -255,11 +332,12 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         mut opts: NewSession,
     ) -> Result<SessionRecord> {
         let key = imported_key(&mut opts)?;
-        self.store_new_on(net, &opts, &key).await
+        self.store_new_on(net, &opts, Some(&key)).await
     }
 
-    /// A fresh key for `verb`, which generates it: a `privateKey` in its options is refused.
-    fn fresh_key(&self, opts: &NewSession, verb: &str) -> Result<SessionKey> {
+    /// A fresh secp256k1 key for `verb`, which generates it (`None` for a P-256 session: the
+    /// vault makes that key); a `privateKey` in its options is refused.
+    fn fresh_key(&self, opts: &NewSession, verb: &str) -> Result<Option<SessionKey>> {
         if opts.private_key.is_some() {
             return Err(Error::input(
                 "privateKey",
@@ -267,7 +345,10 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
                 format!("{verb} generates the key; use importPrivateKey() to bring one"),
             ));
         }
-        self.generate_key()
+        match opts.key_kind {
+            KeyKind::Secp256k1 => self.generate_key().map(Some),
+            KeyKind::P256WebCrypto => Ok(None),
+        }
     }
 
     /// A given `entityId`, or a `simple-account` network (no modules), takes the offline path.
@@ -277,8 +358,11 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         &self,
         net: &Network<T, C2>,
         opts: &NewSession,
-        key: &SessionKey,
+        key: Option<&SessionKey>,
     ) -> Result<SessionRecord> {
+        if opts.key_kind == KeyKind::P256WebCrypto && !net.kind.is_mav2() {
+            return Err(p256_needs_mav2());
+        }
         if opts.entity_id.is_some() || !net.kind.is_mav2() {
             return self.store_new(opts, key, opts.entity_id).await;
         }
@@ -332,7 +416,14 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         Ok(ChainStatus { state, reconciled })
     }
 
-    async fn store_new(&self, opts: &NewSession, key: &SessionKey, requested: Option<u32>) -> Result<SessionRecord> {
+    /// Store a new session: `key` is its secp256k1 key, or `None` for a P-256 key the vault makes
+    /// once every check has passed.
+    async fn store_new(
+        &self,
+        opts: &NewSession,
+        key: Option<&SessionKey>,
+        requested: Option<u32>,
+    ) -> Result<SessionRecord> {
         let now = self.now();
         opts.check(now)?;
         if opts.owner.is_some_and(|o| o == opts.account) && opts.salt.is_none() {
@@ -352,16 +443,24 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
             return Err(Error::input("owner", InputRule::Missing, "is required when salt is given"));
         }
         let id = self.new_id()?;
-        let placeholder =
-            EncryptedKey { alg: String::new(), iv: HexFixed(Default::default()), ciphertext: HexBytes::default() };
-        let mut rec = opts.to_record(id.clone(), key.address(), requested.unwrap_or(1), now, placeholder);
-        // Refuse now what the grant encoder would refuse later (permission rules, time window).
-        rec.grant().install_call(rec.address.0, now)?;
-        rec.key = Some(self.vault.seal(&id, &key.export_secret()).await?);
+        let entity_id = requested.unwrap_or(1);
+        // Refuse now what the grant encoder would refuse later (permission rules, time window),
+        // before a key is made: the hooks and checks do not depend on the key.
+        let probe = Validation::SingleSigner(Address::ZERO);
+        opts.to_record(id.clone(), probe, entity_id, now, held_key("")).install(now)?;
+        let (signer, sealed) = match key {
+            Some(k) => (Validation::SingleSigner(k.address()), self.vault.seal(&id, &k.export_secret()).await?),
+            None => {
+                let (public, held) = self.vault.create_p256(&id).await?;
+                (Validation::WebAuthn(public), held)
+            }
+        };
+        let rec = opts.to_record(id.clone(), signer, entity_id, now, sealed);
         match self.store.insert(rec, requested).await {
             Ok(r) => Ok(r),
             Err(e) => {
-                self.vault.forget(&id);
+                // The store's refusal is the error to report; a key left behind is unreachable.
+                let _ = self.vault.forget(&id).await;
                 Err(e)
             }
         }
@@ -396,7 +495,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     /// Delete a session and its key; `true` if it existed.
     pub async fn delete(&self, id: &str) -> Result<bool> {
         let existed = self.store.delete(id).await?;
-        self.vault.forget(id);
+        self.vault.forget(id).await?;
         Ok(existed)
     }
 
@@ -423,7 +522,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     pub async fn mark_revoked(&self, id: &str) -> Result<SessionRecord> {
         let now = self.now();
         let r = self.store.update(id, Box::new(move |r| r.transition(StoredStatus::Revoked, now))).await?;
-        self.vault.forget(id);
+        self.vault.forget(id).await?;
         Ok(r)
     }
 
@@ -432,13 +531,13 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         let r = self.store.get(id).await?;
         let now = self.now();
         r.check_usable(now)?;
-        r.grant().install_call(r.address.0, now)
+        r.install_call(now)
     }
 
     /// `uninstallValidation` call data that revokes the session (works on a revoked tombstone too).
     pub async fn uninstall_call_data(&self, id: &str) -> Result<Bytes> {
         let r = self.store.get(id).await?;
-        r.grant().uninstall_call()
+        r.uninstall_call()
     }
 
     /// The nonce the first operation after a deferred grant uses: the session's entity id with the
@@ -482,7 +581,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
                         Some(n) => n,
                         None => Self::deferred_nonce(r, 0)?,
                     };
-                    let d = deferred::build_deferred_install(&r.deferred_request(nonce, deadline)?, now)?;
+                    let d = r.deferred_install(nonce, deadline, now)?;
                     r.deferred = Some(DeferredState {
                         nonce,
                         deadline,
@@ -525,21 +624,45 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
             .await
     }
 
-    /// The session's key, opened by the vault and checked against the record's address.
+    /// The session's secp256k1 key, opened by the vault and checked against the record's address.
     async fn key(&self, r: &SessionRecord) -> Result<SessionKey> {
         let sealed = r.key.as_ref().ok_or_else(|| Error::KeyWiped { id: r.id.clone() })?;
+        let address = r.secp256k1_address()?;
         let bytes = self.vault.open(&r.id, sealed).await?;
         let key = SessionKey::from_bytes(bytes.as_ref(), "privateKey")
             .map_err(|_| Error::DecryptFailed { id: r.id.clone() })?;
-        if key.address() != r.address.0 {
+        if key.address() != address.0 {
             return Err(Error::DecryptFailed { id: r.id.clone() });
         }
         Ok(key)
     }
 
-    /// The session's private key bytes: an explicit escape hatch.
+    /// What signs for session `r`: its secp256k1 key, or its P-256 key in the vault with the
+    /// assertion options.
+    async fn session_key(&self, r: &SessionRecord) -> Result<HeldKey<'_, V>> {
+        match r.key_kind {
+            KeyKind::Secp256k1 => Ok(HeldKey::Secp256k1(self.key(r).await?)),
+            KeyKind::P256WebCrypto => {
+                let held = r.key.as_ref().ok_or_else(|| Error::KeyWiped { id: r.id.clone() })?;
+                let assertion = self.assertion.as_ref().ok_or_else(|| {
+                    Error::input(
+                        "rpId",
+                        InputRule::Missing,
+                        "a p256-webcrypto session signs WebAuthn assertions: give the service an rpId and origin",
+                    )
+                })?;
+                Ok(HeldKey::P256(P256Key { vault: &self.vault, id: r.id.clone(), held: held.clone(), assertion }))
+            }
+        }
+    }
+
+    /// The session's private key bytes: an explicit escape hatch. A P-256 key has none to give
+    /// (`KEY_NOT_EXPORTABLE`), whatever its state.
     pub async fn export_private_key(&self, id: &str) -> Result<Zeroizing<[u8; 32]>> {
         let r = self.store.get(id).await?;
+        if r.key_kind != KeyKind::Secp256k1 {
+            return Err(Error::KeyNotExportable { id: r.id.clone(), key_kind: r.key_kind.as_str() });
+        }
         Ok(self.key(&r).await?.export_secret())
     }
 
@@ -561,8 +684,14 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
             Some(full) => Some(deferred::split_deferred_action(&full)?.2),
             None => None,
         };
-        let key = self.key(&r).await?;
-        sign::sign_user_operation(&key, op, r.chain_id, ENTRY_POINT_V07, prefix.as_ref().map(|b| b.as_ref()))
+        match self.session_key(&r).await? {
+            HeldKey::Secp256k1(key) => {
+                sign::sign_user_operation(&key, op, r.chain_id, ENTRY_POINT_V07, prefix.as_ref().map(|b| b.as_ref()))
+            }
+            HeldKey::P256(key) => {
+                key.sign(op.hash(r.chain_id, ENTRY_POINT_V07)?, prefix.as_ref().map(|b| b.as_ref())).await
+            }
+        }
     }
 
     /// Encode and pre-check `calls` for session `r` (no request is made). Returns the call data
@@ -698,23 +827,29 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     ) -> Result<B256> {
         let mut r = self.store.get(id).await?;
         let (call_data, global, scope) = self.prepare_calls(net.kind, &r, calls, &o).map_err(|e| budget(e, None))?;
+        if r.key_kind == KeyKind::P256WebCrypto && !net.kind.is_mav2() {
+            return Err(p256_needs_mav2());
+        }
         if let (Some(required), false) = (r.paymaster, net.has_paymaster) {
             return Err(Error::PaymasterRequired { paymaster: json::address(&required.0) });
         }
+        let key = self.session_key(&r).await?;
         let authorization =
             net.authorization_for(r.account.0, r.chain_id, o.factory.is_some(), o.authorization.as_ref()).await?;
         // Nothing has been sent to the bundler before this point.
         net.ready_for(r.chain_id).await?;
         self.check_remaining(net, &r, &call_data, &scope).await?;
-        let key = self.key(&r).await?;
+        let verification_gas = match &key {
+            HeldKey::P256(_) => net.p256_verification_gas().await?,
+            HeldKey::Secp256k1(_) => 0,
+        };
         progress(Progress::Estimating);
         let (nonce, prefix) = self.pick_nonce(net, &mut r, &o, global).await?;
         let carries_grant = prefix.is_some();
-        let signer = match net.kind {
-            AccountKind::Mav2 | AccountKind::Mav27702 => {
-                SessionSigner::Mav2(Mav2SessionSigner { key: &key, deferred_prefix: prefix })
-            }
-            AccountKind::SimpleAccount => SessionSigner::Simple(SimpleAccountSigner(&key)),
+        let signer = match (&key, net.kind) {
+            (HeldKey::Secp256k1(k), AccountKind::SimpleAccount) => SessionSigner::Simple(SimpleAccountSigner(k)),
+            (HeldKey::Secp256k1(k), _) => SessionSigner::Mav2(Mav2SessionSigner { key: k, deferred_prefix: prefix }),
+            (HeldKey::P256(k), _) => SessionSigner::WebAuthn(k.signer(prefix)?),
         };
         let req = OpRequest {
             sender: r.account.0,
@@ -725,6 +860,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
             fees: None,
             paymaster: r.paymaster.map(|a| a.0),
             authorization,
+            extra_verification_gas: verification_gas,
         };
         let mut op = match net.sender.build(&req, &signer).await {
             Ok(op) => op,
@@ -810,7 +946,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         let r = self.store.get(id).await?;
         let now = self.now();
         r.check_usable(now)?;
-        let call_data = r.grant().install_call(r.address.0, now)?;
+        let call_data = r.install_call(now)?;
         let factory = Self::factory(net.kind, &r, factory);
         let o = OwnerOp { chain_id: Some(r.chain_id), factory, authorization, timeout_ms };
         let (hash, receipt) = owner_operation_with(net, wallet, r.account.0, call_data, o).await?;
@@ -829,7 +965,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         timeout_ms: Option<u64>,
     ) -> Result<(B256, UserOperationReceipt, SessionRecord)> {
         let r = self.store.get(id).await?;
-        let call_data = r.grant().uninstall_call()?;
+        let call_data = r.uninstall_call()?;
         let (hash, receipt) =
             owner_operation(net, wallet, r.account.0, call_data, Some(r.chain_id), None, timeout_ms).await?;
         let r = self.mark_revoked(id).await?;
@@ -837,8 +973,25 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     }
 }
 
-/// The key an import brings (`privateKey`, required), taken out of the options and wiped there.
+/// A `p256-webcrypto` session's key is checked by MAv2's WebAuthn module; a SimpleAccount has none.
+fn p256_needs_mav2() -> Error {
+    Error::KeyKindUnsupported {
+        key_kind: KeyKind::P256WebCrypto.as_str(),
+        detail: "a p256-webcrypto session signs for MAv2's WebAuthn validation module; a simple-account account cannot check it".into(),
+    }
+}
+
+/// The key an import brings (`privateKey`, required, secp256k1), taken out of the options and
+/// wiped there.
 fn imported_key(opts: &mut NewSession) -> Result<SessionKey> {
+    if opts.key_kind != KeyKind::Secp256k1 {
+        return Err(Error::KeyKindUnsupported {
+            key_kind: opts.key_kind.as_str(),
+            detail:
+                "importPrivateKey takes a secp256k1 key; a p256-webcrypto key is made by WebCrypto and never leaves it"
+                    .into(),
+        });
+    }
     let bytes =
         opts.take_private_key()?.ok_or_else(|| Error::input("privateKey", InputRule::Missing, "is required"))?;
     SessionKey::from_bytes(bytes.as_ref(), "privateKey")
@@ -1033,23 +1186,65 @@ fn explain<'a, T: Transport, C: Clock>(
     })
 }
 
-/// Either kind of session signer, so one flow serves both.
-enum SessionSigner<'a> {
-    Mav2(Mav2SessionSigner<'a>),
-    Simple(SimpleAccountSigner<'a>),
+/// A session's key at hand: a secp256k1 key opened from the vault, or a P-256 key the vault keeps.
+enum HeldKey<'a, V> {
+    Secp256k1(SessionKey),
+    P256(P256Key<'a, V>),
 }
 
-impl UserOpSigner for SessionSigner<'_> {
+/// A P-256 session key in its vault, and what its assertions name.
+struct P256Key<'a, V> {
+    vault: &'a V,
+    id: String,
+    held: EncryptedKey,
+    assertion: &'a AssertionOptions,
+}
+
+impl<V: KeyVault> P256Key<'_, V> {
+    /// The WebAuthn user-operation signature over `user_op_hash`: the assertion built here, its
+    /// message signed by the vault, `s` made low, `deferred_prefix` in front.
+    async fn sign(&self, user_op_hash: B256, deferred_prefix: Option<&[u8]>) -> Result<Bytes> {
+        let a = Assertion::for_user_op(&user_op_hash, self.assertion)?;
+        let sig = self.vault.sign_p256(&self.id, &self.held, &a.message()).await?;
+        webauthn::user_op_signature(&a, &sig, deferred_prefix)
+    }
+
+    fn signer(&self, deferred_prefix: Option<Bytes>) -> Result<WebAuthnSigner<'_, V>> {
+        let dummy = webauthn::dummy_user_op_signature(self.assertion, deferred_prefix.as_ref().map(|b| b.as_ref()))?;
+        Ok(WebAuthnSigner { key: self, deferred_prefix, dummy })
+    }
+}
+
+/// A `p256-webcrypto` session's signer: the dummy has the real signature's size (same rpId,
+/// origin and flags), so estimation prices the bytes that are sent.
+struct WebAuthnSigner<'a, V> {
+    key: &'a P256Key<'a, V>,
+    deferred_prefix: Option<Bytes>,
+    dummy: Bytes,
+}
+
+/// Every kind of session signer, so one flow serves them all.
+enum SessionSigner<'a, V> {
+    Mav2(Mav2SessionSigner<'a>),
+    Simple(SimpleAccountSigner<'a>),
+    WebAuthn(WebAuthnSigner<'a, V>),
+}
+
+impl<V: KeyVault> UserOpSigner for SessionSigner<'_, V> {
     fn dummy_signature(&self) -> Bytes {
         match self {
             SessionSigner::Mav2(s) => s.dummy_signature(),
             SessionSigner::Simple(s) => s.dummy_signature(),
+            SessionSigner::WebAuthn(s) => s.dummy.clone(),
         }
     }
     async fn sign(&self, user_op_hash: B256) -> Result<Bytes> {
         match self {
             SessionSigner::Mav2(s) => s.sign(user_op_hash).await,
             SessionSigner::Simple(s) => s.sign(user_op_hash).await,
+            SessionSigner::WebAuthn(s) => {
+                s.key.sign(user_op_hash, s.deferred_prefix.as_ref().map(|b| b.as_ref())).await
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The session record and its lifecycle: pure data, no browser, testable natively.
 //!
-//! A session is a secp256k1 key granted to a MAv2 account. The browser shell
+//! A session is a key granted to a MAv2 account: a secp256k1 key (the default [`KeyKind`]), or a
+//! P-256 key that WebCrypto made non-extractable (`p256-webcrypto`). The browser shell
 //! (`web::store`) keeps one [`SessionRecord`] per session in IndexedDB; this module owns
 //! everything about those records that does not need a browser:
 //! - the **stored codec** with an explicit schema version ([`encode_stored`], [`decode_stored`]),
@@ -13,23 +14,28 @@
 //!
 //! The 32 key bytes are never in a record: only their AES-GCM ciphertext is ([`EncryptedKey`]),
 //! encrypted by the shell under a non-extractable WebCrypto key with [`key_aad`] as associated data.
+//! A P-256 key has no bytes anywhere: the record names the vault that holds its `CryptoKey` and
+//! carries its public key.
 
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Bytes, U256};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::deferred::DeferredInstallRequest;
+use crate::deferred::{self, DeferredInstall, DeferredInstallRequest};
 use crate::error::{Error, InputRule, Result};
-use crate::install::{SessionInstallRequest, SessionUninstallRequest};
+use crate::install::{SessionInstall, SessionInstallRequest, SessionUninstallRequest, Validation};
 use crate::json::{self, Addr};
 use crate::nonce::decode_nonce_key;
 use crate::permissions::Permission;
+use crate::webauthn::P256PublicKey;
 
-/// Schema version written by this build. Versions 1 and 2 are read and upgraded on the fly
-/// (2 → 3: the key becomes optional, wiped on revoke; `owner`, `salt` and `grantOp` are added).
-pub const SCHEMA_VERSION: u32 = 3;
+/// Schema version written by this build. Versions 1 to 3 are read and upgraded on the fly
+/// (2 → 3: the key becomes optional, wiped on revoke; `owner`, `salt` and `grantOp` are added;
+/// 3 → 4: `keyKind` and `publicKey` are added and `address` may be null, for P-256 sessions).
+/// A build that reads schema 3 at most refuses a schema-4 record as `SCHEMA_TOO_NEW`.
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Highest entity id a session may use (MAv2 reserves `u32::MAX` and ids ≥ 2^31 - 1).
 pub const MAX_ENTITY_ID: u32 = 2_147_483_646;
@@ -77,11 +83,65 @@ pub enum Persistence {
     Memory,
 }
 
-/// The session key's bytes, encrypted (AES-256-GCM, 12-byte IV, 128-bit tag).
+/// The kind of key a session signs with, chosen at `create`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum KeyKind {
+    /// secp256k1, checked on chain by the SingleSigner validation module. Its bytes are in wasm
+    /// memory while it signs and sealed at rest; `exportPrivateKey` can give them out.
+    #[default]
+    #[serde(rename = "secp256k1")]
+    Secp256k1,
+    /// P-256, made by WebCrypto as non-extractable and kept as a `CryptoKey`, checked on chain by
+    /// the WebAuthn validation module: script can sign with it while the page is open, but no
+    /// code can copy it.
+    #[serde(rename = "p256-webcrypto")]
+    P256WebCrypto,
+}
+
+impl KeyKind {
+    /// The name JS sees.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Secp256k1 => "secp256k1",
+            KeyKind::P256WebCrypto => "p256-webcrypto",
+        }
+    }
+}
+
+/// A P-256 public key as stored and shown: the affine coordinates as 32-byte hex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicKeyXy {
+    /// x coordinate.
+    pub x: json::HexFixed<32>,
+    /// y coordinate.
+    pub y: json::HexFixed<32>,
+}
+
+impl From<P256PublicKey> for PublicKeyXy {
+    fn from(k: P256PublicKey) -> Self {
+        let sec1 = k.to_sec1();
+        PublicKeyXy {
+            x: json::HexFixed(sec1[1..33].try_into().unwrap_or_default()),
+            y: json::HexFixed(sec1[33..].try_into().unwrap_or_default()),
+        }
+    }
+}
+
+impl PublicKeyXy {
+    /// The key, checked to lie on the curve.
+    pub fn key(&self) -> Result<P256PublicKey> {
+        P256PublicKey::from_xy(self.x.0.into(), self.y.0.into())
+    }
+}
+
+/// The session key at rest: its bytes encrypted (AES-256-GCM, 12-byte IV, 128-bit tag), or, for a
+/// key the vault keeps itself (`alg` `"memory"`, `"webcrypto-p256"`), a reference by session id
+/// with an empty IV and ciphertext.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EncryptedKey {
-    /// Always `"AES-GCM"`.
+    /// `"AES-GCM"`, or the vault that holds the key.
     pub alg: String,
     /// The IV.
     pub iv: json::HexFixed<IV_LEN>,
@@ -120,8 +180,8 @@ pub struct SessionRecord {
     pub schema: u32,
     /// Random id (32 lower-case hex characters).
     pub id: String,
-    /// The session key's address.
-    pub address: Addr,
+    /// The session key's address (secp256k1); `None` for a P-256 key, which has no address.
+    pub address: Option<Addr>,
     /// Chain id.
     pub chain_id: u64,
     /// The MAv2 account the key is granted to.
@@ -157,6 +217,12 @@ pub struct SessionRecord {
     /// receipt makes the session active.
     #[serde(default)]
     pub grant_op: Option<json::HexFixed<32>>,
+    /// The key's kind (schema 4; earlier records are secp256k1).
+    #[serde(default)]
+    pub key_kind: KeyKind,
+    /// A P-256 session's public key (schema 4).
+    #[serde(default)]
+    pub public_key: Option<PublicKeyXy>,
 }
 
 /// Schema 1 (first build): flat `iv`/`ciphertext`, no `validAfter`, `paymaster` or `deferred`.
@@ -183,7 +249,7 @@ impl From<RecordV1> for SessionRecord {
         SessionRecord {
             schema: SCHEMA_VERSION,
             id: v.id,
-            address: v.address,
+            address: Some(v.address),
             chain_id: v.chain_id,
             account: v.account,
             entity_id: v.entity_id,
@@ -198,6 +264,8 @@ impl From<RecordV1> for SessionRecord {
             key: Some(EncryptedKey { alg: "AES-GCM".into(), iv: v.iv, ciphertext: v.ciphertext }),
             deferred: None,
             grant_op: None,
+            key_kind: KeyKind::Secp256k1,
+            public_key: None,
         }
     }
 }
@@ -216,13 +284,14 @@ pub fn decode_stored(value: Value) -> Result<SessionRecord> {
     let schema = value.get("schema").and_then(Value::as_u64);
     match schema {
         Some(1) => crate::de::from_value::<RecordV1>(&value).map(Into::into),
-        // Schema 2 is schema 3 without the optional fields (all `#[serde(default)]`).
-        Some(2 | 3) => match crate::de::from_value::<SessionRecord>(&value) {
+        // Schemas 2 and 3 are schema 4 without its optional fields (all `#[serde(default)]`).
+        Some(2..=4) => match crate::de::from_value::<SessionRecord>(&value) {
             // Only a revoked session (a tombstone) has no key.
             Ok(r) if r.key.is_none() && r.status != StoredStatus::Revoked => {
                 return Err(corrupt(&id, "the key is missing from a session that is not revoked"))
             }
             Ok(mut r) => {
+                r.check_signer().map_err(|e| corrupt(&id, e.to_string()))?;
                 r.schema = SCHEMA_VERSION;
                 Ok(r)
             }
@@ -312,6 +381,9 @@ pub struct NewSession {
     /// The account's factory salt (with `owner`); default 0.
     #[serde(default, with = "json::opt::u256")]
     pub salt: Option<U256>,
+    /// The key's kind; default secp256k1.
+    #[serde(default)]
+    pub key_kind: KeyKind,
     /// Only for `importPrivateKey`: the 32-byte key as `0x` hex. Read it with [`NewSession::take_private_key`].
     #[serde(default)]
     pub private_key: Option<String>,
@@ -329,6 +401,7 @@ impl std::fmt::Debug for NewSession {
             .field("paymaster", &self.paymaster)
             .field("owner", &self.owner)
             .field("salt", &self.salt)
+            .field("key_kind", &self.key_kind)
             .field("private_key", &self.private_key.as_ref().map(|_| "<redacted>"))
             .finish()
     }
@@ -384,19 +457,23 @@ impl NewSession {
         Ok(())
     }
 
-    /// The record for a new session (status `pending`).
+    /// The record for a new session (status `pending`) whose key `signer` names.
     pub fn to_record(
         &self,
         id: String,
-        address: Address,
+        signer: Validation,
         entity_id: u32,
         now: u64,
         key: EncryptedKey,
     ) -> SessionRecord {
+        let (key_kind, address, public_key) = match signer {
+            Validation::SingleSigner(a) => (KeyKind::Secp256k1, Some(Addr(a)), None),
+            Validation::WebAuthn(k) => (KeyKind::P256WebCrypto, None, Some(k.into())),
+        };
         SessionRecord {
             schema: SCHEMA_VERSION,
             id,
-            address: Addr(address),
+            address,
             chain_id: self.chain_id,
             account: self.account,
             entity_id,
@@ -411,11 +488,68 @@ impl NewSession {
             key: Some(key),
             deferred: None,
             grant_op: None,
+            key_kind,
+            public_key,
         }
     }
 }
 
 impl SessionRecord {
+    /// The validation this session installs: the module that checks its signatures and the key
+    /// it checks them against.
+    pub fn signer(&self) -> Result<Validation> {
+        match (self.key_kind, self.address, &self.public_key) {
+            (KeyKind::Secp256k1, Some(a), None) => Ok(Validation::SingleSigner(a.0)),
+            (KeyKind::P256WebCrypto, None, Some(k)) => Ok(Validation::WebAuthn(k.key()?)),
+            (KeyKind::Secp256k1, _, _) => {
+                Err(corrupt(&self.id, "a secp256k1 session needs an address and no publicKey"))
+            }
+            (KeyKind::P256WebCrypto, _, _) => {
+                Err(corrupt(&self.id, "a p256-webcrypto session needs a publicKey and no address"))
+            }
+        }
+    }
+
+    /// A stored record's key fields agree with its kind (and a P-256 key is on the curve).
+    fn check_signer(&self) -> Result<()> {
+        self.signer().map(|_| ())
+    }
+
+    /// This session's grant (its validation, hooks and call data), checked at `now`.
+    pub fn install(&self, now: u64) -> Result<SessionInstall> {
+        self.grant().install_validation(&self.signer()?, now)
+    }
+
+    /// `installValidation` call data granting this session, checked at `now`.
+    pub fn install_call(&self, now: u64) -> Result<Bytes> {
+        self.install(now).map(|i| i.call_data)
+    }
+
+    /// `uninstallValidation` call data revoking this session's grant (no clock check).
+    pub fn uninstall_call(&self) -> Result<Bytes> {
+        self.grant().uninstall_validation(self.signer()?.module())
+    }
+
+    /// The deferred grant for the op with full nonce `nonce`, checked at `now` in the SDK's order
+    /// (see [`deferred::build_deferred_install`]). The nonce must select this session's
+    /// validation with the deferred bit set (else the account refuses the op).
+    pub fn deferred_install(&self, nonce: U256, deadline: u64, now: u64) -> Result<DeferredInstall> {
+        self.check_deferred_nonce(nonce)?;
+        deferred::deferred_for(&self.grant(), &self.signer()?, self.chain_id, nonce, deadline, now)
+    }
+
+    fn check_deferred_nonce(&self, nonce: U256) -> Result<()> {
+        self.check_nonce(nonce, "nonce")?;
+        if !decode_nonce_key(nonce >> 64).is_deferred {
+            return Err(Error::input(
+                "nonce",
+                InputRule::Range,
+                "the nonce key must have the deferred-action bit (0x02) set",
+            ));
+        }
+        Ok(())
+    }
+
     /// The status at `now` (unix seconds).
     pub fn status_at(&self, now: u64) -> Status {
         match self.status {
@@ -475,7 +609,9 @@ impl SessionRecord {
     pub fn public(&self, now: u64, persistence: Persistence) -> PublicRecord {
         PublicRecord {
             id: self.id.clone(),
+            key_kind: self.key_kind,
             address: self.address,
+            public_key: self.public_key,
             chain_id: self.chain_id,
             account: self.account,
             entity_id: self.entity_id,
@@ -515,18 +651,29 @@ impl SessionRecord {
         crate::install::lend_grant!(self)
     }
 
-    /// The install request of this session's grant.
+    /// The SingleSigner install request of this secp256k1 session's grant.
     pub fn install_request(&self) -> Result<SessionInstallRequest> {
         Ok(SessionInstallRequest {
             chain_id: self.chain_id,
             account: self.account,
-            session_key: self.address,
+            session_key: self.secp256k1_address()?,
             entity_id: self.entity_id.into(),
             permissions: self.permissions.clone(),
             expires_at: self.expires_at,
             valid_after: self.valid_after,
             paymaster: self.paymaster,
         })
+    }
+
+    /// The session key's address; `KEY_KIND_UNSUPPORTED` for a P-256 key, which has none.
+    pub fn secp256k1_address(&self) -> Result<Addr> {
+        match (self.key_kind, self.address) {
+            (KeyKind::Secp256k1, Some(a)) => Ok(a),
+            (kind, _) => Err(Error::KeyKindUnsupported {
+                key_kind: kind.as_str(),
+                detail: "this session's key is not a secp256k1 key with an address".into(),
+            }),
+        }
     }
 
     /// The uninstall request (revocation) of this session's grant.
@@ -545,18 +692,11 @@ impl SessionRecord {
     /// The deferred install request for the op with full nonce `nonce`. The nonce must select
     /// this session's validation with the deferred bit set (else the account refuses the op).
     pub fn deferred_request(&self, nonce: U256, deadline: u64) -> Result<DeferredInstallRequest> {
-        self.check_nonce(nonce, "nonce")?;
-        if !decode_nonce_key(nonce >> 64).is_deferred {
-            return Err(Error::input(
-                "nonce",
-                InputRule::Range,
-                "the nonce key must have the deferred-action bit (0x02) set",
-            ));
-        }
+        self.check_deferred_nonce(nonce)?;
         Ok(DeferredInstallRequest {
             chain_id: self.chain_id,
             account: self.account,
-            session_key: self.address,
+            session_key: self.secp256k1_address()?,
             entity_id: self.entity_id.into(),
             permissions: self.permissions.clone(),
             expires_at: self.expires_at,
@@ -602,8 +742,12 @@ pub enum DeferredProgress {
 pub struct PublicRecord {
     /// Session id.
     pub id: String,
-    /// Session key address (checksummed).
-    pub address: Addr,
+    /// The key's kind.
+    pub key_kind: KeyKind,
+    /// Session key address (checksummed); null for a P-256 key.
+    pub address: Option<Addr>,
+    /// A P-256 key's public key; null for secp256k1.
+    pub public_key: Option<PublicKeyXy>,
     /// Chain id.
     pub chain_id: u64,
     /// Account (checksummed).
@@ -667,6 +811,7 @@ fn stored_name(s: StoredStatus) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloy_primitives::Address;
     use serde_json::json;
 
     const ACCOUNT: &str = "0x65b5ae9eAEcD5e2B6A8d8B0bA3Eb9F3F6a244d96";
@@ -685,7 +830,7 @@ mod tests {
 
     fn record(expires_at: Option<u64>) -> SessionRecord {
         let n = new_session(json!({"chainId": 1, "account": ACCOUNT.to_lowercase(), "permissions": [{"type": "root"}], "expiresAt": expires_at})).unwrap();
-        n.to_record("ab".repeat(16), Address::repeat_byte(7), 1, 100, key())
+        n.to_record("ab".repeat(16), Validation::SingleSigner(Address::repeat_byte(7)), 1, 100, key())
     }
 
     #[test]
@@ -772,7 +917,8 @@ mod tests {
     fn stored_codec_round_trips_and_reads_schema_1() {
         let r = record(Some(1_000));
         let v = encode_stored(&r).unwrap();
-        assert_eq!(v["schema"], json!(3));
+        assert_eq!(v["schema"], json!(4));
+        assert_eq!((&v["keyKind"], &v["publicKey"]), (&json!("secp256k1"), &Value::Null));
         assert_eq!(v["chainId"], json!(1), "numbers stay numbers (the IndexedDB index keys on them)");
         assert_eq!(v["account"], json!(ACCOUNT), "accounts are stored checksummed");
         assert_eq!(decode_stored(v).unwrap(), r);
@@ -793,7 +939,7 @@ mod tests {
         assert_eq!(json::hex(&k1.ciphertext.0), "0x00112233");
         assert_eq!(decode_stored(encode_stored(&r1).unwrap()).unwrap(), r1);
 
-        // Exactly what the schema-2 build wrote: read as schema 3, nothing lost, nothing added.
+        // Exactly what the schema-2 build wrote: read as schema 4, nothing lost, nothing added.
         let v2 = json!({
             "schema": 2, "id": "0123456789abcdef0123456789abcdef",
             "address": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "chainId": 11155111,
@@ -807,9 +953,28 @@ mod tests {
         assert_eq!((r2.owner, r2.salt, r2.grant_op.is_none()), (None, None, true));
         assert_eq!(json::hex(&r2.key.as_ref().unwrap().ciphertext.0), "0x00112233");
         assert!(r2.deferred.is_some());
+        assert_eq!((r2.key_kind, r2.public_key), (KeyKind::Secp256k1, None));
         let again = encode_stored(&r2).unwrap();
-        assert_eq!(again["schema"], json!(3));
+        assert_eq!(again["schema"], json!(4));
         assert_eq!(decode_stored(again).unwrap(), r2);
+
+        // Exactly what the schema-3 build wrote: a secp256k1 session, as before.
+        let v3 = json!({
+            "schema": 3, "id": "0123456789abcdef0123456789abcdef",
+            "address": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "chainId": 11155111,
+            "account": ACCOUNT, "entityId": 5, "permissions": [{"type": "root"}], "expiresAt": 2_000_000_000u64,
+            "validAfter": null, "paymaster": null, "owner": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+            "salt": "0x1", "createdAt": 1_700_000_000u64, "status": "active",
+            "key": { "alg": "AES-GCM", "iv": "0x000102030405060708090a0b", "ciphertext": "0x00112233" },
+            "deferred": null, "grantOp": null
+        });
+        let r3 = decode_stored(v3).unwrap();
+        assert_eq!(
+            (r3.schema, r3.entity_id, r3.key_kind, r3.public_key),
+            (SCHEMA_VERSION, 5, KeyKind::Secp256k1, None)
+        );
+        assert_eq!(r3.signer().unwrap(), Validation::SingleSigner(r3.address.unwrap().0));
+        assert_eq!(decode_stored(encode_stored(&r3).unwrap()).unwrap(), r3);
 
         // Revoking wipes the key: the record is a tombstone.
         let mut t = r2.clone();
@@ -817,12 +982,69 @@ mod tests {
         assert!(t.key.is_none() && t.deferred.is_none());
         assert_eq!(decode_stored(encode_stored(&t).unwrap()).unwrap(), t);
 
-        let e = decode_stored(json!({"schema": 4, "id": "x"})).unwrap_err();
+        let e = decode_stored(json!({"schema": 5, "id": "x"})).unwrap_err();
         assert_eq!((e.code(), e.field().as_deref()), ("SCHEMA_TOO_NEW", Some("id")));
         let e = decode_stored(json!({"id": "x"})).unwrap_err();
         assert_eq!(e.code(), "RECORD_CORRUPT");
         let e = decode_stored(json!({"schema": 2, "id": "x", "chainId": "nope"})).unwrap_err();
         assert_eq!(e.code(), "RECORD_CORRUPT");
+    }
+
+    /// The P-256 generator: a point on the curve.
+    fn g() -> P256PublicKey {
+        let x = alloy_primitives::hex!("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296");
+        let y = alloy_primitives::hex!("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5");
+        P256PublicKey::from_xy(U256::from_be_bytes(x), U256::from_be_bytes(y)).unwrap()
+    }
+
+    #[test]
+    fn p256_records_carry_the_public_key_and_no_address() {
+        let n = new_session(
+            json!({"chainId": 1, "account": ACCOUNT, "permissions": [{"type": "root"}], "keyKind": "p256-webcrypto"}),
+        )
+        .unwrap();
+        assert_eq!(n.key_kind, KeyKind::P256WebCrypto);
+        let r =
+            n.to_record("cd".repeat(16), Validation::WebAuthn(g()), 2, 100, crate::vault::held_key("webcrypto-p256"));
+        let v = encode_stored(&r).unwrap();
+        assert_eq!(v["keyKind"], json!("p256-webcrypto"));
+        assert_eq!(v["address"], Value::Null);
+        assert_eq!(
+            v["publicKey"],
+            json!({ "x": "0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296",
+                    "y": "0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5" })
+        );
+        assert_eq!(decode_stored(v.clone()).unwrap(), r);
+        assert_eq!(r.signer().unwrap(), Validation::WebAuthn(g()));
+        let call = r.install_call(100).unwrap();
+        let decoded =
+            <crate::abi::IModularAccount::installValidationCall as alloy_sol_types::SolCall>::abi_decode(&call)
+                .unwrap();
+        assert_eq!(decoded.installData, g().install_data(2));
+        assert_eq!(&decoded.validationConfig[..20], crate::addresses::WEBAUTHN_VALIDATION_MODULE.as_slice());
+        let e = r.install_request().unwrap_err();
+        assert_eq!((e.code(), e.field().as_deref()), ("KEY_KIND_UNSUPPORTED", Some("keyKind")));
+
+        let p = serde_json::to_value(r.public(100, Persistence::Indexeddb)).unwrap();
+        assert_eq!((&p["keyKind"], &p["address"]), (&json!("p256-webcrypto"), &Value::Null));
+        assert_eq!(p["publicKey"], v["publicKey"]);
+        let secp = serde_json::to_value(record(None).public(100, Persistence::Indexeddb)).unwrap();
+        assert_eq!((&secp["keyKind"], &secp["publicKey"]), (&json!("secp256k1"), &Value::Null));
+
+        // Key fields that disagree with the kind, or a point off the curve: the record is refused.
+        for (k, bad) in [
+            ("address", json!("0x70997970C51812dc3A010C7d01b50e0d17dc79C8")),
+            ("publicKey", Value::Null),
+            ("publicKey", json!({ "x": v["publicKey"]["x"], "y": v["publicKey"]["x"] })),
+            ("keyKind", json!("secp256k1")),
+        ] {
+            let mut w = v.clone();
+            w[k] = bad;
+            assert_eq!(decode_stored(w).unwrap_err().code(), "RECORD_CORRUPT", "{k}");
+        }
+        let mut w = v.clone();
+        w["keyKind"] = json!("ed25519");
+        assert_eq!(decode_stored(w).unwrap_err().code(), "RECORD_CORRUPT");
     }
 
     #[test]
@@ -916,7 +1138,7 @@ mod tests {
             { "type": "functions-on-all-contracts", "data": { "functions": ["0xa9059cbb"] } },
             { "type": "functions-on-contract", "data": { "address": "0x6666666666666666666666666666666666666666", "functions": ["0x095ea7b3"] } }
         ]})).unwrap();
-        let r = n.to_record("ab".repeat(16), Address::repeat_byte(7), 1, 100, key());
+        let r = n.to_record("ab".repeat(16), Validation::SingleSigner(Address::repeat_byte(7)), 1, 100, key());
         let stored = encode_stored(&r).unwrap();
         assert_eq!(
             stored["permissions"][0],

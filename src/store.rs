@@ -164,7 +164,7 @@ pub mod suite {
         SessionRecord {
             schema: SCHEMA_VERSION,
             id: id.into(),
-            address: Addr(Address::repeat_byte(0x5e)),
+            address: Some(Addr(Address::repeat_byte(0x5e))),
             chain_id,
             account: Addr(account),
             entity_id: 0,
@@ -183,6 +183,8 @@ pub mod suite {
             }),
             deferred: None,
             grant_op: None,
+            key_kind: crate::session::KeyKind::Secp256k1,
+            public_key: None,
         }
     }
 

@@ -27,7 +27,7 @@ use serde::Deserialize;
 use crate::addresses::WEBAUTHN_VALIDATION_MODULE;
 use crate::deferred::{self, DeferredInstall};
 use crate::error::{Error, Result};
-use crate::install::{self, Grant, SessionInstall, SessionUninstallRequest};
+use crate::install::{self, Grant, SessionInstall, SessionUninstallRequest, Validation};
 use crate::json::{self, Addr, HexBytes};
 use crate::permissions::Permission;
 use crate::sign::eip191_digest;
@@ -48,6 +48,36 @@ sol! {
 const P: U256 = uint!(0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff_U256);
 /// P-256 curve constant `b` (`y² = x³ − 3x + b`).
 const B: U256 = uint!(0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b_U256);
+/// `−p⁻¹ mod 2⁶⁴` for Montgomery reduction: p's low limb is 2⁶⁴ − 1, so it is 1.
+const P_INV: u64 = 1;
+/// `R² mod p` with `R = 2²⁵⁶`: `mul_redc(a, R2) = a·R mod p`.
+const R2: U256 = uint!(0x00000004fffffffdfffffffffffffffefffffffbffffffff0000000000000003_U256);
+
+/// `a·R mod p` for `a < p`.
+fn to_montgomery(a: U256) -> U256 {
+    a.mul_redc(R2, P, P_INV)
+}
+
+/// `a + b mod p` for `a, b < p`.
+fn add_p(a: U256, b: U256) -> U256 {
+    let (sum, carry) = a.overflowing_add(b);
+    if carry || sum >= P {
+        sum.wrapping_sub(P)
+    } else {
+        sum
+    }
+}
+
+/// `a − b mod p` for `a, b < p`.
+fn sub_p(a: U256, b: U256) -> U256 {
+    let (diff, borrow) = a.overflowing_sub(b);
+    if borrow {
+        diff.wrapping_add(P)
+    } else {
+        diff
+    }
+}
+
 /// P-256 group order.
 pub const N: U256 = uint!(0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551_U256);
 
@@ -89,9 +119,12 @@ impl P256PublicKey {
         if x >= P || y >= P {
             return bad("a coordinate is not below the P-256 field prime");
         }
-        let y2 = y.mul_mod(y, P);
-        let x3 = x.mul_mod(x, P).mul_mod(x, P);
-        let rhs = x3.add_mod(B, P).add_mod(P - x.mul_mod(U256::from(3), P), P);
+        // In Montgomery form (a·R mod p): products by `mul_redc`, no general division in the wasm.
+        let (xm, ym) = (to_montgomery(x), to_montgomery(y));
+        let y2 = ym.mul_redc(ym, P, P_INV);
+        let x3 = xm.mul_redc(xm, P, P_INV).mul_redc(xm, P, P_INV);
+        let three_x = add_p(add_p(xm, xm), xm);
+        let rhs = add_p(sub_p(x3, three_x), to_montgomery(B));
         if y2 != rhs {
             return bad("the point is not on the P-256 curve");
         }
@@ -218,14 +251,13 @@ impl WebAuthnDeferredInstallRequest {
     }
 }
 
-fn plan(g: &Grant<'_>, key: &HexBytes, now: u64, between: impl FnOnce() -> Result<()>) -> Result<SessionInstall> {
-    let key = P256PublicKey::from_bytes(&key.0)?;
-    install::plan_install_for(g, now, between, WEBAUTHN_VALIDATION_MODULE, |e| key.install_data(e))
+fn validation(key: &HexBytes) -> Result<Validation> {
+    P256PublicKey::from_bytes(&key.0).map(Validation::WebAuthn)
 }
 
 /// The WebAuthn grant, with its translation and hooks, checked at `now_unix_secs`.
 pub fn build_webauthn_install(req: &WebAuthnInstallRequest, now_unix_secs: u64) -> Result<SessionInstall> {
-    plan(&req.grant(), &req.public_key, now_unix_secs, || Ok(()))
+    req.grant().install_validation(&validation(&req.public_key)?, now_unix_secs)
 }
 
 /// `installValidation(...)` call data granting the WebAuthn session key.
@@ -242,8 +274,8 @@ pub fn encode_webauthn_uninstall(req: &SessionUninstallRequest) -> Result<Bytes>
 /// The deferred WebAuthn grant at time `now`, checked in the SDK's order as
 /// [`deferred::build_deferred_install`].
 pub fn build_webauthn_deferred_install(req: &WebAuthnDeferredInstallRequest, now: u64) -> Result<DeferredInstall> {
-    let install = plan(&req.grant(), &req.public_key, now, || deferred::check_deadline(req.deadline, now))?;
-    deferred::deferred_from(req.chain_id, req.account.0, req.nonce, req.deadline, install)
+    let v = validation(&req.public_key)?;
+    deferred::deferred_for(&req.grant(), &v, req.chain_id, req.nonce, req.deadline, now)
 }
 
 /// What goes into an assertion besides the challenge.
@@ -455,6 +487,40 @@ mod tests {
         for bad in [&off[..], &compressed[..], &big_x[..], &G[..33], &[][..], &[0u8; 64][..]] {
             let e = P256PublicKey::from_bytes(bad).unwrap_err();
             assert_eq!((e.code(), e.field().as_deref()), ("INVALID_PUBLIC_KEY", Some("publicKey")));
+        }
+    }
+
+    #[test]
+    fn montgomery_constants_and_field_ops() {
+        let r_mod_p = (U256::MAX % P) + U256::from(1);
+        assert_eq!(R2, r_mod_p.mul_mod(r_mod_p, P));
+        assert_eq!(P.as_limbs()[0].wrapping_mul(P_INV), u64::MAX, "p · inv ≡ −1 mod 2^64");
+        let (a, b) = (P - U256::from(5), U256::from(9));
+        assert_eq!(add_p(a, b), a.add_mod(b, P));
+        assert_eq!(sub_p(b, a), U256::from(14));
+        assert_eq!(to_montgomery(U256::from(1)), r_mod_p);
+        // G and 2G are on the curve, with y changed they are not, and the check agrees with the
+        // plain formula `y² = x³ − 3x + b` over arbitrary coordinates.
+        let on_curve = |x: U256, y: U256| {
+            y.mul_mod(y, P) == x.mul_mod(x, P).mul_mod(x, P).add_mod(B, P).add_mod(P - x.mul_mod(U256::from(3), P), P)
+        };
+        let two_g = hex!(
+            "04"
+            "7cf27b188d034f7e8a52380304b51ac3c08969e277f21b35a60b48fc47669978"
+            "07775510db8ed040293d9ac69f7430dbba7dade63ce982299e04b79d227873d1"
+        );
+        for point in [G, two_g] {
+            let k = P256PublicKey::from_bytes(&point).unwrap();
+            assert!(on_curve(k.x(), k.y()));
+            let mut off = point;
+            off[64] ^= 1;
+            assert!(P256PublicKey::from_bytes(&off).is_err());
+        }
+        for i in 1u64..200 {
+            let seed = alloy_primitives::keccak256(i.to_be_bytes());
+            let x = U256::from_be_bytes(seed.0) % P;
+            let y = U256::from_be_bytes(alloy_primitives::keccak256(seed).0) % P;
+            assert_eq!(P256PublicKey::from_xy(x, y).is_ok(), on_curve(x, y));
         }
     }
 

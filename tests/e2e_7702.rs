@@ -6,8 +6,10 @@
 //! signature, records MAv2's `installValidation` / `uninstallValidation`, answers
 //! `getValidationData`, and takes a session key's signature for the entity id its nonce key names
 //! while that SingleSigner validation is installed, with MAv2's deferred action in front of it on
-//! a deferred grant's first operation. So the session flow's bytes (install and uninstall call
-//! data, nonce keys, session signatures, the deferred action) meet a contract that reads them;
+//! a deferred grant's first operation, and a `p256-webcrypto` session's WebAuthn assertion for an
+//! installed WebAuthn validation (webauthn-sol's checks, P-256 through anvil's precompile). So the
+//! session flow's bytes (install and uninstall call data, nonce keys, session signatures, the
+//! deferred action, the assertion and its added gas) meet a contract that reads them;
 //! SMA7702's own validation (modules, hooks, permissions) is proven by the SDK vectors
 //! (tests/conformance_7702.rs), not here.
 //!
@@ -21,7 +23,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use alloy_primitives::aliases::U192;
 use alloy_primitives::{Address, Bytes, FixedBytes, B256, U256};
 use alloy_sol_types::{sol, SolCall};
-use mav2_session_keys::addresses::{NATIVE_TOKEN_LIMIT_MODULE, SINGLE_SIGNER_VALIDATION_MODULE};
+use mav2_session_keys::addresses::{
+    NATIVE_TOKEN_LIMIT_MODULE, SINGLE_SIGNER_VALIDATION_MODULE, WEBAUTHN_VALIDATION_MODULE,
+};
 use mav2_session_keys::calls::CallRequest;
 use mav2_session_keys::eip7702::{self, Authorization, SMA7702_IMPL};
 use mav2_session_keys::json as hexjson;
@@ -37,12 +41,16 @@ use mav2_session_keys::service::{
 };
 use mav2_session_keys::session::{NewSession, SessionRecord, Status};
 use mav2_session_keys::store::MemoryStore;
-use mav2_session_keys::vault::MemoryVault;
+use mav2_session_keys::vault::{KeyVault, MemoryVault};
+use mav2_session_keys::webauthn::AssertionOptions;
 use mav2_session_keys::{sign, Result};
 
 #[path = "common/devnet.rs"]
 mod devnet;
 use devnet::Http;
+#[path = "common/p256_vault.rs"]
+mod p256_vault;
+use p256_vault::TestVault;
 
 sol! {
     interface IAccount {
@@ -52,6 +60,7 @@ sol! {
     interface IDelegate7702 {
         function installed(bytes24 validationFunction) external view returns (bool);
         function signerOf(bytes24 validationFunction) external view returns (address);
+        function p256Key(bytes24 validationFunction) external view returns (uint256 x, uint256 y);
     }
     /// tests/devnet/StandInModules.sol's setter at NativeTokenLimitModule's address.
     interface IStandInNativeTokenLimitModule {
@@ -152,6 +161,16 @@ impl Devnet {
 
     /// What the delegate stand-in in `eoa` recorded for SingleSigner's validation `entity_id`:
     /// installed, and the signer its install data named.
+    /// Whether a WebAuthn validation is installed at `entity_id` of `eoa`, and the key it names.
+    fn recorded_p256(&self, eoa: Address, entity_id: u32) -> (bool, U256, U256) {
+        let validation =
+            FixedBytes::<24>::from_slice(&[WEBAUTHN_VALIDATION_MODULE.as_slice(), &entity_id.to_be_bytes()].concat());
+        let installed = self.view(eoa, IDelegate7702::installedCall { validationFunction: validation }.abi_encode());
+        let key = self.view(eoa, IDelegate7702::p256KeyCall { validationFunction: validation }.abi_encode());
+        let key = IDelegate7702::p256KeyCall::abi_decode_returns(&key).unwrap();
+        (IDelegate7702::installedCall::abi_decode_returns(&installed).unwrap(), key.x, key.y)
+    }
+
     fn recorded(&self, eoa: Address, entity_id: u32) -> (bool, Address) {
         let validation = single_signer(entity_id);
         let installed = self.view(eoa, IDelegate7702::installedCall { validationFunction: validation }.abi_encode());
@@ -275,9 +294,9 @@ fn calls(to: &[(Address, u64)]) -> Vec<CallRequest> {
 fn no_progress(_: Progress) {}
 
 /// Send `calls` with the session and wait for a successful receipt.
-fn send_session(
+fn send_session<V: KeyVault>(
     net: &Network<Http, SystemClock>,
-    sessions: &MemorySessions,
+    sessions: &Sessions<MemoryStore, V, SystemClock>,
     id: &str,
     to: &[(Address, u64)],
     o: SendOptions,
@@ -422,7 +441,7 @@ fn a_deferred_grant_rides_in_the_sessions_first_operation_with_the_authorization
     assert_eq!(receipt.nonce, bound, "the nonce the owner signed: the entity id with the deferred bit");
     let op = d.user_operation(hash);
     assert!(op["callData"].as_str().unwrap().starts_with("0x8dd7712f"), "behind executeUserOp: {op}");
-    assert_eq!(d.recorded(eoa, entity), (true, rec.address.0), "the deferred action installed the session");
+    assert_eq!(d.recorded(eoa, entity), (true, rec.address.unwrap().0), "the deferred action installed the session");
     assert_eq!(sessions.status(&block_on(sessions.get(&id)).unwrap()), Status::Active, "its receipt settled it");
 
     // The next operation: no authorization, no deferred action. The session is active, so the
@@ -432,4 +451,56 @@ fn a_deferred_grant_rides_in_the_sessions_first_operation_with_the_authorization
     send_session(&net, &sessions, &id, &[(to, 6)], SendOptions::default());
     assert_eq!(d.balance(to), U256::from(11));
     assert_eq!(d.tx_count(eoa), 1);
+}
+
+#[test]
+fn a_p256_session_granted_by_the_operation_that_delegates_signs_webauthn_assertions_through_the_bundler() {
+    let Some(d) = devnet() else { return };
+    let owner = SessionKey::generate().unwrap();
+    let eoa = owner.address();
+    d.set_balance(eoa, U256::from(10u128.pow(18)));
+    let (net, _) = d.network();
+    assert!(block_on(net.has_p256_precompile()).unwrap(), "anvil has the P-256 precompile");
+    let to = SessionKey::generate().unwrap().address();
+    let origin: AssertionOptions =
+        hexjson::from_value(&serde_json::json!({ "rpId": "app.example", "origin": "https://app.example" })).unwrap();
+    let sessions = Sessions::new(MemoryStore::new(), TestVault::default(), SystemClock).with_assertion_options(origin);
+    let expires = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 3600;
+    let new = |permissions: serde_json::Value| -> NewSession {
+        hexjson::from_value(&serde_json::json!({
+            "chainId": d.chain_id, "account": hexjson::address(&eoa), "owner": hexjson::address(&eoa),
+            "permissions": permissions, "expiresAt": expires, "keyKind": "p256-webcrypto",
+        }))
+        .unwrap()
+    };
+    let rec = block_on(sessions.create_on(&net, new(access(&[to])))).unwrap();
+    let (id, entity) = (rec.id.clone(), rec.entity_id);
+    let key = rec.public_key.unwrap();
+
+    // Granted by the owner operation that delegates the EOA: the WebAuthn validation with the key.
+    let auth = authorize(&owner, d.chain_id, d.tx_count(eoa));
+    let (_, receipt, _) =
+        block_on(sessions.grant_with(&net, &id, Eoa(owner.clone()), None, Some(auth), Some(30_000))).unwrap();
+    assert!(receipt.success, "{receipt:?}");
+    assert_eq!(d.recorded_p256(eoa, entity), (true, key.x.0.into(), key.y.0.into()), "installed, naming the P-256 key");
+
+    // The session acts: estimated with the dummy assertion, the check's gas added, signed by the
+    // vault's P-256 key, checked by the stand-in (webauthn-sol's checks, anvil's precompile).
+    send_session(&net, &sessions, &id, &[(to, 1234)], SendOptions::default());
+    send_session(&net, &sessions, &id, &[(to, 1), (to, 2)], SendOptions::default());
+    assert_eq!(d.balance(to), U256::from(1237));
+
+    // Another P-256 key, at an entity id with no validation installed: the chain refuses it.
+    let stranger = block_on(sessions.create_on(&net, new(access(&[to])))).unwrap();
+    assert_ne!(stranger.entity_id, entity);
+    let e = block_on(sessions.send_calls(&net, &stranger.id, &calls(&[(to, 1)]), SendOptions::default(), &no_progress))
+        .unwrap_err();
+    assert_eq!(e.code(), "BUNDLER_AA24", "{e:?}");
+
+    // Revoked by the owner: the validation and its key are gone.
+    let (_, receipt, rec) = block_on(sessions.revoke(&net, &id, Eoa(owner.clone()), Some(30_000))).unwrap();
+    assert!(receipt.success && sessions.status(&rec) == Status::Revoked, "{receipt:?}");
+    assert_eq!(d.recorded_p256(eoa, entity), (false, U256::ZERO, U256::ZERO));
+    assert!(sessions.vault().p256.borrow().get(&id).is_none(), "the vault forgot the key");
+    assert_eq!(d.balance(to), U256::from(1237));
 }

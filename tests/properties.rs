@@ -25,7 +25,7 @@ use mav2_session_keys::key::{recover, SessionKey};
 use mav2_session_keys::nonce::{self, decode_nonce_key, full_nonce, split_nonce, NonceKeyRequest};
 use mav2_session_keys::permissions::{HookKind, FORBIDDEN_SELECTORS};
 use mav2_session_keys::session::{
-    decode_stored, encode_stored, DeferredState, EncryptedKey, SessionRecord, StoredStatus,
+    decode_stored, encode_stored, DeferredState, EncryptedKey, KeyKind, PublicKeyXy, SessionRecord, StoredStatus,
 };
 use mav2_session_keys::sign;
 use mav2_session_keys::user_op::UserOperation;
@@ -527,9 +527,20 @@ proptest! {
         id in "[0-9a-f]{32}", addr in address(), chain in 1u64..(1 << 53), account in address(), entity in 1u32..=2_147_483_646,
         expires in proptest::option::of(any::<u32>()), status in 0u8..3, iv in any::<[u8; 12]>(), ct in bytes(64),
         deferred in proptest::option::of((u256(), 0u64..(1 << 48), bytes(64), proptest::option::of(bytes(64)))),
+        p256 in any::<bool>(),
     ) {
+        // A P-256 session: no address, the generator as its public key.
+        let (key_kind, address, public_key) = if p256 {
+            let g = PublicKeyXy {
+                x: json::from_value(&json!("0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296")).unwrap(),
+                y: json::from_value(&json!("0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")).unwrap(),
+            };
+            (KeyKind::P256WebCrypto, None, Some(g))
+        } else {
+            (KeyKind::Secp256k1, Some(Addr(addr)), None)
+        };
         let r = SessionRecord {
-            schema: 3, id, address: Addr(addr), chain_id: chain, account: Addr(account), entity_id: entity,
+            schema: 4, id, address, key_kind, public_key, chain_id: chain, account: Addr(account), entity_id: entity,
             permissions: vec![mav2_session_keys::permissions::Permission::Root], expires_at: expires.map(u64::from), valid_after: None, paymaster: None,
             owner: None, salt: None, grant_op: None,
             created_at: 1, status: [StoredStatus::Pending, StoredStatus::Active, StoredStatus::Revoked][status as usize],

@@ -18,11 +18,12 @@ use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{SolCall, SolError, SolValue};
 use serde_json::{json, Value};
 
-use mav2_session_keys::abi::IEntryPoint;
+use mav2_session_keys::abi::{IEntryPoint, IModularAccount};
 use mav2_session_keys::account::{self, AccountRequest};
 use mav2_session_keys::addresses::ENTRY_POINT_V07;
 use mav2_session_keys::addresses::{
     ALLOWLIST_MODULE, NATIVE_TOKEN_LIMIT_MODULE, SINGLE_SIGNER_VALIDATION_MODULE, TIME_RANGE_MODULE,
+    WEBAUTHN_VALIDATION_MODULE,
 };
 use mav2_session_keys::calls::CallRequest;
 use mav2_session_keys::eip7702::{self, Authorization, SMA7702_IMPL};
@@ -34,12 +35,22 @@ use mav2_session_keys::permissions::module_entity;
 use mav2_session_keys::revert::{IEntryPointErrors, IExecutionLibErrors, IModuleErrors};
 use mav2_session_keys::rpc::{Clock, Transport};
 use mav2_session_keys::send::{AccountKind, PersonalSign, SendConfig, Sender};
-use mav2_session_keys::service::{Network, Progress, Random, SendOptions, Sessions};
+use mav2_session_keys::service::{
+    Network, Progress, Random, SendOptions, Sessions, P256_PRECOMPILE, P256_PROBE, P256_VERIFY_GAS_PRECOMPILE,
+    P256_VERIFY_GAS_SOLIDITY,
+};
+use mav2_session_keys::session::{KeyKind, PublicKeyXy};
 use mav2_session_keys::session::{ListFilter, NewSession, Status, StoredStatus};
 use mav2_session_keys::sign;
 use mav2_session_keys::store::{self, MemoryStore};
 use mav2_session_keys::user_op::UserOperation;
 use mav2_session_keys::vault::MemoryVault;
+use mav2_session_keys::webauthn::{self, AssertionOptions, WebAuthnAuth};
+use p256::ecdsa::signature::Verifier;
+
+#[path = "common/p256_vault.rs"]
+mod p256_vault;
+use p256_vault::{TestVault, TEST_P256_ALG};
 
 // ---------- the platform, faked ----------
 
@@ -54,6 +65,11 @@ impl Clock for FakeClock {
     async fn sleep(&self, ms: u64) {
         self.0.set(self.0.get() + ms);
     }
+}
+
+/// The page's assertion options.
+fn assertion_options() -> AssertionOptions {
+    hexjson::from_value(&json!({ "rpId": "app.example", "origin": "https://app.example" })).unwrap()
 }
 
 /// Deterministic randomness (a counter through keccak).
@@ -94,6 +110,10 @@ struct Chain {
     timestamp: u64,
     /// The error object `eth_estimateUserOperationGas` answers with.
     estimate_error: Option<Value>,
+    /// The chain has the P-256 precompile at 0x100.
+    p256_precompile: bool,
+    /// The signature of each estimate, as it came.
+    estimated_sigs: Vec<Bytes>,
     /// Fail every `eth_call` that is not to the EntryPoint (a node that cannot read the modules).
     views_fail: bool,
     /// EIP-7702 delegations: the EOA's code is `0xef0100 ‖ delegate`.
@@ -105,6 +125,21 @@ struct Chain {
     /// The `eip7702Auth` field of each estimate and each send, as it came.
     estimated_auths: Vec<Value>,
     sent_auths: Vec<Value>,
+}
+
+/// What the P-256 precompile checks: `hash ‖ r ‖ s ‖ x ‖ y`, a prehashed ECDSA signature.
+fn p256_verifies(input: &[u8]) -> bool {
+    use p256::ecdsa::signature::hazmat::PrehashVerifier;
+    if input.len() != 160 {
+        return false;
+    }
+    let point = p256::EncodedPoint::from_affine_coordinates(input[96..128].into(), input[128..].into(), false);
+    let (Ok(key), Ok(sig)) =
+        (p256::ecdsa::VerifyingKey::from_encoded_point(&point), p256::ecdsa::Signature::from_slice(&input[32..96]))
+    else {
+        return false;
+    };
+    key.verify_prehash(&input[..32], &sig).is_ok()
 }
 
 fn word(v: u64) -> String {
@@ -137,6 +172,11 @@ impl Chain {
             "eth_call" => {
                 let to: Address = serde_json::from_value(params[0]["to"].clone()).unwrap();
                 let data: Bytes = serde_json::from_value(params[0]["data"].clone()).unwrap();
+                if to == P256_PRECOMPILE {
+                    // RIP-7212: a 32-byte 1 for a valid signature; nothing without the precompile.
+                    let valid = self.p256_precompile && p256_verifies(&data);
+                    return Ok(json!(if valid { word(1) } else { "0x".into() }));
+                }
                 if let Some(out) = self.views.get(&(to, data.clone())) {
                     return Ok(json!(out));
                 }
@@ -158,6 +198,7 @@ impl Chain {
             }
             "eth_estimateUserOperationGas" => {
                 self.estimated_auths.push(params[0].get("eip7702Auth").cloned().unwrap_or(Value::Null));
+                self.estimated_sigs.push(serde_json::from_value(params[0]["signature"].clone()).unwrap());
                 Ok(
                     json!({ "preVerificationGas": "0xb000", "verificationGasLimit": "0x60000", "callGasLimit": "0x4000" }),
                 )
@@ -287,7 +328,7 @@ const TARGET: &str = "0x4444444444444444444444444444444444444444";
 struct World {
     chain: Rc<RefCell<Chain>>,
     clock: FakeClock,
-    sessions: Sessions<MemoryStore, MemoryVault, FakeClock, Counter>,
+    sessions: Sessions<MemoryStore, TestVault, FakeClock, Counter>,
     owner: SessionKey,
     account: Address,
 }
@@ -296,7 +337,9 @@ fn world() -> World {
     let chain =
         Rc::new(RefCell::new(Chain { chain_id: 1, paymaster: Address::repeat_byte(0x9a), ..Default::default() }));
     let clock = FakeClock(Rc::new(Cell::new(T0_MS)));
-    let sessions = Sessions::with_random(MemoryStore::new(), MemoryVault::new(), clock.clone(), Counter(Cell::new(0)));
+    let sessions =
+        Sessions::with_random(MemoryStore::new(), TestVault::default(), clock.clone(), Counter(Cell::new(0)))
+            .with_assertion_options(assertion_options());
     let owner = SessionKey::from_bytes(&[0x11; 32], "owner").unwrap();
     let account =
         account::predict(&AccountRequest { owner: Addr(owner.address()), salt: None, factory: None }).address.0;
@@ -371,11 +414,10 @@ impl World {
         };
         let (e, h, a) = (g.entity_id(), g.hook_entity_id(), self.account);
         let mut c = self.chain.borrow_mut();
-        c.views.insert((a, onchain::encode_get_validation_data(SINGLE_SIGNER_VALIDATION_MODULE, e)), view(&v).into());
-        c.views.insert(
-            (SINGLE_SIGNER_VALIDATION_MODULE, onchain::encode_signers(e, a)),
-            g.session_key.abi_encode().into(),
-        );
+        c.views.insert((a, onchain::encode_get_validation_data(g.module, e)), view(&v).into());
+        if let Some(key) = g.session_key {
+            c.views.insert((SINGLE_SIGNER_VALIDATION_MODULE, onchain::encode_signers(e, a)), key.abi_encode().into());
+        }
         c.views
             .insert((NATIVE_TOKEN_LIMIT_MODULE, onchain::encode_limits(e, a)), U256::from(native).abi_encode().into());
         for (token, left) in erc20 {
@@ -394,8 +436,8 @@ impl World {
 
     /// Nothing is installed at session `id`'s entity id any more.
     fn uninstall(&self, id: &str) {
-        let e = run(self.sessions.get(id)).unwrap().entity_id;
-        let data = onchain::encode_get_validation_data(SINGLE_SIGNER_VALIDATION_MODULE, e);
+        let r = run(self.sessions.get(id)).unwrap();
+        let data = onchain::encode_get_validation_data(r.signer().unwrap().module(), r.entity_id);
         self.chain.borrow_mut().views.remove(&(self.account, data));
     }
 
@@ -447,7 +489,7 @@ fn create_list_get_delete() {
     assert_eq!(run(w.sessions.export_private_key(&a.id)).unwrap_err().code(), "SESSION_NOT_FOUND");
     // The key in the vault belongs to the record's address.
     let k = run(w.sessions.export_private_key(&b.id)).unwrap();
-    assert_eq!(SessionKey::from_bytes(k.as_ref(), "k").unwrap().address(), b.address.0);
+    assert_eq!(SessionKey::from_bytes(k.as_ref(), "k").unwrap().address(), b.address.unwrap().0);
 }
 
 #[test]
@@ -471,7 +513,7 @@ fn import_keeps_the_given_key() {
     let w = world();
     let key = SessionKey::from_bytes(&[0x42; 32], "k").unwrap();
     let r = run(w.sessions.import(w.new_session(json!({ "privateKey": hexjson::hex([0x42u8; 32]) })))).unwrap();
-    assert_eq!(r.address.0, key.address());
+    assert_eq!(r.address.unwrap().0, key.address());
     let e = run(w.sessions.create(w.new_session(json!({ "privateKey": hexjson::hex([0x42u8; 32]) })))).unwrap_err();
     assert_eq!(e.code(), "UNKNOWN_FIELD");
 }
@@ -1192,4 +1234,234 @@ fn status_reads_a_delegated_7702_account_like_any_mav2_account() {
     let e = run(w.sessions.send_calls(&net, &s.id, &call(500), SendOptions::default(), &no_progress)).unwrap_err();
     assert_eq!((e.code(), e.data().unwrap()["source"].clone()), ("NATIVE_LIMIT_EXCEEDED", json!("chain")));
     assert_eq!(w.op_requests(), 0);
+}
+
+// ---------- P-256 WebCrypto sessions (the WebAuthn validation module) ----------
+
+/// A `p256-webcrypto` session of `w`'s account.
+fn p256_session(w: &World, extra: Value) -> mav2_session_keys::session::SessionRecord {
+    let mut o = json!({ "keyKind": "p256-webcrypto" });
+    for (k, x) in extra.as_object().unwrap() {
+        o[k] = x.clone();
+    }
+    run(w.sessions.create(w.new_session(o))).unwrap()
+}
+
+/// `signature` (after any deferred prefix) checked the way the WebAuthn library checks it: the
+/// assertion is the page's for `hash`, `s` is low, and the P-256 signature verifies under `key`.
+#[track_caller]
+fn check_webauthn(signature: &[u8], hash: B256, key: &PublicKeyXy) -> WebAuthnAuth {
+    assert_eq!(signature[0], 0xFF, "the validation segment, no signature-type byte");
+    let auth = WebAuthnAuth::abi_decode(&signature[1..]).unwrap();
+    let expected = webauthn::Assertion::for_user_op(&hash, &assertion_options()).unwrap();
+    assert_eq!(auth.clientDataJSON, expected.client_data_json);
+    assert_eq!(auth.authenticatorData, expected.authenticator_data);
+    assert_eq!(auth.challengeIndex, U256::from(expected.challenge_index));
+    assert_eq!(auth.typeIndex, U256::from(expected.type_index));
+    assert!(auth.s <= webauthn::N >> 1, "low s");
+    let point = p256::EncodedPoint::from_affine_coordinates(&key.x.0 .0.into(), &key.y.0 .0.into(), false);
+    let vk = p256::ecdsa::VerifyingKey::from_encoded_point(&point).unwrap();
+    let sig = p256::ecdsa::Signature::from_scalars(auth.r.to_be_bytes::<32>(), auth.s.to_be_bytes::<32>()).unwrap();
+    vk.verify(&expected.message(), &sig).expect("the P-256 signature verifies");
+    auth
+}
+
+#[test]
+fn the_precompile_probe_is_a_valid_p256_signature() {
+    assert!(p256_verifies(&P256_PROBE));
+    let mut tampered = P256_PROBE;
+    tampered[0] ^= 1;
+    assert!(!p256_verifies(&tampered));
+}
+
+#[test]
+fn p256_session_create_keeps_the_key_in_the_vault_and_never_exports_it() {
+    let w = world();
+    let s = p256_session(&w, json!({}));
+    assert_eq!((s.key_kind, s.address, s.entity_id), (KeyKind::P256WebCrypto, None, 1));
+    let public = s.public_key.unwrap();
+    let held = w.sessions.vault().p256.borrow().get(&s.id).unwrap().verifying_key().to_encoded_point(false);
+    assert_eq!(&held.as_bytes()[1..], [public.x.0.as_slice(), public.y.0.as_slice()].concat());
+    assert_eq!(s.key.as_ref().unwrap().alg, TEST_P256_ALG);
+    assert!(s.key.as_ref().unwrap().ciphertext.0.is_empty(), "the record holds no key bytes");
+
+    let e = run(w.sessions.export_private_key(&s.id)).unwrap_err();
+    assert_eq!((e.code(), e.field().as_deref()), ("KEY_NOT_EXPORTABLE", Some("id")));
+    assert_eq!(e.data().unwrap()["keyKind"], json!("p256-webcrypto"));
+    // A P-256 key cannot be brought in either.
+    let k = hexjson::hex([0x42u8; 32]);
+    let e = run(w.sessions.import(w.new_session(json!({ "keyKind": "p256-webcrypto", "privateKey": k })))).unwrap_err();
+    assert_eq!((e.code(), e.field().as_deref()), ("KEY_KIND_UNSUPPORTED", Some("keyKind")));
+    // A refused create makes no key.
+    let e = run(w.sessions.create(w.new_session(json!({ "keyKind": "p256-webcrypto", "expiresAt": 5 })))).unwrap_err();
+    assert_eq!(e.code(), "EXPIRED");
+    assert_eq!(w.sessions.vault().p256.borrow().len(), 1);
+
+    // The grant installs the WebAuthn module with the key; the hooks are the permissions'.
+    let install = run(w.sessions.install_call_data(&s.id)).unwrap();
+    let call = IModularAccount::installValidationCall::abi_decode(&install).unwrap();
+    // The same permissions as a secp256k1 session at the same entity id (another store).
+    let w2 = world();
+    let secp = run(w2.sessions.create(w2.new_session(json!({})))).unwrap();
+    let secp_call =
+        IModularAccount::installValidationCall::abi_decode(&run(w2.sessions.install_call_data(&secp.id)).unwrap())
+            .unwrap();
+    assert_eq!(&call.validationConfig[..20], WEBAUTHN_VALIDATION_MODULE.as_slice());
+    assert_eq!(&call.validationConfig[20..], &secp_call.validationConfig[20..], "entity id 1 both, same flags");
+    assert_eq!(call.installData, public.key().unwrap().install_data(1));
+    assert_eq!((call.selectors, call.hooks), (secp_call.selectors, secp_call.hooks));
+    let uninstall =
+        IModularAccount::uninstallValidationCall::abi_decode(&run(w.sessions.uninstall_call_data(&s.id)).unwrap())
+            .unwrap();
+    assert_eq!(uninstall.validationFunction, module_entity(WEBAUTHN_VALIDATION_MODULE, 1));
+
+    // A vault that cannot make P-256 keys refuses, and nothing is stored.
+    let plain = Sessions::new(MemoryStore::new(), MemoryVault::new(), w.clock.clone());
+    let e = run(plain.create(w.new_session(json!({ "keyKind": "p256-webcrypto" })))).unwrap_err();
+    assert_eq!((e.code(), e.field().as_deref()), ("KEY_KIND_UNSUPPORTED", Some("keyKind")));
+    assert!(run(plain.list(&ListFilter::default())).unwrap().0.is_empty());
+}
+
+#[test]
+fn p256_session_grant_send_sign_and_revoke_over_the_fake_chain() {
+    let w = world();
+    w.deploy();
+    let net = w.network(AccountKind::Mav2, false);
+    let s = p256_session(&w, json!({}));
+    let public = s.public_key.unwrap();
+
+    // Granted by an owner operation: installValidation of the WebAuthn module.
+    let (_, receipt, granted) = run(w.sessions.grant(&net, &s.id, Wallet(w.owner.clone()), None, None)).unwrap();
+    assert!(receipt.success && granted.status == StoredStatus::Active);
+    assert_eq!(w.sent()[0].1.call_data.0, run(w.sessions.install_call_data(&s.id)).unwrap());
+
+    // Sent: estimated with a dummy of the real size, signed by the vault, low s, verifying.
+    let hash = run(w.sessions.send_calls(&net, &s.id, &call(1), SendOptions::default(), &no_progress)).unwrap();
+    let (h, op) = w.sent()[1].clone();
+    assert_eq!(h, hash);
+    check_webauthn(&op.signature.0, hash, &public);
+    let dummy = w.chain.borrow().estimated_sigs.last().unwrap().clone();
+    assert_eq!(dummy.len(), op.signature.0.len(), "the dummy has the signature's size");
+    assert_eq!(dummy[0], 0xFF);
+    // No precompile on this chain: the Solidity fallback's gas on top of the estimate.
+    assert_eq!(op.verification_gas_limit, 0x60000 + P256_VERIFY_GAS_SOLIDITY);
+
+    // A second send: a high s from the vault is made low; the probe is not asked again.
+    run(w.sessions.send_calls(&net, &s.id, &call(2), SendOptions::default(), &no_progress)).unwrap();
+    let (h2, op2) = w.sent()[2].clone();
+    check_webauthn(&op2.signature.0, h2, &public);
+    assert!(w.sessions.vault().signed.get() >= 2);
+
+    // signUserOperation: the same signature layout for an operation the caller built.
+    let mut mine = op2.clone();
+    mine.nonce = (U256::from(1) << 72) | U256::from(7);
+    let sig = run(w.sessions.sign_user_operation(&s.id, &mine)).unwrap();
+    check_webauthn(&sig, mine.hash(1, ENTRY_POINT_V07).unwrap(), &public);
+
+    // Revoked by the owner: uninstallValidation of the WebAuthn module; the key leaves the vault.
+    let (_, _, revoked) = run(w.sessions.revoke(&net, &s.id, Wallet(w.owner.clone()), None)).unwrap();
+    assert_eq!(revoked.status, StoredStatus::Revoked);
+    assert_eq!(w.sent()[3].1.call_data.0, run(w.sessions.uninstall_call_data(&s.id)).unwrap());
+    assert!(w.sessions.vault().p256.borrow().get(&s.id).is_none(), "the vault forgot the key");
+    let e = run(w.sessions.send_calls(&net, &s.id, &call(1), SendOptions::default(), &no_progress)).unwrap_err();
+    assert_eq!(e.code(), "SESSION_REVOKED");
+    assert_eq!(run(w.sessions.export_private_key(&s.id)).unwrap_err().code(), "KEY_NOT_EXPORTABLE");
+}
+
+#[test]
+fn p256_gas_follows_the_precompile_asked_once_per_network() {
+    let w = world();
+    w.deploy();
+    w.chain.borrow_mut().p256_precompile = true;
+    let net = w.network(AccountKind::Mav2, false);
+    let s = p256_session(&w, json!({}));
+    run(w.sessions.mark_active(&s.id)).unwrap();
+    for i in 0..2 {
+        run(w.sessions.send_calls(&net, &s.id, &call(i), SendOptions::default(), &no_progress)).unwrap();
+        assert_eq!(w.sent()[i as usize].1.verification_gas_limit, 0x60000 + P256_VERIFY_GAS_PRECOMPILE);
+    }
+    let probes = w.chain.borrow().requests.iter().filter(|(url, m)| *url == "node" && m == "eth_call").count();
+    // getNonce twice, the probe once.
+    assert_eq!(probes, 3, "{:?}", w.chain.borrow().requests);
+    // A secp256k1 session on the same chain: no probe, no extra gas.
+    let k = run(w.sessions.create(w.new_session(json!({})))).unwrap();
+    run(w.sessions.send_calls(&net, &k.id, &call(0), SendOptions::default(), &no_progress)).unwrap();
+    assert_eq!(w.sent()[2].1.verification_gas_limit, 0x60000);
+}
+
+#[test]
+fn p256_deferred_grant_rides_in_front_of_the_webauthn_segment() {
+    let w = world();
+    let net = w.network(AccountKind::Mav2, false);
+    let owner = hexjson::address(&w.owner.address());
+    let s = p256_session(&w, json!({ "owner": owner }));
+    let d = run(w.sessions.deferred_install_on(&net, &s.id, 0)).unwrap();
+    assert_eq!(
+        d.call_data,
+        run(w.sessions.install_call_data(&s.id)).unwrap(),
+        "the action installs the WebAuthn module"
+    );
+    let r = run(w.sessions.attach_owner_signature(&s.id, &w.owner.sign_hash(&d.typed_data_hash).unwrap())).unwrap();
+    let prefix =
+        mav2_session_keys::deferred::split_deferred_action(&r.deferred.unwrap().deferred_action_digest.unwrap().0)
+            .unwrap()
+            .2;
+    let hash = run(w.sessions.send_calls(&net, &s.id, &call(0), SendOptions::default(), &no_progress)).unwrap();
+    let (_, op) = w.sent()[0].clone();
+    assert!(op.factory.is_some(), "the first operation deploys the account");
+    assert!(op.signature.0.starts_with(&prefix), "the owner's install first");
+    check_webauthn(&op.signature.0[prefix.len()..], hash, &s.public_key.unwrap());
+    let dummy = w.chain.borrow().estimated_sigs[0].clone();
+    assert!(dummy.starts_with(&prefix) && dummy.len() == op.signature.0.len(), "estimated with the install too");
+    assert!(run(w.sessions.wait_for_receipt(&net, hash, None)).unwrap().success);
+    assert_eq!(run(w.sessions.get(&s.id)).unwrap().status, StoredStatus::Active);
+}
+
+#[test]
+fn p256_refusals_come_before_any_request() {
+    let w = world();
+    let s = p256_session(&w, json!({}));
+    // A SimpleAccount cannot check a WebAuthn assertion.
+    let simple = w.network(AccountKind::SimpleAccount, false);
+    let e = run(w.sessions.send_calls(&simple, &s.id, &call(0), SendOptions::default(), &no_progress)).unwrap_err();
+    assert_eq!((e.code(), e.field().as_deref()), ("KEY_KIND_UNSUPPORTED", Some("keyKind")));
+    let e = run(w.sessions.create_on(&simple, w.new_session(json!({ "keyKind": "p256-webcrypto" })))).unwrap_err();
+    assert_eq!(e.code(), "KEY_KIND_UNSUPPORTED");
+    // Without an rpId and origin, the assertion cannot be written.
+    let bare = Sessions::new(MemoryStore::new(), TestVault::default(), w.clock.clone());
+    let r = run(bare.create(w.new_session(json!({ "keyKind": "p256-webcrypto" })))).unwrap();
+    let net = w.network(AccountKind::Mav2, false);
+    let e = run(bare.send_calls(&net, &r.id, &call(0), SendOptions::default(), &no_progress)).unwrap_err();
+    assert_eq!((e.code(), e.field().as_deref()), ("MISSING_FIELD", Some("rpId")));
+    // The pre-check is the same as for any session.
+    let elsewhere: Vec<CallRequest> =
+        hexjson::from_value(&json!([{ "target": hexjson::address(&Address::repeat_byte(5)) }])).unwrap();
+    let e = run(w.sessions.send_calls(&net, &s.id, &elsewhere, SendOptions::default(), &no_progress)).unwrap_err();
+    assert_eq!(e.code(), "OUT_OF_SCOPE_TARGET");
+    assert!(w.chain.borrow().requests.is_empty(), "{:?}", w.chain.borrow().requests);
+    // A key the vault no longer holds does not sign.
+    w.sessions.vault().p256.borrow_mut().clear();
+    let mut op: UserOperation = hexjson::from_value(&json!({
+        "sender": hexjson::address(&w.account), "nonce": "0x1000000000000000000", "callData": "0x",
+        "callGasLimit": 1, "verificationGasLimit": 1, "preVerificationGas": 1, "maxFeePerGas": 1, "maxPriorityFeePerGas": 1
+    }))
+    .unwrap();
+    op.nonce = U256::from(1) << 72;
+    assert_eq!(run(w.sessions.sign_user_operation(&s.id, &op)).unwrap_err().code(), "DECRYPT_FAILED");
+}
+
+#[test]
+fn p256_status_reads_the_webauthn_validation() {
+    let w = world();
+    w.deploy();
+    let net = w.network(AccountKind::Mav2, false);
+    let s = p256_session(&w, limited());
+    run(w.sessions.mark_active(&s.id)).unwrap();
+    let token: Address = TOKEN.parse().unwrap();
+    w.install(&s.id, 400, &[(token, 120)]);
+    let st = run(w.sessions.status_on(&net, &s.id)).unwrap();
+    assert!(st.state.installed && st.state.matches_grant, "{st:?}");
+    assert_eq!(st.state.remaining.native, Some(U256::from(400)));
+    let e = run(w.sessions.send_calls(&net, &s.id, &call(500), SendOptions::default(), &no_progress)).unwrap_err();
+    assert_eq!((e.code(), e.data().unwrap()["source"].clone()), ("NATIVE_LIMIT_EXCEEDED", json!("chain")));
 }

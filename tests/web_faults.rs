@@ -305,7 +305,7 @@ async fn a_database_from_a_newer_build_is_refused_and_left_intact() {
     store.close();
     // A newer build upgraded the database (version + 1) and wrote a record of its own schema.
     let db = raw_db(&name, idb::DB_VERSION + 1).await;
-    raw_put(&db, idb::SESSIONS, &js(json!({ "id": "from-the-future", "schema": 4, "chainId": 1, "account": ACCOUNT })))
+    raw_put(&db, idb::SESSIONS, &js(json!({ "id": "from-the-future", "schema": 5, "chainId": 1, "account": ACCOUNT })))
         .await;
     db.close();
 
@@ -326,9 +326,9 @@ async fn a_database_from_a_newer_build_is_refused_and_left_intact() {
     let store = open(&name).await;
     let good = ok(store.create(opts(3600))).await;
     let db = raw_db(&name, idb::DB_VERSION).await;
-    raw_put(&db, idb::SESSIONS, &js(json!({ "id": "v4", "schema": 4, "somethingNew": true }))).await;
+    raw_put(&db, idb::SESSIONS, &js(json!({ "id": "v5", "schema": 5, "somethingNew": true }))).await;
     db.close();
-    assert_eq!(err(store.get("v4".into())).await, ("SCHEMA_TOO_NEW".into(), Some("id".into())));
+    assert_eq!(err(store.get("v5".into())).await, ("SCHEMA_TOO_NEW".into(), Some("id".into())));
     assert_eq!(ok(store.list(None)).await.as_array().unwrap().len(), 1);
     still_signs(&store, &good).await;
     store.close();

@@ -226,7 +226,7 @@ async fn stored_record_has_no_plaintext_key() {
     let text = String::from(JSON::stringify(&raw).unwrap()).to_lowercase();
     assert!(!text.contains(&secret_hex), "plaintext key in the stored record");
     let stored = rust(&raw);
-    assert_eq!(stored["schema"], json!(3));
+    assert_eq!(stored["schema"], json!(4));
     assert_eq!(stored["key"]["alg"], json!("AES-GCM"));
     assert_eq!(stored["key"]["ciphertext"].as_str().unwrap().len(), 2 + 2 * 48, "32 bytes + 16-byte tag");
     assert!(stored.get("privateKey").is_none());
@@ -509,7 +509,7 @@ async fn reads_a_version_1_database() {
     ok(store.mark_revoked(id.into())).await;
     let db = raw_db(&name).await;
     let raw = rust(&raw_get(&db, idb::SESSIONS, id).await);
-    assert_eq!((raw["schema"].clone(), raw["status"].clone()), (json!(3), json!("revoked")));
+    assert_eq!((raw["schema"].clone(), raw["status"].clone()), (json!(4), json!("revoked")));
     assert!(raw.get("iv").is_none() && raw["key"].is_null(), "revoking wiped the key: {raw}");
     db.close();
     store.close();

@@ -8,6 +8,7 @@ export const MODULES = {
   "0x00000000000001e541f0d090868fbe24b59fbe06": "NativeTokenLimitModule",
   "0x0000000000001aa7a7f7e29abe0be06c72fd42a1": "PaymasterGuardModule",
   "0x00000000000082b8e2012be914dfa4f62a0573ea": "TimeRangeModule",
+  "0x0000000000001d9d34e07d9834274df9ae575217": "WebAuthnValidationModule",
 };
 
 export const SELECTORS = {
@@ -165,7 +166,8 @@ export function decodeInstallValidation(callData) {
         .join(", "),
     },
     selectors,
-    signer: idr.address(32),
+    // SingleSigner: abi.encode(uint32 entityId, address signer); WebAuthn: (uint32 entityId, uint256 x, uint256 y).
+    signer: installData.length === 2 + 2 * 96 ? `P-256 x ${idr.bytesAt(32, 32)}, y ${idr.bytesAt(64, 32)}` : idr.address(32),
     hooks,
   };
 }
@@ -188,7 +190,7 @@ export function decodeUninstallValidation(callData) {
   return {
     function: SELECTORS[selector],
     validation: { module: fn.moduleName, entityId: fn.entityId },
-    uninstallData: `entity ${new Reader(r.dynBytes(B, B + 32)).num(0)} (SingleSigner clears the signer)`,
+    uninstallData: `entity ${new Reader(r.dynBytes(B, B + 32)).num(0)} (the module clears the session's key)`,
     hookUninstallData: hookData,
   };
 }

@@ -343,7 +343,7 @@ function setupCreate() {
       if (eoa && !state.has7702) throw new DemoError("NO_SMA7702", `SemiModularAccount7702 (${SMA7702}) has no code on chain ${state.chainId}`);
       // A 7702 session's account is the owner's EOA itself; the package serves it with accountKind "mav2-7702".
       const account = eoa ? state.owner.address : state.account;
-      const options = { chainId: state.chainId, account, permissions, expiresAt };
+      const options = { chainId: state.chainId, account, permissions, expiresAt, keyKind: form.keyKind.value };
       // The EOA may hold sessions from other apps already: its entity id is picked past them.
       const rec = eoa && canSend()
         ? await client("mav2-7702").createSession(state.store, { ...options, owner: state.owner.address })
@@ -375,7 +375,7 @@ async function refreshSessions() {
         "tr",
         { "data-id": s.id, "data-status": s.status, class: s.id === state.selected ? "selected" : "" },
         el("td", {}, radio),
-        el("td", { class: "mono", title: s.address, text: short(s.address) }),
+        el("td", { class: "mono", title: keyTitle(s), text: keyLabel(s) }),
         el("td", { text: String(s.entityId) }),
         el("td", {}, el("span", { class: `status status-${s.status}`, text: s.status })),
         el("td", { title: fmtTime(s.expiresAt), text: s.expiresAt ? `${fmtTime(s.expiresAt)} (${relTime(s.expiresAt)})` : "never" }),
@@ -392,6 +392,30 @@ async function refreshSessions() {
   renderSelected();
 }
 
+// A session's key as the table shows it: its address, or for a P-256 key (no address) its x.
+const isP256 = (s) => s.keyKind === "p256-webcrypto";
+const keyLabel = (s) => (isP256(s) ? `P-256 ${short(s.publicKey.x)}` : short(s.address));
+const keyTitle = (s) => (isP256(s) ? `P-256 x ${s.publicKey.x}, y ${s.publicKey.y}` : s.address);
+
+// exportPrivateKey on the selected session: a secp256k1 key comes out (not shown here), a P-256
+// key is refused by the package (KEY_NOT_EXPORTABLE): WebCrypto made it non-extractable.
+function setupExport() {
+  $("#export-try").addEventListener("click", async () => {
+    const out = $("#export-result");
+    const s = selectedSession();
+    if (!s) return;
+    try {
+      const key = await state.store.exportPrivateKey(s.id);
+      out.dataset.outcome = "exported";
+      out.textContent = `exported: ${(key.length - 2) / 2} bytes of secp256k1 key left the store as a JS string (not shown). Any script on this page could do the same.`;
+    } catch (e) {
+      out.dataset.outcome = e.code ?? "error";
+      out.textContent = `refused: ${e.code} — ${e.message}`;
+    }
+    out.hidden = false;
+  });
+}
+
 function select(id) {
   if (id !== state.selected) {
     $("#scope-result").hidden = true;
@@ -400,6 +424,7 @@ function select(id) {
     clearError($("#grant-error"));
     clearError($("#act-error"));
   }
+  if (id !== state.selected) $("#export-result").hidden = true;
   state.selected = id;
   if (id) localStorage.setItem(SELECTED_KEY, id);
   else localStorage.removeItem(SELECTED_KEY);
@@ -417,6 +442,7 @@ function renderSelected() {
   const s = selectedSession();
   const usable = !!s && s.status !== "revoked" && !state.busy;
   $("#grant-prepare").disabled = !usable;
+  $("#export-try").disabled = !s;
   $("#scope-try").disabled = !usable;
   $("#revoke").disabled = !usable;
   $("#act-send").disabled = !usable || !canSend();
@@ -564,7 +590,7 @@ function showSignature(saved, rec) {
   $("#grant-signer").textContent = saved.signer;
   $("#grant-state").textContent =
     rec.deferred === "signed"
-      ? `attached to session ${short(rec.address)} — its first operation will carry the install (status: ${rec.status})`
+      ? `attached to session ${keyLabel(rec)} — its first operation will carry the install (status: ${rec.status})`
       : rec.deferred;
   $("#grant-signed").hidden = false;
 }
@@ -620,7 +646,10 @@ async function simpleAccountOf(sessionKey) {
 // SimpleAccount (exportPrivateKey → importPrivateKey: the key crosses JS once), with the same
 // permissions, and sends with accountKind "simple-account". It is deleted with the session.
 const TWIN_KEY = (id) => `mav2-demo-simple-account:${id}`;
+const P256_ON_DEVNET =
+  "a P-256 session is checked by MAv2's WebAuthn validation module, and this devnet has no MAv2 account: its acting account is a SimpleAccount, which checks secp256k1 signatures only. Grant and act with it on a network where MAv2 is deployed (Network settings).";
 async function devnetActor(s) {
+  if (isP256(s)) throw new DemoError("P256_NEEDS_MAV2", P256_ON_DEVNET);
   const sa = await simpleAccountOf(s.address);
   const known = localStorage.getItem(TWIN_KEY(s.id));
   if (known) {
@@ -687,6 +716,10 @@ async function renderActingAccount() {
   }
   if (!isDevnet()) {
     $("#act-account").textContent = `${s.account} (MAv2)`;
+    return;
+  }
+  if (isP256(s)) {
+    $("#act-account").textContent = `none on this devnet: ${P256_ON_DEVNET}`;
     return;
   }
   try {
@@ -950,7 +983,7 @@ async function revoke() {
       $("#revoke-state").textContent = `uninstallValidation mined (userOpHash ${r.userOpHash}); session marked revoked…`;
     } else {
       await state.store.markRevoked(s.id);
-      $("#revoke-state").textContent = `Session ${short(s.address)} marked revoked…`;
+      $("#revoke-state").textContent = `Session ${keyLabel(s)} marked revoked…`;
     }
     await refreshSessions();
     const twin = localStorage.getItem(TWIN_KEY(s.id));
@@ -963,7 +996,7 @@ async function revoke() {
     localStorage.removeItem(GRANT_KEY(s.id));
     select(null);
     await refreshSessions();
-    $("#revoke-state").textContent = `Session ${short(s.address)} (entity ${s.entityId}) revoked: marked revoked, then its key deleted from this browser.`;
+    $("#revoke-state").textContent = `Session ${keyLabel(s)} (entity ${s.entityId}) revoked: marked revoked, then its key deleted from this browser.`;
   });
 }
 
@@ -984,6 +1017,7 @@ async function main() {
   state.selected = localStorage.getItem(SELECTED_KEY);
 
   setupCreate();
+  setupExport();
   $("#grant-prepare").addEventListener("click", prepareGrant);
   $("#grant-sign").addEventListener("click", signGrant);
   $("#grant-owner-op").addEventListener("click", grantWithOwnerOperation);

@@ -4,12 +4,15 @@
 //! - object store [`SESSIONS`], key path `id`: one record per session (see `crate::session`);
 //!   index [`BY_ACCOUNT`] on `[chainId, account]` (added in version 2);
 //! - object store [`KEYS`], out-of-line keys: the non-extractable AES-GCM wrapping key under
-//!   [`WRAP_KEY_ID`], stored as a `CryptoKey` object (structured clone keeps it non-extractable).
+//!   [`WRAP_KEY_ID`], stored as a `CryptoKey` object (structured clone keeps it non-extractable);
+//! - object store [`P256_KEYS`], out-of-line keys (added in version 3): each `p256-webcrypto`
+//!   session's non-extractable private key, a `CryptoKey` under the session id.
 //!
 //! Version history, each step applied by [`upgrade`] in the `versionchange` transaction:
 //! - 1: `sessions` (key path `id`) and `keys`; records of schema 1.
 //! - 2: index `byAccount` on `sessions`. Records of schema 1 stay as they are and are read by
 //!   `session::decode_stored`; they are rewritten as schema 2 the next time they change.
+//! - 3: `p256Keys`. Records of earlier schemas stay as they are (read as secp256k1 sessions).
 //!
 //! Requests are awaited inside their transaction: continuations run as microtasks while the
 //! transaction is still active, so a read followed by a write in one readwrite transaction is
@@ -27,7 +30,7 @@ use web_sys::{
 use crate::error::Error;
 
 /// Database version of this build.
-pub const DB_VERSION: u32 = 2;
+pub const DB_VERSION: u32 = 3;
 /// Session records.
 pub const SESSIONS: &str = "sessions";
 /// The wrapping key.
@@ -36,6 +39,8 @@ pub const KEYS: &str = "keys";
 pub const BY_ACCOUNT: &str = "byAccount";
 /// Key of the wrapping key in `KEYS`.
 pub const WRAP_KEY_ID: &str = "wrap";
+/// The P-256 private keys of `p256-webcrypto` sessions, by session id.
+pub const P256_KEYS: &str = "p256Keys";
 
 /// The browser's `indexedDB`, if it has one (window or worker).
 pub fn factory() -> Option<IdbFactory> {
@@ -134,6 +139,9 @@ pub fn upgrade(db: &IdbDatabase, tx: &IdbTransaction, old_version: u32) -> Resul
         let params = IdbIndexParameters::new();
         params.set_unique(false);
         sessions.create_index_with_str_sequence_and_optional_parameters(BY_ACCOUNT, &path, &params)?;
+    }
+    if old_version < 3 {
+        db.create_object_store(P256_KEYS)?;
     }
     Ok(())
 }

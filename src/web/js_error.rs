@@ -49,6 +49,8 @@ export type ErrorCode =
   | "PAYMASTER_REQUIRED"
   | "PAYMASTER_MISMATCH"
   | "KEY_WIPED"
+  | "KEY_NOT_EXPORTABLE"
+  | "KEY_KIND_UNSUPPORTED"
   | "OWNER_MISMATCH"
   | "ACCOUNT_KIND_UNSUPPORTED"
   | "INVALID_STATUS_TRANSITION"
@@ -209,6 +211,8 @@ export interface ErrorData {
   aa?: string; args?: Record<string, string>; raw?: Hex; validUntil?: number; chainTime?: number;
   /** `ACCOUNT_KIND_UNSUPPORTED`: the client's account kind. */
   accountKind?: string;
+  /** `KEY_NOT_EXPORTABLE`, `KEY_KIND_UNSUPPORTED`: the session's key kind. */
+  keyKind?: KeyKind;
 }
 /** Every refusal: an Error with a stable `code`, where one applies the `field` path, and the
  *  refusal's figures in `data`. */

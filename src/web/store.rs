@@ -12,11 +12,14 @@
 //! Sessions are plain-data records addressed by `id`; every per-session action is a store method
 //! taking that id (records can live in app state, be serialized, compared, rendered).
 //!
-//! The private key never leaves wasm except through `exportPrivateKey(id)`. At rest it is
-//! AES-GCM ciphertext under a non-extractable `CryptoKey` that IndexedDB itself keeps. If the
-//! browser refuses to store a `CryptoKey` (`DataCloneError`: WebKit private browsing, Lockdown
-//! Mode), or has no IndexedDB, the store keeps its records and key in this page's memory only
-//! and reports `persistence: "memory"`; it never writes a key in plaintext.
+//! A secp256k1 private key (the default `keyKind`) never leaves wasm except through
+//! `exportPrivateKey(id)`. At rest it is AES-GCM ciphertext under a non-extractable `CryptoKey`
+//! that IndexedDB itself keeps. A `p256-webcrypto` key is made by WebCrypto as a non-extractable
+//! `CryptoKey` and kept as one (IndexedDB `p256Keys`): no bytes of it exist outside the browser's
+//! crypto, and no export path gives it out. If the browser refuses to store a `CryptoKey`
+//! (`DataCloneError`: WebKit private browsing, Lockdown Mode), or has no IndexedDB, the store
+//! keeps its records and keys in this page's memory only and reports `persistence: "memory"`; it
+//! never writes a key in plaintext.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -41,8 +44,9 @@ use crate::web::clock::WebClock;
 use crate::web::convert::{from_js, id_arg, opt_options_arg, options_arg, to_js};
 use crate::web::idb::{self, storage, Done};
 use crate::web::idb_store::IdbStore;
-use crate::web::vault::WebVault;
+use crate::web::vault::{P256Keys, WebVault};
 use crate::web::webcrypto;
+use crate::webauthn::{self, Assertion, AssertionOptions};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_STORE_TYPES: &'static str = r#"
@@ -54,25 +58,52 @@ export type SessionPersistence = "indexeddb" | "memory";
 export interface SessionKeyStoreOptions {
   /** IndexedDB database name; default "mav2-session-keys". */
   name?: string;
+  /** What the WebAuthn assertions of `p256-webcrypto` sessions name (MAv2's module checks
+   *  neither): default this page's `location.hostname` and `location.origin`. */
+  webauthn?: { rpId?: string; origin?: string };
   /** Testing aid: behave as a browser that cannot store a CryptoKey (WebKit private mode). */
   forceMemoryKey?: boolean;
 }
+/** `secp256k1` (default): made in wasm, sealed at rest, checked by MAv2's SingleSigner module;
+ *  `exportPrivateKey` gives it out. `p256-webcrypto`: made by WebCrypto as a non-extractable
+ *  P-256 `CryptoKey` and kept as one in IndexedDB, checked by MAv2's WebAuthn validation module;
+ *  no code can read it (`exportPrivateKey` → `KEY_NOT_EXPORTABLE`), script in the page can sign
+ *  with it while the page is open. */
+export type KeyKind = "secp256k1" | "p256-webcrypto";
 export interface CreateSessionOptions extends Omit<SessionGrantFields, "entityId"> {
   /** Default: the lowest id ≥ 1 no stored session of this account and chain uses. */
   entityId?: Quantity;
+  /** Default `"secp256k1"`. */
+  keyKind?: KeyKind;
   /** The account's owner: the session's first operation then deploys a counterfactual account
    *  by itself (checked: `owner` and `salt` must predict `account`). */
   owner?: Address | null;
   /** Factory salt with `owner`; default 0. */ salt?: Quantity | null;
 }
-export interface ImportSessionOptions extends CreateSessionOptions {
+export interface ImportSessionOptions extends Omit<CreateSessionOptions, "keyKind"> {
   /** 32-byte secp256k1 private key. */ privateKey: Hex;
+  /** Only secp256k1 keys are imported (a P-256 key is made by WebCrypto and never leaves it). */
+  keyKind?: "secp256k1";
 }
 export interface SessionListFilter { chainId?: Quantity; account?: Address }
+/** A P-256 public key's affine coordinates, 32 bytes each. */
+export interface P256PublicKey { x: Hex; y: Hex }
 /** A session as plain data: no key material. */
-export interface SessionRecord {
+export type SessionRecord = SessionRecordFields & (
+  | {
+      keyKind: "secp256k1";
+      /** The session key's address (the signer the SingleSigner grant installs). */ address: Address;
+      publicKey: null;
+    }
+  | {
+      keyKind: "p256-webcrypto";
+      /** A P-256 key has no address. */ address: null;
+      /** The key the WebAuthn module checks (its install data). */ publicKey: P256PublicKey;
+    }
+);
+/** The fields every {@link SessionRecord} has, whatever its key kind. */
+export interface SessionRecordFields {
   id: string;
-  /** The session key's address (the signer the grant installs). */ address: Address;
   chainId: number;
   account: Address;
   entityId: number;
@@ -116,9 +147,20 @@ pub fn now_secs() -> u64 {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WebAuthnOptions {
+    #[serde(default)]
+    rp_id: Option<String>,
+    #[serde(default)]
+    origin: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct OpenOptions {
     #[serde(default)]
     name: Option<String>,
+    #[serde(default)]
+    webauthn: WebAuthnOptions,
     /// Testing aid: behave as a browser that cannot store a `CryptoKey` in IndexedDB. The store
     /// really attempts the write with a value that cannot be cloned and takes the same
     /// `DataCloneError` path.
@@ -219,14 +261,46 @@ async fn wrap_key(db: &IdbDatabase, force_memory: bool) -> Result<WrapKey> {
     }
 }
 
+/// `location.hostname` / `location.origin` of the page or worker, if it has one.
+fn location(part: &str) -> Option<String> {
+    let loc = js_sys::Reflect::get(&js_sys::global(), &"location".into()).ok()?;
+    js_sys::Reflect::get(&loc, &part.into()).ok()?.as_string().filter(|s| !s.is_empty())
+}
+
+/// The assertion options of `p256-webcrypto` sessions: the caller's, else the page's. Checked
+/// here, so a bad one is refused at `open`, not at the first send.
+fn assertion_options(o: WebAuthnOptions) -> Result<Option<AssertionOptions>> {
+    let (Some(rp_id), Some(origin)) =
+        (o.rp_id.or_else(|| location("hostname")), o.origin.or_else(|| location("origin")))
+    else {
+        return Ok(None);
+    };
+    let opts = AssertionOptions { rp_id, origin, flags: webauthn::FLAG_UP, sign_count: 0 };
+    Assertion::new(Default::default(), &opts)?;
+    Ok(Some(opts))
+}
+
+fn service(store: Rc<dyn SessionStore>, vault: WebVault, assertion: &Option<AssertionOptions>) -> Service {
+    let s = Sessions::new(store, vault, WebClock);
+    match assertion {
+        Some(a) => s.with_assertion_options(a.clone()),
+        None => s,
+    }
+}
+
 async fn open_inner(opts: OpenOptions) -> Result<Inner> {
     let name = opts.name.unwrap_or_else(|| DEFAULT_NAME.to_string());
     if name.is_empty() {
         return Err(Error::input("name", InputRule::Missing, "is empty"));
     }
+    let assertion = assertion_options(opts.webauthn)?;
     let memory = |wrap: CryptoKey, name: String| Inner {
         name,
-        service: Sessions::new(Rc::new(MemoryStore::new()) as Rc<dyn SessionStore>, WebVault(wrap), WebClock),
+        service: service(
+            Rc::new(MemoryStore::new()),
+            WebVault::new(wrap, P256Keys::Memory(Default::default())),
+            &assertion,
+        ),
         idb: None,
         closed: Cell::new(false),
     };
@@ -246,10 +320,11 @@ async fn open_inner(opts: OpenOptions) -> Result<Inner> {
     })?;
     match wrap_key(&db, opts.force_memory_key).await {
         Ok(WrapKey::Stored(wrap)) => {
+            let vault = WebVault::new(wrap, P256Keys::Idb(db.clone()));
             let store = Rc::new(IdbStore::new(db));
             Ok(Inner {
                 name,
-                service: Sessions::new(store.clone() as Rc<dyn SessionStore>, WebVault(wrap), WebClock),
+                service: service(store.clone(), vault, &assertion),
                 idb: Some(store),
                 closed: Cell::new(false),
             })
@@ -421,7 +496,8 @@ impl SessionKeyStore {
     }
 
     /// The session's private key as `0x` hex. Explicit escape hatch: the string cannot be wiped
-    /// from JS memory; avoid it unless the key must leave the page.
+    /// from JS memory; avoid it unless the key must leave the page. A `p256-webcrypto` session's
+    /// key cannot leave WebCrypto: `KEY_NOT_EXPORTABLE`.
     #[wasm_bindgen(js_name = exportPrivateKey, unchecked_return_type = "Promise<Hex>")]
     pub fn export_private_key(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
         let inner = self.inner.clone();
@@ -517,7 +593,9 @@ impl SessionKeyStore {
     }
 
     /// Sign a user operation with the session key: resolves the packed MAv2 signature
-    /// (`0xFF ‖ 0x00 ‖ sig65`), with the deferred install in front when `userOp.nonce` is the
+    /// (`0xFF ‖ 0x00 ‖ sig65`; for a `p256-webcrypto` session `0xFF ‖ abi.encode(WebAuthnAuth)`,
+    /// whose check costs gas a dummy-signature estimate does not hold: `BundlerClient.sendCalls`
+    /// adds it), with the deferred install in front when `userOp.nonce` is the
     /// nonce the owner's signature was attached for and the session is still `pending`.
     /// `userOp.sender` must be the session's account; `chainId` is the session's.
     #[wasm_bindgen(js_name = signUserOperation, unchecked_return_type = "Promise<Hex>")]

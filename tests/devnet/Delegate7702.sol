@@ -12,6 +12,10 @@
 //   ‖ options (1)) names a SingleSigner validation installed here whose install data named that
 //   key, and the call data is `execute`, an `executeBatch`, or `executeUserOp` in front of one of
 //   them;
+// - a `p256-webcrypto` session's WebAuthn assertion, `0xFF ‖ abi.encode(WebAuthnAuth)`, when the
+//   nonce key's entity id names a WebAuthnValidationModule validation installed here: checked by
+//   WebAuthnVerifier.sol's `WebAuthnCheck` (webauthn-sol's checks, P-256 through the precompile)
+//   against the key its install data named, for the same call data as above;
 // - with the options' deferred bit (0x02), MAv2's deferred action in front of the signature:
 //   `uint32 len ‖ (uint168 validationLocator ‖ uint48 deadline ‖ call) ‖ uint32 len ‖ 0x00 ‖
 //   r ‖ s ‖ v`, where the locator must be the owner's (entity 0, global: 1), the deadline 0 or
@@ -32,6 +36,7 @@
 pragma solidity 0.8.26;
 
 import {PackedUserOperation, StandInValidations} from "./StandInValidations.sol";
+import {WebAuthnCheck} from "./WebAuthnVerifier.sol";
 
 /// One call of MAv2's `executeBatch`.
 struct Call {
@@ -40,11 +45,13 @@ struct Call {
     bytes data;
 }
 
-contract Delegate7702 is StandInValidations {
+contract Delegate7702 is StandInValidations, WebAuthnCheck {
     /// No immutables: the runtime code is copied to another address as is.
     address public constant ENTRY_POINT = 0x0000000071727De22E5E9d8BAf0edAc6f37da032;
     /// MAv2's SingleSignerValidationModule (src/addresses.rs), the module a session's validation names.
     address public constant SINGLE_SIGNER_VALIDATION_MODULE = 0x00000000000099DE0BF6fA90dEB851E2A2df7d83;
+    /// MAv2's WebAuthnValidationModule (src/addresses.rs), the module a P-256 session's validation names.
+    address public constant WEBAUTHN_VALIDATION_MODULE = 0x0000000000001D9d34E07D9834274dF9ae575217;
 
     bytes32 private constant DOMAIN_TYPEHASH = keccak256("EIP712Domain(uint256 chainId,address verifyingContract)");
     bytes32 private constant DEFERRED_ACTION_TYPEHASH =
@@ -67,12 +74,26 @@ contract Delegate7702 is StandInValidations {
         bytes calldata sig = userOp.signature;
         uint256 key = userOp.nonce >> 64;
         if (uint8(key) & OPTION_DEFERRED != 0) sig = runDeferredAction(userOp.nonce, sig);
+        if (sig.length > 67 && sig[0] == 0xff) return validateWebAuthn(userOp, userOpHash, sig, uint32(key >> 8));
         if (sig.length == 67 && sig[0] == 0xff && sig[1] == 0x00) sig = sig[2:];
         address signer = recover(userOpHash, sig);
         if (signer == address(0)) return 1;
         if (signer == address(this)) return 0;
         bytes24 validation = validationOf(uint32(key >> 8));
         if (!installed[validation] || signerOf[validation] != signer) return 1;
+        return isExecution(userOp.callData) ? 0 : 1;
+    }
+
+    /// A WebAuthn assertion for the WebAuthn validation at `entityId`: its key's, for an execution.
+    function validateWebAuthn(PackedUserOperation calldata userOp, bytes32 userOpHash, bytes calldata sig, uint32 entityId)
+        internal
+        view
+        returns (uint256)
+    {
+        bytes24 validation = bytes24((uint192(uint160(WEBAUTHN_VALIDATION_MODULE)) << 32) | entityId);
+        uint256[2] memory k = p256KeyOf[validation];
+        if (!installed[validation] || (k[0] == 0 && k[1] == 0)) return 1;
+        if (!webauthnValid(userOpHash, sig, k[0], k[1])) return 1;
         return isExecution(userOp.callData) ? 0 : 1;
     }
 

@@ -9,8 +9,9 @@
 //
 // The bookkeeping: an installed validation is keyed by its validation function (module ‖ entity
 // id, the first 24 bytes of the ValidationConfig); install data of 64 bytes is read as
-// SingleSigner's `abi.encode(uint32 entityId, address signer)` and its signer recorded, until
-// uninstalled. `getValidationData` answers with what was installed at the entity id (flags from
+// SingleSigner's `abi.encode(uint32 entityId, address signer)` and its signer recorded, install
+// data of 96 bytes as WebAuthnValidationModule's `abi.encode(uint32 entityId, uint256 x, uint256 y)`
+// and its P-256 key recorded, until uninstalled. `getValidationData` answers with what was installed at the entity id (flags from
 // the ValidationConfig, selectors, and each hook's 25-byte HookConfig sorted by its
 // validation-hook bit, in install order), keyed by entity id only as MAv2 keys it; the owner can
 // overwrite that answer with `setValidationData` so a test can make it differ from the grant.
@@ -48,6 +49,8 @@ abstract contract StandInValidations {
     mapping(address => uint256) public sessionSigner;
     /// Entity id → what `getValidationData` answers for it.
     mapping(uint32 => ValidationDataView) internal validationData;
+    /// Validation function → the P-256 key (x, y) its WebAuthn install data named.
+    mapping(bytes24 => uint256[2]) internal p256KeyOf;
 
     /// The whole `installValidation(...)` call data, as the account received it.
     event ValidationInstalled(bytes24 indexed validationFunction, bytes callData);
@@ -116,6 +119,9 @@ abstract contract StandInValidations {
             (, address signer) = abi.decode(installData, (uint32, address));
             signerOf[validation] = signer;
             sessionSigner[signer] += 1;
+        } else if (installData.length == 96) {
+            (, uint256 x, uint256 y) = abi.decode(installData, (uint32, uint256, uint256));
+            p256KeyOf[validation] = [x, y];
         }
         emit ValidationInstalled(validation, msg.data);
     }
@@ -127,12 +133,18 @@ abstract contract StandInValidations {
         if (!installed[validationFunction]) revert NotInstalled(validationFunction);
         installed[validationFunction] = false;
         delete validationData[entityIdOf(validationFunction)];
+        delete p256KeyOf[validationFunction];
         address signer = signerOf[validationFunction];
         if (signer != address(0)) {
             sessionSigner[signer] -= 1;
             delete signerOf[validationFunction];
         }
         emit ValidationUninstalled(validationFunction, msg.data);
+    }
+
+    /// The P-256 key a WebAuthn validation names (zero when none).
+    function p256Key(bytes24 validationFunction) external view returns (uint256 x, uint256 y) {
+        return (p256KeyOf[validationFunction][0], p256KeyOf[validationFunction][1]);
     }
 
     /// MAv2's view of one validation; the module part of `validationFunction` is ignored.

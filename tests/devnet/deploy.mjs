@@ -5,8 +5,8 @@
 // here by solc-js: standin.mjs), the module stand-ins (StandInModules.sol) at the MAv2 modules'
 // fixed addresses with `anvil_setCode`, the EIP-7702 delegate stand-in's runtime code at SMA7702's
 // address (Delegate7702.sol: delegate7702.mjs; anvil_setCode, so the library's delegate check
-// holds), funds the bundler's executor and utility accounts, and tops up the
-// paymaster's EntryPoint deposit to 100 ETH.
+// holds), the WebAuthn signature check's stand-in (WebAuthnVerifier.sol, CREATE2), funds the
+// bundler's executor and utility accounts, and tops up the paymaster's EntryPoint deposit to 100 ETH.
 // Usage: node deploy.mjs <rpcUrl> <executorAddr> <utilityAddr> <paymasterSigner>  → JSON on stdout.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -80,6 +80,7 @@ const factory = await create2(artifact("SimpleAccountFactory").bytecode + pad32(
 const paymaster = await create2(artifact("VerifyingPaymaster").bytecode + pad32(ep) + pad32(paymasterSigner), ZERO_SALT);
 const standIns = compileStandIns();
 const standInFactory = await create2(standIns.StandInAccountFactory.bytecode + pad32(ep), ZERO_SALT);
+const webauthnVerifier = await create2(standIns.StandInWebAuthnVerifier.bytecode, ZERO_SALT);
 
 // The modules' addresses as src/addresses.rs has them (tests/e2e_onchain.rs checks they still agree).
 // Their runtime code is placed, not deployed: the crate calls these exact addresses.
@@ -119,7 +120,7 @@ if (paymasterDeposit < HUNDRED_ETH) throw new Error(`paymaster deposit is ${paym
 const chainId = parseInt(await rpc("eth_chainId"), 16);
 process.stdout.write(
   JSON.stringify(
-    { chainId, entryPoint: ep, simpleAccountFactory: factory, standInAccountFactory: standInFactory, standInModules: MODULES, delegate7702: SMA7702, verifyingPaymaster: paymaster, paymasterSigner, paymasterDeposit: paymasterDeposit.toString(), executor, utility },
+    { chainId, entryPoint: ep, simpleAccountFactory: factory, standInAccountFactory: standInFactory, standInModules: MODULES, delegate7702: SMA7702, webauthnVerifier, verifyingPaymaster: paymaster, paymasterSigner, paymasterDeposit: paymasterDeposit.toString(), executor, utility },
     null,
     2,
   ) + "\n",

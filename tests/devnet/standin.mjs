@@ -1,12 +1,18 @@
 // Compiles the stand-ins next to this file (StandInAccount.sol, Delegate7702.sol and the base they
-// share, StandInValidations.sol; StandInModules.sol) offline with solc-js (npm `solc`, pinned in
+// share, StandInValidations.sol; StandInModules.sol; WebAuthnVerifier.sol) offline with solc-js (npm `solc`, pinned in
 // package.json: the compiler is inside the package) through standard JSON. Used by deploy.mjs (the
 // 7702 delegate through delegate7702.mjs); `node standin.mjs` prints their sizes as a check.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
-const SOURCES = ["StandInValidations.sol", "StandInAccount.sol", "StandInModules.sol", "Delegate7702.sol"];
+const SOURCES = [
+  "StandInValidations.sol",
+  "StandInAccount.sol",
+  "StandInModules.sol",
+  "Delegate7702.sol",
+  "WebAuthnVerifier.sol",
+];
 
 let compiled;
 

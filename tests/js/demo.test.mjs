@@ -418,3 +418,46 @@ test("Network settings → MAv2: the same buttons run the MAv2 flow; on the devn
   assert.deepEqual(problems, [], "errors in the page");
   await context.close();
 });
+
+test("demo page, key kind P-256: created non-extractable, export refused where a secp256k1 key exports, the grant installs the WebAuthn module", { timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  await page.goto(`${origin}/`);
+  await page.waitForSelector("body[data-ready]", { timeout: 30_000 });
+  const rows = () => page.locator("#sessions tbody tr");
+
+  // A secp256k1 session (the default): its key comes out of exportPrivateKey.
+  await page.click("#create-submit");
+  await page.waitForSelector("#sessions tbody tr");
+  await page.click("#export-try");
+  await page.waitForSelector("#export-result:not([hidden])");
+  assert.equal(await page.getAttribute("#export-result", "data-outcome"), "exported");
+
+  // A P-256 session: the key kind chosen on create.
+  await page.check('input[name=keyKind][value="p256-webcrypto"]');
+  await page.click("#create-submit");
+  await page.waitForFunction(() => document.querySelectorAll("#sessions tbody tr").length === 2);
+  // (Both were created in the same second: the list orders them by id, so find it by its key.)
+  const row = rows().filter({ has: page.locator("td.mono", { hasText: /^P-256 0x/ }) });
+  assert.equal(await row.count(), 1);
+  assert.match(await row.locator("td.mono").innerText(), /^P-256 0x/);
+  assert.match(await row.locator("td.mono").getAttribute("title"), /^P-256 x 0x[0-9a-f]{64}, y 0x[0-9a-f]{64}$/);
+  await row.locator("input[type=radio]").check();
+  await page.click("#export-try");
+  await page.waitForFunction(() => document.querySelector("#export-result").dataset.outcome === "KEY_NOT_EXPORTABLE");
+  assert.match(await page.locator("#export-result").innerText(), /refused: KEY_NOT_EXPORTABLE/);
+
+  // What the owner signs: the WebAuthn module with the key's coordinates.
+  await page.click("#grant-prepare");
+  await page.waitForSelector("#grant-view:not([hidden])");
+  const grant = await page.locator("#grant-install").innerText();
+  assert.match(grant, /WebAuthnValidationModule/);
+  assert.match(grant, /P-256 x 0x[0-9a-f]{64}, y 0x[0-9a-f]{64}/);
+  // Acting on the devnet: no MAv2 account here to check it, and the page says so.
+  assert.match(await page.locator("#act-account").innerText(), /WebAuthn validation module/);
+  await page.screenshot({ path: path.join(shots, "7-p256-export-refused.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});

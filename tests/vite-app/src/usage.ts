@@ -4,7 +4,30 @@ import init, {
   userOperationHash, predictAccountAddress, packUserOperation, BundlerClient,
   type Permission, type UserOperation, type Hex, type Address, type DeferredSessionInstall,
   type ErrorCode, type Mav2SessionKeyError, type SendProgress, type PackedUserOperation,
+  type SessionRecord, type KeyKind,
 } from "mav2-session-keys";
+
+/** The record narrows on its key kind: a P-256 session has a public key and no address. */
+export function signerOf(r: SessionRecord): string {
+  const kind: KeyKind = r.keyKind;
+  if (r.keyKind === "p256-webcrypto") {
+    const none: null = r.address;
+    void none;
+    return `${kind} ${r.publicKey.x} ${r.publicKey.y}`;
+  }
+  const address: Address = r.address;
+  return `${kind} ${address}`;
+}
+
+export async function typedP256(store: SessionKeyStore, account: Address): Promise<void> {
+  const r = await store.create({ chainId: 1, account, permissions: [{ type: "root" }], keyKind: "p256-webcrypto" });
+  try {
+    await store.exportPrivateKey(r.id);
+  } catch (e) {
+    const code: ErrorCode = (e as Mav2SessionKeyError).code;
+    if (code !== "KEY_NOT_EXPORTABLE") throw e;
+  }
+}
 
 /** Errors narrow on their typed code; `data` is typed too. */
 export function describe(e: unknown): string {
