@@ -31,9 +31,10 @@ const VIEM_APP_ALCHEMY = path.join(ROOT, "target/bench-js/viem-app-alchemy.min.j
 const OUT_DIR = path.join(ROOT, "target/bench");
 
 /** Our wasm + glue, gzip -9, must stay at or under this (bytes), just above the latest measured
- *  size (309,289 B: one path-recording deserializer with typed entry points, the JS 7702
- *  authorization, a leaner recover). The target is 0.35× the JS stack. */
-export const GZIP_BUDGET = 312_000;
+ *  size (323,034 B: one path-recording deserializer with typed entry points, the JS 7702
+ *  authorization, a leaner recover, the p256-webcrypto key kind). The target is 0.35× the JS
+ *  stack. */
+export const GZIP_BUDGET = 326_000;
 const TARGET_RATIO = 0.35;
 /** The marginal-price target: ours (wasm + glue, gzip -9) at most 90 KB (90,000 B), the issue's
  *  figure, which it set at ≤ 1.7× of what Alchemy's session pieces add to a viem app by its own
