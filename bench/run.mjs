@@ -30,11 +30,10 @@ const VIEM_APP = path.join(ROOT, "target/bench-js/viem-app.min.js");
 const VIEM_APP_ALCHEMY = path.join(ROOT, "target/bench-js/viem-app-alchemy.min.js");
 const OUT_DIR = path.join(ROOT, "target/bench");
 
-/** Our wasm + glue, gzip -9, must stay at or under this (bytes), just above the latest measured
- *  size (323,034 B: one path-recording deserializer with typed entry points, the JS 7702
- *  authorization, a leaner recover, the p256-webcrypto key kind). The target is 0.35× the JS
- *  stack. */
-export const GZIP_BUDGET = 326_000;
+/** Our .wasm + our JS (minified as the JS side), gzip -9, must stay at or under this (bytes), just
+ *  above the latest measured size (317,330 B with the p256-webcrypto key kind). The target is
+ *  0.35× the JS stack. */
+export const GZIP_BUDGET = 320_000;
 const TARGET_RATIO = 0.35;
 /** The marginal-price target: ours (wasm + glue, gzip -9) at most 90 KB (90,000 B), the issue's
  *  figure, which it set at ≤ 1.7× of what Alchemy's session pieces add to a viem app by its own
@@ -61,15 +60,34 @@ function glueFiles() {
   const snippets = existsSync(dir) ? readdirSync(dir, { recursive: true }).map((f) => path.join(dir, f)).filter((f) => f.endsWith(".js")) : [];
   return [OURS_GLUE, ...snippets];
 }
+/** Our JS as an app ships it: the package's entry (index.js: the init guard over wasm-bindgen's
+ *  module and its snippets) through esbuild with the flags the JS side gets (`--bundle --minify
+ *  --format=esm --platform=browser`). The .wasm is a separate asset, counted as is. */
+function minifiedGlue() {
+  const entry = path.join(PKG, "index.js");
+  if (!existsSync(entry)) throw new Error(`${path.relative(ROOT, entry)} is missing: .ci/build-pkg (or .ci/bench) writes it`);
+  const out = path.join(ROOT, "target/bench-js/ours-entry.min.js");
+  createRequire(import.meta.url)("esbuild").buildSync({
+    entryPoints: [entry], bundle: true, minify: true, format: "esm", platform: "browser", outfile: out, logLevel: "warning",
+  });
+  return out;
+}
 function sizes() {
   for (const f of [OURS_WASM, OURS_GLUE, JS_BUNDLE, VIEM_APP, VIEM_APP_ALCHEMY]) {
     if (!existsSync(f)) throw new Error(`${path.relative(ROOT, f)} is missing: bash .ci/bench builds it (the esbuild lines in .ci/run make the JS bundles)`);
   }
   const raw = (f) => statSync(f).size;
+  // As shipped in the package (unminified, for the notes line) and as an app's bundler ships it.
   const glue = glueFiles();
-  const glueRaw = glue.reduce((n, f) => n + raw(f), 0);
-  const glueGzip = glue.reduce((n, f) => n + gzip9(f), 0);
-  const ours = { raw: raw(OURS_WASM) + glueRaw, gzip: gzip9(OURS_WASM) + glueGzip, wasmRaw: raw(OURS_WASM), wasmGzip: gzip9(OURS_WASM), glueRaw, glueGzip };
+  const packageGlueRaw = glue.reduce((n, f) => n + raw(f), 0);
+  const packageGlueGzip = glue.reduce((n, f) => n + gzip9(f), 0);
+  const minified = minifiedGlue();
+  const glueRaw = raw(minified);
+  const glueGzip = gzip9(minified);
+  const ours = {
+    raw: raw(OURS_WASM) + glueRaw, gzip: gzip9(OURS_WASM) + glueGzip, wasmRaw: raw(OURS_WASM), wasmGzip: gzip9(OURS_WASM),
+    glueRaw, glueGzip, packageGlueRaw, packageGlueGzip,
+  };
   const viemApp = { raw: raw(VIEM_APP), gzip: gzip9(VIEM_APP) };
   const viemAppAlchemy = { raw: raw(VIEM_APP_ALCHEMY), gzip: gzip9(VIEM_APP_ALCHEMY) };
   // Ours imports no viem, so all of its size is what it adds to the app.
@@ -257,7 +275,7 @@ function table(sz, node, chromium, env) {
   const rows = [];
   const row = (item, ours, js, ratio) => rows.push([item, ours, js, ratio]);
   const sizeRatio = sz.ours.gzip / sz.js.gzip;
-  row("1. size, raw (.wasm + JS glue vs esbuild --minify bundle)", kb(sz.ours.raw), kb(sz.js.raw), `${(sz.ours.raw / sz.js.raw).toFixed(2)}×`);
+  row("1. size, raw (.wasm + our JS minified vs esbuild --minify bundle)", kb(sz.ours.raw), kb(sz.js.raw), `${(sz.ours.raw / sz.js.raw).toFixed(2)}×`);
   row(`1. size, gzip -9 (target ≤ ${TARGET_RATIO}×)`, kb(sz.ours.gzip), kb(sz.js.gzip), `${sizeRatio.toFixed(2)}× ${sizeRatio <= TARGET_RATIO ? "(met)" : "(missed)"}`);
   const mg = sz.marginal;
   const withOurs = sz.viemApp.gzip + sz.ours.gzip;
@@ -331,7 +349,7 @@ function table(sz, node, chromium, env) {
     `- ours: ${env.ours}; ${env.rustc}; ${env.wasmOpt}`,
     `- JS stack: ${env.packages}`,
     `- marginal price (gzip -9): viem app ${sz.viemApp.gzip} B, + Alchemy's MAv2 session pieces ${sz.viemAppAlchemy.gzip} B, so Alchemy's route adds ${mg.alchemyGzip} B; ours adds all of its ${mg.oursGzip} B (it imports no viem), ${mg.ratio.toFixed(2)}×; target ≤ ${mg.targetGzip} B (the issue's 90 KB; ${(mg.targetGzip / mg.alchemyGzip).toFixed(2)}× Alchemy's route in this run): ${mg.met ? "met" : "missed"}`,
-    `- size: ours = ${kb(sz.ours.wasmRaw)} .wasm (${kb(sz.ours.wasmGzip)} gzip) + ${kb(sz.ours.glueRaw)} glue (${kb(sz.ours.glueGzip)} gzip); gzip budget ${kb(GZIP_BUDGET)} (${GZIP_BUDGET} B): ${sz.ours.gzip <= GZIP_BUDGET ? "within" : "OVER"} (${sz.ours.gzip} B)`,
+    `- size: ours = ${kb(sz.ours.wasmRaw)} .wasm (${kb(sz.ours.wasmGzip)} gzip) + ${kb(sz.ours.glueRaw)} JS (${kb(sz.ours.glueGzip)} gzip: index.js, glue and snippets through esbuild --bundle --minify, as the JS side; ${kb(sz.ours.packageGlueGzip)} gzip unminified in the package); gzip budget ${kb(GZIP_BUDGET)} (${GZIP_BUDGET} B): ${sz.ours.gzip <= GZIP_BUDGET ? "within" : "OVER"} (${sz.ours.gzip} B)`,
     `- speed: ops/s = median of ${SPEED.runs} runs of ${SPEED.ms} ms after ${SPEED.warmMs} ms warm-up, both sides interleaved; outputs cross-checked equal first (ours = 0xFF00 ‖ viem's signature; grant call data byte-equal)`,
   ];
   return lines.concat(meta).join("\n");
@@ -344,7 +362,7 @@ log(`sizes: ours ${sz.ours.gzip} B gzip, JS stack ${sz.js.gzip} B gzip, viem app
 if (args.has("--size-only")) {
   // deterministic part only (for CI): sizes, ratio, budget, marginal price on a viem app
   const over = sz.ours.gzip > GZIP_BUDGET;
-  console.log(`size gzip -9: ours ${sz.ours.gzip} B (.wasm ${sz.ours.wasmGzip} + glue ${sz.ours.glueGzip}), JS stack ${sz.js.gzip} B, ratio ${(sz.ours.gzip / sz.js.gzip).toFixed(2)}× (target ≤ ${TARGET_RATIO}×); budget ${GZIP_BUDGET} B: ${over ? "OVER" : "within"}; marginal on a viem app: viem app ${sz.viemApp.gzip} B, + Alchemy ${sz.viemAppAlchemy.gzip} B, Alchemy adds ${sz.marginal.alchemyGzip} B, ours ${sz.ours.gzip} B = ${sz.marginal.ratio.toFixed(2)}× (target ≤ ${MARGINAL_TARGET_GZIP} B: ${sz.marginal.met ? "met" : "missed"})`);
+  console.log(`size gzip -9: ours ${sz.ours.gzip} B (.wasm ${sz.ours.wasmGzip} + minified JS ${sz.ours.glueGzip}), JS stack ${sz.js.gzip} B, ratio ${(sz.ours.gzip / sz.js.gzip).toFixed(2)}× (target ≤ ${TARGET_RATIO}×); budget ${GZIP_BUDGET} B: ${over ? "OVER" : "within"}; marginal on a viem app: viem app ${sz.viemApp.gzip} B, + Alchemy ${sz.viemAppAlchemy.gzip} B, Alchemy adds ${sz.marginal.alchemyGzip} B, ours ${sz.ours.gzip} B = ${sz.marginal.ratio.toFixed(2)}× (target ≤ ${MARGINAL_TARGET_GZIP} B: ${sz.marginal.met ? "met" : "missed"})`);
   process.exit(args.has("--check-size") && over ? 1 : 0);
 }
 log("node: speed");
