@@ -17,9 +17,8 @@
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolEvent, SolValue};
-use js_sys::{Function, Promise, Reflect, JSON};
+use js_sys::{Function, Promise, Reflect};
 use serde_json::{json, Value};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use wasm_bindgen_test::*;
@@ -30,12 +29,15 @@ use mav2_session_keys::eip7702;
 use mav2_session_keys::json as hexjson;
 use mav2_session_keys::key::SessionKey;
 use mav2_session_keys::rpc::{bundler, RpcClient};
-use mav2_session_keys::sign;
 use mav2_session_keys::web::bundler::BundlerClient;
 use mav2_session_keys::web::clock::WebClock;
 use mav2_session_keys::web::fetch::FetchTransport;
 use mav2_session_keys::web::idb::{self, Done};
 use mav2_session_keys::web::store::SessionKeyStore;
+
+#[path = "common/web.rs"]
+mod web_common;
+use web_common::{authorization_js, js, key_wallet, rust};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -108,14 +110,6 @@ fn devnet() -> Option<Devnet> {
 }
 
 // ---------- helpers ----------
-
-fn js(v: Value) -> JsValue {
-    JSON::parse(&v.to_string()).unwrap()
-}
-
-fn rust(v: &JsValue) -> Value {
-    serde_json::from_str(&String::from(JSON::stringify(v).unwrap())).unwrap()
-}
 
 fn describe(e: &JsValue) -> String {
     let code = Reflect::get(e, &"code".into()).ok().and_then(|c| c.as_string()).unwrap_or_default();
@@ -945,35 +939,6 @@ async fn session_status_reads_the_account_and_reconciles_an_uninstall_made_elsew
 }
 
 // ---------- EIP-7702 from JS: the EOA's signed authorization on its first operation ----------
-
-/// The EOA's signed authorization to delegate to SemiModularAccount7702, in viem's shape.
-fn authorization_js(key: &SessionKey, chain_id: u64, nonce: u64) -> Value {
-    let sig = key.sign_hash(&eip7702::authorization_hash(chain_id, eip7702::SMA7702_IMPL, nonce)).unwrap();
-    json!({
-        "chainId": chain_id, "address": eip7702::SMA7702_IMPL, "nonce": nonce,
-        "r": hexjson::hex(&sig[..32]), "s": hexjson::hex(&sig[32..64]), "yParity": sig[64] - 27,
-    })
-}
-
-/// An EIP-1193 provider whose one account is `key` (`personal_sign` of a raw 32-byte hash).
-fn key_wallet(key: SessionKey) -> JsValue {
-    let address = hexjson::address(&key.address());
-    let sign = Closure::<dyn Fn(String) -> String>::new(move |hash: String| {
-        let hash: B256 = hash.parse().unwrap();
-        hexjson::hex(key.sign_hash(&sign::eip191_digest(&hash)).unwrap())
-    });
-    let make = Function::new_with_args(
-        "sign, address",
-        "return { request: async ({ method, params }) => {
-           if (method === 'eth_accounts') return [address];
-           if (method === 'personal_sign') return sign(params[0]);
-           throw Object.assign(new Error('unsupported: ' + method), { code: 4200 });
-         } };",
-    );
-    let wallet = make.call2(&JsValue::UNDEFINED, sign.as_ref(), &address.into()).unwrap();
-    sign.forget();
-    wallet
-}
 
 impl Devnet {
     fn client_7702(&self) -> BundlerClient {

@@ -22,6 +22,10 @@ use mav2_session_keys::web::bundler::BundlerClient;
 use mav2_session_keys::web::idb::{self, Done};
 use mav2_session_keys::web::store::SessionKeyStore;
 
+#[path = "common/web.rs"]
+mod web_common;
+use web_common::{js, rust};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 const ACCOUNT: &str = "0x65b5ae9eAEcD5e2B6A8d8B0bA3Eb9F3F6a244d96";
@@ -30,14 +34,6 @@ const TARGET: &str = "0x000000000000000000000000000000000000dEaD";
 const NO_BUNDLER: &str = "http://127.0.0.1:9";
 
 // ---------- helpers ----------
-
-fn js(v: Value) -> JsValue {
-    JSON::parse(&v.to_string()).unwrap()
-}
-
-fn rust(v: &JsValue) -> Value {
-    serde_json::from_str(&String::from(JSON::stringify(v).unwrap())).unwrap()
-}
 
 fn code_of(e: &JsValue) -> (String, Option<String>, String) {
     let get = |k: &str| Reflect::get(e, &k.into()).ok().and_then(|v| v.as_string());

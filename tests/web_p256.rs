@@ -9,7 +9,7 @@
 
 use alloy_primitives::{B256, U256};
 use alloy_sol_types::SolValue;
-use js_sys::{Array, Object, Promise, Reflect, Uint8Array, JSON};
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use k256::sha2::{Digest, Sha256};
 use serde_json::{json, Value};
 use wasm_bindgen::{JsCast, JsValue};
@@ -26,20 +26,16 @@ use mav2_session_keys::web::store::SessionKeyStore;
 use mav2_session_keys::web::webcrypto;
 use mav2_session_keys::webauthn::{WebAuthnAuth, N};
 
+#[path = "common/web.rs"]
+mod web_common;
+use web_common::{authorization_js, js, key_wallet, rust};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 const ACCOUNT: &str = "0x65b5ae9eAEcD5e2B6A8d8B0bA3Eb9F3F6a244d96";
 const CHAIN: u64 = 11155111;
 
 // ---------- helpers ----------
-
-fn js(v: Value) -> JsValue {
-    JSON::parse(&v.to_string()).unwrap()
-}
-
-fn rust(v: &JsValue) -> Value {
-    serde_json::from_str(&String::from(JSON::stringify(v).unwrap())).unwrap()
-}
 
 async fn ok(p: Promise) -> Value {
     match JsFuture::from(p).await {
@@ -471,27 +467,6 @@ async fn the_devnet_stand_in_accepts_what_the_package_signs_and_refuses_tamperin
 
 // ---------- on the devnet: a P-256 session acts through the bundler ----------
 
-/// An EIP-1193 provider whose one account is `key` (`personal_sign` of a raw 32-byte hash).
-fn key_wallet(key: mav2_session_keys::key::SessionKey) -> JsValue {
-    use wasm_bindgen::closure::Closure;
-    let address = json::address(&key.address());
-    let sign = Closure::<dyn Fn(String) -> String>::new(move |hash: String| {
-        let hash: B256 = hash.parse().unwrap();
-        json::hex(key.sign_hash(&eip191_digest(&hash)).unwrap())
-    });
-    let make = js_sys::Function::new_with_args(
-        "sign, address",
-        "return { request: async ({ method, params }) => {
-           if (method === 'eth_accounts') return [address];
-           if (method === 'personal_sign') return sign(params[0]);
-           throw Object.assign(new Error('unsupported: ' + method), { code: 4200 });
-         } };",
-    );
-    let wallet = make.call2(&JsValue::UNDEFINED, sign.as_ref(), &address.into()).unwrap();
-    sign.forget();
-    wallet
-}
-
 /// On the devnet's 7702 delegate stand-in (which checks WebAuthn validations as the module does,
 /// through anvil's precompile): a P-256 session made in this page, granted by the owner operation
 /// that delegates the EOA, sends through alto with the package's WebCrypto signature.
@@ -542,14 +517,7 @@ async fn a_p256_session_made_here_is_granted_and_acts_through_the_bundler() {
     assert_eq!(s(&r, "keyKind"), "p256-webcrypto");
 
     // The owner's operation delegates the EOA and installs the WebAuthn validation.
-    let sig = eoa.sign_hash(&eip7702::authorization_hash(chain, eip7702::SMA7702_IMPL, 0)).unwrap();
-    let options = js(json!({
-        "timeoutMs": 30000,
-        "authorization": {
-            "chainId": chain, "address": eip7702::SMA7702_IMPL, "nonce": 0,
-            "r": json::hex(&sig[..32]), "s": json::hex(&sig[32..64]), "yParity": sig[64] - 27,
-        },
-    }));
+    let options = js(json!({ "timeoutMs": 30000, "authorization": authorization_js(&eoa, chain, 0) }));
     Reflect::set(
         &options,
         &"wallet".into(),

@@ -20,6 +20,10 @@ use mav2_session_keys::web::store::SessionKeyStore;
 use mav2_session_keys::web::webcrypto;
 use mav2_session_keys::{deferred, json, sign};
 
+#[path = "common/web.rs"]
+mod web_common;
+use web_common::{js, rust};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 const ACCOUNT_A: &str = "0x65b5ae9eAEcD5e2B6A8d8B0bA3Eb9F3F6a244d96";
@@ -32,14 +36,6 @@ const OWNER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784
 const CHAIN: u64 = 11155111;
 
 // ---------- helpers ----------
-
-fn js(v: Value) -> JsValue {
-    JSON::parse(&v.to_string()).unwrap()
-}
-
-fn rust(v: &JsValue) -> Value {
-    serde_json::from_str(&String::from(JSON::stringify(v).unwrap())).unwrap()
-}
 
 async fn ok(p: Promise) -> Value {
     match JsFuture::from(p).await {
