@@ -138,14 +138,7 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
                 }
             }
             Value::String(s) => visitor.visit_borrowed_str(s),
-            Value::Array(items) => {
-                let mut seq = Seq { items: items.iter(), index: 0 };
-                let out = visitor.visit_seq(&mut seq)?;
-                if seq.items.len() != 0 {
-                    return Err(de::Error::invalid_length(items.len(), &"fewer elements in the array"));
-                }
-                Ok(out)
-            }
+            Value::Array(items) => visit_array(items, visitor),
             Value::Object(map) => visitor.visit_map(Obj { entries: map.iter(), value: None, key: None }),
         }
     }
@@ -203,7 +196,7 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
-            Value::Array(_) => self.deserialize_any(visitor),
+            Value::Array(items) => visit_array(items, visitor),
             other => Err(mismatch(other, &visitor)),
         }
     }
@@ -257,6 +250,16 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
     serde::forward_to_deserialize_any! {
         i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf
     }
+}
+
+/// An array's elements, all of which the visitor must take.
+fn visit_array<'de, V: Visitor<'de>>(items: &'de [Value], visitor: V) -> Result<V::Value, Error> {
+    let mut seq = Seq { items: items.iter(), index: 0 };
+    let out = visitor.visit_seq(&mut seq)?;
+    if seq.items.len() != 0 {
+        return Err(de::Error::invalid_length(items.len(), &"fewer elements in the array"));
+    }
+    Ok(out)
 }
 
 /// `invalid_type` for a value of the wrong kind, worded as `deserialize_any`'s visitor would.

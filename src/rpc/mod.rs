@@ -58,7 +58,8 @@ pub struct RpcErrorObject {
     pub data: Option<serde_json::Value>,
 }
 
-/// A JSON-RPC 2.0 response (result kept raw until the caller's type is known).
+/// The envelope of a JSON-RPC 2.0 response. Its `result` stays in the parsed value until the
+/// caller's type is known ([`decode`] moves it out rather than copying it through this struct).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Response {
     /// Should be `"2.0"`.
@@ -67,9 +68,6 @@ pub struct Response {
     /// The request's id (`null` for some parse errors).
     #[serde(default)]
     pub id: serde_json::Value,
-    /// The result, when there is no error. `null` is a valid result (e.g. no receipt yet).
-    #[serde(default)]
-    pub result: Option<serde_json::Value>,
     /// The error, if any.
     #[serde(default)]
     pub error: Option<RpcErrorObject>,
@@ -283,8 +281,11 @@ pub fn decode<R: DeserializeOwned>(method: &str, id: u64, text: &str) -> Result<
 /// Not generic, so [`decode`]'s instances share it.
 fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Value> {
     let bad = |detail: String| Error::BadResponse { method: method.into(), detail };
-    // Text to a `Value` first: every typed read goes through `crate::de`.
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(format!("{e}: {}", snippet(text))))?;
+    // Text to a `Value` first: every typed read goes through `crate::de`. The result moves out
+    // before the envelope is read. `null` is a valid result (e.g. no receipt yet).
+    let mut value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| bad(format!("{e}: {}", snippet(text))))?;
+    let result = value.get_mut("result").map(serde_json::Value::take);
     let resp: Response =
         crate::de::from_value(&value).map_err(|e| bad(format!("{} {}: {}", e.path(), e.message(), snippet(text))))?;
     if let Some(err) = resp.error {
@@ -297,7 +298,7 @@ fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Valu
     if resp.jsonrpc.as_deref() != Some("2.0") {
         return Err(bad("jsonrpc is not \"2.0\"".into()));
     }
-    Ok(resp.result.unwrap_or(serde_json::Value::Null))
+    Ok(result.unwrap_or(serde_json::Value::Null))
 }
 
 fn snippet(text: &str) -> String {
