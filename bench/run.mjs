@@ -31,7 +31,7 @@ const VIEM_APP_ALCHEMY = path.join(ROOT, "target/bench-js/viem-app-alchemy.min.j
 const OUT_DIR = path.join(ROOT, "target/bench");
 
 /** Our .wasm + our JS (minified as the JS side), gzip -9, must stay at or under this (bytes), just
- *  above the latest measured size (317,330 B with the p256-webcrypto key kind). The target is
+ *  above the latest measured size (316,679 B with the p256-webcrypto key kind). The target is
  *  0.35× the JS stack. */
 export const GZIP_BUDGET = 320_000;
 const TARGET_RATIO = 0.35;
