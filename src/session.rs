@@ -225,51 +225,6 @@ pub struct SessionRecord {
     pub public_key: Option<PublicKeyXy>,
 }
 
-/// Schema 1 (first build): flat `iv`/`ciphertext`, no `validAfter`, `paymaster` or `deferred`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RecordV1 {
-    #[allow(dead_code)]
-    schema: u32,
-    id: String,
-    address: Addr,
-    chain_id: u64,
-    account: Addr,
-    entity_id: u32,
-    permissions: Vec<Permission>,
-    expires_at: Option<u64>,
-    created_at: u64,
-    status: StoredStatus,
-    iv: json::HexFixed<IV_LEN>,
-    ciphertext: json::HexBytes,
-}
-
-impl From<RecordV1> for SessionRecord {
-    fn from(v: RecordV1) -> Self {
-        SessionRecord {
-            schema: SCHEMA_VERSION,
-            id: v.id,
-            address: Some(v.address),
-            chain_id: v.chain_id,
-            account: v.account,
-            entity_id: v.entity_id,
-            permissions: v.permissions,
-            expires_at: v.expires_at,
-            valid_after: None,
-            paymaster: None,
-            owner: None,
-            salt: None,
-            created_at: v.created_at,
-            status: v.status,
-            key: Some(EncryptedKey { alg: "AES-GCM".into(), iv: v.iv, ciphertext: v.ciphertext }),
-            deferred: None,
-            grant_op: None,
-            key_kind: KeyKind::Secp256k1,
-            public_key: None,
-        }
-    }
-}
-
 /// Encode a record for storage (always the current schema).
 pub fn encode_stored(record: &SessionRecord) -> Result<Value> {
     let mut r = record.clone();
@@ -278,31 +233,55 @@ pub fn encode_stored(record: &SessionRecord) -> Result<Value> {
 }
 
 /// Decode a stored record of any known schema. Unknown or newer schemas are refused with
-/// `RECORD_CORRUPT` / `SCHEMA_TOO_NEW`, naming the record, so other records still load.
-pub fn decode_stored(value: Value) -> Result<SessionRecord> {
+/// `RECORD_CORRUPT` / `SCHEMA_TOO_NEW`, naming the record, so other records still load. Every
+/// schema is decoded by the one current-schema decoder: schema 1 is first rewritten in its shape
+/// (`upgrade_v1`), and schemas 2 and 3 are schema 4 without its optional fields (all
+/// `#[serde(default)]`).
+pub fn decode_stored(mut value: Value) -> Result<SessionRecord> {
     let id = value.get("id").and_then(Value::as_str).unwrap_or("(unknown)").to_string();
-    let schema = value.get("schema").and_then(Value::as_u64);
-    match schema {
-        Some(1) => crate::de::from_value::<RecordV1>(&value).map(Into::into),
-        // Schemas 2 and 3 are schema 4 without its optional fields (all `#[serde(default)]`).
-        Some(2..=4) => match crate::de::from_value::<SessionRecord>(&value) {
-            // Only a revoked session (a tombstone) has no key.
-            Ok(r) if r.key.is_none() && r.status != StoredStatus::Revoked => {
-                return Err(corrupt(&id, "the key is missing from a session that is not revoked"))
-            }
-            Ok(mut r) => {
-                r.check_signer().map_err(|e| corrupt(&id, e.to_string()))?;
-                r.schema = SCHEMA_VERSION;
-                Ok(r)
-            }
-            Err(e) => Err(e),
-        },
-        Some(n) if n > SCHEMA_VERSION as u64 => {
-            return Err(Error::SchemaTooNew { id: json::shorten(&id, 80), schema: n })
-        }
+    match value.get("schema").and_then(Value::as_u64) {
+        Some(1) => upgrade_v1(&mut value).map_err(|detail| corrupt(&id, detail))?,
+        Some(2..=SCHEMA_VERSION_U64) => {}
+        Some(n) if n > SCHEMA_VERSION_U64 => return Err(Error::SchemaTooNew { id: json::shorten(&id, 80), schema: n }),
         _ => return Err(corrupt(&id, "missing or unknown schema version")),
     }
-    .map_err(|e| corrupt(&id, format!("{}: {}", e.path(), e.message())))
+    let mut r = crate::de::from_value::<SessionRecord>(&value)
+        .map_err(|e| corrupt(&id, format!("{}: {}", e.path(), e.message())))?;
+    // Only a revoked session (a tombstone) has no key.
+    if r.key.is_none() && r.status != StoredStatus::Revoked {
+        return Err(corrupt(&id, "the key is missing from a session that is not revoked"));
+    }
+    r.check_signer().map_err(|e| corrupt(&id, e.to_string()))?;
+    r.schema = SCHEMA_VERSION;
+    Ok(r)
+}
+
+const SCHEMA_VERSION_U64: u64 = SCHEMA_VERSION as u64;
+
+/// Fields schema 1 (the first build) did not have: a schema-1 record holding one is damaged.
+const NOT_IN_V1: [&str; 9] =
+    ["key", "validAfter", "paymaster", "owner", "salt", "deferred", "grantOp", "keyKind", "publicKey"];
+
+/// A schema-1 record in the current shape: its flat `iv` and `ciphertext` become an AES-GCM
+/// `key` (the only kind it had).
+fn upgrade_v1(value: &mut Value) -> std::result::Result<(), &'static str> {
+    let Value::Object(map) = value else { return Err("not an object") };
+    let mut key = serde_json::Map::new();
+    key.insert("alg".into(), "AES-GCM".into());
+    let mut out = serde_json::Map::new();
+    for (name, v) in std::mem::take(map) {
+        match name.as_str() {
+            "iv" | "ciphertext" => key.insert(name, v),
+            later if NOT_IN_V1.contains(&later) => return Err("a field schema 1 does not have"),
+            _ => out.insert(name, v),
+        };
+    }
+    if key.len() != 3 {
+        return Err("missing iv or ciphertext");
+    }
+    out.insert("key".into(), Value::Object(key));
+    *map = out;
+    Ok(())
 }
 
 fn corrupt(id: &str, detail: impl Into<String>) -> Error {
