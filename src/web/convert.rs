@@ -68,10 +68,19 @@ export function plainJson(value) {
     return undefined;
   }
 }
+// Our output's JSON text as JS data; throws on an integer a JS number cannot hold exactly.
+export function outputData(text) {
+  return JSON.parse(text, (key, value) => {
+    if (Number.isInteger(value) && !Number.isSafeInteger(value)) throw RangeError();
+    return value;
+  });
+}
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = plainJson)]
     fn plain_json(value: &JsValue) -> Option<String>;
+    #[wasm_bindgen(js_name = outputData, catch)]
+    fn output_data(text: &str) -> Result<JsValue, JsValue>;
 }
 
 /// How deeply a JSON value nests (a scalar is 0).
@@ -232,9 +241,11 @@ pub fn id_arg(v: &JsValue) -> Result<String, Error> {
     }
 }
 
-/// Convert a core value into plain JS data (objects, arrays, strings, numbers).
+/// Convert a core value into plain JS data (objects, arrays, strings, numbers): serialized once
+/// to JSON text and parsed by the engine, so each output type costs one `serde_json` serializer
+/// and the boundary is crossed once. An integer beyond 2^53 - 1 is refused, not rounded.
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| Error::input("(output)", InputRule::Type, e.to_string()))
+    let refused = |detail: String| Error::input("(output)", InputRule::Type, detail);
+    let text = serde_json::to_string(value).map_err(|e| refused(e.to_string()))?;
+    output_data(&text).map_err(|_| refused("an integer beyond 2^53 - 1 cannot be a JS number".into()))
 }
