@@ -172,9 +172,10 @@ pub struct DeferredState {
     pub deferred_action_digest: Option<json::HexBytes>,
 }
 
-/// One session as stored (current schema).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// One session as stored (current schema). Written by serde, read field by field by
+/// [`decode_stored`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SessionRecord {
     /// Always [`SCHEMA_VERSION`] when written by this build.
     pub schema: u32,
@@ -198,30 +199,24 @@ pub struct SessionRecord {
     pub paymaster: Option<Addr>,
     /// The account's owner, when known: with `salt` it lets the first operation deploy a
     /// counterfactual account.
-    #[serde(default)]
     pub owner: Option<Addr>,
     /// The account's factory salt (with `owner`).
-    #[serde(default, with = "json::opt::u256")]
+    #[serde(with = "json::opt::u256")]
     pub salt: Option<U256>,
     /// Unix seconds.
     pub created_at: u64,
     /// Stored status.
     pub status: StoredStatus,
     /// The encrypted key; `None` once the session is revoked (a tombstone `prune` removes).
-    #[serde(default)]
     pub key: Option<EncryptedKey>,
     /// Deferred install authorization, once prepared.
-    #[serde(default)]
     pub deferred: Option<DeferredState>,
     /// The userOpHash of the operation that carries the grant, once sent: its successful
     /// receipt makes the session active.
-    #[serde(default)]
     pub grant_op: Option<json::HexFixed<32>>,
     /// The key's kind (schema 4; earlier records are secp256k1).
-    #[serde(default)]
     pub key_kind: KeyKind,
     /// A P-256 session's public key (schema 4).
-    #[serde(default)]
     pub public_key: Option<PublicKeyXy>,
 }
 
@@ -234,9 +229,9 @@ pub fn encode_stored(record: &SessionRecord) -> Result<Value> {
 
 /// Decode a stored record of any known schema. Unknown or newer schemas are refused with
 /// `RECORD_CORRUPT` / `SCHEMA_TOO_NEW`, naming the record, so other records still load. Every
-/// schema is decoded by the one current-schema decoder: schema 1 is first rewritten in its shape
-/// (`upgrade_v1`), and schemas 2 and 3 are schema 4 without its optional fields (all
-/// `#[serde(default)]`).
+/// schema is read by the one current-schema reader: schema 1 is first rewritten in its shape
+/// (`upgrade_v1`), and schemas 2 and 3 are schema 4 without some of its optional fields (an
+/// absent one reads as none).
 pub fn decode_stored(mut value: Value) -> Result<SessionRecord> {
     let id = value.get("id").and_then(Value::as_str).unwrap_or("(unknown)").to_string();
     match value.get("schema").and_then(Value::as_u64) {
@@ -245,8 +240,7 @@ pub fn decode_stored(mut value: Value) -> Result<SessionRecord> {
         Some(n) if n > SCHEMA_VERSION_U64 => return Err(Error::SchemaTooNew { id: json::shorten(&id, 80), schema: n }),
         _ => return Err(corrupt(&id, "missing or unknown schema version")),
     }
-    let mut r = crate::de::from_value::<SessionRecord>(&value)
-        .map_err(|e| corrupt(&id, format!("{}: {}", e.path(), e.message())))?;
+    let mut r = read_record(&value).map_err(|detail| corrupt(&id, detail))?;
     // Only a revoked session (a tombstone) has no key.
     if r.key.is_none() && r.status != StoredStatus::Revoked {
         return Err(corrupt(&id, "the key is missing from a session that is not revoked"));
@@ -257,6 +251,80 @@ pub fn decode_stored(mut value: Value) -> Result<SessionRecord> {
 }
 
 const SCHEMA_VERSION_U64: u64 = SCHEMA_VERSION as u64;
+
+/// The fields of a stored record (current schema), in the order they are written.
+const FIELDS: [&str; 19] = [
+    "schema",
+    "id",
+    "address",
+    "chainId",
+    "account",
+    "entityId",
+    "permissions",
+    "expiresAt",
+    "validAfter",
+    "paymaster",
+    "owner",
+    "salt",
+    "createdAt",
+    "status",
+    "key",
+    "deferred",
+    "grantOp",
+    "keyKind",
+    "publicKey",
+];
+
+static NULL: Value = Value::Null;
+
+/// A failed field as `path: message`, the path starting at the record.
+fn field_error(name: &str, e: &crate::de::Error) -> String {
+    let inner = e.path();
+    let dot = if inner.is_empty() || inner.starts_with('[') { "" } else { "." };
+    format!("{name}{dot}{inner}: {}", e.message())
+}
+
+/// One field of a stored record; an absent one reads as null (`None` for an optional field).
+fn field<'a, T: Deserialize<'a>>(
+    map: &'a serde_json::Map<String, Value>,
+    name: &str,
+) -> std::result::Result<T, String> {
+    crate::de::from_value(map.get(name).unwrap_or(&NULL)).map_err(|e| field_error(name, &e))
+}
+
+/// A record of the current shape, read field by field (each field type's reader is shared with
+/// the rest of the crate; a derived visitor of the whole record would be one more large
+/// function). Unknown fields are refused.
+fn read_record(value: &Value) -> std::result::Result<SessionRecord, String> {
+    let Value::Object(m) = value else { return Err("not an object".into()) };
+    if let Some(unknown) = m.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(format!("{unknown}: unknown field"));
+    }
+    let salt = json::opt::u256::deserialize(crate::de::ValueDe(m.get("salt").unwrap_or(&NULL)))
+        .map_err(|e| field_error("salt", &e))?;
+    Ok(SessionRecord {
+        schema: field(m, "schema")?,
+        id: field(m, "id")?,
+        address: field(m, "address")?,
+        chain_id: field(m, "chainId")?,
+        account: field(m, "account")?,
+        entity_id: field(m, "entityId")?,
+        permissions: field(m, "permissions")?,
+        expires_at: field(m, "expiresAt")?,
+        valid_after: field(m, "validAfter")?,
+        paymaster: field(m, "paymaster")?,
+        owner: field(m, "owner")?,
+        salt,
+        created_at: field(m, "createdAt")?,
+        status: field(m, "status")?,
+        key: field(m, "key")?,
+        deferred: field(m, "deferred")?,
+        grant_op: field(m, "grantOp")?,
+        // Schemas 2 and 3 have no key kind: their keys are secp256k1.
+        key_kind: field::<Option<KeyKind>>(m, "keyKind")?.unwrap_or_default(),
+        public_key: field(m, "publicKey")?,
+    })
+}
 
 /// Fields schema 1 (the first build) did not have: a schema-1 record holding one is damaged.
 const NOT_IN_V1: [&str; 9] =
