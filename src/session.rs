@@ -300,29 +300,44 @@ fn read_record(value: &Value) -> std::result::Result<SessionRecord, String> {
     if let Some(unknown) = m.keys().find(|k| !FIELDS.contains(&k.as_str())) {
         return Err(format!("{unknown}: unknown field"));
     }
+    // Plain values first, then the ones that own memory: a field that fails has less to drop.
+    let schema = field(m, "schema")?;
+    let address = field(m, "address")?;
+    let chain_id = field(m, "chainId")?;
+    let account = field(m, "account")?;
+    let entity_id = field(m, "entityId")?;
+    let expires_at = field(m, "expiresAt")?;
+    let valid_after = field(m, "validAfter")?;
+    let paymaster = field(m, "paymaster")?;
+    let owner = field(m, "owner")?;
     let salt = json::opt::u256::deserialize(crate::de::ValueDe(m.get("salt").unwrap_or(&NULL)))
         .map_err(|e| field_error("salt", &e))?;
+    let created_at = field(m, "createdAt")?;
+    let status = field(m, "status")?;
+    let grant_op = field(m, "grantOp")?;
+    // Schemas 2 and 3 have no key kind: their keys are secp256k1.
+    let key_kind = field::<Option<KeyKind>>(m, "keyKind")?.unwrap_or_default();
+    let public_key = field(m, "publicKey")?;
     Ok(SessionRecord {
-        schema: field(m, "schema")?,
+        schema,
         id: field(m, "id")?,
-        address: field(m, "address")?,
-        chain_id: field(m, "chainId")?,
-        account: field(m, "account")?,
-        entity_id: field(m, "entityId")?,
+        address,
+        chain_id,
+        account,
+        entity_id,
         permissions: field(m, "permissions")?,
-        expires_at: field(m, "expiresAt")?,
-        valid_after: field(m, "validAfter")?,
-        paymaster: field(m, "paymaster")?,
-        owner: field(m, "owner")?,
+        expires_at,
+        valid_after,
+        paymaster,
+        owner,
         salt,
-        created_at: field(m, "createdAt")?,
-        status: field(m, "status")?,
+        created_at,
+        status,
         key: field(m, "key")?,
         deferred: field(m, "deferred")?,
-        grant_op: field(m, "grantOp")?,
-        // Schemas 2 and 3 have no key kind: their keys are secp256k1.
-        key_kind: field::<Option<KeyKind>>(m, "keyKind")?.unwrap_or_default(),
-        public_key: field(m, "publicKey")?,
+        grant_op,
+        key_kind,
+        public_key,
     })
 }
 
