@@ -109,8 +109,7 @@ impl KeyKind {
 }
 
 /// A P-256 public key as stored and shown: the affine coordinates as 32-byte hex.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct PublicKeyXy {
     /// x coordinate.
     pub x: json::HexFixed<32>,
@@ -138,8 +137,8 @@ impl PublicKeyXy {
 /// The session key at rest: its bytes encrypted (AES-256-GCM, 12-byte IV, 128-bit tag), or, for a
 /// key the vault keeps itself (`alg` `"memory"`, `"webcrypto-p256"`), a reference by session id
 /// with an empty IV and ciphertext.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EncryptedKey {
     /// `"AES-GCM"`, or the vault that holds the key.
     pub alg: String,
@@ -156,8 +155,8 @@ impl std::fmt::Debug for EncryptedKey {
 }
 
 /// The owner's authorization of a deferred install, as far as it has got.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DeferredState {
     /// The full user-operation nonce the authorization is bound to (the first op's nonce).
     #[serde(with = "json::u256")]
@@ -168,7 +167,6 @@ pub struct DeferredState {
     /// The pre-signature deferred-action digest (aa-sdk transport format).
     pub pre_signature_digest: json::HexBytes,
     /// The full deferred-action digest once the owner signature is attached.
-    #[serde(default)]
     pub deferred_action_digest: Option<json::HexBytes>,
 }
 
@@ -277,55 +275,118 @@ const FIELDS: [&str; 19] = [
 
 static NULL: Value = Value::Null;
 
-/// A failed field as `path: message`, the path starting at the record.
-fn field_error(name: &str, e: &crate::de::Error) -> String {
-    let inner = e.path();
-    let dot = if inner.is_empty() || inner.starts_with('[') { "" } else { "." };
-    format!("{name}{dot}{inner}: {}", e.message())
-}
-
-/// One field of a stored record; an absent one reads as null (`None` for an optional field).
-fn field<'a, T: Deserialize<'a>>(
+/// The fields of one stored object, read one at a time: each through its type's reader, which
+/// the rest of the crate shares (derived visitors of the record's structs would each be one more
+/// large function). Errors are `path: message`, the path starting at the record.
+struct Fields<'a> {
     map: &'a serde_json::Map<String, Value>,
-    name: &str,
-) -> std::result::Result<T, String> {
-    crate::de::from_value(map.get(name).unwrap_or(&NULL)).map_err(|e| field_error(name, &e))
+    /// The object's path (`key`, `deferred`), or empty for the record.
+    at: &'static str,
 }
 
-/// A record of the current shape, read field by field (each field type's reader is shared with
-/// the rest of the crate; a derived visitor of the whole record would be one more large
-/// function). Unknown fields are refused.
-fn read_record(value: &Value) -> std::result::Result<SessionRecord, String> {
-    let Value::Object(m) = value else { return Err("not an object".into()) };
-    if let Some(unknown) = m.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-        return Err(format!("{unknown}: unknown field"));
+impl<'a> Fields<'a> {
+    /// The object at `at`, refused if it is not one or has a field not in `known`.
+    fn open(v: &'a Value, at: &'static str, known: &[&str]) -> std::result::Result<Self, String> {
+        let Value::Object(map) = v else { return Err(Self::path(at, "not an object")) };
+        if let Some(unknown) = map.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(format!("{}: unknown field", Self::join(at, unknown)));
+        }
+        Ok(Fields { map, at })
     }
+
+    fn join(at: &str, name: &str) -> String {
+        if at.is_empty() {
+            name.to_string()
+        } else {
+            format!("{at}.{name}")
+        }
+    }
+
+    fn path(at: &str, message: &str) -> String {
+        format!("{}: {message}", if at.is_empty() { "(record)" } else { at })
+    }
+
+    /// The value of `name`; an absent one is null.
+    fn raw(&self, name: &str) -> &'a Value {
+        self.map.get(name).unwrap_or(&NULL)
+    }
+
+    fn fail(&self, name: &str, e: &crate::de::Error) -> String {
+        let inner = e.path();
+        let dot = if inner.is_empty() || inner.starts_with('[') { "" } else { "." };
+        format!("{}{dot}{inner}: {}", Self::join(self.at, name), e.message())
+    }
+
+    /// Field `name` (absent reads as null: `None` for an optional field).
+    fn get<T: Deserialize<'a>>(&self, name: &str) -> std::result::Result<T, String> {
+        crate::de::from_value(self.raw(name)).map_err(|e| self.fail(name, &e))
+    }
+
+    /// Field `name` through a `with` module's reader.
+    fn with<T>(
+        &self,
+        name: &str,
+        read: fn(crate::de::ValueDe<'a>) -> std::result::Result<T, crate::de::Error>,
+    ) -> std::result::Result<T, String> {
+        read(crate::de::ValueDe(self.raw(name))).map_err(|e| self.fail(name, &e))
+    }
+}
+
+/// A record of the current shape, read field by field. Unknown fields are refused.
+fn read_record(value: &Value) -> std::result::Result<SessionRecord, String> {
+    let f = Fields::open(value, "", &FIELDS)?;
     // Plain values first, then the ones that own memory: a field that fails has less to drop.
-    let schema = field(m, "schema")?;
-    let address = field(m, "address")?;
-    let chain_id = field(m, "chainId")?;
-    let account = field(m, "account")?;
-    let entity_id = field(m, "entityId")?;
-    let expires_at = field(m, "expiresAt")?;
-    let valid_after = field(m, "validAfter")?;
-    let paymaster = field(m, "paymaster")?;
-    let owner = field(m, "owner")?;
-    let salt = json::opt::u256::deserialize(crate::de::ValueDe(m.get("salt").unwrap_or(&NULL)))
-        .map_err(|e| field_error("salt", &e))?;
-    let created_at = field(m, "createdAt")?;
-    let status = field(m, "status")?;
-    let grant_op = field(m, "grantOp")?;
+    let schema = f.get("schema")?;
+    let address = f.get("address")?;
+    let chain_id = f.get("chainId")?;
+    let account = f.get("account")?;
+    let entity_id = f.get("entityId")?;
+    let expires_at = f.get("expiresAt")?;
+    let valid_after = f.get("validAfter")?;
+    let paymaster = f.get("paymaster")?;
+    let owner = f.get("owner")?;
+    let salt = f.with("salt", json::opt::u256::deserialize)?;
+    let created_at = f.get("createdAt")?;
+    let status = f.get("status")?;
+    let grant_op = f.get("grantOp")?;
     // Schemas 2 and 3 have no key kind: their keys are secp256k1.
-    let key_kind = field::<Option<KeyKind>>(m, "keyKind")?.unwrap_or_default();
-    let public_key = field(m, "publicKey")?;
+    let key_kind = f.get::<Option<KeyKind>>("keyKind")?.unwrap_or_default();
+    let public_key = match f.raw("publicKey") {
+        Value::Null => None,
+        v => {
+            let k = Fields::open(v, "publicKey", &["x", "y"])?;
+            Some(PublicKeyXy { x: k.get("x")?, y: k.get("y")? })
+        }
+    };
+    let id = f.get("id")?;
+    let permissions = f.get("permissions")?;
+    let key = match f.raw("key") {
+        Value::Null => None,
+        v => {
+            let k = Fields::open(v, "key", &["alg", "iv", "ciphertext"])?;
+            Some(EncryptedKey { iv: k.get("iv")?, ciphertext: k.get("ciphertext")?, alg: k.get("alg")? })
+        }
+    };
+    let deferred = match f.raw("deferred") {
+        Value::Null => None,
+        v => {
+            let d = Fields::open(v, "deferred", &["nonce", "deadline", "preSignatureDigest", "deferredActionDigest"])?;
+            Some(DeferredState {
+                nonce: d.with("nonce", json::u256::deserialize)?,
+                deadline: d.with("deadline", json::u48::deserialize)?,
+                pre_signature_digest: d.get("preSignatureDigest")?,
+                deferred_action_digest: d.get("deferredActionDigest")?,
+            })
+        }
+    };
     Ok(SessionRecord {
         schema,
-        id: field(m, "id")?,
+        id,
         address,
         chain_id,
         account,
         entity_id,
-        permissions: field(m, "permissions")?,
+        permissions,
         expires_at,
         valid_after,
         paymaster,
@@ -333,8 +394,8 @@ fn read_record(value: &Value) -> std::result::Result<SessionRecord, String> {
         salt,
         created_at,
         status,
-        key: field(m, "key")?,
-        deferred: field(m, "deferred")?,
+        key,
+        deferred,
         grant_op,
         key_kind,
         public_key,
