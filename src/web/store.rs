@@ -443,9 +443,13 @@ impl SessionKeyStore {
             for e in unreadable {
                 warn(&format!("mav2-session-keys: skipping a stored session: {} ({})", e, e.code()));
             }
-            let now = now_secs();
-            let out: Vec<_> = records.iter().map(|r| r.public(now, service.persistence())).collect();
-            to_js(&out)
+            // One record at a time: the serializer of a single record is the one every other
+            // export uses.
+            let out = js_sys::Array::new();
+            for r in &records {
+                out.push(&inner.public(r)?);
+            }
+            Ok(out.into())
         })
     }
 
