@@ -280,12 +280,9 @@ fn assertion_options(o: WebAuthnOptions) -> Result<Option<AssertionOptions>> {
     Ok(Some(opts))
 }
 
-fn service(store: Rc<dyn SessionStore>, vault: WebVault, assertion: &Option<AssertionOptions>) -> Service {
-    let s = Sessions::new(store, vault, WebClock);
-    match assertion {
-        Some(a) => s.with_assertion_options(a.clone()),
-        None => s,
-    }
+/// The store a memory-only session service keeps its records in, and the vault of its keys.
+fn in_memory(wrap: CryptoKey) -> (Rc<dyn SessionStore>, WebVault, Option<Rc<IdbStore>>) {
+    (Rc::new(MemoryStore::new()), WebVault::new(wrap, P256Keys::Memory(Default::default())), None)
 }
 
 async fn open_inner(opts: OpenOptions) -> Result<Inner> {
@@ -294,51 +291,46 @@ async fn open_inner(opts: OpenOptions) -> Result<Inner> {
         return Err(Error::input("name", InputRule::Missing, "is empty"));
     }
     let assertion = assertion_options(opts.webauthn)?;
-    let memory = |wrap: CryptoKey, name: String| Inner {
-        name,
-        service: service(
-            Rc::new(MemoryStore::new()),
-            WebVault::new(wrap, P256Keys::Memory(Default::default())),
-            &assertion,
-        ),
-        idb: None,
-        closed: Cell::new(false),
-    };
-    let Some(factory) = idb::factory() else {
-        warn("mav2-session-keys: no IndexedDB here; session keys live in this page's memory only");
-        return Ok(memory(webcrypto::generate_wrapping_key().await?, name));
-    };
-    let db = idb::open(&factory, &name, idb::DB_VERSION, idb::upgrade).await.map_err(|e| {
-        if idb::error_name(&e) == "VersionError" {
-            Error::Storage {
-                op: "open",
-                detail: format!("database {name:?} was written by a newer build ({})", idb::describe(&e)),
+    let (store, vault, idb) = match idb::factory() {
+        None => {
+            warn("mav2-session-keys: no IndexedDB here; session keys live in this page's memory only");
+            in_memory(webcrypto::generate_wrapping_key().await?)
+        }
+        Some(factory) => {
+            let db = idb::open(&factory, &name, idb::DB_VERSION, idb::upgrade).await.map_err(|e| {
+                if idb::error_name(&e) == "VersionError" {
+                    Error::Storage {
+                        op: "open",
+                        detail: format!("database {name:?} was written by a newer build ({})", idb::describe(&e)),
+                    }
+                } else {
+                    storage("open")(e)
+                }
+            })?;
+            match wrap_key(&db, opts.force_memory_key).await {
+                Ok(WrapKey::Stored(wrap)) => {
+                    let vault = WebVault::new(wrap, P256Keys::Idb(db.clone()));
+                    let store = Rc::new(IdbStore::new(db));
+                    (store.clone() as Rc<dyn SessionStore>, vault, Some(store))
+                }
+                Ok(WrapKey::MemoryOnly(wrap)) => {
+                    db.close();
+                    warn("mav2-session-keys: this browser cannot store a CryptoKey in IndexedDB (DataCloneError); session keys live in this page's memory only");
+                    in_memory(wrap)
+                }
+                Err(e) => {
+                    db.close();
+                    return Err(e);
+                }
             }
-        } else {
-            storage("open")(e)
         }
-    })?;
-    match wrap_key(&db, opts.force_memory_key).await {
-        Ok(WrapKey::Stored(wrap)) => {
-            let vault = WebVault::new(wrap, P256Keys::Idb(db.clone()));
-            let store = Rc::new(IdbStore::new(db));
-            Ok(Inner {
-                name,
-                service: service(store.clone(), vault, &assertion),
-                idb: Some(store),
-                closed: Cell::new(false),
-            })
-        }
-        Ok(WrapKey::MemoryOnly(wrap)) => {
-            db.close();
-            warn("mav2-session-keys: this browser cannot store a CryptoKey in IndexedDB (DataCloneError); session keys live in this page's memory only");
-            Ok(memory(wrap, name))
-        }
-        Err(e) => {
-            db.close();
-            Err(e)
-        }
-    }
+    };
+    let service = Sessions::new(store, vault, WebClock);
+    let service = match assertion {
+        Some(a) => service.with_assertion_options(a),
+        None => service,
+    };
+    Ok(Inner { name, service, idb, closed: Cell::new(false) })
 }
 
 impl Inner {
