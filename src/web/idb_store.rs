@@ -29,33 +29,28 @@ fn decode(v: &JsValue) -> Result<SessionRecord> {
 }
 
 /// The record as stored: straight to a JS object (the same shape `session::encode_stored` gives
-/// natively; every record in memory carries the current schema, see `session::decode_stored`).
+/// natively), always in the current schema (see `session::decode_stored`).
 fn encode(r: &SessionRecord) -> Result<JsValue> {
-    if r.schema == session::SCHEMA_VERSION {
-        return to_js(r);
+    let v = to_js(r)?;
+    if r.schema != session::SCHEMA_VERSION {
+        let _ = Reflect::set(&v, &"schema".into(), &session::SCHEMA_VERSION.into());
     }
-    let mut current = r.clone();
-    current.schema = session::SCHEMA_VERSION;
-    to_js(&current)
+    Ok(v)
 }
 
 fn not_array(op: &'static str) -> Error {
     Error::Storage { op, detail: "getAll did not return an array".into() }
 }
 
-/// Commit (or abort, on error) and return the outcome.
-async fn finish<T>(tx: &IdbTransaction, done: Done, op: &'static str, result: Result<T>) -> Result<T> {
-    match result {
-        Ok(v) => {
-            done.wait().await.map_err(storage(op))?;
-            Ok(v)
-        }
-        Err(e) => {
-            let _ = tx.abort();
-            let _ = done.wait().await;
-            Err(e)
-        }
+/// Commit the transaction when its work succeeded (`ok`), else abort it; a failed commit is the
+/// error. Not generic: one copy serves every operation.
+async fn finish(tx: &IdbTransaction, done: Done, op: &'static str, ok: bool) -> Result<()> {
+    if ok {
+        return done.wait().await.map_err(storage(op));
     }
+    let _ = tx.abort();
+    let _ = done.wait().await;
+    Ok(())
 }
 
 impl IdbStore {
@@ -123,7 +118,8 @@ impl IdbStore {
             Ok(rec)
         }
         .await;
-        finish(&tx, done, op, result).await
+        finish(&tx, done, op, result.is_ok()).await?;
+        result
     }
 
     async fn update_inner(&self, id: &str, f: Mutation<'_>) -> Result<SessionRecord> {
@@ -142,7 +138,8 @@ impl IdbStore {
             Ok(r)
         }
         .await;
-        finish(&tx, done, op, result).await
+        finish(&tx, done, op, result.is_ok()).await?;
+        result
     }
 
     async fn delete_inner(&self, id: &str) -> Result<bool> {
@@ -157,7 +154,8 @@ impl IdbStore {
             Ok(count.as_f64().unwrap_or(0.0) > 0.0)
         }
         .await;
-        finish(&tx, done, op, result).await
+        finish(&tx, done, op, result.is_ok()).await?;
+        result
     }
 }
 
