@@ -7,7 +7,7 @@ use std::cell::Cell;
 use alloy_primitives::Address;
 use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{IdbDatabase, IdbTransaction, IdbTransactionMode};
+use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 use crate::error::{Error, Result};
 use crate::json;
@@ -40,6 +40,20 @@ fn encode(r: &SessionRecord) -> Result<JsValue> {
 
 fn not_array(op: &'static str) -> Error {
     Error::Storage { op, detail: "getAll did not return an array".into() }
+}
+
+/// Await request `req` of operation `op`: failing to make it or it failing is a storage error.
+async fn call(req: std::result::Result<IdbRequest, JsValue>, op: &'static str) -> Result<JsValue> {
+    idb::request(&req.map_err(storage(op))?).await.map_err(storage(op))
+}
+
+/// Record `id` of `store` (inside the caller's transaction).
+async fn read(store: &IdbObjectStore, id: &str, op: &'static str) -> Result<SessionRecord> {
+    let v = call(store.get(&id.into()), op).await?;
+    if v.is_undefined() {
+        return Err(Error::SessionNotFound { id: id.into() });
+    }
+    decode(&v)
 }
 
 /// Commit the transaction when its work succeeded (`ok`), else abort it; a failed commit is the
@@ -76,11 +90,7 @@ impl IdbStore {
         let op = "read session";
         let tx = self.tx(IdbTransactionMode::Readonly, op)?;
         let store = tx.object_store(idb::SESSIONS).map_err(storage(op))?;
-        let v = idb::request(&store.get(&id.into()).map_err(storage(op))?).await.map_err(storage(op))?;
-        if v.is_undefined() {
-            return Err(Error::SessionNotFound { id: id.into() });
-        }
-        decode(&v)
+        read(&store, id, op).await
     }
 
     async fn list_inner(&self, scope: Option<(u64, Address)>) -> Result<Vec<Result<SessionRecord>>> {
@@ -94,7 +104,7 @@ impl IdbStore {
             }
             None => store.get_all(),
         };
-        let v = idb::request(&req.map_err(storage(op))?).await.map_err(storage(op))?;
+        let v = call(req, op).await?;
         let arr: Array = v.dyn_into().map_err(|_| not_array(op))?;
         Ok(arr.iter().map(|v| decode(&v)).collect())
     }
@@ -107,14 +117,14 @@ impl IdbStore {
             let store = tx.object_store(idb::SESSIONS).map_err(storage(op))?;
             let index = store.index(idb::BY_ACCOUNT).map_err(storage(op))?;
             let key = Array::of2(&JsValue::from_f64(rec.chain_id as f64), &json::address(&rec.account.0).into());
-            let v = idb::request(&index.get_all_with_key(&key).map_err(storage(op))?).await.map_err(storage(op))?;
+            let v = call(index.get_all_with_key(&key), op).await?;
             let arr: Array = v.dyn_into().map_err(|_| not_array(op))?;
             let used = arr.iter().filter_map(|r| {
                 let n = Reflect::get(&r, &"entityId".into()).ok()?.as_f64()?;
                 (n >= 0.0 && n <= u32::MAX as f64 && n.fract() == 0.0).then_some(n as u32)
             });
             rec.entity_id = session::allocate_entity_id(used, requested)?;
-            idb::request(&store.add(&encode(&rec)?).map_err(storage(op))?).await.map_err(storage(op))?;
+            call(store.add(&encode(&rec)?), op).await?;
             Ok(rec)
         }
         .await;
@@ -128,13 +138,9 @@ impl IdbStore {
         let done = Done::new(&tx);
         let result = async {
             let store = tx.object_store(idb::SESSIONS).map_err(storage(op))?;
-            let v = idb::request(&store.get(&id.into()).map_err(storage(op))?).await.map_err(storage(op))?;
-            if v.is_undefined() {
-                return Err(Error::SessionNotFound { id: id.into() });
-            }
-            let mut r = decode(&v)?;
+            let mut r = read(&store, id, op).await?;
             f(&mut r)?;
-            idb::request(&store.put(&encode(&r)?).map_err(storage(op))?).await.map_err(storage(op))?;
+            call(store.put(&encode(&r)?), op).await?;
             Ok(r)
         }
         .await;
@@ -148,9 +154,8 @@ impl IdbStore {
         let done = Done::new(&tx);
         let result = async {
             let store = tx.object_store(idb::SESSIONS).map_err(storage(op))?;
-            let count =
-                idb::request(&store.count_with_key(&id.into()).map_err(storage(op))?).await.map_err(storage(op))?;
-            idb::request(&store.delete(&id.into()).map_err(storage(op))?).await.map_err(storage(op))?;
+            let count = call(store.count_with_key(&id.into()), op).await?;
+            call(store.delete(&id.into()), op).await?;
             Ok(count.as_f64().unwrap_or(0.0) > 0.0)
         }
         .await;
