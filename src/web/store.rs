@@ -41,7 +41,7 @@ use crate::session::{ListFilter, NewSession, Persistence, SessionRecord};
 use crate::store::{MemoryStore, SessionStore};
 use crate::user_op::UserOperation;
 use crate::web::clock::WebClock;
-use crate::web::convert::{from_js, id_arg, opt_options_arg, options_arg, to_js};
+use crate::web::convert::{from_js, id_arg, opt_options_arg, opt_options_data, options_arg, to_js, Fields};
 use crate::web::idb::{self, storage, Done};
 use crate::web::idb_store::IdbStore;
 use crate::web::vault::{P256Keys, WebVault};
@@ -145,27 +145,37 @@ pub fn now_secs() -> u64 {
     (js_sys::Date::now() / 1000.0).floor().max(0.0) as u64
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Default)]
 struct WebAuthnOptions {
-    #[serde(default)]
     rp_id: Option<String>,
-    #[serde(default)]
     origin: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Default)]
 struct OpenOptions {
-    #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
     webauthn: WebAuthnOptions,
     /// Testing aid: behave as a browser that cannot store a `CryptoKey` in IndexedDB. The store
     /// really attempts the write with a value that cannot be cloned and takes the same
     /// `DataCloneError` path.
-    #[serde(default)]
     force_memory_key: bool,
+}
+
+impl OpenOptions {
+    /// The `options` argument of `open`, read field by field.
+    fn read(options: &JsValue) -> Result<Self> {
+        let data = opt_options_data(options, "options")?;
+        let f = Fields::new(&data, "", "options", &["name", "webauthn", "forceMemoryKey"])?;
+        let w = f.object("webauthn", &["rpId", "origin"])?;
+        Ok(OpenOptions {
+            name: f.get::<Option<String>>("name")?.flatten(),
+            webauthn: WebAuthnOptions {
+                rp_id: w.get::<Option<String>>("rpId")?.flatten(),
+                origin: w.get::<Option<String>>("origin")?.flatten(),
+            },
+            force_memory_key: f.get("forceMemoryKey")?.unwrap_or(false),
+        })
+    }
 }
 
 /// The session service as the browser runs it.
@@ -626,8 +636,7 @@ impl SessionKeyStore {
 
     /// `SessionKeyStore.open` for Rust callers and tests (same options object).
     pub async fn connect(options: &JsValue) -> Result<SessionKeyStore> {
-        let opts: OpenOptions = opt_options_arg(options, "options")?;
-        let inner = open_inner(opts).await?;
+        let inner = open_inner(OpenOptions::read(options)?).await?;
         Ok(SessionKeyStore { inner: Rc::new(inner) })
     }
 
