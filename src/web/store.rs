@@ -514,14 +514,15 @@ impl SessionKeyStore {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct DeferredOptions {
-    #[serde(default, with = "json::opt::u256")]
-    nonce: Option<alloy_primitives::U256>,
-    #[serde(default, with = "json::u64")]
-    deadline: u64,
-}
+/// A full user-operation nonce argument.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Nonce(#[serde(with = "json::u256")] alloy_primitives::U256);
+
+/// A unix-seconds argument.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Seconds(#[serde(with = "json::u64")] u64);
 
 fn hex_arg(v: &JsValue, name: &'static str) -> Result<Vec<u8>> {
     let s = v.as_string().ok_or_else(|| {
@@ -575,8 +576,11 @@ impl SessionKeyStore {
         let inner = self.inner.clone();
         promise(async move {
             let id = id_arg(&id)?;
-            let opts: DeferredOptions = opt_options_arg(&options, "options")?;
-            let d = inner.service()?.deferred_install(&id, opts.nonce, opts.deadline).await?;
+            let data = opt_options_data(&options, "options")?;
+            let opts = Fields::new(&data, "", "options", &["nonce", "deadline"])?;
+            let nonce = opts.get::<Option<Nonce>>("nonce")?.flatten().map(|n| n.0);
+            let deadline = opts.get::<Seconds>("deadline")?.map_or(0, |s| s.0);
+            let d = inner.service()?.deferred_install(&id, nonce, deadline).await?;
             to_js(&d)
         })
     }
