@@ -28,7 +28,6 @@ use std::rc::Rc;
 
 use js_sys::Promise;
 use serde::Deserialize;
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -524,21 +523,6 @@ struct Nonce(#[serde(with = "json::u256")] alloy_primitives::U256);
 #[serde(transparent)]
 struct Seconds(#[serde(with = "json::u64")] u64);
 
-fn hex_arg(v: &JsValue, name: &'static str) -> Result<Vec<u8>> {
-    let s = v.as_string().ok_or_else(|| {
-        if v.is_undefined() || v.is_null() {
-            Error::input(name, InputRule::Missing, "is required")
-        } else {
-            Error::input(name, InputRule::Type, "expected a 0x-prefixed hex string")
-        }
-    })?;
-    let b: json::HexBytes = json::from_value(&Value::String(s)).map_err(|e| match e {
-        Error::InvalidInput { rule, detail, .. } => Error::InvalidInput { field: name.into(), rule, detail },
-        other => other,
-    })?;
-    Ok(b.0.to_vec())
-}
-
 #[wasm_bindgen]
 impl SessionKeyStore {
     /// `installValidation` call data granting the session (for a user operation or transaction
@@ -596,8 +580,8 @@ impl SessionKeyStore {
         let inner = self.inner.clone();
         promise(async move {
             let id = id_arg(&id)?;
-            let sig = hex_arg(&signature, "signature")?;
-            let r = inner.service()?.attach_owner_signature(&id, &sig).await?;
+            let sig: json::HexBytes = from_js(&signature, "signature")?;
+            let r = inner.service()?.attach_owner_signature(&id, &sig.0).await?;
             inner.public(&r)
         })
     }
