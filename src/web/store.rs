@@ -289,6 +289,11 @@ fn assertion_options(o: WebAuthnOptions) -> Result<Option<AssertionOptions>> {
     Ok(Some(opts))
 }
 
+/// `fut` behind a pointer: its state machine stays out of the caller's.
+fn boxed<'a, T>(fut: impl Future<Output = T> + 'a) -> Pin<Box<dyn Future<Output = T> + 'a>> {
+    Box::pin(fut)
+}
+
 /// The store a memory-only session service keeps its records in, and the vault of its keys.
 fn in_memory(wrap: CryptoKey) -> (Rc<dyn SessionStore>, WebVault, Option<Rc<IdbStore>>) {
     (Rc::new(MemoryStore::new()), WebVault::new(wrap, P256Keys::Memory(Default::default())), None)
@@ -306,7 +311,7 @@ async fn open_inner(opts: OpenOptions) -> Result<Inner> {
             in_memory(webcrypto::generate_wrapping_key().await?)
         }
         Some(factory) => {
-            let db = idb::open(&factory, &name, idb::DB_VERSION, idb::upgrade).await.map_err(|e| {
+            let db = boxed(idb::open(&factory, &name, idb::DB_VERSION, idb::upgrade)).await.map_err(|e| {
                 if idb::error_name(&e) == "VersionError" {
                     Error::Storage {
                         op: "open",
@@ -316,7 +321,7 @@ async fn open_inner(opts: OpenOptions) -> Result<Inner> {
                     storage("open")(e)
                 }
             })?;
-            match wrap_key(&db, opts.force_memory_key).await {
+            match boxed(wrap_key(&db, opts.force_memory_key)).await {
                 Ok(WrapKey::Stored(wrap)) => {
                     let vault = WebVault::new(wrap, P256Keys::Idb(db.clone()));
                     let store = Rc::new(IdbStore::new(db));
