@@ -495,7 +495,7 @@ impl<T: Transport, C: Clock> Sender<T, C> {
         let mut backoff = retry.initial_backoff_ms;
         let mut attempt = 1;
         loop {
-            match bundler::send_user_operation(&self.bundler, &body, self.config.entry_point).await {
+            match bundler::send_user_operation(&self.bundler, &self.clock, &body, self.config.entry_point).await {
                 Ok(h) => {
                     if h != hash {
                         return Err(Error::BadResponse {

@@ -196,10 +196,11 @@ pub async fn estimate_user_operation_gas<T: Transport, O: Serialize>(
 /// safe resend.
 pub async fn send_user_operation<T: Transport, O: Serialize>(
     c: &RpcClient<T>,
+    clock: &impl Clock,
     op: &O,
     entry_point: Address,
 ) -> Result<B256> {
-    c.call_once("eth_sendUserOperation", &(op, entry_point)).await
+    c.call_once(clock, "eth_sendUserOperation", &(op, entry_point)).await
 }
 
 /// `eth_getUserOperationByHash`.

@@ -215,32 +215,36 @@ impl<T: Transport> RpcClient<T> {
         method: &str,
         params: P,
     ) -> Result<R> {
-        let (id, text) = self.post_with_retry(clock, &|id| request_body(method, id, &params)).await?;
-        decode(method, id, &text)
+        let result = self.request(clock, self.retry.attempts, method, params_json(method, &params)).await?;
+        decode_result(method, &result)
     }
 
-    /// The retry loop of [`RpcClient::call`]: each attempt takes a new id and the body made for
-    /// it. Not generic over params and result, and boxed, so every method shares one copy of it
-    /// (and of the transport's future). Only network errors are retried; a body that cannot be
-    /// made or an answer that came back ends it.
-    fn post_with_retry<'a, C: Clock>(
+    /// The exchange behind [`RpcClient::call`] and [`RpcClient::call_once`]: up to `attempts`
+    /// attempts of `params` (JSON), each with a new id, and the answer's envelope checked. Not
+    /// generic over params and result, and boxed, so every method shares one copy of it (and of
+    /// the transport's future). Only network errors are retried; params that could not be
+    /// serialized or an answer that came back end it.
+    fn request<'a, C: Clock>(
         &'a self,
         clock: &'a C,
-        body: &'a dyn Fn(u64) -> Result<String>,
-    ) -> crate::store::BoxFuture<'a, (u64, String)> {
+        attempts: u32,
+        method: &'a str,
+        params: Result<String>,
+    ) -> crate::store::BoxFuture<'a, serde_json::Value> {
         Box::pin(async move {
+            let params = params?;
             let mut backoff = self.retry.initial_backoff_ms;
             let mut attempt = 1;
             loop {
                 let id = self.take_id();
-                match self.transport.post(body(id)?).await {
-                    Err(e) if is_retryable(&e) && attempt < self.retry.attempts => {
+                match self.transport.post(request_body(method, id, &params)).await {
+                    Err(e) if is_retryable(&e) && attempt < attempts => {
                         clock.sleep(backoff).await;
                         backoff = (backoff * 2).min(self.retry.max_backoff_ms);
                         attempt += 1;
                     }
                     Err(e) => return Err(e),
-                    Ok(text) => return Ok((id, text)),
+                    Ok(text) => return response_result(method, id, &text),
                 }
             }
         })
@@ -253,28 +257,52 @@ impl<T: Transport> RpcClient<T> {
         id
     }
 
-    /// One request, no retry.
-    pub async fn call_once<P: Serialize, R: DeserializeOwned>(&self, method: &str, params: &P) -> Result<R> {
-        let id = self.take_id();
-        let text = self.transport.post(request_body(method, id, params)?).await?;
-        decode(method, id, &text)
+    /// One request, no retry (`clock` is never waited on).
+    pub async fn call_once<P: Serialize, R: DeserializeOwned>(
+        &self,
+        clock: &impl Clock,
+        method: &str,
+        params: &P,
+    ) -> Result<R> {
+        let result = self.request(clock, 1, method, params_json(method, params)).await?;
+        decode_result(method, &result)
     }
 }
 
-/// The JSON-RPC request body.
-fn request_body<P: Serialize>(method: &str, id: u64, params: &P) -> Result<String> {
-    serde_json::to_string(&Request { jsonrpc: "2.0", id, method, params })
-        .map_err(|e| Error::BadResponse { method: method.into(), detail: format!("request: {e}") })
+/// A request's params as JSON.
+fn params_json<P: Serialize>(method: &str, params: &P) -> Result<String> {
+    serde_json::to_string(params).map_err(|e| bad_request(method, e))
+}
+
+#[inline(never)]
+fn bad_request(method: &str, e: serde_json::Error) -> Error {
+    Error::BadResponse { method: method.into(), detail: format!("request: {e}") }
+}
+
+/// The JSON-RPC request body around `params` (JSON): a [`Request`] as serde writes it.
+fn request_body(method: &str, id: u64, params: &str) -> String {
+    let method = serde_json::Value::from(method);
+    format!(r#"{{"jsonrpc":"2.0","id":{id},"method":{method},"params":{params}}}"#)
 }
 
 /// Decode a response body for request `id`.
 pub fn decode<R: DeserializeOwned>(method: &str, id: u64, text: &str) -> Result<R> {
-    let result = response_result(method, id, text)?;
+    decode_result(method, &response_result(method, id, text)?)
+}
+
+/// Read a response's `result` as `R`.
+fn decode_result<R: DeserializeOwned>(method: &str, result: &serde_json::Value) -> Result<R> {
+    crate::de::from_value(result).map_err(|e| bad_result(method, e))
+}
+
+/// A result of the wrong shape, named by its path. Out of line: one copy for every result type.
+#[inline(never)]
+fn bad_result(method: &str, e: crate::de::Error) -> Error {
     // serde would quote a mistyped string whole: keep the message bounded and unquoted.
-    crate::de::from_value(&result).map_err(|e| Error::BadResponse {
+    Error::BadResponse {
         method: method.into(),
         detail: format!("result.{}: {}", crate::json::shorten(&e.path(), 200), crate::json::shorten(e.message(), 300)),
-    })
+    }
 }
 
 /// The checked envelope of a response: its `result` (null when absent), or the server's error.
@@ -330,6 +358,17 @@ mod tests {
         assert_eq!(error_code(-32602, "bad fields").as_str(), "BUNDLER_INVALID_FIELDS");
         assert_eq!(error_code(-32601, "no such method").as_str(), "RPC_METHOD_NOT_FOUND");
         assert_eq!(error_code(-1, "x").as_str(), "RPC_ERROR");
+    }
+
+    #[test]
+    fn request_bodies_are_the_serde_form() {
+        for (method, params) in
+            [("eth_chainId", serde_json::json!([])), ("m\"x", serde_json::json!([{"a": 1}, "latest"]))]
+        {
+            let body = request_body(method, 9, &params_json(method, &params).unwrap());
+            let serde = serde_json::to_string(&Request { jsonrpc: "2.0", id: 9, method, params }).unwrap();
+            assert_eq!(body, serde);
+        }
     }
 
     #[test]
