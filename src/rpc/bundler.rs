@@ -7,7 +7,9 @@
 use alloy_primitives::{Address, Bytes, B256, U256, U64};
 use alloy_sol_types::SolCall;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
+use super::read::{self, leaf, object, Read};
 use super::{Clock, RpcClient, Transport};
 use crate::abi::IEntryPoint;
 use crate::error::{Error, Result};
@@ -153,13 +155,126 @@ pub struct PaymasterData {
     pub paymaster_data: Bytes,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The fields of a block this library reads.
 struct Block {
-    #[serde(default)]
     base_fee_per_gas: Option<U256>,
-    #[serde(default)]
     timestamp: Option<U256>,
+}
+
+impl GasEstimate {
+    /// Read from a result (same rules as the derived `Deserialize`, less code).
+    pub fn read(v: &Value) -> Read<Self> {
+        let f = object(v, "struct GasEstimate")?;
+        Ok(GasEstimate {
+            pre_verification_gas: f.req("preVerificationGas", read::u256)?,
+            verification_gas_limit: f.req("verificationGasLimit", read::u128)?,
+            call_gas_limit: f.req("callGasLimit", read::u128)?,
+            paymaster_verification_gas_limit: f.opt("paymasterVerificationGasLimit", read::u128)?,
+            paymaster_post_op_gas_limit: f.opt("paymasterPostOpGasLimit", read::u128)?,
+        })
+    }
+}
+
+impl Fees {
+    /// Read from a result (same rules as the derived `Deserialize`, less code).
+    pub fn read(v: &Value) -> Read<Self> {
+        let f = object(v, "struct Fees")?;
+        Ok(Fees {
+            max_fee_per_gas: f.req("maxFeePerGas", read::u128)?,
+            max_priority_fee_per_gas: f.req("maxPriorityFeePerGas", read::u128)?,
+        })
+    }
+}
+
+impl PimlicoGasPrice {
+    /// Read from a result (same rules as the derived `Deserialize`, less code).
+    pub fn read(v: &Value) -> Read<Self> {
+        let f = object(v, "struct PimlicoGasPrice")?;
+        Ok(PimlicoGasPrice {
+            slow: f.req("slow", Fees::read)?,
+            standard: f.req("standard", Fees::read)?,
+            fast: f.req("fast", Fees::read)?,
+        })
+    }
+}
+
+impl TxReceipt {
+    /// Read from a result (same rules as the derived `Deserialize`, less code).
+    pub fn read(v: &Value) -> Read<Self> {
+        let f = object(v, "struct TxReceipt")?;
+        Ok(TxReceipt {
+            transaction_hash: f.req("transactionHash", leaf)?,
+            block_hash: f.req("blockHash", leaf)?,
+            block_number: f.req("blockNumber", leaf)?,
+            status: f.opt("status", leaf)?,
+        })
+    }
+}
+
+impl UserOperationReceipt {
+    /// Read from a result (same rules as the derived `Deserialize`, less code).
+    pub fn read(v: &Value) -> Read<Self> {
+        let f = object(v, "struct UserOperationReceipt")?;
+        Ok(UserOperationReceipt {
+            user_op_hash: f.req("userOpHash", leaf)?,
+            entry_point: f.req("entryPoint", leaf)?,
+            sender: f.req("sender", leaf)?,
+            nonce: f.req("nonce", leaf)?,
+            paymaster: f.opt("paymaster", leaf)?,
+            actual_gas_cost: f.req("actualGasCost", leaf)?,
+            actual_gas_used: f.req("actualGasUsed", leaf)?,
+            success: f.req("success", leaf)?,
+            reason: f.opt("reason", leaf)?,
+            logs: f.or_default("logs", leaf)?,
+            receipt: f.req("receipt", TxReceipt::read)?,
+        })
+    }
+}
+
+impl UserOperationByHash {
+    /// Read from a result (same rules as the derived `Deserialize`, less code).
+    pub fn read(v: &Value) -> Read<Self> {
+        let f = object(v, "struct UserOperationByHash")?;
+        Ok(UserOperationByHash {
+            user_operation: f.req("userOperation", leaf)?,
+            entry_point: f.req("entryPoint", leaf)?,
+            block_number: f.opt("blockNumber", leaf)?,
+            block_hash: f.opt("blockHash", leaf)?,
+            transaction_hash: f.opt("transactionHash", leaf)?,
+        })
+    }
+}
+
+impl PaymasterStub {
+    /// Read from a result (same rules as the derived `Deserialize`, less code).
+    pub fn read(v: &Value) -> Read<Self> {
+        let f = object(v, "struct PaymasterStub")?;
+        Ok(PaymasterStub {
+            paymaster: f.req("paymaster", leaf)?,
+            paymaster_data: f.req("paymasterData", leaf)?,
+            paymaster_verification_gas_limit: f.opt("paymasterVerificationGasLimit", read::u128)?,
+            paymaster_post_op_gas_limit: f.opt("paymasterPostOpGasLimit", read::u128)?,
+            is_final: f.or_default("isFinal", leaf)?,
+        })
+    }
+}
+
+impl PaymasterData {
+    /// Read from a result (same rules as the derived `Deserialize`, less code).
+    pub fn read(v: &Value) -> Read<Self> {
+        let f = object(v, "struct PaymasterData")?;
+        Ok(PaymasterData { paymaster: f.req("paymaster", leaf)?, paymaster_data: f.req("paymasterData", leaf)? })
+    }
+}
+
+impl Block {
+    /// The latest block, or `null`.
+    fn read(v: &Value) -> Read<Option<Self>> {
+        read::nullable(v, |v| {
+            let f = object(v, "struct Block")?;
+            Ok(Block { base_fee_per_gas: f.opt("baseFeePerGas", leaf)?, timestamp: f.opt("timestamp", leaf)? })
+        })
+    }
 }
 
 /// Parameters of a method that takes none: `[]` (serde's `()` would be `null`, which alto refuses).
@@ -189,7 +304,7 @@ pub async fn estimate_user_operation_gas<T: Transport, O: Serialize>(
     op: &O,
     entry_point: Address,
 ) -> Result<GasEstimate> {
-    c.call(clock, "eth_estimateUserOperationGas", (op, entry_point)).await
+    c.call_with(clock, "eth_estimateUserOperationGas", (op, entry_point), GasEstimate::read).await
 }
 
 /// `eth_sendUserOperation(op, entryPoint)` → userOpHash. Sent once (no retry): see `send` for the
@@ -209,7 +324,7 @@ pub async fn get_user_operation_by_hash<T: Transport>(
     clock: &impl Clock,
     hash: B256,
 ) -> Result<Option<UserOperationByHash>> {
-    c.call(clock, "eth_getUserOperationByHash", (hash,)).await
+    c.call_with(clock, "eth_getUserOperationByHash", (hash,), |v| read::nullable(v, UserOperationByHash::read)).await
 }
 
 /// `eth_getUserOperationReceipt`.
@@ -218,12 +333,12 @@ pub async fn get_user_operation_receipt<T: Transport>(
     clock: &impl Clock,
     hash: B256,
 ) -> Result<Option<UserOperationReceipt>> {
-    c.call(clock, "eth_getUserOperationReceipt", (hash,)).await
+    c.call_with(clock, "eth_getUserOperationReceipt", (hash,), |v| read::nullable(v, UserOperationReceipt::read)).await
 }
 
 /// `pimlico_getUserOperationGasPrice` (alto and Pimlico's service).
 pub async fn pimlico_gas_price<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<PimlicoGasPrice> {
-    c.call(clock, "pimlico_getUserOperationGasPrice", NO_PARAMS).await
+    c.call_with(clock, "pimlico_getUserOperationGasPrice", NO_PARAMS, PimlicoGasPrice::read).await
 }
 
 /// `eth_maxPriorityFeePerGas` (node).
@@ -233,13 +348,13 @@ pub async fn max_priority_fee_per_gas<T: Transport>(c: &RpcClient<T>, clock: &im
 
 /// The latest block's `baseFeePerGas` (node; zero before London).
 pub async fn latest_base_fee<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<U256> {
-    let b: Option<Block> = c.call(clock, "eth_getBlockByNumber", ("latest", false)).await?;
+    let b = c.call_with(clock, "eth_getBlockByNumber", ("latest", false), Block::read).await?;
     Ok(b.and_then(|b| b.base_fee_per_gas).unwrap_or_default())
 }
 
 /// The latest block's timestamp (node): the chain's time, which decides `AA22`.
 pub async fn latest_timestamp<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<u64> {
-    let b: Option<Block> = c.call(clock, "eth_getBlockByNumber", ("latest", false)).await?;
+    let b = c.call_with(clock, "eth_getBlockByNumber", ("latest", false), Block::read).await?;
     b.and_then(|b| b.timestamp)
         .map(|t| t.saturating_to::<u64>())
         .ok_or_else(|| Error::BadResponse { method: "eth_getBlockByNumber".into(), detail: "no timestamp".into() })
@@ -300,7 +415,8 @@ pub async fn pm_get_paymaster_stub_data<T: Transport>(
     chain_id: u64,
     context: &serde_json::Value,
 ) -> Result<PaymasterStub> {
-    c.call(clock, "pm_getPaymasterStubData", (op, entry_point, U64::from(chain_id), context)).await
+    c.call_with(clock, "pm_getPaymasterStubData", (op, entry_point, U64::from(chain_id), context), PaymasterStub::read)
+        .await
 }
 
 /// ERC-7677 `pm_getPaymasterData(op, entryPoint, chainIdHex, context)`.
@@ -312,7 +428,8 @@ pub async fn pm_get_paymaster_data<T: Transport>(
     chain_id: u64,
     context: &serde_json::Value,
 ) -> Result<PaymasterData> {
-    c.call(clock, "pm_getPaymasterData", (op, entry_point, U64::from(chain_id), context)).await
+    c.call_with(clock, "pm_getPaymasterData", (op, entry_point, U64::from(chain_id), context), PaymasterData::read)
+        .await
 }
 
 #[cfg(test)]

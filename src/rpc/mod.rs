@@ -22,6 +22,7 @@
 //! result of the wrong shape).
 
 pub mod bundler;
+pub mod read;
 pub mod transport;
 
 use std::cell::Cell;
@@ -215,8 +216,19 @@ impl<T: Transport> RpcClient<T> {
         method: &str,
         params: P,
     ) -> Result<R> {
+        self.call_with(clock, method, params, read::leaf::<R>).await
+    }
+
+    /// [`RpcClient::call`] with the result read by `read`.
+    pub async fn call_with<P: Serialize, R>(
+        &self,
+        clock: &impl Clock,
+        method: &str,
+        params: P,
+        read: fn(&serde_json::Value) -> read::Read<R>,
+    ) -> Result<R> {
         let result = self.request(clock, self.retry.attempts, method, params_json(method, &params)).await?;
-        decode_result(method, &result)
+        read(&result).map_err(|e| bad_result(method, e))
     }
 
     /// The exchange behind [`RpcClient::call`] and [`RpcClient::call_once`]: up to `attempts`
@@ -265,7 +277,7 @@ impl<T: Transport> RpcClient<T> {
         params: &P,
     ) -> Result<R> {
         let result = self.request(clock, 1, method, params_json(method, params)).await?;
-        decode_result(method, &result)
+        read::leaf(&result).map_err(|e| bad_result(method, e))
     }
 }
 
@@ -287,46 +299,60 @@ fn request_body(method: &str, id: u64, params: &str) -> String {
 
 /// Decode a response body for request `id`.
 pub fn decode<R: DeserializeOwned>(method: &str, id: u64, text: &str) -> Result<R> {
-    decode_result(method, &response_result(method, id, text)?)
-}
-
-/// Read a response's `result` as `R`.
-fn decode_result<R: DeserializeOwned>(method: &str, result: &serde_json::Value) -> Result<R> {
-    crate::de::from_value(result).map_err(|e| bad_result(method, e))
+    read::leaf(&response_result(method, id, text)?).map_err(|e| bad_result(method, e))
 }
 
 /// A result of the wrong shape, named by its path. Out of line: one copy for every result type.
 #[inline(never)]
-fn bad_result(method: &str, e: crate::de::Error) -> Error {
+fn bad_result(method: &str, e: read::Bad) -> Error {
     // serde would quote a mistyped string whole: keep the message bounded and unquoted.
     Error::BadResponse {
         method: method.into(),
-        detail: format!("result.{}: {}", crate::json::shorten(&e.path(), 200), crate::json::shorten(e.message(), 300)),
+        detail: format!("result.{}: {}", crate::json::shorten(&e.path, 200), crate::json::shorten(&e.message, 300)),
     }
 }
 
 /// The checked envelope of a response: its `result` (null when absent), or the server's error.
-/// Not generic, so [`decode`]'s instances share it.
+/// Not generic, so [`decode`]'s instances share it. Read by hand ([`read`]), with the rules of
+/// [`Response`]'s derived `Deserialize`.
 fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Value> {
     let bad = |detail: String| Error::BadResponse { method: method.into(), detail };
-    // Text to a `Value` first: every typed read goes through `crate::de`. The result moves out
+    // Text to a `Value` first, read by [`read`]. The result moves out
     // before the envelope is read. `null` is a valid result (e.g. no receipt yet).
     let mut value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| bad(format!("{e}: {}", snippet(text))))?;
     let result = value.get_mut("result").map(serde_json::Value::take);
-    let resp: Response =
-        crate::de::from_value(&value).map_err(|e| bad(format!("{} {}: {}", e.path(), e.message(), snippet(text))))?;
-    if let Some(err) = resp.error {
+    let envelope = |f: read::Fields<'_>| -> read::Read<_> {
+        Ok((f.opt("jsonrpc", read::leaf::<String>)?, f.opt("error", RpcErrorObject::read)?))
+    };
+    let f = read::object(&value, "struct Response")
+        .and_then(|f| Ok((f, envelope(f)?)))
+        .map_err(|e| bad(format!("{} {}: {}", e.path, e.message, snippet(text))));
+    let (f, (jsonrpc, error)) = f?;
+    if let Some(err) = error {
         // A server may answer a request it could not parse with id null; still our error.
         return Err(rpc_error(method, err));
     }
-    if resp.id != id && resp.id.as_str() != Some(id.to_string().as_str()) {
-        return Err(bad(format!("id {} does not match request id {id}", resp.id)));
+    let resp_id = f.get("id").unwrap_or(&serde_json::Value::Null);
+    if *resp_id != id && resp_id.as_str() != Some(id.to_string().as_str()) {
+        return Err(bad(format!("id {resp_id} does not match request id {id}")));
     }
-    if resp.jsonrpc.as_deref() != Some("2.0") {
+    if jsonrpc.as_deref() != Some("2.0") {
         return Err(bad("jsonrpc is not \"2.0\"".into()));
     }
     Ok(result.unwrap_or(serde_json::Value::Null))
+}
+
+impl RpcErrorObject {
+    /// Read from a response (same rules as the derived `Deserialize`, less code).
+    fn read(v: &serde_json::Value) -> read::Read<Self> {
+        let f = read::object(v, "struct RpcErrorObject")?;
+        Ok(RpcErrorObject {
+            code: f.req("code", read::leaf)?,
+            message: f.or_default("message", read::leaf)?,
+            data: f.opt("data", read::leaf)?,
+        })
+    }
 }
 
 fn snippet(text: &str) -> String {
