@@ -317,7 +317,7 @@ fn bad_result(method: &str, e: read::Bad) -> Error {
 /// [`Response`]'s derived `Deserialize`.
 fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Value> {
     let bad = |detail: String| Error::BadResponse { method: method.into(), detail };
-    // Text to a `Value` first, read by [`read`]. The result moves out
+    // Text to a `Value` first, read by `read`. The result moves out
     // before the envelope is read. `null` is a valid result (e.g. no receipt yet).
     let mut value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| bad(format!("{e}: {}", snippet(text))))?;
