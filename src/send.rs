@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::json::{Addr, HexBytes};
 use crate::key::SessionKey;
 use crate::rpc::bundler::{self, Fees, UserOperationReceipt};
-use crate::rpc::{Clock, RetryPolicy, RpcClient, Transport};
+use crate::rpc::{read, Clock, RetryPolicy, RpcClient, Transport};
 use crate::sign;
 use crate::user_op::UserOperation;
 
@@ -492,8 +492,10 @@ impl<T: Transport, C: Clock> Sender<T, C> {
         let hash = self.hash(op).await?;
         let body = UserOperation7702 { user_op: op, eip7702_auth: authorization };
         // Network errors are retried with backoff by the client (the same operation, the same hash).
-        let sent: Result<B256> =
-            self.bundler.call(&self.clock, "eth_sendUserOperation", (&body, self.config.entry_point)).await;
+        let sent: Result<B256> = self
+            .bundler
+            .call_with(&self.clock, "eth_sendUserOperation", (&body, self.config.entry_point), read::b256)
+            .await;
         match sent {
             Ok(h) if h != hash => Err(Error::BadResponse {
                 method: "eth_sendUserOperation".into(),

@@ -203,10 +203,10 @@ impl TxReceipt {
     pub fn read(v: &Value) -> Read<Self> {
         let f = object(v, "struct TxReceipt")?;
         Ok(TxReceipt {
-            transaction_hash: f.req("transactionHash", leaf)?,
-            block_hash: f.req("blockHash", leaf)?,
-            block_number: f.req("blockNumber", leaf)?,
-            status: f.opt("status", leaf)?,
+            transaction_hash: f.req("transactionHash", read::b256)?,
+            block_hash: f.req("blockHash", read::b256)?,
+            block_number: f.req("blockNumber", read::u64)?,
+            status: f.opt("status", read::u64)?,
         })
     }
 }
@@ -216,15 +216,15 @@ impl UserOperationReceipt {
     pub fn read(v: &Value) -> Read<Self> {
         let f = object(v, "struct UserOperationReceipt")?;
         Ok(UserOperationReceipt {
-            user_op_hash: f.req("userOpHash", leaf)?,
-            entry_point: f.req("entryPoint", leaf)?,
-            sender: f.req("sender", leaf)?,
-            nonce: f.req("nonce", leaf)?,
-            paymaster: f.opt("paymaster", leaf)?,
-            actual_gas_cost: f.req("actualGasCost", leaf)?,
-            actual_gas_used: f.req("actualGasUsed", leaf)?,
-            success: f.req("success", leaf)?,
-            reason: f.opt("reason", leaf)?,
+            user_op_hash: f.req("userOpHash", read::b256)?,
+            entry_point: f.req("entryPoint", read::address)?,
+            sender: f.req("sender", read::address)?,
+            nonce: f.req("nonce", read::u256)?,
+            paymaster: f.opt("paymaster", read::address)?,
+            actual_gas_cost: f.req("actualGasCost", read::u256)?,
+            actual_gas_used: f.req("actualGasUsed", read::u256)?,
+            success: f.req("success", read::bool)?,
+            reason: f.opt("reason", read::bytes)?,
             logs: f.or_default("logs", leaf)?,
             receipt: f.req("receipt", TxReceipt::read)?,
         })
@@ -237,10 +237,10 @@ impl UserOperationByHash {
         let f = object(v, "struct UserOperationByHash")?;
         Ok(UserOperationByHash {
             user_operation: f.req("userOperation", leaf)?,
-            entry_point: f.req("entryPoint", leaf)?,
-            block_number: f.opt("blockNumber", leaf)?,
-            block_hash: f.opt("blockHash", leaf)?,
-            transaction_hash: f.opt("transactionHash", leaf)?,
+            entry_point: f.req("entryPoint", read::address)?,
+            block_number: f.opt("blockNumber", read::u64)?,
+            block_hash: f.opt("blockHash", read::b256)?,
+            transaction_hash: f.opt("transactionHash", read::b256)?,
         })
     }
 }
@@ -250,11 +250,11 @@ impl PaymasterStub {
     pub fn read(v: &Value) -> Read<Self> {
         let f = object(v, "struct PaymasterStub")?;
         Ok(PaymasterStub {
-            paymaster: f.req("paymaster", leaf)?,
-            paymaster_data: f.req("paymasterData", leaf)?,
+            paymaster: f.req("paymaster", read::address)?,
+            paymaster_data: f.req("paymasterData", read::bytes)?,
             paymaster_verification_gas_limit: f.opt("paymasterVerificationGasLimit", read::u128)?,
             paymaster_post_op_gas_limit: f.opt("paymasterPostOpGasLimit", read::u128)?,
-            is_final: f.or_default("isFinal", leaf)?,
+            is_final: f.or_default("isFinal", read::bool)?,
         })
     }
 }
@@ -263,7 +263,10 @@ impl PaymasterData {
     /// Read from a result (same rules as the derived `Deserialize`, less code).
     pub fn read(v: &Value) -> Read<Self> {
         let f = object(v, "struct PaymasterData")?;
-        Ok(PaymasterData { paymaster: f.req("paymaster", leaf)?, paymaster_data: f.req("paymasterData", leaf)? })
+        Ok(PaymasterData {
+            paymaster: f.req("paymaster", read::address)?,
+            paymaster_data: f.req("paymasterData", read::bytes)?,
+        })
     }
 }
 
@@ -272,7 +275,10 @@ impl Block {
     fn read(v: &Value) -> Read<Option<Self>> {
         read::nullable(v, |v| {
             let f = object(v, "struct Block")?;
-            Ok(Block { base_fee_per_gas: f.opt("baseFeePerGas", leaf)?, timestamp: f.opt("timestamp", leaf)? })
+            Ok(Block {
+                base_fee_per_gas: f.opt("baseFeePerGas", read::u256)?,
+                timestamp: f.opt("timestamp", read::u256)?,
+            })
         })
     }
 }
@@ -288,13 +294,13 @@ struct CallRequest {
 
 /// `eth_chainId`.
 pub async fn chain_id<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<u64> {
-    let v: U64 = c.call(clock, "eth_chainId", NO_PARAMS).await?;
+    let v = c.call_with(clock, "eth_chainId", NO_PARAMS, read::u64).await?;
     Ok(v.to::<u64>())
 }
 
 /// `eth_supportedEntryPoints`.
 pub async fn supported_entry_points<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<Vec<Address>> {
-    c.call(clock, "eth_supportedEntryPoints", NO_PARAMS).await
+    c.call_with(clock, "eth_supportedEntryPoints", NO_PARAMS, read::addresses).await
 }
 
 /// `eth_estimateUserOperationGas(op, entryPoint)`.
@@ -315,7 +321,7 @@ pub async fn send_user_operation<T: Transport, O: Serialize>(
     op: &O,
     entry_point: Address,
 ) -> Result<B256> {
-    c.call_once(clock, "eth_sendUserOperation", &(op, entry_point)).await
+    c.call_once(clock, "eth_sendUserOperation", &(op, entry_point), read::b256).await
 }
 
 /// `eth_getUserOperationByHash`.
@@ -343,7 +349,7 @@ pub async fn pimlico_gas_price<T: Transport>(c: &RpcClient<T>, clock: &impl Cloc
 
 /// `eth_maxPriorityFeePerGas` (node).
 pub async fn max_priority_fee_per_gas<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<U256> {
-    c.call(clock, "eth_maxPriorityFeePerGas", NO_PARAMS).await
+    c.call_with(clock, "eth_maxPriorityFeePerGas", NO_PARAMS, read::u256).await
 }
 
 /// The latest block's `baseFeePerGas` (node; zero before London).
@@ -362,19 +368,19 @@ pub async fn latest_timestamp<T: Transport>(c: &RpcClient<T>, clock: &impl Clock
 
 /// `eth_getCode(address, "latest")` (node).
 pub async fn get_code<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, address: Address) -> Result<Bytes> {
-    c.call(clock, "eth_getCode", (address, "latest")).await
+    c.call_with(clock, "eth_getCode", (address, "latest"), read::bytes).await
 }
 
 /// `eth_getTransactionCount(address, "latest")` (node): an EOA's nonce, which an EIP-7702
 /// authorization names.
 pub async fn transaction_count<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, address: Address) -> Result<u64> {
-    let v: U64 = c.call(clock, "eth_getTransactionCount", (address, "latest")).await?;
+    let v = c.call_with(clock, "eth_getTransactionCount", (address, "latest"), read::u64).await?;
     Ok(v.to::<u64>())
 }
 
 /// `eth_call(to, data)` at `latest` (node).
 pub async fn eth_call<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, to: Address, data: Bytes) -> Result<Bytes> {
-    c.call(clock, "eth_call", (CallRequest { to, data }, "latest")).await
+    c.call_with(clock, "eth_call", (CallRequest { to, data }, "latest"), read::bytes).await
 }
 
 /// `EntryPoint.getNonce(sender, key)` via `eth_call` (node): the full nonce `key << 64 | seq`.

@@ -269,15 +269,16 @@ impl<T: Transport> RpcClient<T> {
         id
     }
 
-    /// One request, no retry (`clock` is never waited on).
-    pub async fn call_once<P: Serialize, R: DeserializeOwned>(
+    /// One request, no retry (`clock` is never waited on), its result read by `read`.
+    pub async fn call_once<P: Serialize, R>(
         &self,
         clock: &impl Clock,
         method: &str,
         params: &P,
+        read: fn(&serde_json::Value) -> read::Read<R>,
     ) -> Result<R> {
         let result = self.request(clock, 1, method, params_json(method, params)).await?;
-        read::leaf(&result).map_err(|e| bad_result(method, e))
+        read(&result).map_err(|e| bad_result(method, e))
     }
 }
 

@@ -3,11 +3,15 @@
 //! field must be there, an optional one may be absent or `null`, unknown fields are ignored) and
 //! a failure named by its path (`receipt.blockHash`), as [`crate::de`] names it.
 //!
-//! Leaf values (addresses, hashes, quantities) still go through `crate::de` and the types' own
-//! `Deserialize`, so they are read exactly as before.
+//! Leaf values go through `crate::de` with the readers the library's inputs use
+//! ([`crate::json`]: `0x` hex, addresses with their EIP-55 checksum checked when mixed-case,
+//! quantities as hex, decimal strings or numbers), so the binary carries one parser per kind.
 
+use alloy_primitives::{Address, Bytes, B256, U256, U64};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+
+use crate::json::{Addr, HexBytes, HexFixed};
 
 /// A value of the wrong shape: where (`a.b[2]`, empty at the top) and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,8 +54,39 @@ pub fn u128(v: &Value) -> Read<u128> {
 }
 
 /// A quantity of at most 256 bits, as [`crate::json::u256`] reads it.
-pub fn u256(v: &Value) -> Read<alloy_primitives::U256> {
+pub fn u256(v: &Value) -> Read<U256> {
     Ok(crate::json::u256::deserialize(crate::de::ValueDe(v))?)
+}
+
+/// A quantity of at most 64 bits, as [`crate::json::u64`] reads it.
+pub fn u64(v: &Value) -> Read<U64> {
+    Ok(U64::from(crate::json::u64::deserialize(crate::de::ValueDe(v))?))
+}
+
+/// An address ([`Addr`]).
+pub fn address(v: &Value) -> Read<Address> {
+    leaf::<Addr>(v).map(|a| a.0)
+}
+
+/// A list of addresses.
+pub fn addresses(v: &Value) -> Read<Vec<Address>> {
+    let Value::Array(items) = v else { return Err(invalid(v, "a sequence")) };
+    items.iter().enumerate().map(|(i, v)| address(v).map_err(|e| e.under(&format!("[{i}]")))).collect()
+}
+
+/// `0x` hex bytes ([`HexBytes`]).
+pub fn bytes(v: &Value) -> Read<Bytes> {
+    leaf::<HexBytes>(v).map(|b| b.0)
+}
+
+/// A 32-byte `0x` hex word ([`HexFixed`]).
+pub fn b256(v: &Value) -> Read<B256> {
+    leaf::<HexFixed<32>>(v).map(|h| h.0)
+}
+
+/// A boolean.
+pub fn bool(v: &Value) -> Read<bool> {
+    v.as_bool().ok_or_else(|| invalid(v, "a boolean"))
 }
 
 /// `null` as `None`, anything else read by `f`.
@@ -70,17 +105,21 @@ pub struct Fields<'a>(&'a Map<String, Value>);
 pub fn object<'a>(v: &'a Value, what: &str) -> Read<Fields<'a>> {
     match v {
         Value::Object(m) => Ok(Fields(m)),
-        _ => {
-            let kind = match v {
-                Value::Null => "null",
-                Value::Bool(_) => "a boolean",
-                Value::Number(_) => "a number",
-                Value::String(_) => "a string",
-                _ => "an array",
-            };
-            Err(Bad { path: String::new(), message: format!("invalid type: {kind}, expected {what}") })
-        }
+        _ => Err(invalid(v, what)),
     }
+}
+
+/// `v` is not what was expected (named by kind, never quoted).
+fn invalid(v: &Value, what: &str) -> Bad {
+    let kind = match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    };
+    Bad { path: String::new(), message: format!("invalid type: {kind}, expected {what}") }
 }
 
 impl<'a> Fields<'a> {
@@ -133,5 +172,14 @@ mod tests {
         assert_eq!(f.or_default("absent", leaf::<bool>).unwrap(), false);
         assert!(f.or_default("n", leaf::<bool>).is_err());
         assert_eq!(object(&json!(1), "struct T").err().unwrap().message, "invalid type: a number, expected struct T");
+        let a = "0x0000000071727De22E5E9d8BAf0edAc6f37da032";
+        assert_eq!(addresses(&json!([a])).unwrap(), vec![a.parse::<Address>().unwrap()]);
+        assert_eq!(addresses(&json!([a, "0x12"])).unwrap_err().path, "[1]");
+        assert_eq!(b256(&json!(format!("0x{}", "ab".repeat(32)))).unwrap(), B256::repeat_byte(0xab));
+        assert!(b256(&json!("0xab")).is_err());
+        assert_eq!(bytes(&json!("0x")).unwrap(), Bytes::new());
+        assert_eq!(u64(&json!("0x7a69")).unwrap(), U64::from(31337));
+        assert_eq!(u256(&json!("0x10")).unwrap(), U256::from(16));
+        assert_eq!(bool(&json!("true")).unwrap_err().message, "invalid type: a string, expected a boolean");
     }
 }
