@@ -293,14 +293,19 @@ struct CallRequest {
 }
 
 /// `eth_chainId`.
-pub async fn chain_id<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<u64> {
-    let v = c.call_with(clock, "eth_chainId", NO_PARAMS, read::u64).await?;
-    Ok(v.to::<u64>())
+pub fn chain_id<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
+) -> impl std::future::Future<Output = Result<u64>> + use<'a, T, C> {
+    c.call_with(clock, "eth_chainId", NO_PARAMS, read::u64_number)
 }
 
 /// `eth_supportedEntryPoints`.
-pub async fn supported_entry_points<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<Vec<Address>> {
-    c.call_with(clock, "eth_supportedEntryPoints", NO_PARAMS, read::addresses).await
+pub fn supported_entry_points<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
+) -> impl std::future::Future<Output = Result<Vec<Address>>> + use<'a, T, C> {
+    c.call_with(clock, "eth_supportedEntryPoints", NO_PARAMS, read::addresses)
 }
 
 /// `eth_estimateUserOperationGas(op, entryPoint)`.
@@ -325,31 +330,37 @@ pub async fn send_user_operation<T: Transport, O: Serialize>(
 }
 
 /// `eth_getUserOperationByHash`.
-pub async fn get_user_operation_by_hash<T: Transport>(
-    c: &RpcClient<T>,
-    clock: &impl Clock,
+pub fn get_user_operation_by_hash<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
     hash: B256,
-) -> Result<Option<UserOperationByHash>> {
-    c.call_with(clock, "eth_getUserOperationByHash", (hash,), |v| read::nullable(v, UserOperationByHash::read)).await
+) -> impl std::future::Future<Output = Result<Option<UserOperationByHash>>> + use<'a, T, C> {
+    c.call_with(clock, "eth_getUserOperationByHash", (hash,), |v| read::nullable(v, UserOperationByHash::read))
 }
 
 /// `eth_getUserOperationReceipt`.
-pub async fn get_user_operation_receipt<T: Transport>(
-    c: &RpcClient<T>,
-    clock: &impl Clock,
+pub fn get_user_operation_receipt<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
     hash: B256,
-) -> Result<Option<UserOperationReceipt>> {
-    c.call_with(clock, "eth_getUserOperationReceipt", (hash,), |v| read::nullable(v, UserOperationReceipt::read)).await
+) -> impl std::future::Future<Output = Result<Option<UserOperationReceipt>>> + use<'a, T, C> {
+    c.call_with(clock, "eth_getUserOperationReceipt", (hash,), |v| read::nullable(v, UserOperationReceipt::read))
 }
 
 /// `pimlico_getUserOperationGasPrice` (alto and Pimlico's service).
-pub async fn pimlico_gas_price<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<PimlicoGasPrice> {
-    c.call_with(clock, "pimlico_getUserOperationGasPrice", NO_PARAMS, PimlicoGasPrice::read).await
+pub fn pimlico_gas_price<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
+) -> impl std::future::Future<Output = Result<PimlicoGasPrice>> + use<'a, T, C> {
+    c.call_with(clock, "pimlico_getUserOperationGasPrice", NO_PARAMS, PimlicoGasPrice::read)
 }
 
 /// `eth_maxPriorityFeePerGas` (node).
-pub async fn max_priority_fee_per_gas<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<U256> {
-    c.call_with(clock, "eth_maxPriorityFeePerGas", NO_PARAMS, read::u256).await
+pub fn max_priority_fee_per_gas<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
+) -> impl std::future::Future<Output = Result<U256>> + use<'a, T, C> {
+    c.call_with(clock, "eth_maxPriorityFeePerGas", NO_PARAMS, read::u256)
 }
 
 /// The latest block's `baseFeePerGas` (node; zero before London).
@@ -367,20 +378,32 @@ pub async fn latest_timestamp<T: Transport>(c: &RpcClient<T>, clock: &impl Clock
 }
 
 /// `eth_getCode(address, "latest")` (node).
-pub async fn get_code<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, address: Address) -> Result<Bytes> {
-    c.call_with(clock, "eth_getCode", (address, "latest"), read::bytes).await
+pub fn get_code<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
+    address: Address,
+) -> impl std::future::Future<Output = Result<Bytes>> + use<'a, T, C> {
+    c.call_with(clock, "eth_getCode", (address, "latest"), read::bytes)
 }
 
 /// `eth_getTransactionCount(address, "latest")` (node): an EOA's nonce, which an EIP-7702
 /// authorization names.
-pub async fn transaction_count<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, address: Address) -> Result<u64> {
-    let v = c.call_with(clock, "eth_getTransactionCount", (address, "latest"), read::u64).await?;
-    Ok(v.to::<u64>())
+pub fn transaction_count<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
+    address: Address,
+) -> impl std::future::Future<Output = Result<u64>> + use<'a, T, C> {
+    c.call_with(clock, "eth_getTransactionCount", (address, "latest"), read::u64_number)
 }
 
 /// `eth_call(to, data)` at `latest` (node).
-pub async fn eth_call<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, to: Address, data: Bytes) -> Result<Bytes> {
-    c.call_with(clock, "eth_call", (CallRequest { to, data }, "latest"), read::bytes).await
+pub fn eth_call<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
+    to: Address,
+    data: Bytes,
+) -> impl std::future::Future<Output = Result<Bytes>> + use<'a, T, C> {
+    c.call_with(clock, "eth_call", (CallRequest { to, data }, "latest"), read::bytes)
 }
 
 /// `EntryPoint.getNonce(sender, key)` via `eth_call` (node): the full nonce `key << 64 | seq`.

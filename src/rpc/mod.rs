@@ -219,15 +219,28 @@ impl<T: Transport> RpcClient<T> {
         self.call_with(clock, method, params, read::leaf::<R>).await
     }
 
-    /// [`RpcClient::call`] with the result read by `read`.
-    pub async fn call_with<P: Serialize, R>(
-        &self,
-        clock: &impl Clock,
-        method: &str,
+    /// [`RpcClient::call`] with the result read by `read`. The params are serialized here; what
+    /// is awaited is generic over the result only, so methods with the same result share it.
+    pub fn call_with<'a, P: Serialize, R: 'a, C: Clock>(
+        &'a self,
+        clock: &'a C,
+        method: &'a str,
         params: P,
         read: fn(&serde_json::Value) -> read::Read<R>,
+    ) -> impl std::future::Future<Output = Result<R>> + use<'a, T, P, R, C> {
+        self.call_json(clock, self.retry.attempts, method, params_json(method, &params), read)
+    }
+
+    /// [`RpcClient::request`], then `read` of its result.
+    async fn call_json<R>(
+        &self,
+        clock: &impl Clock,
+        attempts: u32,
+        method: &str,
+        params: Result<String>,
+        read: fn(&serde_json::Value) -> read::Read<R>,
     ) -> Result<R> {
-        let result = self.request(clock, self.retry.attempts, method, params_json(method, &params)).await?;
+        let result = self.request(clock, attempts, method, params).await?;
         read(&result).map_err(|e| bad_result(method, e))
     }
 
@@ -270,15 +283,14 @@ impl<T: Transport> RpcClient<T> {
     }
 
     /// One request, no retry (`clock` is never waited on), its result read by `read`.
-    pub async fn call_once<P: Serialize, R>(
-        &self,
-        clock: &impl Clock,
-        method: &str,
+    pub fn call_once<'a, P: Serialize, R: 'a, C: Clock>(
+        &'a self,
+        clock: &'a C,
+        method: &'a str,
         params: &P,
         read: fn(&serde_json::Value) -> read::Read<R>,
-    ) -> Result<R> {
-        let result = self.request(clock, 1, method, params_json(method, params)).await?;
-        read(&result).map_err(|e| bad_result(method, e))
+    ) -> impl std::future::Future<Output = Result<R>> + use<'a, T, P, R, C> {
+        self.call_json(clock, 1, method, params_json(method, params), read)
     }
 }
 

@@ -59,8 +59,13 @@ pub fn u256(v: &Value) -> Read<U256> {
 }
 
 /// A quantity of at most 64 bits, as [`crate::json::u64`] reads it.
+pub fn u64_number(v: &Value) -> Read<u64> {
+    Ok(crate::json::u64::deserialize(crate::de::ValueDe(v))?)
+}
+
+/// [`u64_number`] as a `U64`.
 pub fn u64(v: &Value) -> Read<U64> {
-    Ok(U64::from(crate::json::u64::deserialize(crate::de::ValueDe(v))?))
+    u64_number(v).map(U64::from)
 }
 
 /// An address ([`Addr`]).
