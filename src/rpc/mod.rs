@@ -312,7 +312,12 @@ fn request_body(method: &str, id: u64, params: &str) -> String {
 
 /// Decode a response body for request `id`.
 pub fn decode<R: DeserializeOwned>(method: &str, id: u64, text: &str) -> Result<R> {
-    read::leaf(&response_result(method, id, text)?).map_err(|e| bad_result(method, e))
+    decode_with(method, id, text, read::leaf)
+}
+
+/// Decode a response body for request `id`, its result read by `read` (as [`RpcClient::call_with`]).
+pub fn decode_with<R>(method: &str, id: u64, text: &str, read: fn(&serde_json::Value) -> read::Read<R>) -> Result<R> {
+    read(&response_result(method, id, text)?).map_err(|e| bad_result(method, e))
 }
 
 /// A result of the wrong shape, named by its path. Out of line: one copy for every result type.
@@ -330,8 +335,8 @@ fn bad_result(method: &str, e: read::Bad) -> Error {
 /// [`Response`]'s derived `Deserialize`.
 fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Value> {
     let bad = |detail: String| Error::BadResponse { method: method.into(), detail };
-    // Text to a `Value` first, read by `read`. The result moves out
-    // before the envelope is read. `null` is a valid result (e.g. no receipt yet).
+    // Text to a `Value` first, read by `read`. The result moves out before the envelope is
+    // read. `null` is a valid result (e.g. no receipt yet).
     let mut value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| bad(format!("{e}: {}", snippet(text))))?;
     let result = value.get_mut("result").map(serde_json::Value::take);

@@ -18,7 +18,7 @@ use crate::json::{Addr, HexBytes, HexFixed};
 pub struct Bad {
     /// The path below the value read.
     pub path: String,
-    /// What was wrong.
+    /// What is wrong.
     pub message: String,
 }
 
@@ -114,7 +114,7 @@ pub fn object<'a>(v: &'a Value, what: &str) -> Read<Fields<'a>> {
     }
 }
 
-/// `v` is not what was expected (named by kind, never quoted).
+/// `v` is not of the kind expected (named by kind, never quoted).
 fn invalid(v: &Value, what: &str) -> Bad {
     let kind = match v {
         Value::Null => "null",
