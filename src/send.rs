@@ -330,8 +330,8 @@ impl<T: Transport, C: Clock> Sender<T, C> {
     }
 
     /// `EntryPoint.getNonce(sender, key)`.
-    pub async fn nonce(&self, sender: Address, key: U192) -> Result<U256> {
-        bundler::get_nonce(self.node(), &self.clock, self.config.entry_point, sender, key).await
+    pub fn nonce(&self, sender: Address, key: U192) -> impl std::future::Future<Output = Result<U256>> + '_ {
+        bundler::get_nonce(self.node(), &self.clock, self.config.entry_point, sender, key)
     }
 
     /// The authorization the next operation of the EIP-7702 account `account` must carry, read
@@ -370,8 +370,8 @@ impl<T: Transport, C: Clock> Sender<T, C> {
 
     /// Build the operation: nonce, fees, initCode while undeployed, paymaster, gas estimate made
     /// with the signer's dummy signature. Not signed yet.
-    pub async fn build(&self, req: &OpRequest, signer: &impl UserOpSigner) -> Result<UserOperation> {
-        self.build_with_dummy(req, signer.dummy_signature()).await
+    pub fn build<'a>(&'a self, req: &'a OpRequest, signer: &impl UserOpSigner) -> BoxFuture<'a, UserOperation> {
+        self.build_with_dummy(req, signer.dummy_signature())
     }
 
     /// [`Sender::build`] given the signer's dummy signature: not generic over the signer, and
