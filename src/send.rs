@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::json::{Addr, HexBytes};
 use crate::key::SessionKey;
 use crate::rpc::bundler::{self, Fees, UserOperationReceipt};
-use crate::rpc::{is_retryable, Clock, RetryPolicy, RpcClient, Transport};
+use crate::rpc::{read, Clock, RetryPolicy, RpcClient, Transport};
 use crate::sign;
 use crate::user_op::UserOperation;
 
@@ -330,8 +330,8 @@ impl<T: Transport, C: Clock> Sender<T, C> {
     }
 
     /// `EntryPoint.getNonce(sender, key)`.
-    pub async fn nonce(&self, sender: Address, key: U192) -> Result<U256> {
-        bundler::get_nonce(self.node(), &self.clock, self.config.entry_point, sender, key).await
+    pub fn nonce(&self, sender: Address, key: U192) -> impl std::future::Future<Output = Result<U256>> + '_ {
+        bundler::get_nonce(self.node(), &self.clock, self.config.entry_point, sender, key)
     }
 
     /// The authorization the next operation of the EIP-7702 account `account` must carry, read
@@ -370,8 +370,8 @@ impl<T: Transport, C: Clock> Sender<T, C> {
 
     /// Build the operation: nonce, fees, initCode while undeployed, paymaster, gas estimate made
     /// with the signer's dummy signature. Not signed yet.
-    pub async fn build(&self, req: &OpRequest, signer: &impl UserOpSigner) -> Result<UserOperation> {
-        self.build_with_dummy(req, signer.dummy_signature()).await
+    pub fn build<'a>(&'a self, req: &'a OpRequest, signer: &impl UserOpSigner) -> BoxFuture<'a, UserOperation> {
+        self.build_with_dummy(req, signer.dummy_signature())
     }
 
     /// [`Sender::build`] given the signer's dummy signature: not generic over the signer, and
@@ -491,39 +491,30 @@ impl<T: Transport, C: Clock> Sender<T, C> {
     pub async fn send_signed_with(&self, op: &UserOperation, authorization: Option<&Authorization>) -> Result<B256> {
         let hash = self.hash(op).await?;
         let body = UserOperation7702 { user_op: op, eip7702_auth: authorization };
-        let retry = self.config.retry;
-        let mut backoff = retry.initial_backoff_ms;
-        let mut attempt = 1;
-        loop {
-            match bundler::send_user_operation(&self.bundler, &body, self.config.entry_point).await {
-                Ok(h) => {
-                    if h != hash {
-                        return Err(Error::BadResponse {
-                            method: "eth_sendUserOperation".into(),
-                            detail: format!("the bundler returned hash {h}, the operation's hash is {hash}"),
-                        });
-                    }
-                    return Ok(h);
+        // Network errors are retried with backoff by the client (the same operation, the same hash).
+        let sent: Result<B256> = self
+            .bundler
+            .call_with(&self.clock, "eth_sendUserOperation", (&body, self.config.entry_point), read::b256)
+            .await;
+        match sent {
+            Ok(h) if h != hash => Err(Error::BadResponse {
+                method: "eth_sendUserOperation".into(),
+                detail: format!("the bundler returned hash {h}, the operation's hash is {hash}"),
+            }),
+            Ok(h) => Ok(h),
+            Err(e @ Error::Rpc { .. }) => {
+                // Already sent (by an attempt whose answer was lost, or by another caller)?
+                // Pending: alto says "Already known" (-32602). Mined: the nonce is used (AA25),
+                // but the bundler finds the operation by its hash.
+                if is_already_known(&e) {
+                    return Ok(hash);
                 }
-                Err(e) if is_retryable(&e) && attempt < retry.attempts => {
-                    self.clock.sleep(backoff).await;
-                    backoff = (backoff * 2).min(retry.max_backoff_ms);
-                    attempt += 1;
+                if let Ok(Some(_)) = bundler::get_user_operation_by_hash(&self.bundler, &self.clock, hash).await {
+                    return Ok(hash);
                 }
-                Err(e @ Error::Rpc { .. }) => {
-                    // Already sent (by an attempt whose answer was lost, or by another caller)?
-                    // Pending: alto says "Already known" (-32602). Mined: the nonce is used (AA25),
-                    // but the bundler finds the operation by its hash.
-                    if is_already_known(&e) {
-                        return Ok(hash);
-                    }
-                    if let Ok(Some(_)) = bundler::get_user_operation_by_hash(&self.bundler, &self.clock, hash).await {
-                        return Ok(hash);
-                    }
-                    return Err(e);
-                }
-                Err(e) => return Err(e),
+                Err(e)
             }
+            Err(e) => Err(e),
         }
     }
 

@@ -999,15 +999,15 @@ fn imported_key(opts: &mut NewSession) -> Result<SessionKey> {
 
 /// Any operation of the account's owner, signed by `wallet` (`personal_sign` of the raw
 /// userOpHash), sent, and waited for. A mined but reverted operation is [`Error::UserOpReverted`].
-pub async fn owner_operation<T: Transport, C: Clock, W: PersonalSign>(
-    net: &Network<T, C>,
+pub fn owner_operation<'a, T: Transport, C: Clock, W: PersonalSign>(
+    net: &'a Network<T, C>,
     wallet: W,
     account: Address,
     call_data: Bytes,
     chain_id: Option<u64>,
     factory: Option<(Address, Bytes)>,
     timeout_ms: Option<u64>,
-) -> Result<(B256, UserOperationReceipt)> {
+) -> impl std::future::Future<Output = Result<(B256, UserOperationReceipt)>> + use<'a, T, C, W> {
     owner_operation_with(
         net,
         wallet,
@@ -1015,7 +1015,6 @@ pub async fn owner_operation<T: Transport, C: Clock, W: PersonalSign>(
         call_data,
         OwnerOp { chain_id, factory, authorization: None, timeout_ms },
     )
-    .await
 }
 
 /// How to send an owner operation ([`owner_operation_with`]).

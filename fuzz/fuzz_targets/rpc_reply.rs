@@ -1,19 +1,19 @@
-//! Bundler / node / paymaster JSON-RPC replies (`rpc::decode`), for every result type the
-//! library reads. The first byte picks the type and the request id; the rest is the body.
+//! Bundler / node / paymaster JSON-RPC replies (`rpc::decode_with`), for every result reader the
+//! library uses. The first byte picks the reader and the request id; the rest is the body.
 #![no_main]
 
-use alloy_primitives::{Address, Bytes, B256, U256, U64};
 use libfuzzer_sys::fuzz_target;
 use mav2_session_keys::rpc::bundler::{
     GasEstimate, PaymasterData, PaymasterStub, PimlicoGasPrice, UserOperationByHash, UserOperationReceipt,
 };
-use mav2_session_keys::rpc::decode;
+use mav2_session_keys::rpc::decode_with;
+use mav2_session_keys::rpc::read::{self, Read};
 use mav2_session_keys::Result;
 
 include!("common.rs");
 
-fn run<T: serde::de::DeserializeOwned>(id: u64, text: &str, len: usize) {
-    let r: Result<T> = decode("eth_test", id, text);
+fn run<T>(id: u64, text: &str, len: usize, reader: fn(&serde_json::Value) -> Read<T>) {
+    let r: Result<T> = decode_with("eth_test", id, text, reader);
     if let Err(e) = r {
         // `rpc::decode` quotes a mistyped result string whole (tests/secrets.rs has the ignored
         // test for it): bounded by the reply here, never amplified. Tighten to
@@ -31,18 +31,18 @@ fuzz_target!(|data: &[u8]| {
     // U+FFFD, so bounds are relative to the text, not to the raw input.
     let len = text.len();
     match sel & 0x0f {
-        0 => run::<GasEstimate>(id, &text, len),
-        1 => run::<Option<UserOperationReceipt>>(id, &text, len),
-        2 => run::<Option<UserOperationByHash>>(id, &text, len),
-        3 => run::<PaymasterStub>(id, &text, len),
-        4 => run::<PaymasterData>(id, &text, len),
-        5 => run::<PimlicoGasPrice>(id, &text, len),
-        6 => run::<B256>(id, &text, len),
-        7 => run::<U64>(id, &text, len),
-        8 => run::<Vec<Address>>(id, &text, len),
-        9 => run::<U256>(id, &text, len),
-        10 => run::<Bytes>(id, &text, len),
-        11 => run::<serde_json::Value>(id, &text, len),
+        0 => run(id, &text, len, GasEstimate::read),
+        1 => run(id, &text, len, |v| read::nullable(v, UserOperationReceipt::read)),
+        2 => run(id, &text, len, |v| read::nullable(v, UserOperationByHash::read)),
+        3 => run(id, &text, len, PaymasterStub::read),
+        4 => run(id, &text, len, PaymasterData::read),
+        5 => run(id, &text, len, PimlicoGasPrice::read),
+        6 => run(id, &text, len, read::b256),
+        7 => run(id, &text, len, read::u64),
+        8 => run(id, &text, len, read::addresses),
+        9 => run(id, &text, len, read::u256),
+        10 => run(id, &text, len, read::bytes),
+        11 => run(id, &text, len, read::leaf::<serde_json::Value>),
         _ => {
             // The error-code mapping on arbitrary server messages.
             let code = mav2_session_keys::rpc::error_code(i64::from(sel), &text).as_str();

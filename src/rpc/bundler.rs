@@ -7,7 +7,9 @@
 use alloy_primitives::{Address, Bytes, B256, U256, U64};
 use alloy_sol_types::SolCall;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
+use super::read::{self, leaf, object, Read};
 use super::{Clock, RpcClient, Transport};
 use crate::abi::IEntryPoint;
 use crate::error::{Error, Result};
@@ -153,13 +155,132 @@ pub struct PaymasterData {
     pub paymaster_data: Bytes,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The fields of a block this library reads.
 struct Block {
-    #[serde(default)]
     base_fee_per_gas: Option<U256>,
-    #[serde(default)]
     timestamp: Option<U256>,
+}
+
+impl GasEstimate {
+    /// Read from a result (same rules as the derived `Deserialize`, less code).
+    pub fn read(v: &Value) -> Read<Self> {
+        let f = object(v, "struct GasEstimate")?;
+        Ok(GasEstimate {
+            pre_verification_gas: f.req("preVerificationGas", read::u256)?,
+            verification_gas_limit: f.req("verificationGasLimit", read::u128)?,
+            call_gas_limit: f.req("callGasLimit", read::u128)?,
+            paymaster_verification_gas_limit: f.opt("paymasterVerificationGasLimit", read::u128)?,
+            paymaster_post_op_gas_limit: f.opt("paymasterPostOpGasLimit", read::u128)?,
+        })
+    }
+}
+
+impl Fees {
+    /// Read from a result (same rules as the derived `Deserialize`, less code).
+    pub fn read(v: &Value) -> Read<Self> {
+        let f = object(v, "struct Fees")?;
+        Ok(Fees {
+            max_fee_per_gas: f.req("maxFeePerGas", read::u128)?,
+            max_priority_fee_per_gas: f.req("maxPriorityFeePerGas", read::u128)?,
+        })
+    }
+}
+
+impl PimlicoGasPrice {
+    /// Read from a result (same rules as the derived `Deserialize`, less code).
+    pub fn read(v: &Value) -> Read<Self> {
+        let f = object(v, "struct PimlicoGasPrice")?;
+        Ok(PimlicoGasPrice {
+            slow: f.req("slow", Fees::read)?,
+            standard: f.req("standard", Fees::read)?,
+            fast: f.req("fast", Fees::read)?,
+        })
+    }
+}
+
+impl TxReceipt {
+    /// Read from a result (same rules as the derived `Deserialize`, less code).
+    pub fn read(v: &Value) -> Read<Self> {
+        let f = object(v, "struct TxReceipt")?;
+        Ok(TxReceipt {
+            transaction_hash: f.req("transactionHash", read::b256)?,
+            block_hash: f.req("blockHash", read::b256)?,
+            block_number: f.req("blockNumber", read::u64)?,
+            status: f.opt("status", read::u64)?,
+        })
+    }
+}
+
+impl UserOperationReceipt {
+    /// Read from a result (same rules as the derived `Deserialize`, less code).
+    pub fn read(v: &Value) -> Read<Self> {
+        let f = object(v, "struct UserOperationReceipt")?;
+        Ok(UserOperationReceipt {
+            user_op_hash: f.req("userOpHash", read::b256)?,
+            entry_point: f.req("entryPoint", read::address)?,
+            sender: f.req("sender", read::address)?,
+            nonce: f.req("nonce", read::u256)?,
+            paymaster: f.opt("paymaster", read::address)?,
+            actual_gas_cost: f.req("actualGasCost", read::u256)?,
+            actual_gas_used: f.req("actualGasUsed", read::u256)?,
+            success: f.req("success", read::bool)?,
+            reason: f.opt("reason", read::bytes)?,
+            logs: f.or_default("logs", leaf)?,
+            receipt: f.req("receipt", TxReceipt::read)?,
+        })
+    }
+}
+
+impl UserOperationByHash {
+    /// Read from a result (same rules as the derived `Deserialize`, less code).
+    pub fn read(v: &Value) -> Read<Self> {
+        let f = object(v, "struct UserOperationByHash")?;
+        Ok(UserOperationByHash {
+            user_operation: f.req("userOperation", leaf)?,
+            entry_point: f.req("entryPoint", read::address)?,
+            block_number: f.opt("blockNumber", read::u64)?,
+            block_hash: f.opt("blockHash", read::b256)?,
+            transaction_hash: f.opt("transactionHash", read::b256)?,
+        })
+    }
+}
+
+impl PaymasterStub {
+    /// Read from a result (same rules as the derived `Deserialize`, less code).
+    pub fn read(v: &Value) -> Read<Self> {
+        let f = object(v, "struct PaymasterStub")?;
+        Ok(PaymasterStub {
+            paymaster: f.req("paymaster", read::address)?,
+            paymaster_data: f.req("paymasterData", read::bytes)?,
+            paymaster_verification_gas_limit: f.opt("paymasterVerificationGasLimit", read::u128)?,
+            paymaster_post_op_gas_limit: f.opt("paymasterPostOpGasLimit", read::u128)?,
+            is_final: f.or_default("isFinal", read::bool)?,
+        })
+    }
+}
+
+impl PaymasterData {
+    /// Read from a result (same rules as the derived `Deserialize`, less code).
+    pub fn read(v: &Value) -> Read<Self> {
+        let f = object(v, "struct PaymasterData")?;
+        Ok(PaymasterData {
+            paymaster: f.req("paymaster", read::address)?,
+            paymaster_data: f.req("paymasterData", read::bytes)?,
+        })
+    }
+}
+
+impl Block {
+    /// The latest block, or `null`.
+    fn read(v: &Value) -> Read<Option<Self>> {
+        read::nullable(v, |v| {
+            let f = object(v, "struct Block")?;
+            Ok(Block {
+                base_fee_per_gas: f.opt("baseFeePerGas", read::u256)?,
+                timestamp: f.opt("timestamp", read::u256)?,
+            })
+        })
+    }
 }
 
 /// Parameters of a method that takes none: `[]` (serde's `()` would be `null`, which alto refuses).
@@ -172,14 +293,19 @@ struct CallRequest {
 }
 
 /// `eth_chainId`.
-pub async fn chain_id<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<u64> {
-    let v: U64 = c.call(clock, "eth_chainId", NO_PARAMS).await?;
-    Ok(v.to::<u64>())
+pub fn chain_id<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
+) -> impl std::future::Future<Output = Result<u64>> + use<'a, T, C> {
+    c.call_with(clock, "eth_chainId", NO_PARAMS, read::u64_number)
 }
 
 /// `eth_supportedEntryPoints`.
-pub async fn supported_entry_points<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<Vec<Address>> {
-    c.call(clock, "eth_supportedEntryPoints", NO_PARAMS).await
+pub fn supported_entry_points<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
+) -> impl std::future::Future<Output = Result<Vec<Address>>> + use<'a, T, C> {
+    c.call_with(clock, "eth_supportedEntryPoints", NO_PARAMS, read::addresses)
 }
 
 /// `eth_estimateUserOperationGas(op, entryPoint)`.
@@ -189,76 +315,95 @@ pub async fn estimate_user_operation_gas<T: Transport, O: Serialize>(
     op: &O,
     entry_point: Address,
 ) -> Result<GasEstimate> {
-    c.call(clock, "eth_estimateUserOperationGas", (op, entry_point)).await
+    c.call_with(clock, "eth_estimateUserOperationGas", (op, entry_point), GasEstimate::read).await
 }
 
 /// `eth_sendUserOperation(op, entryPoint)` → userOpHash. Sent once (no retry): see `send` for the
 /// safe resend.
 pub async fn send_user_operation<T: Transport, O: Serialize>(
     c: &RpcClient<T>,
+    clock: &impl Clock,
     op: &O,
     entry_point: Address,
 ) -> Result<B256> {
-    c.call_once("eth_sendUserOperation", &(op, entry_point)).await
+    c.call_once(clock, "eth_sendUserOperation", &(op, entry_point), read::b256).await
 }
 
 /// `eth_getUserOperationByHash`.
-pub async fn get_user_operation_by_hash<T: Transport>(
-    c: &RpcClient<T>,
-    clock: &impl Clock,
+pub fn get_user_operation_by_hash<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
     hash: B256,
-) -> Result<Option<UserOperationByHash>> {
-    c.call(clock, "eth_getUserOperationByHash", (hash,)).await
+) -> impl std::future::Future<Output = Result<Option<UserOperationByHash>>> + use<'a, T, C> {
+    c.call_with(clock, "eth_getUserOperationByHash", (hash,), |v| read::nullable(v, UserOperationByHash::read))
 }
 
 /// `eth_getUserOperationReceipt`.
-pub async fn get_user_operation_receipt<T: Transport>(
-    c: &RpcClient<T>,
-    clock: &impl Clock,
+pub fn get_user_operation_receipt<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
     hash: B256,
-) -> Result<Option<UserOperationReceipt>> {
-    c.call(clock, "eth_getUserOperationReceipt", (hash,)).await
+) -> impl std::future::Future<Output = Result<Option<UserOperationReceipt>>> + use<'a, T, C> {
+    c.call_with(clock, "eth_getUserOperationReceipt", (hash,), |v| read::nullable(v, UserOperationReceipt::read))
 }
 
 /// `pimlico_getUserOperationGasPrice` (alto and Pimlico's service).
-pub async fn pimlico_gas_price<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<PimlicoGasPrice> {
-    c.call(clock, "pimlico_getUserOperationGasPrice", NO_PARAMS).await
+pub fn pimlico_gas_price<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
+) -> impl std::future::Future<Output = Result<PimlicoGasPrice>> + use<'a, T, C> {
+    c.call_with(clock, "pimlico_getUserOperationGasPrice", NO_PARAMS, PimlicoGasPrice::read)
 }
 
 /// `eth_maxPriorityFeePerGas` (node).
-pub async fn max_priority_fee_per_gas<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<U256> {
-    c.call(clock, "eth_maxPriorityFeePerGas", NO_PARAMS).await
+pub fn max_priority_fee_per_gas<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
+) -> impl std::future::Future<Output = Result<U256>> + use<'a, T, C> {
+    c.call_with(clock, "eth_maxPriorityFeePerGas", NO_PARAMS, read::u256)
 }
 
 /// The latest block's `baseFeePerGas` (node; zero before London).
 pub async fn latest_base_fee<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<U256> {
-    let b: Option<Block> = c.call(clock, "eth_getBlockByNumber", ("latest", false)).await?;
+    let b = c.call_with(clock, "eth_getBlockByNumber", ("latest", false), Block::read).await?;
     Ok(b.and_then(|b| b.base_fee_per_gas).unwrap_or_default())
 }
 
 /// The latest block's timestamp (node): the chain's time, which decides `AA22`.
 pub async fn latest_timestamp<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<u64> {
-    let b: Option<Block> = c.call(clock, "eth_getBlockByNumber", ("latest", false)).await?;
+    let b = c.call_with(clock, "eth_getBlockByNumber", ("latest", false), Block::read).await?;
     b.and_then(|b| b.timestamp)
         .map(|t| t.saturating_to::<u64>())
         .ok_or_else(|| Error::BadResponse { method: "eth_getBlockByNumber".into(), detail: "no timestamp".into() })
 }
 
 /// `eth_getCode(address, "latest")` (node).
-pub async fn get_code<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, address: Address) -> Result<Bytes> {
-    c.call(clock, "eth_getCode", (address, "latest")).await
+pub fn get_code<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
+    address: Address,
+) -> impl std::future::Future<Output = Result<Bytes>> + use<'a, T, C> {
+    c.call_with(clock, "eth_getCode", (address, "latest"), read::bytes)
 }
 
 /// `eth_getTransactionCount(address, "latest")` (node): an EOA's nonce, which an EIP-7702
 /// authorization names.
-pub async fn transaction_count<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, address: Address) -> Result<u64> {
-    let v: U64 = c.call(clock, "eth_getTransactionCount", (address, "latest")).await?;
-    Ok(v.to::<u64>())
+pub fn transaction_count<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
+    address: Address,
+) -> impl std::future::Future<Output = Result<u64>> + use<'a, T, C> {
+    c.call_with(clock, "eth_getTransactionCount", (address, "latest"), read::u64_number)
 }
 
 /// `eth_call(to, data)` at `latest` (node).
-pub async fn eth_call<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, to: Address, data: Bytes) -> Result<Bytes> {
-    c.call(clock, "eth_call", (CallRequest { to, data }, "latest")).await
+pub fn eth_call<'a, T: Transport, C: Clock>(
+    c: &'a RpcClient<T>,
+    clock: &'a C,
+    to: Address,
+    data: Bytes,
+) -> impl std::future::Future<Output = Result<Bytes>> + use<'a, T, C> {
+    c.call_with(clock, "eth_call", (CallRequest { to, data }, "latest"), read::bytes)
 }
 
 /// `EntryPoint.getNonce(sender, key)` via `eth_call` (node): the full nonce `key << 64 | seq`.
@@ -299,7 +444,8 @@ pub async fn pm_get_paymaster_stub_data<T: Transport>(
     chain_id: u64,
     context: &serde_json::Value,
 ) -> Result<PaymasterStub> {
-    c.call(clock, "pm_getPaymasterStubData", (op, entry_point, U64::from(chain_id), context)).await
+    c.call_with(clock, "pm_getPaymasterStubData", (op, entry_point, U64::from(chain_id), context), PaymasterStub::read)
+        .await
 }
 
 /// ERC-7677 `pm_getPaymasterData(op, entryPoint, chainIdHex, context)`.
@@ -311,7 +457,8 @@ pub async fn pm_get_paymaster_data<T: Transport>(
     chain_id: u64,
     context: &serde_json::Value,
 ) -> Result<PaymasterData> {
-    c.call(clock, "pm_getPaymasterData", (op, entry_point, U64::from(chain_id), context)).await
+    c.call_with(clock, "pm_getPaymasterData", (op, entry_point, U64::from(chain_id), context), PaymasterData::read)
+        .await
 }
 
 #[cfg(test)]

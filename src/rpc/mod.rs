@@ -22,6 +22,7 @@
 //! result of the wrong shape).
 
 pub mod bundler;
+pub mod read;
 pub mod transport;
 
 use std::cell::Cell;
@@ -215,32 +216,60 @@ impl<T: Transport> RpcClient<T> {
         method: &str,
         params: P,
     ) -> Result<R> {
-        let (id, text) = self.post_with_retry(clock, &|id| request_body(method, id, &params)).await?;
-        decode(method, id, &text)
+        self.call_with(clock, method, params, read::leaf::<R>).await
     }
 
-    /// The retry loop of [`RpcClient::call`]: each attempt takes a new id and the body made for
-    /// it. Not generic over params and result, and boxed, so every method shares one copy of it
-    /// (and of the transport's future). Only network errors are retried; a body that cannot be
-    /// made or an answer that came back ends it.
-    fn post_with_retry<'a, C: Clock>(
+    /// [`RpcClient::call`] with the result read by `read`. The params are serialized here; what
+    /// is awaited is generic over the result only, so methods with the same result share it.
+    pub fn call_with<'a, P: Serialize, R: 'a, C: Clock>(
         &'a self,
         clock: &'a C,
-        body: &'a dyn Fn(u64) -> Result<String>,
-    ) -> crate::store::BoxFuture<'a, (u64, String)> {
+        method: &'a str,
+        params: P,
+        read: fn(&serde_json::Value) -> read::Read<R>,
+    ) -> impl std::future::Future<Output = Result<R>> + use<'a, T, P, R, C> {
+        self.call_json(clock, self.retry.attempts, method, params_json(method, &params), read)
+    }
+
+    /// [`RpcClient::request`], then `read` of its result.
+    async fn call_json<R>(
+        &self,
+        clock: &impl Clock,
+        attempts: u32,
+        method: &str,
+        params: Result<String>,
+        read: fn(&serde_json::Value) -> read::Read<R>,
+    ) -> Result<R> {
+        let result = self.request(clock, attempts, method, params).await?;
+        read(&result).map_err(|e| bad_result(method, e))
+    }
+
+    /// The exchange behind [`RpcClient::call`] and [`RpcClient::call_once`]: up to `attempts`
+    /// attempts of `params` (JSON), each with a new id, and the answer's envelope checked. Not
+    /// generic over params and result, and boxed, so every method shares one copy of it (and of
+    /// the transport's future). Only network errors are retried; params that could not be
+    /// serialized or an answer that came back end it.
+    fn request<'a, C: Clock>(
+        &'a self,
+        clock: &'a C,
+        attempts: u32,
+        method: &'a str,
+        params: Result<String>,
+    ) -> crate::store::BoxFuture<'a, serde_json::Value> {
         Box::pin(async move {
+            let params = params?;
             let mut backoff = self.retry.initial_backoff_ms;
             let mut attempt = 1;
             loop {
                 let id = self.take_id();
-                match self.transport.post(body(id)?).await {
-                    Err(e) if is_retryable(&e) && attempt < self.retry.attempts => {
+                match self.transport.post(request_body(method, id, &params)).await {
+                    Err(e) if is_retryable(&e) && attempt < attempts => {
                         clock.sleep(backoff).await;
                         backoff = (backoff * 2).min(self.retry.max_backoff_ms);
                         attempt += 1;
                     }
                     Err(e) => return Err(e),
-                    Ok(text) => return Ok((id, text)),
+                    Ok(text) => return response_result(method, id, &text),
                 }
             }
         })
@@ -253,52 +282,95 @@ impl<T: Transport> RpcClient<T> {
         id
     }
 
-    /// One request, no retry.
-    pub async fn call_once<P: Serialize, R: DeserializeOwned>(&self, method: &str, params: &P) -> Result<R> {
-        let id = self.take_id();
-        let text = self.transport.post(request_body(method, id, params)?).await?;
-        decode(method, id, &text)
+    /// One request, no retry (`clock` is never waited on), its result read by `read`.
+    pub fn call_once<'a, P: Serialize, R: 'a, C: Clock>(
+        &'a self,
+        clock: &'a C,
+        method: &'a str,
+        params: &P,
+        read: fn(&serde_json::Value) -> read::Read<R>,
+    ) -> impl std::future::Future<Output = Result<R>> + use<'a, T, P, R, C> {
+        self.call_json(clock, 1, method, params_json(method, params), read)
     }
 }
 
-/// The JSON-RPC request body.
-fn request_body<P: Serialize>(method: &str, id: u64, params: &P) -> Result<String> {
-    serde_json::to_string(&Request { jsonrpc: "2.0", id, method, params })
-        .map_err(|e| Error::BadResponse { method: method.into(), detail: format!("request: {e}") })
+/// A request's params as JSON.
+fn params_json<P: Serialize>(method: &str, params: &P) -> Result<String> {
+    serde_json::to_string(params).map_err(|e| bad_request(method, e))
+}
+
+#[inline(never)]
+fn bad_request(method: &str, e: serde_json::Error) -> Error {
+    Error::BadResponse { method: method.into(), detail: format!("request: {e}") }
+}
+
+/// The JSON-RPC request body around `params` (JSON): a [`Request`] as serde writes it.
+fn request_body(method: &str, id: u64, params: &str) -> String {
+    let method = serde_json::Value::from(method);
+    format!(r#"{{"jsonrpc":"2.0","id":{id},"method":{method},"params":{params}}}"#)
 }
 
 /// Decode a response body for request `id`.
 pub fn decode<R: DeserializeOwned>(method: &str, id: u64, text: &str) -> Result<R> {
-    let result = response_result(method, id, text)?;
+    decode_with(method, id, text, read::leaf)
+}
+
+/// Decode a response body for request `id`, its result read by `read` (as [`RpcClient::call_with`]).
+pub fn decode_with<R>(method: &str, id: u64, text: &str, read: fn(&serde_json::Value) -> read::Read<R>) -> Result<R> {
+    read(&response_result(method, id, text)?).map_err(|e| bad_result(method, e))
+}
+
+/// A result of the wrong shape, named by its path. Out of line: one copy for every result type.
+#[inline(never)]
+fn bad_result(method: &str, e: read::Bad) -> Error {
     // serde would quote a mistyped string whole: keep the message bounded and unquoted.
-    crate::de::from_value(&result).map_err(|e| Error::BadResponse {
+    Error::BadResponse {
         method: method.into(),
-        detail: format!("result.{}: {}", crate::json::shorten(&e.path(), 200), crate::json::shorten(e.message(), 300)),
-    })
+        detail: format!("result.{}: {}", crate::json::shorten(&e.path, 200), crate::json::shorten(&e.message, 300)),
+    }
 }
 
 /// The checked envelope of a response: its `result` (null when absent), or the server's error.
-/// Not generic, so [`decode`]'s instances share it.
+/// Not generic, so [`decode`]'s instances share it. Read by hand ([`read`]), with the rules of
+/// [`Response`]'s derived `Deserialize`.
 fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Value> {
     let bad = |detail: String| Error::BadResponse { method: method.into(), detail };
-    // Text to a `Value` first: every typed read goes through `crate::de`. The result moves out
-    // before the envelope is read. `null` is a valid result (e.g. no receipt yet).
+    // Text to a `Value` first, read by `read`. The result moves out before the envelope is
+    // read. `null` is a valid result (e.g. no receipt yet).
     let mut value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| bad(format!("{e}: {}", snippet(text))))?;
     let result = value.get_mut("result").map(serde_json::Value::take);
-    let resp: Response =
-        crate::de::from_value(&value).map_err(|e| bad(format!("{} {}: {}", e.path(), e.message(), snippet(text))))?;
-    if let Some(err) = resp.error {
+    let envelope = |f: read::Fields<'_>| -> read::Read<_> {
+        Ok((f.opt("jsonrpc", read::leaf::<String>)?, f.opt("error", RpcErrorObject::read)?))
+    };
+    let f = read::object(&value, "struct Response")
+        .and_then(|f| Ok((f, envelope(f)?)))
+        .map_err(|e| bad(format!("{} {}: {}", e.path, e.message, snippet(text))));
+    let (f, (jsonrpc, error)) = f?;
+    if let Some(err) = error {
         // A server may answer a request it could not parse with id null; still our error.
         return Err(rpc_error(method, err));
     }
-    if resp.id != id && resp.id.as_str() != Some(id.to_string().as_str()) {
-        return Err(bad(format!("id {} does not match request id {id}", resp.id)));
+    let resp_id = f.get("id").unwrap_or(&serde_json::Value::Null);
+    if *resp_id != id && resp_id.as_str() != Some(id.to_string().as_str()) {
+        return Err(bad(format!("id {resp_id} does not match request id {id}")));
     }
-    if resp.jsonrpc.as_deref() != Some("2.0") {
+    if jsonrpc.as_deref() != Some("2.0") {
         return Err(bad("jsonrpc is not \"2.0\"".into()));
     }
     Ok(result.unwrap_or(serde_json::Value::Null))
+}
+
+impl RpcErrorObject {
+    /// Read from a response (same rules as the derived `Deserialize`, less code).
+    fn read(v: &serde_json::Value) -> read::Read<Self> {
+        let f = read::object(v, "struct RpcErrorObject")?;
+        Ok(RpcErrorObject {
+            code: f.req("code", read::leaf)?,
+            message: f.or_default("message", read::leaf)?,
+            data: f.opt("data", read::leaf)?,
+        })
+    }
 }
 
 fn snippet(text: &str) -> String {
@@ -330,6 +402,17 @@ mod tests {
         assert_eq!(error_code(-32602, "bad fields").as_str(), "BUNDLER_INVALID_FIELDS");
         assert_eq!(error_code(-32601, "no such method").as_str(), "RPC_METHOD_NOT_FOUND");
         assert_eq!(error_code(-1, "x").as_str(), "RPC_ERROR");
+    }
+
+    #[test]
+    fn request_bodies_are_the_serde_form() {
+        for (method, params) in
+            [("eth_chainId", serde_json::json!([])), ("m\"x", serde_json::json!([{"a": 1}, "latest"]))]
+        {
+            let body = request_body(method, 9, &params_json(method, &params).unwrap());
+            let serde = serde_json::to_string(&Request { jsonrpc: "2.0", id: 9, method, params }).unwrap();
+            assert_eq!(body, serde);
+        }
     }
 
     #[test]

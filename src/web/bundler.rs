@@ -141,6 +141,36 @@ export interface SessionChainStatus {
 }
 "#;
 
+#[wasm_bindgen(inline_js = r#"
+// provider.request({ method, params }): resolves its answer, rejects with [code, message] (code 0
+// when the wallet gave none); undefined when the provider has no request(). Rust names the error.
+export function walletRequest(provider, method, params) {
+  if (typeof provider?.request !== "function") return undefined;
+  return (async () => {
+    try {
+      return await provider.request({ method, params });
+    } catch (e) {
+      const message = typeof e?.message === "string" ? e.message : typeof e === "string" ? e : "the wallet refused";
+      throw [typeof e?.code === "number" ? e.code : 0, message];
+    }
+  })();
+}
+// One progress event to the app's callback; a throwing callback is the app's bug, not a reason
+// to abandon the send.
+export function report(f, stage, userOpHash, userOp) {
+  const event = { stage };
+  if (userOpHash !== undefined) event.userOpHash = userOpHash;
+  if (userOp !== undefined) event.userOp = userOp;
+  try { f(event); } catch {}
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = walletRequest)]
+    fn wallet_request(provider: &JsValue, method: &str, params: js_sys::Array) -> Option<js_sys::Promise>;
+    #[wasm_bindgen(js_name = report)]
+    fn report_progress(f: &js_sys::Function, stage: &str, user_op_hash: Option<String>, user_op: Option<JsValue>);
+}
+
 #[wasm_bindgen]
 extern "C" {
     /// `SendCallsOptions` (typed optional argument).
@@ -262,31 +292,21 @@ struct Eip1193Wallet {
 }
 
 async fn eip1193_request(provider: &JsValue, method: &str, params: js_sys::Array) -> Result<JsValue> {
-    let request: js_sys::Function = js_sys::Reflect::get(provider, &"request".into())
-        .ok()
-        .and_then(|f| f.dyn_into().ok())
+    let p = wallet_request(provider, method, params)
         .ok_or_else(|| Error::input("wallet", InputRule::Type, "expected an EIP-1193 provider with request()"))?;
-    let args = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&args, &"method".into(), &method.into());
-    let _ = js_sys::Reflect::set(&args, &"params".into(), &params);
-    let wallet_error = |e: JsValue| {
-        let wallet_code = js_sys::Reflect::get(&e, &"code".into()).ok().and_then(|c| c.as_f64()).unwrap_or(0.0) as i64;
-        let message = js_sys::Reflect::get(&e, &"message".into())
-            .ok()
-            .and_then(|m| m.as_string())
-            .or_else(|| e.as_string())
-            .unwrap_or_else(|| "the wallet refused".into());
+    JsFuture::from(p).await.map_err(|e| {
+        let e = js_sys::Array::from(&e);
+        let wallet_code = e.get(0).as_f64().unwrap_or(0.0) as i64;
         // A wallet's refusal is its own kind, not a bundler error. EIP-1193's 4001 (the user said
         // no) gets its own code, since apps show it differently from a failure.
         let code = if wallet_code == 4001 { ErrorCode::WalletRejected } else { ErrorCode::WalletError };
-        Error::Wallet { code, method: method.to_string(), wallet_code, message }
-    };
-    let p = request.call1(provider, &args).map_err(wallet_error)?;
-    let p: js_sys::Promise = match p.dyn_into() {
-        Ok(p) => p,
-        Err(v) => return Ok(v),
-    };
-    JsFuture::from(p).await.map_err(wallet_error)
+        Error::Wallet {
+            code,
+            method: method.to_string(),
+            wallet_code,
+            message: e.get(1).as_string().unwrap_or_default(),
+        }
+    })
 }
 
 impl Eip1193Wallet {
@@ -450,16 +470,7 @@ impl BundlerClient {
                         service::Progress::Signed(h, op) => ("signed", Some(h), Some(op)),
                         service::Progress::Sent(h) => ("sent", Some(h), None),
                     };
-                    let event = js_sys::Object::new();
-                    let _ = js_sys::Reflect::set(&event, &"stage".into(), &stage.into());
-                    if let Some(h) = hash {
-                        let _ = js_sys::Reflect::set(&event, &"userOpHash".into(), &json::hex(h).into());
-                    }
-                    if let Some(op) = op.and_then(|op| to_js(op).ok()) {
-                        let _ = js_sys::Reflect::set(&event, &"userOp".into(), &op);
-                    }
-                    // A throwing callback is the app's bug, not a reason to abandon the send.
-                    let _ = f.call1(&JsValue::UNDEFINED, &event);
+                    report_progress(f, stage, hash.map(json::hex), op.and_then(|op| to_js(op).ok()));
                 }
             };
             let hash = store.service()?.send_calls(&this.net, &id, &calls, opts, &report).await?;
