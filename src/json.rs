@@ -40,7 +40,8 @@ fn classify(mut field: String, message: &str) -> Error {
     } else if message.starts_with("unknown field") {
         // (before the search below: the unknown key itself may read "missing field `…")
         (InputRule::UnknownField, message.to_string())
-    } else if let Some(rest) = message.split("missing field `").nth(1) {
+    } else if let Some(i) = crate::text::find(message, "missing field `") {
+        let rest = &message[i + "missing field `".len()..];
         let name = rest.split('`').next().unwrap_or_default();
         field = if field.is_empty() { name.to_string() } else { format!("{field}.{name}") };
         (InputRule::Missing, "is required".to_string())
@@ -149,7 +150,7 @@ impl Visitor<'_> for StrVisitor {
 /// True for errors to pass through unchanged: ours (tagged) and serde's "missing field".
 fn keep<E: de::Error>(e: &E) -> bool {
     let msg = e.to_string();
-    msg.contains(TAG) || msg.contains("missing field `")
+    msg.contains(TAG) || crate::text::contains(&msg, "missing field `")
 }
 
 fn de_string<'de, D: Deserializer<'de>>(d: D, expecting: &'static str) -> std::result::Result<String, D::Error> {

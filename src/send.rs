@@ -25,6 +25,7 @@ use crate::key::SessionKey;
 use crate::rpc::bundler::{self, Fees, UserOperationReceipt};
 use crate::rpc::{is_retryable, Clock, RetryPolicy, RpcClient, Transport};
 use crate::sign;
+use crate::text;
 use crate::user_op::UserOperation;
 
 /// Whether a bundler refused a send because it already holds that very operation.
@@ -32,7 +33,7 @@ pub fn is_already_known(e: &Error) -> bool {
     match e {
         Error::Rpc { message, .. } => {
             let m = message.to_ascii_lowercase();
-            m.contains("already known") || m.contains("already in mempool") || m.contains("already in the mempool")
+            ["already known", "already in mempool", "already in the mempool"].iter().any(|n| text::contains(&m, n))
         }
         _ => false,
     }
