@@ -35,6 +35,7 @@ use crate::calls::{decode_calls, EXECUTE_USER_OP_SELECTOR};
 use crate::error::{Error, InputRule, Result};
 use crate::install::SessionInstallRequest;
 use crate::permissions::{PermissionSet, EXECUTE_BATCH_SELECTOR, EXECUTE_SELECTOR};
+use crate::text;
 
 /// ERC-20 `transfer(address,uint256)`.
 pub const TRANSFER: [u8; 4] = [0xa9, 0x05, 0x9c, 0xbb];
@@ -185,8 +186,8 @@ pub fn check(calls: &[Call], scope: &Scope, now_s: u64) -> Result<()> {
             if native > limit {
                 return Err(Error::NativeLimitExceeded {
                     field: format!("calls[{i}].value"),
-                    requested: native.to_string(),
-                    limit: limit.to_string(),
+                    requested: text::decimal(&native),
+                    limit: text::decimal(&limit),
                 });
             }
         }
@@ -220,8 +221,8 @@ pub fn check(calls: &[Call], scope: &Scope, now_s: u64) -> Result<()> {
                 return Err(Error::Erc20LimitExceeded {
                     field: format!("calls[{i}].data"),
                     token: token.to_checksum(None),
-                    requested: total.to_string(),
-                    limit: limit.to_string(),
+                    requested: text::decimal(&total),
+                    limit: text::decimal(&limit),
                 });
             }
         }
