@@ -255,7 +255,8 @@ macro_rules! uint_module {
             /// Deserialize (see the module doc).
             pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<$ty, D::Error> {
                 let v = de_uint(d, $bits)?;
-                Ok(v.to::<$ty>())
+                // `de_uint` bounds `v` to the width: this never saturates, and links no panic path.
+                Ok(v.saturating_to::<$ty>())
             }
             /// Serialize as a viem-style hex quantity.
             pub fn serialize<S: serde::Serializer>(v: &$ty, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -289,7 +290,7 @@ pub mod opt {
                             de_uint(d, $bits).map(W)
                         }
                     }
-                    Ok(Option::<W>::deserialize(d)?.map(|w| w.0.to::<$ty>()))
+                    Ok(Option::<W>::deserialize(d)?.map(|w| w.0.saturating_to::<$ty>()))
                 }
                 /// Serialize as an optional hex quantity.
                 pub fn serialize<S: serde::Serializer>(v: &Option<$ty>, s: S) -> std::result::Result<S::Ok, S::Error> {

@@ -365,7 +365,7 @@ impl<T: Transport, C: Clock> Sender<T, C> {
         let prio = bundler::max_priority_fee_per_gas(self.node(), &self.clock).await?;
         let base = bundler::latest_base_fee(self.node(), &self.clock).await?;
         let max = base.saturating_mul(U256::from(2)).saturating_add(prio);
-        let fit = |v: U256| if v > U256::from(u128::MAX) { u128::MAX } else { v.to::<u128>() };
+        let fit = |v: U256| v.saturating_to::<u128>();
         Ok(Fees { max_fee_per_gas: fit(max), max_priority_fee_per_gas: fit(prio) })
     }
 

@@ -174,7 +174,7 @@ struct CallRequest {
 /// `eth_chainId`.
 pub async fn chain_id<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<u64> {
     let v: U64 = c.call(clock, "eth_chainId", NO_PARAMS).await?;
-    Ok(v.to::<u64>())
+    Ok(v.saturating_to::<u64>())
 }
 
 /// `eth_supportedEntryPoints`.
@@ -253,7 +253,7 @@ pub async fn get_code<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, addres
 /// authorization names.
 pub async fn transaction_count<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, address: Address) -> Result<u64> {
     let v: U64 = c.call(clock, "eth_getTransactionCount", (address, "latest")).await?;
-    Ok(v.to::<u64>())
+    Ok(v.saturating_to::<u64>())
 }
 
 /// `eth_call(to, data)` at `latest` (node).
