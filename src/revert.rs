@@ -429,7 +429,11 @@ fn level(data: &[u8]) -> Option<Level> {
             let i = p.uint(0)?;
             let r = std::str::from_utf8(p.bytes(1)?).ok()?.to_string();
             let inner = p.bytes(2)?;
-            l.args.extend([arg("opIndex", crate::text::decimal(&i)), arg("reason", r.clone()), arg("inner", hex(inner))]);
+            l.args.extend([
+                arg("opIndex", crate::text::decimal(&i)),
+                arg("reason", r.clone()),
+                arg("inner", hex(inner)),
+            ]);
             l.reason = Some(r);
             l.inner = Some(Bytes::copy_from_slice(inner));
         }

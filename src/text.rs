@@ -58,7 +58,8 @@ mod tests {
 
     #[test]
     fn finds_like_str_find() {
-        for (hay, needle) in [("abc", "bc"), ("abc", "abc"), ("abc", "abcd"), ("", "a"), ("aab", "ab"), ("é`x", "`x")] {
+        for (hay, needle) in [("abc", "bc"), ("abc", "abc"), ("abc", "abcd"), ("", "a"), ("aab", "ab"), ("é`x", "`x")]
+        {
             assert_eq!(find(hay, needle), hay.find(needle), "{hay} {needle}");
             assert_eq!(contains(hay, needle), hay.contains(needle), "{hay} {needle}");
         }

@@ -271,8 +271,10 @@ pub async fn get_nonce<T: Transport>(
 ) -> Result<U256> {
     let data = IEntryPoint::getNonceCall { sender, key }.abi_encode();
     let out = eth_call(c, clock, entry_point, data.into()).await?;
-    IEntryPoint::getNonceCall::abi_decode_returns(&out)
-        .map_err(|e| Error::BadResponse { method: "eth_call".into(), detail: format!("getNonce returned {out}: {e}") })
+    IEntryPoint::getNonceCall::abi_decode_returns(&out).map_err(|_| Error::BadResponse {
+        method: "eth_call".into(),
+        detail: format!("getNonce returned {out}, not a uint256"),
+    })
 }
 
 /// `EntryPoint.getUserOpHash(op)` via `eth_call` (node): the chain's own hash, for cross-checks.
@@ -284,9 +286,9 @@ pub async fn get_user_op_hash_onchain<T: Transport>(
 ) -> Result<B256> {
     let data = IEntryPoint::getUserOpHashCall { userOp: op.pack() }.abi_encode();
     let out = eth_call(c, clock, entry_point, data.into()).await?;
-    IEntryPoint::getUserOpHashCall::abi_decode_returns(&out).map_err(|e| Error::BadResponse {
+    IEntryPoint::getUserOpHashCall::abi_decode_returns(&out).map_err(|_| Error::BadResponse {
         method: "eth_call".into(),
-        detail: format!("getUserOpHash returned {out}: {e}"),
+        detail: format!("getUserOpHash returned {out}, not a bytes32"),
     })
 }
 
