@@ -274,7 +274,7 @@ impl From<RecordV1> for SessionRecord {
 pub fn encode_stored(record: &SessionRecord) -> Result<Value> {
     let mut r = record.clone();
     r.schema = SCHEMA_VERSION;
-    serde_json::to_value(&r).map_err(|e| corrupt(&record.id, e.to_string()))
+    serde_json::to_value(&r).map_err(|_| corrupt(&record.id, "does not serialize as JSON"))
 }
 
 /// Decode a stored record of any known schema. Unknown or newer schemas are refused with

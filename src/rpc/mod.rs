@@ -264,7 +264,7 @@ impl<T: Transport> RpcClient<T> {
 /// The JSON-RPC request body.
 fn request_body<P: Serialize>(method: &str, id: u64, params: &P) -> Result<String> {
     serde_json::to_string(&Request { jsonrpc: "2.0", id, method, params })
-        .map_err(|e| Error::BadResponse { method: method.into(), detail: format!("request: {e}") })
+        .map_err(|_| Error::BadResponse { method: method.into(), detail: "request: does not serialize as JSON".into() })
 }
 
 /// Decode a response body for request `id`.
@@ -283,8 +283,8 @@ fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Valu
     let bad = |detail: String| Error::BadResponse { method: method.into(), detail };
     // Text to a `Value` first: every typed read goes through `crate::de`. The result moves out
     // before the envelope is read. `null` is a valid result (e.g. no receipt yet).
-    let mut value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| bad(format!("{e}: {}", snippet(text))))?;
+    let mut value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| bad(format!("not JSON (line {}, column {}): {}", e.line(), e.column(), snippet(text))))?;
     let result = value.get_mut("result").map(serde_json::Value::take);
     let resp: Response =
         crate::de::from_value(&value).map_err(|e| bad(format!("{} {}: {}", e.path(), e.message(), snippet(text))))?;
