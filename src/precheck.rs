@@ -130,7 +130,7 @@ pub fn check_call_data(call_data: &[u8], scope: &Scope, now_s: u64) -> Result<()
             Some(s) => Err(Error::OutOfScopeSelector {
                 field: "callData".into(),
                 target: "the account".into(),
-                selector: s.to_string(),
+                selector: crate::json::hex(s),
             }),
             None => Err(Error::input("callData", InputRule::Length, "shorter than a 4-byte selector")),
         };
@@ -161,7 +161,7 @@ pub fn check(calls: &[Call], scope: &Scope, now_s: u64) -> Result<()> {
     let mut spent: Vec<(Address, U256)> = Vec::new();
     for (i, call) in calls.iter().enumerate() {
         let selector: Option<FixedBytes<4>> = call.data.get(..4).map(FixedBytes::from_slice);
-        let selector_text = || selector.map_or("(none)".into(), |s| s.to_string());
+        let selector_text = || selector.map_or("(none)".into(), crate::json::hex);
         if !scope.root {
             let wildcard = selector.is_some_and(|s| scope.any_target_selectors.contains(&s));
             match scope.targets.iter().find(|t| t.address == call.target) {

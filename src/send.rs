@@ -548,7 +548,7 @@ impl<T: Transport, C: Clock> Sender<T, C> {
             }
             let waited = self.clock.now_ms().saturating_sub(start);
             if waited >= timeout {
-                return Err(Error::ReceiptTimeout { user_op_hash: hash.to_string(), waited_ms: waited });
+                return Err(Error::ReceiptTimeout { user_op_hash: crate::json::hex(hash), waited_ms: waited });
             }
             self.clock.sleep(wait.min(timeout - waited)).await;
             wait = (wait * 3 / 2).min(self.config.poll_max_ms);
