@@ -68,9 +68,10 @@ pub struct TxReceipt {
     /// Its block.
     pub block_hash: B256,
     /// Its block number.
+    #[serde(serialize_with = "json::ser_quantity")]
     pub block_number: U64,
     /// `0x1` success of the bundle transaction (not of the op: see `success`).
-    #[serde(default)]
+    #[serde(default, serialize_with = "json::ser_opt_quantity")]
     pub status: Option<U64>,
 }
 
@@ -85,13 +86,16 @@ pub struct UserOperationReceipt {
     /// The account.
     pub sender: Address,
     /// The nonce used.
+    #[serde(serialize_with = "json::ser_quantity")]
     pub nonce: U256,
     /// The paymaster, if any.
     #[serde(default)]
     pub paymaster: Option<Address>,
     /// Gas cost paid (wei).
+    #[serde(serialize_with = "json::ser_quantity")]
     pub actual_gas_cost: U256,
     /// Gas used.
+    #[serde(serialize_with = "json::ser_quantity")]
     pub actual_gas_used: U256,
     /// Whether the account's execution succeeded.
     pub success: bool,
@@ -114,7 +118,7 @@ pub struct UserOperationByHash {
     /// The EntryPoint.
     pub entry_point: Address,
     /// Block, once mined.
-    #[serde(default)]
+    #[serde(default, serialize_with = "json::ser_opt_quantity")]
     pub block_number: Option<U64>,
     /// Block hash, once mined.
     #[serde(default)]
@@ -301,7 +305,7 @@ pub async fn pm_get_paymaster_stub_data<T: Transport>(
     chain_id: u64,
     context: &serde_json::Value,
 ) -> Result<PaymasterStub> {
-    c.call(clock, "pm_getPaymasterStubData", (op, entry_point, U64::from(chain_id), context)).await
+    c.call(clock, "pm_getPaymasterStubData", (op, entry_point, json::quantity(U256::from(chain_id)), context)).await
 }
 
 /// ERC-7677 `pm_getPaymasterData(op, entryPoint, chainIdHex, context)`.
@@ -313,7 +317,7 @@ pub async fn pm_get_paymaster_data<T: Transport>(
     chain_id: u64,
     context: &serde_json::Value,
 ) -> Result<PaymasterData> {
-    c.call(clock, "pm_getPaymasterData", (op, entry_point, U64::from(chain_id), context)).await
+    c.call(clock, "pm_getPaymasterData", (op, entry_point, json::quantity(U256::from(chain_id)), context)).await
 }
 
 #[cfg(test)]
