@@ -564,7 +564,8 @@ pub enum Error {
         timeout_ms: u64,
     },
     /// The server answered with an HTTP status other than 2xx.
-    #[error("{url}: HTTP {status}: {body}")]
+    // (The status widened: u16's own formatter would be linked for this one message.)
+    #[error("{url}: HTTP {}: {body}", u32::from(*.status))]
     Http {
         /// Where the request went.
         url: String,
