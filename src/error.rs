@@ -1202,6 +1202,15 @@ impl Error {
     pub fn input(field: impl Into<String>, rule: InputRule, detail: impl Into<String>) -> Self {
         Error::InvalidInput { field: field.into(), rule, detail: detail.into() }
     }
+
+    /// `RANDOM_UNAVAILABLE` from a failed `getrandom` call, in words: getrandom's `Display`
+    /// formats OS codes through `std::io::Error`, whose formatter (and its table of error kinds)
+    /// would be linked for this one message.
+    pub fn random(_: getrandom::Error) -> Self {
+        Error::Random {
+            detail: "no random bytes (in a browser: Web Crypto's getRandomValues is missing or failed)".into(),
+        }
+    }
 }
 
 /// One value of an error's data: kept as plain parts so the browser shell can build the JS object

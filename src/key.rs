@@ -44,7 +44,7 @@ impl SessionKey {
     pub fn generate() -> Result<Self> {
         loop {
             let mut bytes = Zeroizing::new([0u8; 32]);
-            getrandom::fill(bytes.as_mut()).map_err(|e| Error::Random { detail: e.to_string() })?;
+            getrandom::fill(bytes.as_mut()).map_err(Error::random)?;
             // Out-of-range scalars (probability ~2^-128) are simply drawn again.
             if let Ok(key) = Self::from_bytes(bytes.as_ref(), "privateKey") {
                 return Ok(key);
@@ -121,7 +121,7 @@ impl MaskedNonce {
             .ok_or_else(|| Error::InvalidSignature { field: "digest", detail: "RFC 6979 produced no nonce".into() })?;
         loop {
             let mut bytes = Zeroizing::new(FieldBytes::default());
-            getrandom::fill(&mut bytes[..]).map_err(|e| Error::Random { detail: e.to_string() })?;
+            getrandom::fill(&mut bytes[..]).map_err(Error::random)?;
             let mask = <Scalar as Reduce<U256>>::reduce_bytes(&bytes);
             if !bool::from(mask.is_zero()) {
                 return Ok(Self { k, mask });

@@ -91,7 +91,7 @@ pub struct OsRandom;
 
 impl Random for OsRandom {
     fn fill(&self, buf: &mut [u8]) -> Result<()> {
-        getrandom::fill(buf).map_err(|e| Error::Random { detail: e.to_string() })
+        getrandom::fill(buf).map_err(Error::random)
     }
 }
 

@@ -319,7 +319,7 @@ pub fn key_aad(id: &str) -> Vec<u8> {
 /// A fresh random session id (16 bytes from the platform CSPRNG, hex).
 pub fn new_session_id() -> Result<String> {
     let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|e| Error::Random { detail: e.to_string() })?;
+    getrandom::fill(&mut b).map_err(Error::random)?;
     Ok(alloy_primitives::hex::encode(b))
 }
 
