@@ -81,7 +81,7 @@ impl SessionKey {
         let scalar = Zeroizing::new(*self.secret.to_nonzero_scalar());
         let z = FieldBytes::from(digest.0);
         let k = MaskedNonce::new(&scalar, &z)?;
-        let (sig, recid) = scalar.try_sign_prehashed(k, &z).map_err(|e| bad(e.to_string()))?;
+        let (sig, recid) = scalar.try_sign_prehashed(k, &z).map_err(|_| bad("r or s is zero for this digest".into()))?;
         let recid: RecoveryId = recid.ok_or_else(|| bad("no recovery id".into()))?;
         let sig: Signature = sig;
         // k256 already normalizes s to the low half; normalize again defensively and flip v with it.
