@@ -112,9 +112,7 @@ pub fn decode_calls(call_data: &[u8]) -> Result<Vec<(Address, U256, Bytes)>> {
         .get(..4)
         .and_then(|s| s.try_into().ok())
         .ok_or_else(|| Error::input("callData", InputRule::Length, "shorter than a 4-byte selector"))?;
-    let bad_abi = |e: alloy_sol_types::Error| {
-        Error::input("callData", InputRule::Length, format!("not a canonical ABI encoding: {e}"))
-    };
+    let bad_abi = |_| Error::input("callData", InputRule::Length, "not a canonical ABI encoding of its arguments");
     match selector {
         IModularAccount::executeCall::SELECTOR => {
             let c = IModularAccount::executeCall::abi_decode_validate(inner).map_err(bad_abi)?;

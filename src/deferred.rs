@@ -18,7 +18,7 @@ use alloy_primitives::aliases::{U168, U48};
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, Eip712Domain, SolStruct, SolValue};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::install::{self, Grant, SessionInstallRequest, Validation, MAX_UINT48};
@@ -137,22 +137,16 @@ pub fn deferred_action_hash(chain_id: u64, account: Address, nonce: U256, deadli
 /// directly (MetaMask's eth-sig-util) otherwise hash the domain as `EIP712Domain()` and produce
 /// a signature the account rejects, so it is included here, matching the domain's two fields.
 fn typed_data_json(chain_id: u64, account: Address, nonce: U256, deadline: u64, call: &[u8]) -> Value {
-    json!({
-        "domain": { "chainId": chain_id, "verifyingContract": json::address(&account) },
-        "types": {
-            "EIP712Domain": [
-                { "name": "chainId", "type": "uint256" },
-                { "name": "verifyingContract", "type": "address" }
-            ],
-            "DeferredAction": [
-                { "name": "nonce", "type": "uint256" },
-                { "name": "deadline", "type": "uint48" },
-                { "name": "call", "type": "bytes" }
-            ]
-        },
-        "primaryType": "DeferredAction",
-        "message": { "nonce": json::quantity(nonce), "deadline": deadline, "call": json::hex(call) }
-    })
+    // Parsed from text rather than built with `json!`, which sends every value through
+    // `to_value(..).unwrap()`, a panic path that links serde_json's error formatting. The values
+    // are numbers and hex: nothing to escape, so the text always parses.
+    let text = format!(
+        r#"{{"domain":{{"chainId":{chain_id},"verifyingContract":"{}"}},"types":{{"EIP712Domain":[{{"name":"chainId","type":"uint256"}},{{"name":"verifyingContract","type":"address"}}],"DeferredAction":[{{"name":"nonce","type":"uint256"}},{{"name":"deadline","type":"uint48"}},{{"name":"call","type":"bytes"}}]}},"primaryType":"DeferredAction","message":{{"nonce":"{}","deadline":{deadline},"call":"{}"}}}}"#,
+        json::address(&account),
+        json::quantity(nonce),
+        json::hex(call),
+    );
+    serde_json::from_str(&text).unwrap_or_default()
 }
 
 /// `0x0{hooks}` ‖ nonce ‖ uint32 len ‖ encodePacked(uint168 locator, uint48 deadline, bytes call).
@@ -267,8 +261,32 @@ pub fn split_deferred_action(digest: &[u8]) -> Result<(bool, U256, Bytes)> {
 mod tests {
     use super::*;
     use alloy_primitives::hex;
+    use serde_json::json;
 
     const NOW: u64 = 1_764_000_000;
+
+    #[test]
+    fn typed_data_is_the_eip712_object() {
+        let account = Address::repeat_byte(0xab);
+        let v = typed_data_json(8453, account, U256::from(0x1234), 1_800_000_000, &[0xde, 0xad]);
+        let expected = json!({
+            "domain": { "chainId": 8453, "verifyingContract": json::address(&account) },
+            "types": {
+                "EIP712Domain": [
+                    { "name": "chainId", "type": "uint256" },
+                    { "name": "verifyingContract", "type": "address" }
+                ],
+                "DeferredAction": [
+                    { "name": "nonce", "type": "uint256" },
+                    { "name": "deadline", "type": "uint48" },
+                    { "name": "call", "type": "bytes" }
+                ]
+            },
+            "primaryType": "DeferredAction",
+            "message": { "nonce": "0x1234", "deadline": 1_800_000_000u64, "call": "0xdead" }
+        });
+        assert_eq!(v, expected);
+    }
 
     fn example_a(deadline: u64) -> DeferredInstallRequest {
         json::from_value(&json!({

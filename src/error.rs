@@ -564,7 +564,8 @@ pub enum Error {
         timeout_ms: u64,
     },
     /// The server answered with an HTTP status other than 2xx.
-    #[error("{url}: HTTP {status}: {body}")]
+    // (The status widened: u16's own formatter would be linked for this one message.)
+    #[error("{url}: HTTP {}: {body}", u32::from(*.status))]
     Http {
         /// Where the request went.
         url: String,
@@ -1200,6 +1201,15 @@ impl Error {
     /// Shorthand for an input error.
     pub fn input(field: impl Into<String>, rule: InputRule, detail: impl Into<String>) -> Self {
         Error::InvalidInput { field: field.into(), rule, detail: detail.into() }
+    }
+
+    /// `RANDOM_UNAVAILABLE` from a failed `getrandom` call, in words: getrandom's `Display`
+    /// formats OS codes through `std::io::Error`, whose formatter (and its table of error kinds)
+    /// would be linked for this one message.
+    pub fn random(_: getrandom::Error) -> Self {
+        Error::Random {
+            detail: "no random bytes (in a browser: Web Crypto's getRandomValues is missing or failed)".into(),
+        }
     }
 }
 

@@ -40,7 +40,8 @@ fn classify(mut field: String, message: &str) -> Error {
     } else if message.starts_with("unknown field") {
         // (before the search below: the unknown key itself may read "missing field `…")
         (InputRule::UnknownField, message.to_string())
-    } else if let Some(rest) = message.split("missing field `").nth(1) {
+    } else if let Some(i) = crate::text::find(message, "missing field `") {
+        let rest = &message[i + "missing field `".len()..];
         let name = rest.split('`').next().unwrap_or_default();
         field = if field.is_empty() { name.to_string() } else { format!("{field}.{name}") };
         (InputRule::Missing, "is required".to_string())
@@ -149,7 +150,7 @@ impl Visitor<'_> for StrVisitor {
 /// True for errors to pass through unchanged: ours (tagged) and serde's "missing field".
 fn keep<E: de::Error>(e: &E) -> bool {
     let msg = e.to_string();
-    msg.contains(TAG) || msg.contains("missing field `")
+    msg.contains(TAG) || crate::text::contains(&msg, "missing field `")
 }
 
 fn de_string<'de, D: Deserializer<'de>>(d: D, expecting: &'static str) -> std::result::Result<String, D::Error> {
@@ -226,14 +227,39 @@ fn de_uint<'de, D: Deserializer<'de>>(d: D, bits: usize) -> std::result::Result<
         }
     })?;
     if v.bit_len() > bits {
-        return Err(tagged(InputRule::Range, format_args!("{v:#x} does not fit uint{bits}")));
+        return Err(tagged(InputRule::Range, format_args!("{} does not fit uint{bits}", quantity(v))));
     }
     Ok(v)
 }
 
 /// Format a quantity the way viem's `toHex` does (`0x0`, `0x1a`).
 pub fn quantity(v: impl Into<U256>) -> String {
-    format!("{:#x}", v.into())
+    // From the 32-byte hex rather than `{:#x}`, which links ruint's formatter.
+    let digits = alloy_primitives::hex::encode(v.into().to_be_bytes::<32>());
+    let significant = digits.trim_start_matches('0');
+    let mut out = String::with_capacity(3 + significant.len());
+    out.push_str("0x");
+    out.push_str(if significant.is_empty() { "0" } else { significant });
+    out
+}
+
+/// Serialize any `Uint` as [`quantity`] (serde's own is ruint's `{:#x}`).
+pub fn ser_quantity<S: serde::Serializer, const B: usize, const L: usize>(
+    v: &alloy_primitives::Uint<B, L>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&quantity(U256::saturating_from(*v)))
+}
+
+/// [`ser_quantity`] for an optional field.
+pub fn ser_opt_quantity<S: serde::Serializer, const B: usize, const L: usize>(
+    v: &Option<alloy_primitives::Uint<B, L>>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => ser_quantity(v, s),
+        None => s.serialize_none(),
+    }
 }
 
 /// Format bytes as lower-case `0x` hex.
@@ -254,7 +280,8 @@ macro_rules! uint_module {
             /// Deserialize (see the module doc).
             pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<$ty, D::Error> {
                 let v = de_uint(d, $bits)?;
-                Ok(v.to::<$ty>())
+                // `de_uint` bounds `v` to the width: this never saturates, and links no panic path.
+                Ok(v.saturating_to::<$ty>())
             }
             /// Serialize as a viem-style hex quantity.
             pub fn serialize<S: serde::Serializer>(v: &$ty, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -288,7 +315,7 @@ pub mod opt {
                             de_uint(d, $bits).map(W)
                         }
                     }
-                    Ok(Option::<W>::deserialize(d)?.map(|w| w.0.to::<$ty>()))
+                    Ok(Option::<W>::deserialize(d)?.map(|w| w.0.saturating_to::<$ty>()))
                 }
                 /// Serialize as an optional hex quantity.
                 pub fn serialize<S: serde::Serializer>(v: &Option<$ty>, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -425,6 +452,19 @@ impl<'de> Deserialize<'de> for Secret32 {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn quantity_is_ruints_lower_hex() {
+        let mut v = vec![U256::ZERO, U256::from(1), U256::from(0x10), U256::MAX];
+        v.extend((0..256).map(|i| U256::from(1) << i));
+        for x in v {
+            assert_eq!(quantity(x), format!("{x:#x}"));
+            let via_serde = serde_json::to_value(x).unwrap();
+            let mut ours = serde_json::Serializer::new(Vec::new());
+            ser_quantity(&x, &mut ours).unwrap();
+            assert_eq!(serde_json::from_slice::<serde_json::Value>(&ours.into_inner()).unwrap(), via_serde);
+        }
+    }
 
     #[derive(Deserialize, Debug)]
     #[serde(rename_all = "camelCase", deny_unknown_fields)]

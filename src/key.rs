@@ -44,7 +44,7 @@ impl SessionKey {
     pub fn generate() -> Result<Self> {
         loop {
             let mut bytes = Zeroizing::new([0u8; 32]);
-            getrandom::fill(bytes.as_mut()).map_err(|e| Error::Random { detail: e.to_string() })?;
+            getrandom::fill(bytes.as_mut()).map_err(Error::random)?;
             // Out-of-range scalars (probability ~2^-128) are simply drawn again.
             if let Ok(key) = Self::from_bytes(bytes.as_ref(), "privateKey") {
                 return Ok(key);
@@ -81,7 +81,8 @@ impl SessionKey {
         let scalar = Zeroizing::new(*self.secret.to_nonzero_scalar());
         let z = FieldBytes::from(digest.0);
         let k = MaskedNonce::new(&scalar, &z)?;
-        let (sig, recid) = scalar.try_sign_prehashed(k, &z).map_err(|e| bad(e.to_string()))?;
+        let (sig, recid) =
+            scalar.try_sign_prehashed(k, &z).map_err(|_| bad("r or s is zero for this digest".into()))?;
         let recid: RecoveryId = recid.ok_or_else(|| bad("no recovery id".into()))?;
         let sig: Signature = sig;
         // k256 already normalizes s to the low half; normalize again defensively and flip v with it.
@@ -121,7 +122,7 @@ impl MaskedNonce {
             .ok_or_else(|| Error::InvalidSignature { field: "digest", detail: "RFC 6979 produced no nonce".into() })?;
         loop {
             let mut bytes = Zeroizing::new(FieldBytes::default());
-            getrandom::fill(&mut bytes[..]).map_err(|e| Error::Random { detail: e.to_string() })?;
+            getrandom::fill(&mut bytes[..]).map_err(Error::random)?;
             let mask = <Scalar as Reduce<U256>>::reduce_bytes(&bytes);
             if !bool::from(mask.is_zero()) {
                 return Ok(Self { k, mask });

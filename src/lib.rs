@@ -39,6 +39,7 @@ pub mod service;
 pub mod session;
 pub mod sign;
 pub mod store;
+pub mod text;
 pub mod user_op;
 pub mod vault;
 pub mod webauthn;

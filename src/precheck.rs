@@ -35,6 +35,7 @@ use crate::calls::{decode_calls, EXECUTE_USER_OP_SELECTOR};
 use crate::error::{Error, InputRule, Result};
 use crate::install::SessionInstallRequest;
 use crate::permissions::{PermissionSet, EXECUTE_BATCH_SELECTOR, EXECUTE_SELECTOR};
+use crate::text;
 
 /// ERC-20 `transfer(address,uint256)`.
 pub const TRANSFER: [u8; 4] = [0xa9, 0x05, 0x9c, 0xbb];
@@ -129,7 +130,7 @@ pub fn check_call_data(call_data: &[u8], scope: &Scope, now_s: u64) -> Result<()
             Some(s) => Err(Error::OutOfScopeSelector {
                 field: "callData".into(),
                 target: "the account".into(),
-                selector: s.to_string(),
+                selector: crate::json::hex(s),
             }),
             None => Err(Error::input("callData", InputRule::Length, "shorter than a 4-byte selector")),
         };
@@ -160,7 +161,7 @@ pub fn check(calls: &[Call], scope: &Scope, now_s: u64) -> Result<()> {
     let mut spent: Vec<(Address, U256)> = Vec::new();
     for (i, call) in calls.iter().enumerate() {
         let selector: Option<FixedBytes<4>> = call.data.get(..4).map(FixedBytes::from_slice);
-        let selector_text = || selector.map_or("(none)".into(), |s| s.to_string());
+        let selector_text = || selector.map_or("(none)".into(), crate::json::hex);
         if !scope.root {
             let wildcard = selector.is_some_and(|s| scope.any_target_selectors.contains(&s));
             match scope.targets.iter().find(|t| t.address == call.target) {
@@ -185,8 +186,8 @@ pub fn check(calls: &[Call], scope: &Scope, now_s: u64) -> Result<()> {
             if native > limit {
                 return Err(Error::NativeLimitExceeded {
                     field: format!("calls[{i}].value"),
-                    requested: native.to_string(),
-                    limit: limit.to_string(),
+                    requested: text::decimal(&native),
+                    limit: text::decimal(&limit),
                 });
             }
         }
@@ -220,8 +221,8 @@ pub fn check(calls: &[Call], scope: &Scope, now_s: u64) -> Result<()> {
                 return Err(Error::Erc20LimitExceeded {
                     field: format!("calls[{i}].data"),
                     token: token.to_checksum(None),
-                    requested: total.to_string(),
-                    limit: limit.to_string(),
+                    requested: text::decimal(&total),
+                    limit: text::decimal(&limit),
                 });
             }
         }

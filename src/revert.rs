@@ -422,14 +422,18 @@ fn level(data: &[u8]) -> Option<Level> {
         Shape::FailedOp => {
             let i = p.uint(0)?;
             let r = std::str::from_utf8(p.bytes(1)?).ok()?.to_string();
-            l.args.extend([arg("opIndex", i.to_string()), arg("reason", r.clone())]);
+            l.args.extend([arg("opIndex", crate::text::decimal(&i)), arg("reason", r.clone())]);
             l.reason = Some(r);
         }
         Shape::FailedOpWithRevert => {
             let i = p.uint(0)?;
             let r = std::str::from_utf8(p.bytes(1)?).ok()?.to_string();
             let inner = p.bytes(2)?;
-            l.args.extend([arg("opIndex", i.to_string()), arg("reason", r.clone()), arg("inner", hex(inner))]);
+            l.args.extend([
+                arg("opIndex", crate::text::decimal(&i)),
+                arg("reason", r.clone()),
+                arg("inner", hex(inner)),
+            ]);
             l.reason = Some(r);
             l.inner = Some(Bytes::copy_from_slice(inner));
         }
@@ -439,7 +443,7 @@ fn level(data: &[u8]) -> Option<Level> {
             l.inner = Some(Bytes::copy_from_slice(inner));
         }
         Shape::Reason => l.args.push(arg("reason", std::str::from_utf8(p.bytes(0)?).ok()?.to_string())),
-        Shape::Panic => l.args.push(arg("code", p.uint(0)?.to_string())),
+        Shape::Panic => l.args.push(arg("code", crate::text::decimal(&p.uint(0)?))),
     }
     p.done()?;
     Some(l)

@@ -25,6 +25,7 @@ use crate::key::SessionKey;
 use crate::rpc::bundler::{self, Fees, UserOperationReceipt};
 use crate::rpc::{read, Clock, RetryPolicy, RpcClient, Transport};
 use crate::sign;
+use crate::text;
 use crate::user_op::UserOperation;
 
 /// Whether a bundler refused a send because it already holds that very operation.
@@ -32,7 +33,7 @@ pub fn is_already_known(e: &Error) -> bool {
     match e {
         Error::Rpc { message, .. } => {
             let m = message.to_ascii_lowercase();
-            m.contains("already known") || m.contains("already in mempool") || m.contains("already in the mempool")
+            ["already known", "already in mempool", "already in the mempool"].iter().any(|n| text::contains(&m, n))
         }
         _ => false,
     }
@@ -364,7 +365,7 @@ impl<T: Transport, C: Clock> Sender<T, C> {
         let prio = bundler::max_priority_fee_per_gas(self.node(), &self.clock).await?;
         let base = bundler::latest_base_fee(self.node(), &self.clock).await?;
         let max = base.saturating_mul(U256::from(2)).saturating_add(prio);
-        let fit = |v: U256| if v > U256::from(u128::MAX) { u128::MAX } else { v.to::<u128>() };
+        let fit = |v: U256| v.saturating_to::<u128>();
         Ok(Fees { max_fee_per_gas: fit(max), max_priority_fee_per_gas: fit(prio) })
     }
 
@@ -538,7 +539,7 @@ impl<T: Transport, C: Clock> Sender<T, C> {
             }
             let waited = self.clock.now_ms().saturating_sub(start);
             if waited >= timeout {
-                return Err(Error::ReceiptTimeout { user_op_hash: hash.to_string(), waited_ms: waited });
+                return Err(Error::ReceiptTimeout { user_op_hash: crate::json::hex(hash), waited_ms: waited });
             }
             self.clock.sleep(wait.min(timeout - waited)).await;
             wait = (wait * 3 / 2).min(self.config.poll_max_ms);

@@ -63,6 +63,7 @@ use crate::session::{
 };
 use crate::sign;
 use crate::store::{BoxFuture, SessionStore};
+use crate::text;
 use crate::user_op::UserOperation;
 use crate::vault::{held_key, KeyVault};
 use crate::webauthn::{self, Assertion, AssertionOptions};
@@ -90,7 +91,7 @@ pub struct OsRandom;
 
 impl Random for OsRandom {
     fn fill(&self, buf: &mut [u8]) -> Result<()> {
-        getrandom::fill(buf).map_err(|e| Error::Random { detail: e.to_string() })
+        getrandom::fill(buf).map_err(Error::random)
     }
 }
 
@@ -1087,7 +1088,7 @@ pub struct ChainStatus {
 impl serde::Serialize for ChainStatus {
     fn serialize<Se: serde::Serializer>(&self, s: Se) -> std::result::Result<Se::Ok, Se::Error> {
         let st = &self.state;
-        let dec = |v: Option<U256>| v.map(|v| v.to_string());
+        let dec = |v: Option<U256>| v.map(|v| text::decimal(&v));
         View {
             installed: st.installed,
             matches_grant: st.matches_grant,
@@ -1134,7 +1135,7 @@ struct Erc20Left<'a>(&'a [(Address, U256)]);
 
 impl serde::Serialize for Erc20Left<'_> {
     fn serialize<Se: serde::Serializer>(&self, s: Se) -> std::result::Result<Se::Ok, Se::Error> {
-        s.collect_map(self.0.iter().map(|(t, v)| (json::address(t), v.to_string())))
+        s.collect_map(self.0.iter().map(|(t, v)| (json::address(t), text::decimal(v))))
     }
 }
 
@@ -1153,7 +1154,7 @@ fn budget(e: Error, granted: Option<&Scope>) -> Error {
         _ => return e,
     };
     let (granted, remaining, basis) = match granted {
-        Some(_) => (grant.map_or_else(|| left.clone(), |g| g.to_string()), Some(left), "chain"),
+        Some(_) => (grant.map_or_else(|| left.clone(), |g| text::decimal(&g)), Some(left), "chain"),
         None => (left, None, "grant"),
     };
     Error::Budget { inner: Box::new(e), granted, remaining, basis }

@@ -222,7 +222,7 @@ pub struct SessionRecord {
 pub fn encode_stored(record: &SessionRecord) -> Result<Value> {
     let mut r = record.clone();
     r.schema = SCHEMA_VERSION;
-    serde_json::to_value(&r).map_err(|e| corrupt(&record.id, e.to_string()))
+    serde_json::to_value(&r).map_err(|_| corrupt(&record.id, "does not serialize as JSON"))
 }
 
 /// Decode a stored record of any known schema. Unknown or newer schemas are refused with
@@ -442,7 +442,7 @@ pub fn key_aad(id: &str) -> Vec<u8> {
 /// A fresh random session id (16 bytes from the platform CSPRNG, hex).
 pub fn new_session_id() -> Result<String> {
     let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|e| Error::Random { detail: e.to_string() })?;
+    getrandom::fill(&mut b).map_err(Error::random)?;
     Ok(alloy_primitives::hex::encode(b))
 }
 

@@ -70,9 +70,10 @@ pub struct TxReceipt {
     /// Its block.
     pub block_hash: B256,
     /// Its block number.
+    #[serde(serialize_with = "json::ser_quantity")]
     pub block_number: U64,
     /// `0x1` success of the bundle transaction (not of the op: see `success`).
-    #[serde(default)]
+    #[serde(default, serialize_with = "json::ser_opt_quantity")]
     pub status: Option<U64>,
 }
 
@@ -87,13 +88,16 @@ pub struct UserOperationReceipt {
     /// The account.
     pub sender: Address,
     /// The nonce used.
+    #[serde(serialize_with = "json::ser_quantity")]
     pub nonce: U256,
     /// The paymaster, if any.
     #[serde(default)]
     pub paymaster: Option<Address>,
     /// Gas cost paid (wei).
+    #[serde(serialize_with = "json::ser_quantity")]
     pub actual_gas_cost: U256,
     /// Gas used.
+    #[serde(serialize_with = "json::ser_quantity")]
     pub actual_gas_used: U256,
     /// Whether the account's execution succeeded.
     pub success: bool,
@@ -116,7 +120,7 @@ pub struct UserOperationByHash {
     /// The EntryPoint.
     pub entry_point: Address,
     /// Block, once mined.
-    #[serde(default)]
+    #[serde(default, serialize_with = "json::ser_opt_quantity")]
     pub block_number: Option<U64>,
     /// Block hash, once mined.
     #[serde(default)]
@@ -416,8 +420,10 @@ pub async fn get_nonce<T: Transport>(
 ) -> Result<U256> {
     let data = IEntryPoint::getNonceCall { sender, key }.abi_encode();
     let out = eth_call(c, clock, entry_point, data.into()).await?;
-    IEntryPoint::getNonceCall::abi_decode_returns(&out)
-        .map_err(|e| Error::BadResponse { method: "eth_call".into(), detail: format!("getNonce returned {out}: {e}") })
+    IEntryPoint::getNonceCall::abi_decode_returns(&out).map_err(|_| Error::BadResponse {
+        method: "eth_call".into(),
+        detail: format!("getNonce returned {out}, not a uint256"),
+    })
 }
 
 /// `EntryPoint.getUserOpHash(op)` via `eth_call` (node): the chain's own hash, for cross-checks.
@@ -429,9 +435,9 @@ pub async fn get_user_op_hash_onchain<T: Transport>(
 ) -> Result<B256> {
     let data = IEntryPoint::getUserOpHashCall { userOp: op.pack() }.abi_encode();
     let out = eth_call(c, clock, entry_point, data.into()).await?;
-    IEntryPoint::getUserOpHashCall::abi_decode_returns(&out).map_err(|e| Error::BadResponse {
+    IEntryPoint::getUserOpHashCall::abi_decode_returns(&out).map_err(|_| Error::BadResponse {
         method: "eth_call".into(),
-        detail: format!("getUserOpHash returned {out}: {e}"),
+        detail: format!("getUserOpHash returned {out}, not a bytes32"),
     })
 }
 
@@ -444,8 +450,13 @@ pub async fn pm_get_paymaster_stub_data<T: Transport>(
     chain_id: u64,
     context: &serde_json::Value,
 ) -> Result<PaymasterStub> {
-    c.call_with(clock, "pm_getPaymasterStubData", (op, entry_point, U64::from(chain_id), context), PaymasterStub::read)
-        .await
+    c.call_with(
+        clock,
+        "pm_getPaymasterStubData",
+        (op, entry_point, json::quantity(U256::from(chain_id)), context),
+        PaymasterStub::read,
+    )
+    .await
 }
 
 /// ERC-7677 `pm_getPaymasterData(op, entryPoint, chainIdHex, context)`.
@@ -457,8 +468,13 @@ pub async fn pm_get_paymaster_data<T: Transport>(
     chain_id: u64,
     context: &serde_json::Value,
 ) -> Result<PaymasterData> {
-    c.call_with(clock, "pm_getPaymasterData", (op, entry_point, U64::from(chain_id), context), PaymasterData::read)
-        .await
+    c.call_with(
+        clock,
+        "pm_getPaymasterData",
+        (op, entry_point, json::quantity(U256::from(chain_id)), context),
+        PaymasterData::read,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -296,12 +296,12 @@ impl<T: Transport> RpcClient<T> {
 
 /// A request's params as JSON.
 fn params_json<P: Serialize>(method: &str, params: &P) -> Result<String> {
-    serde_json::to_string(params).map_err(|e| bad_request(method, e))
+    serde_json::to_string(params).map_err(|_| bad_request(method))
 }
 
 #[inline(never)]
-fn bad_request(method: &str, e: serde_json::Error) -> Error {
-    Error::BadResponse { method: method.into(), detail: format!("request: {e}") }
+fn bad_request(method: &str) -> Error {
+    Error::BadResponse { method: method.into(), detail: "request: does not serialize as JSON".into() }
 }
 
 /// The JSON-RPC request body around `params` (JSON): a [`Request`] as serde writes it.
@@ -337,8 +337,8 @@ fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Valu
     let bad = |detail: String| Error::BadResponse { method: method.into(), detail };
     // Text to a `Value` first, read by `read`. The result moves out before the envelope is
     // read. `null` is a valid result (e.g. no receipt yet).
-    let mut value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| bad(format!("{e}: {}", snippet(text))))?;
+    let mut value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| bad(format!("not JSON (line {}, column {}): {}", e.line(), e.column(), snippet(text))))?;
     let result = value.get_mut("result").map(serde_json::Value::take);
     let envelope = |f: read::Fields<'_>| -> read::Read<_> {
         Ok((f.opt("jsonrpc", read::leaf::<String>)?, f.opt("error", RpcErrorObject::read)?))

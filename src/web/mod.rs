@@ -17,13 +17,6 @@ pub mod webcrypto;
 
 use wasm_bindgen::prelude::*;
 
-/// Runs once when the module is instantiated: route panics to `console.error` with a message.
-/// (No export is meant to panic; this makes any bug visible instead of an opaque `unreachable`.)
-#[wasm_bindgen(start)]
-pub fn start() {
-    console_error_panic_hook::set_once();
-}
-
 /// The package version, for bug reports.
 #[wasm_bindgen]
 pub fn version() -> String {

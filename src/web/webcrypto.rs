@@ -66,7 +66,7 @@ fn gcm_params(iv: &[u8], aad: &[u8]) -> Object {
 /// Encrypt the 32 key bytes of session `id`.
 pub async fn encrypt_key(wrap: &CryptoKey, id: &str, secret: &[u8]) -> Result<EncryptedKey> {
     let mut iv = [0u8; IV_LEN];
-    getrandom::fill(&mut iv).map_err(|e| Error::Random { detail: e.to_string() })?;
+    getrandom::fill(&mut iv).map_err(Error::random)?;
     let params = gcm_params(&iv, &key_aad(id));
     // WebCrypto copies `secret` out of wasm memory synchronously, before this returns.
     let p = subtle()?.encrypt_with_object_and_u8_array(&params, wrap, secret).map_err(crypto_err("encrypt"))?;
