@@ -50,10 +50,22 @@ impl Error {
     pub fn message(&self) -> &str {
         &self.message
     }
+}
 
-    fn at(mut self, seg: Segment) -> Self {
-        self.rev_path.push(seg);
-        self
+/// Name a child's failure by its key, in place: the generic callers pass `result.as_mut().err()`,
+/// so each instance stays small and the result is not moved through a `map_err`.
+#[inline(never)]
+fn mark_key(error: Option<&mut Error>, key: &str) {
+    if let Some(e) = error {
+        e.rev_path.push(Segment::Key(key.to_string()));
+    }
+}
+
+/// [`mark_key`] for an array index.
+#[inline(never)]
+fn mark_index(error: Option<&mut Error>, index: usize) {
+    if let Some(e) = error {
+        e.rev_path.push(Segment::Index(index));
     }
 }
 
@@ -164,7 +176,9 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
             Value::String(s) => visitor.visit_enum(s.as_str().into_deserializer()),
             Value::Object(map) if map.len() == 1 => {
                 let (k, v) = map.iter().next().expect("one entry");
-                visitor.visit_enum(Variant { name: k, value: v }).map_err(|e: Error| e.at(Segment::Key(k.clone())))
+                let mut out = visitor.visit_enum(Variant { name: k, value: v });
+                mark_key(out.as_mut().err(), k);
+                out
             }
             _ => Err(de::Error::invalid_type(Unexpected::Map, &"a string or an object with one key")),
         }
@@ -288,13 +302,18 @@ impl<'de> de::SeqAccess<'de> for Seq<'de> {
         let Some(item) = self.items.next() else { return Ok(None) };
         let index = self.index;
         self.index += 1;
-        seed.deserialize(ValueDe(item)).map(Some).map_err(|e| e.at(Segment::Index(index)))
+        let mut out = seed.deserialize(ValueDe(item));
+        mark_index(out.as_mut().err(), index);
+        out.map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
         Some(self.items.len())
     }
 }
+
+/// What an unpaired value read sees.
+static NULL: Value = Value::Null;
 
 struct Obj<'a> {
     entries: serde_json::map::Iter<'a>,
@@ -310,18 +329,20 @@ impl<'de> de::MapAccess<'de> for Obj<'de> {
         self.key = Some(k);
         self.value = Some(v);
         // A refused key (an unknown field) is named by its own path.
-        seed.deserialize(de::value::BorrowedStrDeserializer::new(k))
-            .map(Some)
-            .map_err(|e: Error| e.at(Segment::Key(k.clone())))
+        let mut out = seed.deserialize(de::value::BorrowedStrDeserializer::<Error>::new(k));
+        mark_key(out.as_mut().err(), k);
+        out.map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let value = self.value.take().ok_or_else(|| de::Error::custom("value asked before key"))?;
+        // serde asks for a value only after its key; `null` stands in if a caller ever did not.
+        let value = self.value.take().unwrap_or(&NULL);
         let key = self.key.take();
-        seed.deserialize(ValueDe(value)).map_err(|e| match key {
-            Some(k) => e.at(Segment::Key(k.clone())),
-            None => e,
-        })
+        let mut out = seed.deserialize(ValueDe(value));
+        if let Some(k) = key {
+            mark_key(out.as_mut().err(), k);
+        }
+        out
     }
 
     fn size_hint(&self) -> Option<usize> {
