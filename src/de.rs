@@ -231,6 +231,8 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
             Value::String(s) => visitor.visit_borrowed_str(s),
+            // As `deserialize_any` would: a visitor that takes no `null` refuses it in the same words.
+            Value::Null => visitor.visit_unit(),
             other => Err(mismatch(other, &visitor)),
         }
     }

@@ -153,7 +153,7 @@ fn keep<E: de::Error>(e: &E) -> bool {
 }
 
 fn de_string<'de, D: Deserializer<'de>>(d: D, expecting: &'static str) -> std::result::Result<String, D::Error> {
-    d.deserialize_any(StrVisitor(expecting)).map_err(|e: D::Error| {
+    d.deserialize_str(StrVisitor(expecting)).map_err(|e: D::Error| {
         if keep(&e) {
             e
         } else {
