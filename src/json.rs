@@ -366,16 +366,84 @@ impl<const N: usize> fmt::Debug for HexFixed<N> {
 
 impl<'de, const N: usize> Deserialize<'de> for HexFixed<N> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = de_string(d, "a 0x-prefixed hex string")?;
-        let b = decode_hex::<D::Error>(&s)?;
-        if b.len() != N {
-            return Err(tagged(
-                InputRule::Length,
-                format_args!("expected {N} bytes, got {} in {}", b.len(), preview(&s)),
-            ));
-        }
-        Ok(HexFixed(FixedBytes::from_slice(&b)))
+        de_fixed(d, N).map(|b| HexFixed(FixedBytes::from_slice(&b)))
     }
+}
+
+/// Exactly `n` bytes of `0x` hex (one copy serves every width).
+fn de_fixed<'de, D: Deserializer<'de>>(d: D, n: usize) -> std::result::Result<Vec<u8>, D::Error> {
+    let s = de_string(d, "a 0x-prefixed hex string")?;
+    let b = decode_hex::<D::Error>(&s)?;
+    if b.len() != n {
+        return Err(tagged(InputRule::Length, format_args!("expected {n} bytes, got {} in {}", b.len(), preview(&s))));
+    }
+    Ok(b)
+}
+
+/// Fields of RPC results held as alloy types, read by this module's parsers (`0x` hex, quantities
+/// as 0x-hex, decimal or number) so that alloy's own serde visitors are not compiled in too.
+/// Addresses are 20 bytes of hex in any case (a server's checksum is not ours to judge).
+pub mod rpc {
+    use super::*;
+    use alloy_primitives::{B256, U64};
+
+    /// A 20-byte address.
+    pub fn address<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Address, D::Error> {
+        de_fixed(d, 20).map(|b| Address::from_slice(&b))
+    }
+
+    /// A 32-byte hash.
+    pub fn b256<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<B256, D::Error> {
+        de_fixed(d, 32).map(|b| B256::from_slice(&b))
+    }
+
+    /// Bytes of any length.
+    pub fn bytes<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Bytes, D::Error> {
+        HexBytes::deserialize(d).map(|b| b.0)
+    }
+
+    /// A uint64 quantity.
+    pub fn u64<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<U64, D::Error> {
+        super::u64::deserialize(d).map(U64::from)
+    }
+
+    macro_rules! opt_field {
+        ($name:ident, $ty:ty, $inner:path) => {
+            /// The optional form: absent, `undefined` and `null` are `None`.
+            pub fn $name<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<$ty>, D::Error> {
+                struct W($ty);
+                impl<'de> Deserialize<'de> for W {
+                    fn deserialize<D2: Deserializer<'de>>(d: D2) -> std::result::Result<Self, D2::Error> {
+                        $inner(d).map(W)
+                    }
+                }
+                Ok(Option::<W>::deserialize(d)?.map(|w| w.0))
+            }
+        };
+    }
+    opt_field!(opt_address, Address, address);
+    opt_field!(opt_b256, B256, b256);
+    opt_field!(opt_bytes, Bytes, bytes);
+    opt_field!(opt_u64, U64, u64);
+
+    /// A whole result read by one of the parsers above.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Reply<T>(pub T);
+
+    macro_rules! whole {
+        ($ty:ty, $inner:path) => {
+            impl<'de> Deserialize<'de> for Reply<$ty> {
+                fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                    $inner(d).map(Reply)
+                }
+            }
+        };
+    }
+    whole!(Address, address);
+    whole!(B256, b256);
+    whole!(Bytes, bytes);
+    whole!(U64, u64);
+    whole!(U256, super::u256::deserialize);
 }
 
 impl<const N: usize> serde::Serialize for HexFixed<N> {

@@ -64,13 +64,16 @@ pub struct PimlicoGasPrice {
 #[serde(rename_all = "camelCase")]
 pub struct TxReceipt {
     /// The bundle transaction.
+    #[serde(deserialize_with = "json::rpc::b256")]
     pub transaction_hash: B256,
     /// Its block.
+    #[serde(deserialize_with = "json::rpc::b256")]
     pub block_hash: B256,
     /// Its block number.
+    #[serde(deserialize_with = "json::rpc::u64")]
     pub block_number: U64,
     /// `0x1` success of the bundle transaction (not of the op: see `success`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::rpc::opt_u64")]
     pub status: Option<U64>,
 }
 
@@ -79,24 +82,30 @@ pub struct TxReceipt {
 #[serde(rename_all = "camelCase")]
 pub struct UserOperationReceipt {
     /// The operation's hash.
+    #[serde(deserialize_with = "json::rpc::b256")]
     pub user_op_hash: B256,
     /// The EntryPoint.
+    #[serde(deserialize_with = "json::rpc::address")]
     pub entry_point: Address,
     /// The account.
+    #[serde(deserialize_with = "json::rpc::address")]
     pub sender: Address,
     /// The nonce used.
+    #[serde(deserialize_with = "json::u256::deserialize")]
     pub nonce: U256,
     /// The paymaster, if any.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::rpc::opt_address")]
     pub paymaster: Option<Address>,
     /// Gas cost paid (wei).
+    #[serde(deserialize_with = "json::u256::deserialize")]
     pub actual_gas_cost: U256,
     /// Gas used.
+    #[serde(deserialize_with = "json::u256::deserialize")]
     pub actual_gas_used: U256,
     /// Whether the account's execution succeeded.
     pub success: bool,
     /// Revert data when it did not.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::rpc::opt_bytes")]
     pub reason: Option<Bytes>,
     /// Logs of the operation.
     #[serde(default)]
@@ -112,15 +121,16 @@ pub struct UserOperationByHash {
     /// The operation as the bundler holds it.
     pub user_operation: serde_json::Value,
     /// The EntryPoint.
+    #[serde(deserialize_with = "json::rpc::address")]
     pub entry_point: Address,
     /// Block, once mined.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::rpc::opt_u64")]
     pub block_number: Option<U64>,
     /// Block hash, once mined.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::rpc::opt_b256")]
     pub block_hash: Option<B256>,
     /// Transaction, once mined.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::rpc::opt_b256")]
     pub transaction_hash: Option<B256>,
 }
 
@@ -129,8 +139,10 @@ pub struct UserOperationByHash {
 #[serde(rename_all = "camelCase")]
 pub struct PaymasterStub {
     /// The paymaster.
+    #[serde(deserialize_with = "json::rpc::address")]
     pub paymaster: Address,
     /// Stub data for estimation.
+    #[serde(deserialize_with = "json::rpc::bytes")]
     pub paymaster_data: Bytes,
     /// Paymaster validation gas, if the service knows it.
     #[serde(default, with = "json::opt::u128")]
@@ -148,17 +160,19 @@ pub struct PaymasterStub {
 #[serde(rename_all = "camelCase")]
 pub struct PaymasterData {
     /// The paymaster.
+    #[serde(deserialize_with = "json::rpc::address")]
     pub paymaster: Address,
     /// Final data.
+    #[serde(deserialize_with = "json::rpc::bytes")]
     pub paymaster_data: Bytes,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Block {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::opt::u256::deserialize")]
     base_fee_per_gas: Option<U256>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::opt::u256::deserialize")]
     timestamp: Option<U256>,
 }
 
@@ -173,13 +187,14 @@ struct CallRequest {
 
 /// `eth_chainId`.
 pub async fn chain_id<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<u64> {
-    let v: U64 = c.call(clock, "eth_chainId", NO_PARAMS).await?;
-    Ok(v.to::<u64>())
+    let v: json::rpc::Reply<U64> = c.call(clock, "eth_chainId", NO_PARAMS).await?;
+    Ok(v.0.to::<u64>())
 }
 
 /// `eth_supportedEntryPoints`.
 pub async fn supported_entry_points<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<Vec<Address>> {
-    c.call(clock, "eth_supportedEntryPoints", NO_PARAMS).await
+    let v: Vec<json::rpc::Reply<Address>> = c.call(clock, "eth_supportedEntryPoints", NO_PARAMS).await?;
+    Ok(v.into_iter().map(|a| a.0).collect())
 }
 
 /// `eth_estimateUserOperationGas(op, entryPoint)`.
@@ -199,7 +214,7 @@ pub async fn send_user_operation<T: Transport, O: Serialize>(
     op: &O,
     entry_point: Address,
 ) -> Result<B256> {
-    c.call_once("eth_sendUserOperation", &(op, entry_point)).await
+    c.call_once("eth_sendUserOperation", &(op, entry_point)).await.map(|h: json::rpc::Reply<B256>| h.0)
 }
 
 /// `eth_getUserOperationByHash`.
@@ -227,7 +242,7 @@ pub async fn pimlico_gas_price<T: Transport>(c: &RpcClient<T>, clock: &impl Cloc
 
 /// `eth_maxPriorityFeePerGas` (node).
 pub async fn max_priority_fee_per_gas<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<U256> {
-    c.call(clock, "eth_maxPriorityFeePerGas", NO_PARAMS).await
+    c.call(clock, "eth_maxPriorityFeePerGas", NO_PARAMS).await.map(|v: json::rpc::Reply<U256>| v.0)
 }
 
 /// The latest block's `baseFeePerGas` (node; zero before London).
@@ -246,19 +261,19 @@ pub async fn latest_timestamp<T: Transport>(c: &RpcClient<T>, clock: &impl Clock
 
 /// `eth_getCode(address, "latest")` (node).
 pub async fn get_code<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, address: Address) -> Result<Bytes> {
-    c.call(clock, "eth_getCode", (address, "latest")).await
+    c.call(clock, "eth_getCode", (address, "latest")).await.map(|v: json::rpc::Reply<Bytes>| v.0)
 }
 
 /// `eth_getTransactionCount(address, "latest")` (node): an EOA's nonce, which an EIP-7702
 /// authorization names.
 pub async fn transaction_count<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, address: Address) -> Result<u64> {
-    let v: U64 = c.call(clock, "eth_getTransactionCount", (address, "latest")).await?;
-    Ok(v.to::<u64>())
+    let v: json::rpc::Reply<U64> = c.call(clock, "eth_getTransactionCount", (address, "latest")).await?;
+    Ok(v.0.to::<u64>())
 }
 
 /// `eth_call(to, data)` at `latest` (node).
 pub async fn eth_call<T: Transport>(c: &RpcClient<T>, clock: &impl Clock, to: Address, data: Bytes) -> Result<Bytes> {
-    c.call(clock, "eth_call", (CallRequest { to, data }, "latest")).await
+    c.call(clock, "eth_call", (CallRequest { to, data }, "latest")).await.map(|v: json::rpc::Reply<Bytes>| v.0)
 }
 
 /// `EntryPoint.getNonce(sender, key)` via `eth_call` (node): the full nonce `key << 64 | seq`.
