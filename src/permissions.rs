@@ -120,15 +120,9 @@ struct RawData {
 struct RawDataVisitor;
 
 impl<'de> Visitor<'de> for RawDataVisitor {
-    type Value = Option<RawData>;
+    type Value = RawData;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a permission data object")
-    }
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
-        Ok(None)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
         let mut raw = RawData::default();
@@ -144,17 +138,31 @@ impl<'de> Visitor<'de> for RawDataVisitor {
                 }
             }
         }
-        Ok(Some(raw))
+        Ok(raw)
     }
 }
 
-/// `Option<RawData>`: `null`/absent is `None`.
+/// `Option<RawData>`: `null`/absent is `None`; anything else must be an object (read through
+/// `deserialize_map`, which refuses the other kinds in `deserialize_any`'s words).
 struct RawDataSeed;
 
 impl<'de> de::DeserializeSeed<'de> for RawDataSeed {
     type Value = Option<RawData>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
-        d.deserialize_any(RawDataVisitor)
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RawDataSeed {
+    type Value = Option<RawData>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a permission data object")
+    }
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_map(RawDataVisitor).map(Some)
     }
 }
 
