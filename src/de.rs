@@ -174,13 +174,8 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
     ) -> Result<V::Value, Error> {
         match self.0 {
             Value::String(s) => visitor.visit_enum(s.as_str().into_deserializer()),
-            Value::Object(map) if map.len() == 1 => {
-                let (k, v) = map.iter().next().expect("one entry");
-                let mut out = visitor.visit_enum(Variant { name: k, value: v });
-                mark_key(out.as_mut().err(), k);
-                out
-            }
-            _ => Err(de::Error::invalid_type(Unexpected::Map, &"a string or an object with one key")),
+            // Unit variants only (every enum read here has no data), so no `{ "variant": … }` form.
+            other => Err(mismatch(other, &visitor)),
         }
     }
 
@@ -352,41 +347,6 @@ impl<'de> de::MapAccess<'de> for Obj<'de> {
     }
 }
 
-struct Variant<'a> {
-    name: &'a String,
-    value: &'a Value,
-}
-
-impl<'de> de::EnumAccess<'de> for Variant<'de> {
-    type Error = Error;
-    type Variant = ValueDe<'de>;
-
-    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, ValueDe<'de>), Error> {
-        let tag = seed.deserialize(de::value::BorrowedStrDeserializer::new(self.name))?;
-        Ok((tag, ValueDe(self.value)))
-    }
-}
-
-impl<'de> de::VariantAccess<'de> for ValueDe<'de> {
-    type Error = Error;
-
-    fn unit_variant(self) -> Result<(), Error> {
-        de::Deserialize::deserialize(self)
-    }
-
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
-        seed.deserialize(self)
-    }
-
-    fn tuple_variant<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, Error> {
-        de::Deserializer::deserialize_seq(self, visitor)
-    }
-
-    fn struct_variant<V: Visitor<'de>>(self, _: &'static [&'static str], visitor: V) -> Result<V::Value, Error> {
-        de::Deserializer::deserialize_map(self, visitor)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,6 +365,24 @@ mod tests {
     struct Outer {
         list: Vec<Inner>,
         opt: Option<Inner>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(rename_all = "lowercase")]
+    enum Mode {
+        Fast,
+    }
+
+    #[test]
+    fn enums_are_read_by_name() {
+        assert_eq!(from_value::<Mode>(&json!("fast")).unwrap(), Mode::Fast);
+        assert!(from_value::<Mode>(&json!("slow")).unwrap_err().message().starts_with("unknown variant `slow`"));
+        let e = from_value::<Mode>(&json!({"fast": null})).unwrap_err();
+        assert_eq!(e.message(), "invalid type: an object, expected enum Mode");
+        assert_eq!(
+            from_value::<Mode>(&json!(1)).unwrap_err().message(),
+            "invalid type: an integer, expected enum Mode"
+        );
     }
 
     #[test]
