@@ -129,6 +129,15 @@ pub fn from_value<'a, T: de::Deserialize<'a>>(value: &'a Value) -> Result<T, Err
     T::deserialize(ValueDe(value))
 }
 
+/// The integer widths other than `i64` take what `deserialize_i64` takes.
+macro_rules! integers {
+    ($($method:ident)*) => {
+        $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.deserialize_i64(visitor)
+        })*
+    };
+}
+
 /// The deserializer: one JSON value.
 #[derive(Clone, Copy)]
 pub struct ValueDe<'a>(pub &'a Value);
@@ -140,15 +149,7 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
         match self.0 {
             Value::Null => visitor.visit_unit(),
             Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Number(n) => {
-                if let Some(u) = n.as_u64() {
-                    visitor.visit_u64(u)
-                } else if let Some(i) = n.as_i64() {
-                    visitor.visit_i64(i)
-                } else {
-                    visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN))
-                }
-            }
+            Value::Number(n) => visit_number(n, visitor),
             Value::String(s) => visitor.visit_borrowed_str(s),
             Value::Array(items) => visit_array(items, visitor),
             Value::Object(map) => visitor.visit_map(Obj { entries: map.iter(), value: None, key: None }),
@@ -258,8 +259,28 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
         self.deserialize_unit(visitor)
     }
 
+    integers! { deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128 }
+
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Number(n) => visit_number(n, visitor),
+            other => Err(mismatch(other, &visitor)),
+        }
+    }
+
     serde::forward_to_deserialize_any! {
-        i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf
+        f32 f64 char bytes byte_buf
+    }
+}
+
+/// A number as the visitor's `u64`, `i64` or (fractional) `f64`.
+fn visit_number<'de, V: Visitor<'de>>(n: &serde_json::Number, visitor: V) -> Result<V::Value, Error> {
+    if let Some(u) = n.as_u64() {
+        visitor.visit_u64(u)
+    } else if let Some(i) = n.as_i64() {
+        visitor.visit_i64(i)
+    } else {
+        visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN))
     }
 }
 
