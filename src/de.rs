@@ -55,8 +55,8 @@ impl Error {
 /// Name a child's failure by its key, in place: the generic callers pass `result.as_mut().err()`,
 /// so each instance stays small and the result is not moved through a `map_err`.
 #[inline(never)]
-fn mark_key(error: Option<&mut Error>, key: &str) {
-    if let Some(e) = error {
+fn mark_key(error: Option<&mut Error>, key: Option<&str>) {
+    if let (Some(e), Some(key)) = (error, key) {
         e.rev_path.push(Segment::Key(key.to_string()));
     }
 }
@@ -339,6 +339,15 @@ struct Obj<'a> {
     key: Option<&'a String>,
 }
 
+impl<'a> Obj<'a> {
+    /// The value of the key just read, and that key (none if a caller asked out of turn: serde
+    /// asks for a value only after its key, and `null` then stands in).
+    #[inline(never)]
+    fn take_value(&mut self) -> (&'a Value, Option<&'a str>) {
+        (self.value.take().unwrap_or(&NULL), self.key.take().map(String::as_str))
+    }
+}
+
 impl<'de> de::MapAccess<'de> for Obj<'de> {
     type Error = Error;
 
@@ -348,18 +357,14 @@ impl<'de> de::MapAccess<'de> for Obj<'de> {
         self.value = Some(v);
         // A refused key (an unknown field) is named by its own path.
         let mut out = seed.deserialize(de::value::BorrowedStrDeserializer::<Error>::new(k));
-        mark_key(out.as_mut().err(), k);
+        mark_key(out.as_mut().err(), Some(k));
         out.map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        // serde asks for a value only after its key; `null` stands in if a caller ever did not.
-        let value = self.value.take().unwrap_or(&NULL);
-        let key = self.key.take();
+        let (value, key) = self.take_value();
         let mut out = seed.deserialize(ValueDe(value));
-        if let Some(k) = key {
-            mark_key(out.as_mut().err(), k);
-        }
+        mark_key(out.as_mut().err(), key);
         out
     }
 
