@@ -109,6 +109,7 @@ pub struct UserOperationReceipt {
     pub reason: Option<Bytes>,
     /// Logs of the operation.
     #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "json::raw_list"))]
     pub logs: Vec<serde_json::Value>,
     /// The bundle transaction's receipt.
     pub receipt: TxReceipt,
@@ -119,6 +120,7 @@ pub struct UserOperationReceipt {
 #[serde(rename_all = "camelCase")]
 pub struct UserOperationByHash {
     /// The operation as the bundler holds it.
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "json::raw"))]
     pub user_operation: serde_json::Value,
     /// The EntryPoint.
     #[serde(deserialize_with = "json::rpc::address")]

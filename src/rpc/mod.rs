@@ -55,6 +55,7 @@ pub struct RpcErrorObject {
     pub message: String,
     /// Extra data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::json::opt_raw"))]
     pub data: Option<serde_json::Value>,
 }
 
@@ -67,6 +68,7 @@ pub struct Response {
     pub jsonrpc: Option<String>,
     /// The request's id (`null` for some parse errors).
     #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::json::raw"))]
     pub id: serde_json::Value,
     /// The error, if any.
     #[serde(default)]
