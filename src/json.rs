@@ -282,13 +282,7 @@ pub mod opt {
                 use super::*;
                 /// Deserialize `None` for null/undefined, else the number.
                 pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<$ty>, D::Error> {
-                    struct W(U256);
-                    impl<'de> Deserialize<'de> for W {
-                        fn deserialize<D2: Deserializer<'de>>(d: D2) -> std::result::Result<Self, D2::Error> {
-                            de_uint(d, $bits).map(W)
-                        }
-                    }
-                    Ok(Option::<W>::deserialize(d)?.map(|w| w.0.to::<$ty>()))
+                    Ok(de_opt_uint(d, $bits)?.map(|v| v.to::<$ty>()))
                 }
                 /// Serialize as an optional hex quantity.
                 pub fn serialize<S: serde::Serializer>(v: &Option<$ty>, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -300,6 +294,24 @@ pub mod opt {
             }
         };
     }
+    /// `None` for null/undefined, else a uint of at most `bits` bits (one copy for every width).
+    fn de_opt_uint<'de, D: Deserializer<'de>>(d: D, bits: usize) -> std::result::Result<Option<U256>, D::Error> {
+        struct Bits(usize);
+        impl<'de> Visitor<'de> for Bits {
+            type Value = Option<U256>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an optional non-negative integer")
+            }
+            fn visit_none<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+                de_uint(d, self.0).map(Some)
+            }
+        }
+        d.deserialize_option(Bits(bits))
+    }
+
     opt_uint!(u256, U256, 256);
     opt_uint!(u192, U256, 192);
     opt_uint!(u128, u128, 128);
