@@ -231,6 +231,40 @@ fn de_uint<'de, D: Deserializer<'de>>(d: D, bits: usize) -> std::result::Result<
     Ok(v)
 }
 
+/// The index in `names` of a unit variant given by name; one reader for every unit-only enum
+/// (see [`by_name`]), worded as serde's derive words it.
+pub fn variant<'de, D: Deserializer<'de>>(
+    d: D,
+    names: &'static [&'static str],
+) -> std::result::Result<usize, D::Error> {
+    struct Names(&'static [&'static str]);
+    impl Visitor<'_> for Names {
+        type Value = usize;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a variant name")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<usize, E> {
+            self.0.iter().position(|n| *n == s).ok_or_else(|| E::unknown_variant(s, self.0))
+        }
+    }
+    d.deserialize_str(Names(names))
+}
+
+/// `Deserialize` for a unit-only enum from its variants' names, through [`variant`] (serde's
+/// derive compiles its enum machinery once per enum).
+macro_rules! by_name {
+    ($ty:ident { $($name:literal => $variant:ident),* $(,)? }) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                const NAMES: &[&str] = &[$($name),*];
+                const VARIANTS: &[$ty] = &[$($ty::$variant),*];
+                crate::json::variant(d, NAMES).map(|i| VARIANTS[i])
+            }
+        }
+    };
+}
+pub(crate) use by_name;
+
 /// Format a quantity the way viem's `toHex` does (`0x0`, `0x1a`).
 pub fn quantity(v: impl Into<U256>) -> String {
     format!("{:#x}", v.into())

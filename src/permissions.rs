@@ -83,8 +83,7 @@ pub enum Permission {
 }
 
 /// The `type` tag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     NativeTokenTransfer,
     Erc20TokenTransfer,
@@ -95,6 +94,17 @@ enum Kind {
     FunctionsOnContract,
     Root,
 }
+
+json::by_name!(Kind {
+    "native-token-transfer" => NativeTokenTransfer,
+    "erc20-token-transfer" => Erc20TokenTransfer,
+    "gas-limit" => GasLimit,
+    "contract-access" => ContractAccess,
+    "account-functions" => AccountFunctions,
+    "functions-on-all-contracts" => FunctionsOnAllContracts,
+    "functions-on-contract" => FunctionsOnContract,
+    "root" => Root,
+});
 
 /// A uint256 amount field.
 struct Amount(U256);

@@ -47,7 +47,7 @@ pub const MAX_CHAIN_ID: u64 = (1 << 53) - 1;
 pub const IV_LEN: usize = 12;
 
 /// The stored status: what the app has told the store about the grant on chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StoredStatus {
     /// Created; the grant is not known to be installed yet.
@@ -58,8 +58,14 @@ pub enum StoredStatus {
     Revoked,
 }
 
+json::by_name!(StoredStatus {
+    "pending" => Pending,
+    "active" => Active,
+    "revoked" => Revoked,
+});
+
 /// The status a caller sees: the stored one, or `expired` once `expiresAt` has passed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Created; the grant is not known to be installed yet.
@@ -72,8 +78,15 @@ pub enum Status {
     Revoked,
 }
 
+json::by_name!(Status {
+    "pending" => Pending,
+    "active" => Active,
+    "expired" => Expired,
+    "revoked" => Revoked,
+});
+
 /// Where a session's wrapping key lives, hence whether it survives a reload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Persistence {
     /// Records and the non-extractable wrapping key are in IndexedDB: the session survives reloads.
@@ -83,8 +96,13 @@ pub enum Persistence {
     Memory,
 }
 
+json::by_name!(Persistence {
+    "indexeddb" => Indexeddb,
+    "memory" => Memory,
+});
+
 /// The kind of key a session signs with, chosen at `create`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub enum KeyKind {
     /// secp256k1, checked on chain by the SingleSigner validation module. Its bytes are in wasm
     /// memory while it signs and sealed at rest; `exportPrivateKey` can give them out.
@@ -97,6 +115,11 @@ pub enum KeyKind {
     #[serde(rename = "p256-webcrypto")]
     P256WebCrypto,
 }
+
+json::by_name!(KeyKind {
+    "secp256k1" => Secp256k1,
+    "p256-webcrypto" => P256WebCrypto,
+});
 
 impl KeyKind {
     /// The name JS sees.
