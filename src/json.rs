@@ -485,23 +485,17 @@ pub mod rpc {
     }
 
     macro_rules! opt_field {
-        ($name:ident, $ty:ty, $inner:path) => {
+        ($name:ident, $ty:ty) => {
             /// The optional form: absent, `undefined` and `null` are `None`.
             pub fn $name<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<$ty>, D::Error> {
-                struct W($ty);
-                impl<'de> Deserialize<'de> for W {
-                    fn deserialize<D2: Deserializer<'de>>(d: D2) -> std::result::Result<Self, D2::Error> {
-                        $inner(d).map(W)
-                    }
-                }
-                Ok(Option::<W>::deserialize(d)?.map(|w| w.0))
+                Ok(Option::<Reply<$ty>>::deserialize(d)?.map(|r| r.0))
             }
         };
     }
-    opt_field!(opt_address, Address, address);
-    opt_field!(opt_b256, B256, b256);
-    opt_field!(opt_bytes, Bytes, bytes);
-    opt_field!(opt_u64, U64, u64);
+    opt_field!(opt_address, Address);
+    opt_field!(opt_b256, B256);
+    opt_field!(opt_bytes, Bytes);
+    opt_field!(opt_u64, U64);
 
     /// A whole result read by one of the parsers above.
     #[derive(Debug, Clone, PartialEq, Eq)]
