@@ -155,7 +155,7 @@ pub fn rpc_error(method: &str, e: RpcErrorObject) -> Error {
         method: method.to_string(),
         rpc_code: e.code,
         message: e.message,
-        data: e.data.map(|d| d.to_string()),
+        data: e.data.and_then(|d| serde_json::to_string(&d).ok()),
     }
 }
 
@@ -295,7 +295,9 @@ fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Valu
         return Err(rpc_error(method, err));
     }
     if resp.id != id && resp.id.as_str() != Some(id.to_string().as_str()) {
-        return Err(bad(format!("id {} does not match request id {id}", resp.id)));
+        // `to_string`, not `Display`: serde_json's `Display` compiles a pretty printer in as well.
+        let got = serde_json::to_string(&resp.id).unwrap_or_default();
+        return Err(bad(format!("id {got} does not match request id {id}")));
     }
     if resp.jsonrpc.as_deref() != Some("2.0") {
         return Err(bad("jsonrpc is not \"2.0\"".into()));
