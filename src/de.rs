@@ -16,19 +16,29 @@ enum Segment {
     Index(usize),
 }
 
-/// A deserialization failure and where it happened.
+/// A deserialization failure and where it happened. Boxed: every generic `Result` of a read
+/// carries it, and one pointer moves in less code than the path and message would.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Failure>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Failure {
     /// Innermost segment first (pushed while unwinding).
     rev_path: Vec<Segment>,
     message: String,
 }
 
 impl Error {
+    fn new(message: String) -> Self {
+        Error(Box::new(Failure { rev_path: Vec::new(), message }))
+    }
+}
+
+impl Error {
     /// The path in the usual notation (`a.b[2].c`); empty at the top level.
     pub fn path(&self) -> String {
         let mut out = String::new();
-        for seg in self.rev_path.iter().rev() {
+        for seg in self.0.rev_path.iter().rev() {
             match seg {
                 Segment::Index(i) => {
                     out.push('[');
@@ -48,7 +58,7 @@ impl Error {
 
     /// The message without the path.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 }
 
@@ -57,7 +67,7 @@ impl Error {
 #[inline(never)]
 fn mark_key(error: Option<&mut Error>, key: Option<&str>) {
     if let (Some(e), Some(key)) = (error, key) {
-        e.rev_path.push(Segment::Key(key.to_string()));
+        e.0.rev_path.push(Segment::Key(key.to_string()));
     }
 }
 
@@ -65,13 +75,13 @@ fn mark_key(error: Option<&mut Error>, key: Option<&str>) {
 #[inline(never)]
 fn mark_index(error: Option<&mut Error>, index: usize) {
     if let Some(e) = error {
-        e.rev_path.push(Segment::Index(index));
+        e.0.rev_path.push(Segment::Index(index));
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 
@@ -104,7 +114,7 @@ fn expected_text(exp: &dyn Expected) -> String {
 
 impl de::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        Error { rev_path: Vec::new(), message: msg.to_string() }
+        Error::new(msg.to_string())
     }
 
     fn invalid_type(unexp: Unexpected<'_>, exp: &dyn Expected) -> Self {
@@ -112,7 +122,7 @@ impl de::Error for Error {
         message.push_str(unexpected(&unexp));
         message.push_str(", expected ");
         message.push_str(&expected_text(exp));
-        Error { rev_path: Vec::new(), message }
+        Error::new(message)
     }
 
     fn invalid_value(unexp: Unexpected<'_>, exp: &dyn Expected) -> Self {
@@ -120,7 +130,7 @@ impl de::Error for Error {
         message.push_str(unexpected(&unexp));
         message.push_str(", expected ");
         message.push_str(&expected_text(exp));
-        Error { rev_path: Vec::new(), message }
+        Error::new(message)
     }
 }
 
