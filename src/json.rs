@@ -23,7 +23,13 @@ fn tagged<E: de::Error>(rule: InputRule, detail: impl fmt::Display) -> E {
 /// Parse from a `serde_json::Value`, turning any failure into [`Error::InvalidInput`] with the
 /// path of the field. Native callers pass their JSON; the browser shell converts JS values first.
 pub fn from_value<'a, T: Deserialize<'a>>(value: &'a serde_json::Value) -> Result<T> {
-    crate::de::from_value(value).map_err(|e| classify(e.path(), e.message()))
+    crate::de::from_value(value).map_err(from_de)
+}
+
+/// [`classify`] a failure of [`crate::de`] (not generic: one copy serves every type).
+#[inline(never)]
+fn from_de(e: crate::de::Error) -> Error {
+    classify(e.path(), e.message())
 }
 
 fn classify(mut field: String, message: &str) -> Error {
