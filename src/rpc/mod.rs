@@ -272,11 +272,17 @@ fn request_body<P: Serialize>(method: &str, id: u64, params: &P) -> Result<Strin
 /// Decode a response body for request `id`.
 pub fn decode<R: DeserializeOwned>(method: &str, id: u64, text: &str) -> Result<R> {
     let result = response_result(method, id, text)?;
-    // serde would quote a mistyped string whole: keep the message bounded and unquoted.
-    crate::de::from_value(&result).map_err(|e| Error::BadResponse {
+    crate::de::from_value(&result).map_err(|e| bad_result(method, e))
+}
+
+/// A result that does not read as the method's type (not generic: [`decode`]'s instances share
+/// it). serde would quote a mistyped string whole: the message is kept bounded and unquoted.
+#[inline(never)]
+fn bad_result(method: &str, e: crate::de::Error) -> Error {
+    Error::BadResponse {
         method: method.into(),
         detail: format!("result.{}: {}", crate::json::shorten(&e.path(), 200), crate::json::shorten(e.message(), 300)),
-    })
+    }
 }
 
 /// The checked envelope of a response: its `result` (null when absent), or the server's error.
