@@ -248,51 +248,6 @@ pub struct SessionRecord {
     pub public_key: Option<PublicKeyXy>,
 }
 
-/// Schema 1 (first build): flat `iv`/`ciphertext`, no `validAfter`, `paymaster` or `deferred`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RecordV1 {
-    #[allow(dead_code)]
-    schema: u32,
-    id: String,
-    address: Addr,
-    chain_id: u64,
-    account: Addr,
-    entity_id: u32,
-    permissions: Vec<Permission>,
-    expires_at: Option<u64>,
-    created_at: u64,
-    status: StoredStatus,
-    iv: json::HexFixed<IV_LEN>,
-    ciphertext: json::HexBytes,
-}
-
-impl From<RecordV1> for SessionRecord {
-    fn from(v: RecordV1) -> Self {
-        SessionRecord {
-            schema: SCHEMA_VERSION,
-            id: v.id,
-            address: Some(v.address),
-            chain_id: v.chain_id,
-            account: v.account,
-            entity_id: v.entity_id,
-            permissions: v.permissions,
-            expires_at: v.expires_at,
-            valid_after: None,
-            paymaster: None,
-            owner: None,
-            salt: None,
-            created_at: v.created_at,
-            status: v.status,
-            key: Some(EncryptedKey { alg: "AES-GCM".into(), iv: v.iv, ciphertext: v.ciphertext }),
-            deferred: None,
-            grant_op: None,
-            key_kind: KeyKind::Secp256k1,
-            public_key: None,
-        }
-    }
-}
-
 /// Encode a record for storage (always the current schema).
 pub fn encode_stored(record: &SessionRecord) -> Result<Value> {
     let mut r = record.clone();
@@ -302,13 +257,29 @@ pub fn encode_stored(record: &SessionRecord) -> Result<Value> {
 
 /// Decode a stored record of any known schema. Unknown or newer schemas are refused with
 /// `RECORD_CORRUPT` / `SCHEMA_TOO_NEW`, naming the record, so other records still load.
-pub fn decode_stored(value: Value) -> Result<SessionRecord> {
+pub fn decode_stored(mut value: Value) -> Result<SessionRecord> {
     let id = value.get("id").and_then(Value::as_str).unwrap_or("(unknown)").to_string();
     let schema = value.get("schema").and_then(Value::as_u64);
+    if let (Some(1), Value::Object(v1)) = (schema, &mut value) {
+        // Schema 1 (first build) is schema 2 with the key's `iv` and `ciphertext` flat on the
+        // record (always AES-GCM): moved into `key`, it reads as schema 4 like schema 2 does.
+        let mut record = serde_json::Map::new();
+        let mut key = serde_json::Map::new();
+        key.insert("alg".into(), "AES-GCM".into());
+        for (k, v) in std::mem::take(v1) {
+            if k == "iv" || k == "ciphertext" {
+                key.insert(k, v);
+            } else {
+                record.insert(k, v);
+            }
+        }
+        record.insert("key".into(), Value::Object(key));
+        *v1 = record;
+    }
     match schema {
-        Some(1) => crate::de::from_value::<RecordV1>(&value).map(Into::into),
-        // Schemas 2 and 3 are schema 4 without its optional fields (all `#[serde(default)]`).
-        Some(2..=4) => match crate::de::from_value::<SessionRecord>(&value) {
+        // Schemas 1 (moved above), 2 and 3 are schema 4 without its optional fields (all
+        // `#[serde(default)]`).
+        Some(1..=4) => match crate::de::from_value::<SessionRecord>(&value) {
             // Only a revoked session (a tombstone) has no key.
             Ok(r) if r.key.is_none() && r.status != StoredStatus::Revoked => {
                 return Err(corrupt(&id, "the key is missing from a session that is not revoked"))
@@ -954,6 +925,7 @@ mod tests {
             "createdAt": 1_700_000_000u64, "status": "active",
             "iv": "0x000102030405060708090a0b", "ciphertext": "0x00112233"
         });
+        let v1_json = v1.clone();
         let r1 = decode_stored(v1).unwrap();
         assert_eq!(r1.schema, SCHEMA_VERSION);
         assert_eq!((r1.entity_id, r1.status, r1.valid_after, r1.paymaster), (3, StoredStatus::Active, None, None));
@@ -961,6 +933,14 @@ mod tests {
         assert_eq!(k1.alg, "AES-GCM");
         assert_eq!(json::hex(&k1.ciphertext.0), "0x00112233");
         assert_eq!(decode_stored(encode_stored(&r1).unwrap()).unwrap(), r1);
+        for gone in ["address", "iv", "ciphertext"] {
+            let mut bad = v1_json.clone();
+            bad.as_object_mut().unwrap().remove(gone);
+            assert_eq!(decode_stored(bad).unwrap_err().code(), "RECORD_CORRUPT", "{gone}");
+        }
+        let mut extra = v1_json.clone();
+        extra["x"] = json!(1);
+        assert_eq!(decode_stored(extra).unwrap_err().code(), "RECORD_CORRUPT");
 
         // Exactly what the schema-2 build wrote: read as schema 4, nothing lost, nothing added.
         let v2 = json!({
