@@ -293,8 +293,10 @@ macro_rules! uint_module {
             use super::*;
             /// Deserialize (see the module doc).
             pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<$ty, D::Error> {
+                // `de_uint` refused anything wider than `$bits`, which `$ty` holds: this never
+                // saturates (and has no panic path, as `to` does).
                 let v = de_uint(d, $bits)?;
-                Ok(v.to::<$ty>())
+                Ok(v.saturating_to::<$ty>())
             }
             /// Serialize as a viem-style hex quantity.
             pub fn serialize<S: serde::Serializer>(v: &$ty, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -322,7 +324,7 @@ pub mod opt {
                 use super::*;
                 /// Deserialize `None` for null/undefined, else the number.
                 pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<$ty>, D::Error> {
-                    Ok(de_opt_uint(d, $bits)?.map(|v| v.to::<$ty>()))
+                    Ok(de_opt_uint(d, $bits)?.map(|v| v.saturating_to::<$ty>()))
                 }
                 /// Serialize as an optional hex quantity.
                 pub fn serialize<S: serde::Serializer>(v: &Option<$ty>, s: S) -> std::result::Result<S::Ok, S::Error> {
