@@ -16,19 +16,29 @@ enum Segment {
     Index(usize),
 }
 
-/// A deserialization failure and where it happened.
+/// A deserialization failure and where it happened. Boxed: every generic `Result` of a read
+/// carries it, and one pointer moves in less code than the path and message would.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Failure>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Failure {
     /// Innermost segment first (pushed while unwinding).
     rev_path: Vec<Segment>,
     message: String,
 }
 
 impl Error {
+    fn new(message: String) -> Self {
+        Error(Box::new(Failure { rev_path: Vec::new(), message }))
+    }
+}
+
+impl Error {
     /// The path in the usual notation (`a.b[2].c`); empty at the top level.
     pub fn path(&self) -> String {
         let mut out = String::new();
-        for seg in self.rev_path.iter().rev() {
+        for seg in self.0.rev_path.iter().rev() {
             match seg {
                 Segment::Index(i) => {
                     out.push('[');
@@ -48,18 +58,30 @@ impl Error {
 
     /// The message without the path.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
+}
 
-    fn at(mut self, seg: Segment) -> Self {
-        self.rev_path.push(seg);
-        self
+/// Name a child's failure by its key, in place: the generic callers pass `result.as_mut().err()`,
+/// so each instance stays small and the result is not moved through a `map_err`.
+#[inline(never)]
+fn mark_key(error: Option<&mut Error>, key: Option<&str>) {
+    if let (Some(e), Some(key)) = (error, key) {
+        e.0.rev_path.push(Segment::Key(key.to_string()));
+    }
+}
+
+/// [`mark_key`] for an array index.
+#[inline(never)]
+fn mark_index(error: Option<&mut Error>, index: usize) {
+    if let Some(e) = error {
+        e.0.rev_path.push(Segment::Index(index));
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 
@@ -92,7 +114,7 @@ fn expected_text(exp: &dyn Expected) -> String {
 
 impl de::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        Error { rev_path: Vec::new(), message: msg.to_string() }
+        Error::new(msg.to_string())
     }
 
     fn invalid_type(unexp: Unexpected<'_>, exp: &dyn Expected) -> Self {
@@ -100,7 +122,7 @@ impl de::Error for Error {
         message.push_str(unexpected(&unexp));
         message.push_str(", expected ");
         message.push_str(&expected_text(exp));
-        Error { rev_path: Vec::new(), message }
+        Error::new(message)
     }
 
     fn invalid_value(unexp: Unexpected<'_>, exp: &dyn Expected) -> Self {
@@ -108,7 +130,7 @@ impl de::Error for Error {
         message.push_str(unexpected(&unexp));
         message.push_str(", expected ");
         message.push_str(&expected_text(exp));
-        Error { rev_path: Vec::new(), message }
+        Error::new(message)
     }
 }
 
@@ -116,6 +138,18 @@ impl de::Error for Error {
 pub fn from_value<'a, T: de::Deserialize<'a>>(value: &'a Value) -> Result<T, Error> {
     T::deserialize(ValueDe(value))
 }
+
+/// The integer widths other than `i64` take what `deserialize_i64` takes.
+macro_rules! integers {
+    ($($method:ident)*) => {
+        $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            self.deserialize_i64(visitor)
+        })*
+    };
+}
+
+/// The newtype name by which a field asks for its JSON value whole ([`crate::json::raw`]).
+pub(crate) const RAW: &str = "$mav2_session_keys::de::Raw";
 
 /// The deserializer: one JSON value.
 #[derive(Clone, Copy)]
@@ -128,15 +162,7 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
         match self.0 {
             Value::Null => visitor.visit_unit(),
             Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Number(n) => {
-                if let Some(u) = n.as_u64() {
-                    visitor.visit_u64(u)
-                } else if let Some(i) = n.as_i64() {
-                    visitor.visit_i64(i)
-                } else {
-                    visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN))
-                }
-            }
+            Value::Number(n) => visit_number(n, visitor),
             Value::String(s) => visitor.visit_borrowed_str(s),
             Value::Array(items) => visit_array(items, visitor),
             Value::Object(map) => visitor.visit_map(Obj { entries: map.iter(), value: None, key: None }),
@@ -150,7 +176,15 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
         }
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Error> {
+        if name == RAW {
+            // serde's API cannot lend the `Value` itself: its JSON text goes instead, through the
+            // serde_json writer and parser the crate has anyway.
+            return match serde_json::to_string(self.0) {
+                Ok(text) => visitor.visit_string(text),
+                Err(e) => Err(de::Error::custom(e)),
+            };
+        }
         visitor.visit_newtype_struct(self)
     }
 
@@ -162,11 +196,8 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
     ) -> Result<V::Value, Error> {
         match self.0 {
             Value::String(s) => visitor.visit_enum(s.as_str().into_deserializer()),
-            Value::Object(map) if map.len() == 1 => {
-                let (k, v) = map.iter().next().expect("one entry");
-                visitor.visit_enum(Variant { name: k, value: v }).map_err(|e: Error| e.at(Segment::Key(k.clone())))
-            }
-            _ => Err(de::Error::invalid_type(Unexpected::Map, &"a string or an object with one key")),
+            // Unit variants only (every enum read here has no data), so no `{ "variant": … }` form.
+            other => Err(mismatch(other, &visitor)),
         }
     }
 
@@ -217,6 +248,8 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
             Value::String(s) => visitor.visit_borrowed_str(s),
+            // As `deserialize_any` would: a visitor that takes no `null` refuses it in the same words.
+            Value::Null => visitor.visit_unit(),
             other => Err(mismatch(other, &visitor)),
         }
     }
@@ -247,8 +280,28 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
         self.deserialize_unit(visitor)
     }
 
+    integers! { deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128 }
+
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Number(n) => visit_number(n, visitor),
+            other => Err(mismatch(other, &visitor)),
+        }
+    }
+
     serde::forward_to_deserialize_any! {
-        i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf
+        f32 f64 char bytes byte_buf
+    }
+}
+
+/// A number as the visitor's `u64`, `i64` or (fractional) `f64`.
+fn visit_number<'de, V: Visitor<'de>>(n: &serde_json::Number, visitor: V) -> Result<V::Value, Error> {
+    if let Some(u) = n.as_u64() {
+        visitor.visit_u64(u)
+    } else if let Some(i) = n.as_i64() {
+        visitor.visit_i64(i)
+    } else {
+        visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN))
     }
 }
 
@@ -288,7 +341,9 @@ impl<'de> de::SeqAccess<'de> for Seq<'de> {
         let Some(item) = self.items.next() else { return Ok(None) };
         let index = self.index;
         self.index += 1;
-        seed.deserialize(ValueDe(item)).map(Some).map_err(|e| e.at(Segment::Index(index)))
+        let mut out = seed.deserialize(ValueDe(item));
+        mark_index(out.as_mut().err(), index);
+        out.map(Some)
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -296,10 +351,22 @@ impl<'de> de::SeqAccess<'de> for Seq<'de> {
     }
 }
 
+/// What an unpaired value read sees.
+static NULL: Value = Value::Null;
+
 struct Obj<'a> {
     entries: serde_json::map::Iter<'a>,
     value: Option<&'a Value>,
     key: Option<&'a String>,
+}
+
+impl<'a> Obj<'a> {
+    /// The value of the key just read, and that key (none if a caller asked out of turn: serde
+    /// asks for a value only after its key, and `null` then stands in).
+    #[inline(never)]
+    fn take_value(&mut self) -> (&'a Value, Option<&'a str>) {
+        (self.value.take().unwrap_or(&NULL), self.key.take().map(String::as_str))
+    }
 }
 
 impl<'de> de::MapAccess<'de> for Obj<'de> {
@@ -310,57 +377,20 @@ impl<'de> de::MapAccess<'de> for Obj<'de> {
         self.key = Some(k);
         self.value = Some(v);
         // A refused key (an unknown field) is named by its own path.
-        seed.deserialize(de::value::BorrowedStrDeserializer::new(k))
-            .map(Some)
-            .map_err(|e: Error| e.at(Segment::Key(k.clone())))
+        let mut out = seed.deserialize(de::value::BorrowedStrDeserializer::<Error>::new(k));
+        mark_key(out.as_mut().err(), Some(k));
+        out.map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let value = self.value.take().ok_or_else(|| de::Error::custom("value asked before key"))?;
-        let key = self.key.take();
-        seed.deserialize(ValueDe(value)).map_err(|e| match key {
-            Some(k) => e.at(Segment::Key(k.clone())),
-            None => e,
-        })
+        let (value, key) = self.take_value();
+        let mut out = seed.deserialize(ValueDe(value));
+        mark_key(out.as_mut().err(), key);
+        out
     }
 
     fn size_hint(&self) -> Option<usize> {
         Some(self.entries.len())
-    }
-}
-
-struct Variant<'a> {
-    name: &'a String,
-    value: &'a Value,
-}
-
-impl<'de> de::EnumAccess<'de> for Variant<'de> {
-    type Error = Error;
-    type Variant = ValueDe<'de>;
-
-    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, ValueDe<'de>), Error> {
-        let tag = seed.deserialize(de::value::BorrowedStrDeserializer::new(self.name))?;
-        Ok((tag, ValueDe(self.value)))
-    }
-}
-
-impl<'de> de::VariantAccess<'de> for ValueDe<'de> {
-    type Error = Error;
-
-    fn unit_variant(self) -> Result<(), Error> {
-        de::Deserialize::deserialize(self)
-    }
-
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
-        seed.deserialize(self)
-    }
-
-    fn tuple_variant<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, Error> {
-        de::Deserializer::deserialize_seq(self, visitor)
-    }
-
-    fn struct_variant<V: Visitor<'de>>(self, _: &'static [&'static str], visitor: V) -> Result<V::Value, Error> {
-        de::Deserializer::deserialize_map(self, visitor)
     }
 }
 
@@ -382,6 +412,24 @@ mod tests {
     struct Outer {
         list: Vec<Inner>,
         opt: Option<Inner>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(rename_all = "lowercase")]
+    enum Mode {
+        Fast,
+    }
+
+    #[test]
+    fn enums_are_read_by_name() {
+        assert_eq!(from_value::<Mode>(&json!("fast")).unwrap(), Mode::Fast);
+        assert!(from_value::<Mode>(&json!("slow")).unwrap_err().message().starts_with("unknown variant `slow`"));
+        let e = from_value::<Mode>(&json!({"fast": null})).unwrap_err();
+        assert_eq!(e.message(), "invalid type: an object, expected enum Mode");
+        assert_eq!(
+            from_value::<Mode>(&json!(1)).unwrap_err().message(),
+            "invalid type: an integer, expected enum Mode"
+        );
     }
 
     #[test]

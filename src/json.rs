@@ -23,7 +23,13 @@ fn tagged<E: de::Error>(rule: InputRule, detail: impl fmt::Display) -> E {
 /// Parse from a `serde_json::Value`, turning any failure into [`Error::InvalidInput`] with the
 /// path of the field. Native callers pass their JSON; the browser shell converts JS values first.
 pub fn from_value<'a, T: Deserialize<'a>>(value: &'a serde_json::Value) -> Result<T> {
-    crate::de::from_value(value).map_err(|e| classify(e.path(), e.message()))
+    crate::de::from_value(value).map_err(from_de)
+}
+
+/// [`classify`] a failure of [`crate::de`] (not generic: one copy serves every type).
+#[inline(never)]
+fn from_de(e: crate::de::Error) -> Error {
+    classify(e.path(), e.message())
 }
 
 fn classify(mut field: String, message: &str) -> Error {
@@ -154,7 +160,7 @@ fn keep<E: de::Error>(e: &E) -> bool {
 }
 
 fn de_string<'de, D: Deserializer<'de>>(d: D, expecting: &'static str) -> std::result::Result<String, D::Error> {
-    d.deserialize_any(StrVisitor(expecting)).map_err(|e: D::Error| {
+    d.deserialize_str(StrVisitor(expecting)).map_err(|e: D::Error| {
         if keep(&e) {
             e
         } else {
@@ -232,6 +238,40 @@ fn de_uint<'de, D: Deserializer<'de>>(d: D, bits: usize) -> std::result::Result<
     Ok(v)
 }
 
+/// The index in `names` of a unit variant given by name; one reader for every unit-only enum
+/// (see [`by_name`]), worded as serde's derive words it.
+pub fn variant<'de, D: Deserializer<'de>>(
+    d: D,
+    names: &'static [&'static str],
+) -> std::result::Result<usize, D::Error> {
+    struct Names(&'static [&'static str]);
+    impl Visitor<'_> for Names {
+        type Value = usize;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a variant name")
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<usize, E> {
+            self.0.iter().position(|n| *n == s).ok_or_else(|| E::unknown_variant(s, self.0))
+        }
+    }
+    d.deserialize_str(Names(names))
+}
+
+/// `Deserialize` for a unit-only enum from its variants' names, through [`variant`] (serde's
+/// derive compiles its enum machinery once per enum).
+macro_rules! by_name {
+    ($ty:ident { $($name:literal => $variant:ident),* $(,)? }) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                const NAMES: &[&str] = &[$($name),*];
+                const VARIANTS: &[$ty] = &[$($ty::$variant),*];
+                crate::json::variant(d, NAMES).map(|i| VARIANTS[i])
+            }
+        }
+    };
+}
+pub(crate) use by_name;
+
 /// Format a quantity the way viem's `toHex` does (`0x0`, `0x1a`).
 pub fn quantity(v: impl Into<U256>) -> String {
     // From the 32-byte hex rather than `{:#x}`, which links ruint's formatter.
@@ -279,8 +319,9 @@ macro_rules! uint_module {
             use super::*;
             /// Deserialize (see the module doc).
             pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<$ty, D::Error> {
+                // `de_uint` refused anything wider than `$bits`, which `$ty` holds: this never
+                // saturates (and has no panic path, as `to` does).
                 let v = de_uint(d, $bits)?;
-                // `de_uint` bounds `v` to the width: this never saturates, and links no panic path.
                 Ok(v.saturating_to::<$ty>())
             }
             /// Serialize as a viem-style hex quantity.
@@ -309,13 +350,7 @@ pub mod opt {
                 use super::*;
                 /// Deserialize `None` for null/undefined, else the number.
                 pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<$ty>, D::Error> {
-                    struct W(U256);
-                    impl<'de> Deserialize<'de> for W {
-                        fn deserialize<D2: Deserializer<'de>>(d: D2) -> std::result::Result<Self, D2::Error> {
-                            de_uint(d, $bits).map(W)
-                        }
-                    }
-                    Ok(Option::<W>::deserialize(d)?.map(|w| w.0.saturating_to::<$ty>()))
+                    Ok(de_opt_uint(d, $bits)?.map(|v| v.saturating_to::<$ty>()))
                 }
                 /// Serialize as an optional hex quantity.
                 pub fn serialize<S: serde::Serializer>(v: &Option<$ty>, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -327,6 +362,24 @@ pub mod opt {
             }
         };
     }
+    /// `None` for null/undefined, else a uint of at most `bits` bits (one copy for every width).
+    fn de_opt_uint<'de, D: Deserializer<'de>>(d: D, bits: usize) -> std::result::Result<Option<U256>, D::Error> {
+        struct Bits(usize);
+        impl<'de> Visitor<'de> for Bits {
+            type Value = Option<U256>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an optional non-negative integer")
+            }
+            fn visit_none<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+                de_uint(d, self.0).map(Some)
+            }
+        }
+        d.deserialize_option(Bits(bits))
+    }
+
     opt_uint!(u256, U256, 256);
     opt_uint!(u192, U256, 192);
     opt_uint!(u128, u128, 128);
@@ -393,16 +446,109 @@ impl<const N: usize> fmt::Debug for HexFixed<N> {
 
 impl<'de, const N: usize> Deserialize<'de> for HexFixed<N> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = de_string(d, "a 0x-prefixed hex string")?;
-        let b = decode_hex::<D::Error>(&s)?;
-        if b.len() != N {
-            return Err(tagged(
-                InputRule::Length,
-                format_args!("expected {N} bytes, got {} in {}", b.len(), preview(&s)),
-            ));
-        }
-        Ok(HexFixed(FixedBytes::from_slice(&b)))
+        de_fixed(d, N).map(|b| HexFixed(FixedBytes::from_slice(&b)))
     }
+}
+
+/// Exactly `n` bytes of `0x` hex (one copy serves every width).
+fn de_fixed<'de, D: Deserializer<'de>>(d: D, n: usize) -> std::result::Result<Vec<u8>, D::Error> {
+    let s = de_string(d, "a 0x-prefixed hex string")?;
+    let b = decode_hex::<D::Error>(&s)?;
+    if b.len() != n {
+        return Err(tagged(InputRule::Length, format_args!("expected {n} bytes, got {} in {}", b.len(), preview(&s))));
+    }
+    Ok(b)
+}
+
+/// Any JSON value, taken whole (a paymaster context, an RPC id, logs): read by [`crate::de`] as
+/// JSON text and parsed back, so serde_json's `Value` visitor is not compiled in a second time.
+/// Only [`crate::de`]'s deserializer offers it, so fields use it on wasm32 only, where no other
+/// deserializer reads them (`#[cfg_attr(target_arch = "wasm32", serde(deserialize_with = …))]`).
+pub fn raw<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<serde_json::Value, D::Error> {
+    struct Raw;
+    impl Visitor<'_> for Raw {
+        type Value = serde_json::Value;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_str<E: de::Error>(self, text: &str) -> std::result::Result<serde_json::Value, E> {
+            serde_json::from_str(text).map_err(E::custom)
+        }
+    }
+    d.deserialize_newtype_struct(crate::de::RAW, Raw)
+}
+
+/// [`raw`] where `null` (like absent) is `None`.
+pub fn opt_raw<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<serde_json::Value>, D::Error> {
+    raw(d).map(|v| Some(v).filter(|v| !v.is_null()))
+}
+
+/// [`raw`] for a list.
+pub fn raw_list<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<serde_json::Value>, D::Error> {
+    match raw(d)? {
+        serde_json::Value::Array(items) => Ok(items),
+        _ => Err(de::Error::custom("invalid type: expected a sequence")),
+    }
+}
+
+/// Fields of RPC results held as alloy types, read by this module's parsers (`0x` hex, quantities
+/// as 0x-hex, decimal or number) so that alloy's own serde visitors are not compiled in too.
+/// Addresses are 20 bytes of hex in any case (a server's checksum is not ours to judge).
+pub mod rpc {
+    use super::*;
+    use alloy_primitives::{B256, U64};
+
+    /// A 20-byte address.
+    pub fn address<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Address, D::Error> {
+        de_fixed(d, 20).map(|b| Address::from_slice(&b))
+    }
+
+    /// A 32-byte hash.
+    pub fn b256<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<B256, D::Error> {
+        de_fixed(d, 32).map(|b| B256::from_slice(&b))
+    }
+
+    /// Bytes of any length.
+    pub fn bytes<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Bytes, D::Error> {
+        HexBytes::deserialize(d).map(|b| b.0)
+    }
+
+    /// A uint64 quantity.
+    pub fn u64<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<U64, D::Error> {
+        super::u64::deserialize(d).map(U64::from)
+    }
+
+    macro_rules! opt_field {
+        ($name:ident, $ty:ty) => {
+            /// The optional form: absent, `undefined` and `null` are `None`.
+            pub fn $name<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<$ty>, D::Error> {
+                Ok(Option::<Reply<$ty>>::deserialize(d)?.map(|r| r.0))
+            }
+        };
+    }
+    opt_field!(opt_address, Address);
+    opt_field!(opt_b256, B256);
+    opt_field!(opt_bytes, Bytes);
+    opt_field!(opt_u64, U64);
+
+    /// A whole result read by one of the parsers above.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Reply<T>(pub T);
+
+    macro_rules! whole {
+        ($ty:ty, $inner:path) => {
+            impl<'de> Deserialize<'de> for Reply<$ty> {
+                fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                    $inner(d).map(Reply)
+                }
+            }
+        };
+    }
+    whole!(Address, address);
+    whole!(B256, b256);
+    whole!(Bytes, bytes);
+    whole!(U64, u64);
+    whole!(U256, super::u256::deserialize);
 }
 
 impl<const N: usize> serde::Serialize for HexFixed<N> {
@@ -521,6 +667,25 @@ mod tests {
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_TYPE", Some("to")));
         let e = err(json!({"to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "expiresAt": 1, "extra": 1}));
         assert_eq!(e.code(), "UNKNOWN_FIELD");
+    }
+
+    #[test]
+    fn raw_values_arrive_whole() {
+        #[derive(Debug, Deserialize)]
+        struct Raws {
+            #[serde(deserialize_with = "raw")]
+            any: serde_json::Value,
+            #[serde(default, deserialize_with = "opt_raw")]
+            opt: Option<serde_json::Value>,
+            #[serde(default, deserialize_with = "raw_list")]
+            list: Vec<serde_json::Value>,
+        }
+        let any = json!({"a": [1, -2, 1.5, "x", null, true, {"b": {}}]});
+        let r: Raws = from_value(&json!({"any": any, "opt": null, "list": [{"c": 1}]})).unwrap();
+        assert_eq!((r.any, r.opt, r.list), (any, None, vec![json!({"c": 1})]));
+        let r: Raws = from_value(&json!({"any": 7, "opt": "s"})).unwrap();
+        assert_eq!((r.any, r.opt, r.list), (json!(7), Some(json!("s")), vec![]));
+        assert_eq!(from_value::<Raws>(&json!({"any": 1, "list": {}})).unwrap_err().field().as_deref(), Some("list"));
     }
 
     #[test]

@@ -83,8 +83,7 @@ pub enum Permission {
 }
 
 /// The `type` tag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     NativeTokenTransfer,
     Erc20TokenTransfer,
@@ -95,6 +94,17 @@ enum Kind {
     FunctionsOnContract,
     Root,
 }
+
+json::by_name!(Kind {
+    "native-token-transfer" => NativeTokenTransfer,
+    "erc20-token-transfer" => Erc20TokenTransfer,
+    "gas-limit" => GasLimit,
+    "contract-access" => ContractAccess,
+    "account-functions" => AccountFunctions,
+    "functions-on-all-contracts" => FunctionsOnAllContracts,
+    "functions-on-contract" => FunctionsOnContract,
+    "root" => Root,
+});
 
 /// A uint256 amount field.
 struct Amount(U256);
@@ -120,15 +130,9 @@ struct RawData {
 struct RawDataVisitor;
 
 impl<'de> Visitor<'de> for RawDataVisitor {
-    type Value = Option<RawData>;
+    type Value = RawData;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a permission data object")
-    }
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
-        Ok(None)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
         let mut raw = RawData::default();
@@ -144,17 +148,31 @@ impl<'de> Visitor<'de> for RawDataVisitor {
                 }
             }
         }
-        Ok(Some(raw))
+        Ok(raw)
     }
 }
 
-/// `Option<RawData>`: `null`/absent is `None`.
+/// `Option<RawData>`: `null`/absent is `None`; anything else must be an object (read through
+/// `deserialize_map`, which refuses the other kinds in `deserialize_any`'s words).
 struct RawDataSeed;
 
 impl<'de> de::DeserializeSeed<'de> for RawDataSeed {
     type Value = Option<RawData>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
-        d.deserialize_any(RawDataVisitor)
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RawDataSeed {
+    type Value = Option<RawData>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a permission data object")
+    }
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_map(RawDataVisitor).map(Some)
     }
 }
 

@@ -88,8 +88,7 @@ impl UserOpSigner for Mav2SessionSigner<'_> {
 }
 
 /// Which account contract an operation is for: it decides the signature layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AccountKind {
     /// Modular Account V2: `[deferred prefix] ‖ 0xFF ‖ 0x00 ‖ sig65` (SingleSigner validation).
     #[default]
@@ -100,9 +99,14 @@ pub enum AccountKind {
     /// MAv2's SemiModularAccount7702: the owner's EOA delegated with EIP-7702. The default kind's
     /// signatures, nonce keys and grants; no factory, and an authorization on the first operation
     /// of an EOA not yet delegated ([`crate::eip7702`]).
-    #[serde(rename = "mav2-7702")]
     Mav27702,
 }
+
+crate::json::by_name!(AccountKind {
+    "mav2" => Mav2,
+    "simple-account" => SimpleAccount,
+    "mav2-7702" => Mav27702,
+});
 
 impl AccountKind {
     /// Whether the account is an MAv2 account (signature layout, nonce keys, deferred grants).

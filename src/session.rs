@@ -47,7 +47,7 @@ pub const MAX_CHAIN_ID: u64 = (1 << 53) - 1;
 pub const IV_LEN: usize = 12;
 
 /// The stored status: what the app has told the store about the grant on chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StoredStatus {
     /// Created; the grant is not known to be installed yet.
@@ -58,8 +58,14 @@ pub enum StoredStatus {
     Revoked,
 }
 
+json::by_name!(StoredStatus {
+    "pending" => Pending,
+    "active" => Active,
+    "revoked" => Revoked,
+});
+
 /// The status a caller sees: the stored one, or `expired` once `expiresAt` has passed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Created; the grant is not known to be installed yet.
@@ -72,8 +78,15 @@ pub enum Status {
     Revoked,
 }
 
+json::by_name!(Status {
+    "pending" => Pending,
+    "active" => Active,
+    "expired" => Expired,
+    "revoked" => Revoked,
+});
+
 /// Where a session's wrapping key lives, hence whether it survives a reload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Persistence {
     /// Records and the non-extractable wrapping key are in IndexedDB: the session survives reloads.
@@ -83,8 +96,13 @@ pub enum Persistence {
     Memory,
 }
 
+json::by_name!(Persistence {
+    "indexeddb" => Indexeddb,
+    "memory" => Memory,
+});
+
 /// The kind of key a session signs with, chosen at `create`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub enum KeyKind {
     /// secp256k1, checked on chain by the SingleSigner validation module. Its bytes are in wasm
     /// memory while it signs and sealed at rest; `exportPrivateKey` can give them out.
@@ -97,6 +115,11 @@ pub enum KeyKind {
     #[serde(rename = "p256-webcrypto")]
     P256WebCrypto,
 }
+
+json::by_name!(KeyKind {
+    "secp256k1" => Secp256k1,
+    "p256-webcrypto" => P256WebCrypto,
+});
 
 impl KeyKind {
     /// The name JS sees.
@@ -1054,6 +1077,7 @@ mod tests {
             "createdAt": 1_700_000_000u64, "status": "active",
             "iv": "0x000102030405060708090a0b", "ciphertext": "0x00112233"
         });
+        let v1_json = v1.clone();
         let r1 = decode_stored(v1).unwrap();
         assert_eq!(r1.schema, SCHEMA_VERSION);
         assert_eq!((r1.entity_id, r1.status, r1.valid_after, r1.paymaster), (3, StoredStatus::Active, None, None));
@@ -1061,6 +1085,14 @@ mod tests {
         assert_eq!(k1.alg, "AES-GCM");
         assert_eq!(json::hex(&k1.ciphertext.0), "0x00112233");
         assert_eq!(decode_stored(encode_stored(&r1).unwrap()).unwrap(), r1);
+        for gone in ["address", "iv", "ciphertext"] {
+            let mut bad = v1_json.clone();
+            bad.as_object_mut().unwrap().remove(gone);
+            assert_eq!(decode_stored(bad).unwrap_err().code(), "RECORD_CORRUPT", "{gone}");
+        }
+        let mut extra = v1_json.clone();
+        extra["x"] = json!(1);
+        assert_eq!(decode_stored(extra).unwrap_err().code(), "RECORD_CORRUPT");
 
         // Exactly what the schema-2 build wrote: read as schema 4, nothing lost, nothing added.
         let v2 = json!({

@@ -66,8 +66,10 @@ pub struct PimlicoGasPrice {
 #[serde(rename_all = "camelCase")]
 pub struct TxReceipt {
     /// The bundle transaction.
+    #[serde(deserialize_with = "json::rpc::b256")]
     pub transaction_hash: B256,
     /// Its block.
+    #[serde(deserialize_with = "json::rpc::b256")]
     pub block_hash: B256,
     /// Its block number.
     #[serde(serialize_with = "json::ser_quantity")]
@@ -82,16 +84,19 @@ pub struct TxReceipt {
 #[serde(rename_all = "camelCase")]
 pub struct UserOperationReceipt {
     /// The operation's hash.
+    #[serde(deserialize_with = "json::rpc::b256")]
     pub user_op_hash: B256,
     /// The EntryPoint.
+    #[serde(deserialize_with = "json::rpc::address")]
     pub entry_point: Address,
     /// The account.
+    #[serde(deserialize_with = "json::rpc::address")]
     pub sender: Address,
     /// The nonce used.
     #[serde(serialize_with = "json::ser_quantity")]
     pub nonce: U256,
     /// The paymaster, if any.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::rpc::opt_address")]
     pub paymaster: Option<Address>,
     /// Gas cost paid (wei).
     #[serde(serialize_with = "json::ser_quantity")]
@@ -102,10 +107,11 @@ pub struct UserOperationReceipt {
     /// Whether the account's execution succeeded.
     pub success: bool,
     /// Revert data when it did not.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::rpc::opt_bytes")]
     pub reason: Option<Bytes>,
     /// Logs of the operation.
     #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "json::raw_list"))]
     pub logs: Vec<serde_json::Value>,
     /// The bundle transaction's receipt.
     pub receipt: TxReceipt,
@@ -116,17 +122,19 @@ pub struct UserOperationReceipt {
 #[serde(rename_all = "camelCase")]
 pub struct UserOperationByHash {
     /// The operation as the bundler holds it.
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "json::raw"))]
     pub user_operation: serde_json::Value,
     /// The EntryPoint.
+    #[serde(deserialize_with = "json::rpc::address")]
     pub entry_point: Address,
     /// Block, once mined.
     #[serde(default, serialize_with = "json::ser_opt_quantity")]
     pub block_number: Option<U64>,
     /// Block hash, once mined.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::rpc::opt_b256")]
     pub block_hash: Option<B256>,
     /// Transaction, once mined.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::rpc::opt_b256")]
     pub transaction_hash: Option<B256>,
 }
 
@@ -135,8 +143,10 @@ pub struct UserOperationByHash {
 #[serde(rename_all = "camelCase")]
 pub struct PaymasterStub {
     /// The paymaster.
+    #[serde(deserialize_with = "json::rpc::address")]
     pub paymaster: Address,
     /// Stub data for estimation.
+    #[serde(deserialize_with = "json::rpc::bytes")]
     pub paymaster_data: Bytes,
     /// Paymaster validation gas, if the service knows it.
     #[serde(default, with = "json::opt::u128")]
@@ -154,8 +164,10 @@ pub struct PaymasterStub {
 #[serde(rename_all = "camelCase")]
 pub struct PaymasterData {
     /// The paymaster.
+    #[serde(deserialize_with = "json::rpc::address")]
     pub paymaster: Address,
     /// Final data.
+    #[serde(deserialize_with = "json::rpc::bytes")]
     pub paymaster_data: Bytes,
 }
 

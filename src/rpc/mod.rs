@@ -56,6 +56,7 @@ pub struct RpcErrorObject {
     pub message: String,
     /// Extra data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::json::opt_raw"))]
     pub data: Option<serde_json::Value>,
 }
 
@@ -68,6 +69,7 @@ pub struct Response {
     pub jsonrpc: Option<String>,
     /// The request's id (`null` for some parse errors).
     #[serde(default)]
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::json::raw"))]
     pub id: serde_json::Value,
     /// The error, if any.
     #[serde(default)]
@@ -154,7 +156,7 @@ pub fn rpc_error(method: &str, e: RpcErrorObject) -> Error {
         method: method.to_string(),
         rpc_code: e.code,
         message: e.message,
-        data: e.data.map(|d| d.to_string()),
+        data: e.data.and_then(|d| serde_json::to_string(&d).ok()),
     }
 }
 
@@ -353,7 +355,9 @@ fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Valu
     }
     let resp_id = f.get("id").unwrap_or(&serde_json::Value::Null);
     if *resp_id != id && resp_id.as_str() != Some(id.to_string().as_str()) {
-        return Err(bad(format!("id {resp_id} does not match request id {id}")));
+        // `to_string`, not `Display`: serde_json's `Display` compiles a pretty printer in as well.
+        let got = serde_json::to_string(resp_id).unwrap_or_default();
+        return Err(bad(format!("id {got} does not match request id {id}")));
     }
     if jsonrpc.as_deref() != Some("2.0") {
         return Err(bad("jsonrpc is not \"2.0\"".into()));

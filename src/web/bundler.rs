@@ -185,7 +185,7 @@ extern "C" {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PaymasterOptions {
     url: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "json::opt_raw")]
     context: Option<Value>,
 }
 
