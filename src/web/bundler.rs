@@ -413,12 +413,13 @@ impl BundlerClient {
             let o = owner_options(&options)?;
             let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
             let service = store.service()?;
-            let (hash, receipt, r) = if grant {
+            let change = if grant {
                 let factory = factory_arg(o.factory, o.factory_data, "factory")?;
-                service.grant_with(&this.net, &id, wallet, factory, o.authorization, o.timeout_ms).await?
+                service::OwnerChange::Grant { factory, authorization: o.authorization }
             } else {
-                service.revoke(&this.net, &id, wallet, o.timeout_ms).await?
+                service::OwnerChange::Revoke
             };
+            let (hash, receipt, r) = service.owner_change(&this.net, &id, wallet, change, o.timeout_ms).await?;
             let out = to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt })?;
             let _ = js_sys::Reflect::set(&out, &"session".into(), &store.public(&r)?);
             Ok(out)
