@@ -401,16 +401,47 @@ impl BundlerClient {
         }
     }
 
-    /// `grantSession` / `revokeSession` (one body for both).
-    fn grant_or_revoke(&self, store: &SessionKeyStore, id: JsValue, options: JsValue, grant: bool) -> js_sys::Promise {
-        let (this, store) = (self.share(), store.share());
+    /// `grantSession`, `revokeSession` and `sendOwnerOperation`: one body for the three (the
+    /// wallet, the options and the owner operation are the same). `store` is `None` for
+    /// `sendOwnerOperation`, which changes no session.
+    fn owner_flow(
+        &self,
+        store: Option<&SessionKeyStore>,
+        id: JsValue,
+        options: JsValue,
+        grant: bool,
+    ) -> js_sys::Promise {
+        let (this, store) = (self.share(), store.map(SessionKeyStore::share));
         spawn(Box::pin(async move {
-            let id = id_arg(&id)?;
+            let id = match store {
+                Some(_) => id_arg(&id)?,
+                None => String::new(),
+            };
             if options.is_undefined() || options.is_null() {
-                return Err(Error::input("options", InputRule::Missing, "is required ({ wallet })"));
+                let detail = match store {
+                    Some(_) => "is required ({ wallet })",
+                    None => "is required ({ wallet, account, callData })",
+                };
+                return Err(Error::input("options", InputRule::Missing, detail));
             }
             let wallet = js_sys::Reflect::get(&options, &"wallet".into()).unwrap_or(JsValue::UNDEFINED);
             let o = owner_options(&options)?;
+            let Some(store) = store else {
+                let account = o.account.ok_or_else(|| Error::input("account", InputRule::Missing, "is required"))?;
+                let call_data =
+                    o.call_data.ok_or_else(|| Error::input("callData", InputRule::Missing, "is required"))?;
+                let factory = factory_arg(o.factory, o.factory_data, "factory")?;
+                let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
+                let op = service::OwnerOp {
+                    chain_id: o.chain_id,
+                    factory,
+                    authorization: o.authorization,
+                    timeout_ms: o.timeout_ms,
+                };
+                let (hash, receipt) =
+                    service::owner_operation_with(&this.net, wallet, account.0, call_data.0, op).await?;
+                return to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt });
+            };
             let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
             let service = store.service()?;
             let change = if grant {
@@ -597,7 +628,7 @@ impl BundlerClient {
         #[wasm_bindgen(js_name = sessionId, unchecked_param_type = "string")] session_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OwnerOperationOptions")] options: JsValue,
     ) -> js_sys::Promise {
-        self.grant_or_revoke(store, session_id, options, true)
+        self.owner_flow(Some(store), session_id, options, true)
     }
 
     /// Revoke the session with an owner operation calling `uninstallValidation`; once mined the
@@ -610,7 +641,7 @@ impl BundlerClient {
         #[wasm_bindgen(js_name = sessionId, unchecked_param_type = "string")] session_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OwnerOperationOptions")] options: JsValue,
     ) -> js_sys::Promise {
-        self.grant_or_revoke(store, session_id, options, false)
+        self.owner_flow(Some(store), session_id, options, false)
     }
 
     /// Any operation of the account's owner, signed by an EIP-1193 wallet (`personal_sign` of the
@@ -621,27 +652,7 @@ impl BundlerClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "SendOwnerOperationOptions")] options: JsValue,
     ) -> js_sys::Promise {
-        let this = self.share();
-        spawn(Box::pin(async move {
-            if options.is_undefined() || options.is_null() {
-                return Err(Error::input("options", InputRule::Missing, "is required ({ wallet, account, callData })"));
-            }
-            let wallet = js_sys::Reflect::get(&options, &"wallet".into()).unwrap_or(JsValue::UNDEFINED);
-            let o = owner_options(&options)?;
-            let account = o.account.ok_or_else(|| Error::input("account", InputRule::Missing, "is required"))?;
-            let call_data =
-                o.call_data.clone().ok_or_else(|| Error::input("callData", InputRule::Missing, "is required"))?;
-            let factory = factory_arg(o.factory, o.factory_data.clone(), "factory")?;
-            let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
-            let op = service::OwnerOp {
-                chain_id: o.chain_id,
-                factory,
-                authorization: o.authorization,
-                timeout_ms: o.timeout_ms,
-            };
-            let (hash, receipt) = service::owner_operation_with(&this.net, wallet, account.0, call_data.0, op).await?;
-            to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt })
-        }))
+        self.owner_flow(None, JsValue::UNDEFINED, options, false)
     }
 }
 
