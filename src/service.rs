@@ -944,15 +944,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         authorization: Option<Authorization>,
         timeout_ms: Option<u64>,
     ) -> Result<(B256, UserOperationReceipt, SessionRecord)> {
-        let r = self.store.get(id).await?;
-        let now = self.now();
-        r.check_usable(now)?;
-        let call_data = r.install_call(now)?;
-        let factory = Self::factory(net.kind, &r, factory);
-        let o = OwnerOp { chain_id: Some(r.chain_id), factory, authorization, timeout_ms };
-        let (hash, receipt) = owner_operation_with(net, wallet, r.account.0, call_data, o).await?;
-        let r = self.mark_active(id).await?;
-        Ok((hash, receipt, r))
+        self.owner_change(net, id, wallet, OwnerChange::Grant { factory, authorization }, timeout_ms).await
     }
 
     /// Revoke the session with an owner operation (`uninstallValidation`); once mined the
@@ -965,13 +957,67 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         wallet: W,
         timeout_ms: Option<u64>,
     ) -> Result<(B256, UserOperationReceipt, SessionRecord)> {
+        self.owner_change(net, id, wallet, OwnerChange::Revoke, timeout_ms).await
+    }
+
+    /// Grant or revoke the session with an owner operation, wait until it is mined, then mark the
+    /// session active or revoked (key wiped). One flow for both, so a caller offering both
+    /// awaits one state machine.
+    pub async fn owner_change<T: Transport, C2: Clock, W: PersonalSign>(
+        &self,
+        net: &Network<T, C2>,
+        id: &str,
+        wallet: W,
+        change: OwnerChange,
+        timeout_ms: Option<u64>,
+    ) -> Result<(B256, UserOperationReceipt, SessionRecord)> {
         let r = self.store.get(id).await?;
-        let call_data = r.uninstall_call()?;
-        let (hash, receipt) =
-            owner_operation(net, wallet, r.account.0, call_data, Some(r.chain_id), None, timeout_ms).await?;
-        let r = self.mark_revoked(id).await?;
+        let (call_data, o, status) = self.owner_change_op(net.kind, &r, change, timeout_ms)?;
+        let (hash, receipt) = owner_operation_with(net, wallet, r.account.0, call_data, o).await?;
+        let now = self.now();
+        let r = self.store.update(id, Box::new(move |r| r.transition(status, now))).await?;
+        if status == StoredStatus::Revoked {
+            self.vault.forget(id).await?;
+        }
         Ok((hash, receipt, r))
     }
+
+    /// The call data and options of the owner operation that makes `change` to `r`, and the
+    /// status the session takes once it is mined.
+    fn owner_change_op(
+        &self,
+        kind: AccountKind,
+        r: &SessionRecord,
+        change: OwnerChange,
+        timeout_ms: Option<u64>,
+    ) -> Result<(Bytes, OwnerOp, StoredStatus)> {
+        let mut o = OwnerOp { chain_id: Some(r.chain_id), factory: None, authorization: None, timeout_ms };
+        Ok(match change {
+            OwnerChange::Grant { factory, authorization } => {
+                let now = self.now();
+                r.check_usable(now)?;
+                let call_data = r.install_call(now)?;
+                o.factory = Self::factory(kind, r, factory);
+                o.authorization = authorization;
+                (call_data, o, StoredStatus::Active)
+            }
+            OwnerChange::Revoke => (r.uninstall_call()?, o, StoredStatus::Revoked),
+        })
+    }
+}
+
+/// What an owner operation does to a session ([`Sessions::owner_change`]).
+#[derive(Debug, Clone)]
+pub enum OwnerChange {
+    /// Install its validation (`installValidation`).
+    Grant {
+        /// Factory and factory data for an undeployed account (default: the session's owner and salt).
+        factory: Option<(Address, Bytes)>,
+        /// A `mav2-7702` account's signed EIP-7702 authorization.
+        authorization: Option<Authorization>,
+    },
+    /// Uninstall it (`uninstallValidation`).
+    Revoke,
 }
 
 /// A `p256-webcrypto` session's key is checked by MAv2's WebAuthn module; a SimpleAccount has none.

@@ -31,7 +31,7 @@ use crate::rpc::RetryPolicy;
 use crate::send::{AccountKind, PersonalSign, SendConfig, Sender};
 use crate::service::{self, Network, SendOptions};
 use crate::web::clock::WebClock;
-use crate::web::convert::{from_js, id_arg, opt_options_arg, options_arg, to_js};
+use crate::web::convert::{from_js, id_arg, opt_options_data, to_js, Fields};
 use crate::web::fetch::{FetchTransport, DEFAULT_TIMEOUT_MS};
 use crate::web::store::{parse_new, spawn, SessionKeyStore};
 
@@ -181,74 +181,98 @@ extern "C" {
     pub type JsWaitForReceiptOptions;
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// A paymaster service: its URL and the ERC-7677 `context` passed as is.
 struct PaymasterOptions {
     url: String,
-    #[serde(default, deserialize_with = "json::opt_raw")]
     context: Option<Value>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// The constructor's `BundlerClientOptions`.
 struct ClientOptions {
     bundler_url: String,
-    #[serde(default)]
     rpc_url: Option<String>,
-    #[serde(default)]
     paymaster: Option<PaymasterOptions>,
-    #[serde(default)]
     account_kind: AccountKind,
-    #[serde(default)]
     entry_point: Option<Addr>,
-    #[serde(default, with = "json::opt::u64")]
     request_timeout_ms: Option<u64>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct SendCallsOptions {
-    #[serde(default)]
-    factory: Option<Addr>,
-    #[serde(default)]
-    factory_data: Option<HexBytes>,
-    #[serde(default, with = "json::opt::u256")]
-    nonce_key: Option<U256>,
-    #[serde(default, with = "json::opt::u64")]
-    safety_margin_seconds: Option<u64>,
-    #[serde(default)]
-    batch: Option<bool>,
-    #[serde(default)]
-    authorization: Option<Authorization>,
+/// A `u64` field (a number, or a decimal or `0x` string).
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct U64(#[serde(with = "json::u64")] u64);
+
+/// A 256-bit quantity field.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Quantity(#[serde(with = "json::u256")] U256);
+
+/// Field `key` of `f`; absent and `null` are `None`.
+fn opt<'a, T: Deserialize<'a>>(f: &Fields<'a>, key: &str) -> Result<Option<T>> {
+    Ok(f.get::<Option<T>>(key)?.flatten())
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct WaitOptions {
-    #[serde(default, with = "json::opt::u64")]
-    timeout_ms: Option<u64>,
+/// A `u64` field; absent and `null` are `None`.
+fn opt_u64(f: &Fields<'_>, key: &str) -> Result<Option<u64>> {
+    Ok(opt::<U64>(f, key)?.map(|v| v.0))
+}
+
+/// A required string field.
+fn required_string(f: &Fields<'_>, key: &str, at: &str) -> Result<String> {
+    f.get::<String>(key)?.ok_or_else(|| Error::input(at, InputRule::Missing, "is required"))
+}
+
+impl ClientOptions {
+    /// The constructor's options, read field by field.
+    fn read(data: &Value) -> Result<Self> {
+        let f = Fields::new(
+            data,
+            "",
+            "options",
+            &["bundlerUrl", "rpcUrl", "paymaster", "accountKind", "entryPoint", "requestTimeoutMs"],
+        )?;
+        let paymaster = match data.get("paymaster").filter(|v| !v.is_null()) {
+            Some(v) => {
+                let p = Fields::new(v, "paymaster", "paymaster", &["url", "context"])?;
+                Some(PaymasterOptions {
+                    url: required_string(&p, "url", "paymaster.url")?,
+                    context: opt(&p, "context")?,
+                })
+            }
+            None => None,
+        };
+        Ok(ClientOptions {
+            bundler_url: required_string(&f, "bundlerUrl", "bundlerUrl")?,
+            rpc_url: opt(&f, "rpcUrl")?,
+            paymaster,
+            account_kind: f.get("accountKind")?.unwrap_or_default(),
+            entry_point: opt(&f, "entryPoint")?,
+            request_timeout_ms: opt_u64(&f, "requestTimeoutMs")?,
+        })
+    }
+}
+
+/// `SendCallsOptions` without `onProgress`.
+#[derive(Default)]
+struct SendCallsOptions {
+    factory: Option<Addr>,
+    factory_data: Option<HexBytes>,
+    nonce_key: Option<U256>,
+    safety_margin_seconds: Option<u64>,
+    batch: Option<bool>,
+    authorization: Option<Authorization>,
 }
 
 /// Owner-operation options without the wallet (a JS object, read separately).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct OwnerOptions {
-    #[serde(default)]
     owner: Option<Addr>,
-    #[serde(default)]
     factory: Option<Addr>,
-    #[serde(default)]
     factory_data: Option<HexBytes>,
-    #[serde(default)]
     authorization: Option<Authorization>,
-    #[serde(default, with = "json::opt::u64")]
     timeout_ms: Option<u64>,
     // sendOwnerOperation only
-    #[serde(default)]
     account: Option<Addr>,
-    #[serde(default)]
     call_data: Option<HexBytes>,
-    #[serde(default, with = "json::opt::u64")]
     chain_id: Option<u64>,
 }
 
@@ -259,14 +283,6 @@ pub struct BundlerClient {
     /// The stores this client has sent for: a receipt of an operation that carried a grant
     /// settles the session in its store.
     stores: Rc<RefCell<Vec<SessionKeyStore>>>,
-}
-
-/// `deferredInstall`'s options on the client: the nonce comes from the chain.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct DeadlineOptions {
-    #[serde(default, with = "json::u64")]
-    deadline: u64,
 }
 
 /// `{ userOpHash, receipt }` of an owner operation.
@@ -343,7 +359,19 @@ impl PersonalSign for Eip1193Wallet {
 
 /// The owner options minus `wallet` (a live JS object, not data).
 fn owner_options(options: &JsValue) -> Result<OwnerOptions> {
-    options_arg(&without(options, "wallet"), "options")
+    let data = opt_options_data(&without(options, "wallet"), "options")?;
+    let known = ["owner", "factory", "factoryData", "authorization", "timeoutMs", "account", "callData", "chainId"];
+    let f = Fields::new(&data, "", "options", &known)?;
+    Ok(OwnerOptions {
+        owner: opt(&f, "owner")?,
+        factory: opt(&f, "factory")?,
+        factory_data: opt(&f, "factoryData")?,
+        authorization: opt(&f, "authorization")?,
+        timeout_ms: opt_u64(&f, "timeoutMs")?,
+        account: opt(&f, "account")?,
+        call_data: opt(&f, "callData")?,
+        chain_id: opt_u64(&f, "chainId")?,
+    })
 }
 
 /// A shallow copy of `options` without one property (a provider or a callback, not data).
@@ -373,24 +401,56 @@ impl BundlerClient {
         }
     }
 
-    /// `grantSession` / `revokeSession` (one body for both).
-    fn grant_or_revoke(&self, store: &SessionKeyStore, id: JsValue, options: JsValue, grant: bool) -> js_sys::Promise {
-        let (this, store) = (self.share(), store.share());
+    /// `grantSession`, `revokeSession` and `sendOwnerOperation`: one body for the three (the
+    /// wallet, the options and the owner operation are the same). `store` is `None` for
+    /// `sendOwnerOperation`, which changes no session.
+    fn owner_flow(
+        &self,
+        store: Option<&SessionKeyStore>,
+        id: JsValue,
+        options: JsValue,
+        grant: bool,
+    ) -> js_sys::Promise {
+        let (this, store) = (self.share(), store.map(SessionKeyStore::share));
         spawn(Box::pin(async move {
-            let id = id_arg(&id)?;
+            let id = match store {
+                Some(_) => id_arg(&id)?,
+                None => String::new(),
+            };
             if options.is_undefined() || options.is_null() {
-                return Err(Error::input("options", InputRule::Missing, "is required ({ wallet })"));
+                let detail = match store {
+                    Some(_) => "is required ({ wallet })",
+                    None => "is required ({ wallet, account, callData })",
+                };
+                return Err(Error::input("options", InputRule::Missing, detail));
             }
             let wallet = js_sys::Reflect::get(&options, &"wallet".into()).unwrap_or(JsValue::UNDEFINED);
             let o = owner_options(&options)?;
+            let Some(store) = store else {
+                let account = o.account.ok_or_else(|| Error::input("account", InputRule::Missing, "is required"))?;
+                let call_data =
+                    o.call_data.ok_or_else(|| Error::input("callData", InputRule::Missing, "is required"))?;
+                let factory = factory_arg(o.factory, o.factory_data, "factory")?;
+                let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
+                let op = service::OwnerOp {
+                    chain_id: o.chain_id,
+                    factory,
+                    authorization: o.authorization,
+                    timeout_ms: o.timeout_ms,
+                };
+                let (hash, receipt) =
+                    service::owner_operation_with(&this.net, wallet, account.0, call_data.0, op).await?;
+                return to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt });
+            };
             let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
             let service = store.service()?;
-            let (hash, receipt, r) = if grant {
+            let change = if grant {
                 let factory = factory_arg(o.factory, o.factory_data, "factory")?;
-                service.grant_with(&this.net, &id, wallet, factory, o.authorization, o.timeout_ms).await?
+                service::OwnerChange::Grant { factory, authorization: o.authorization }
             } else {
-                service.revoke(&this.net, &id, wallet, o.timeout_ms).await?
+                service::OwnerChange::Revoke
             };
+            let (hash, receipt, r) = service.owner_change(&this.net, &id, wallet, change, o.timeout_ms).await?;
             let out = to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt })?;
             let _ = js_sys::Reflect::set(&out, &"session".into(), &store.public(&r)?);
             Ok(out)
@@ -409,7 +469,7 @@ impl BundlerClient {
         if options.is_undefined() || options.is_null() {
             return Err(Error::input("options", InputRule::Missing, "is required ({ bundlerUrl })").into());
         }
-        let opts: ClientOptions = options_arg(&options, "options")?;
+        let opts = ClientOptions::read(&opt_options_data(&options, "options")?)?;
         if opts.bundler_url.is_empty() {
             return Err(Error::input("bundlerUrl", InputRule::Missing, "is empty").into());
         }
@@ -524,8 +584,9 @@ impl BundlerClient {
         let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
         spawn(Box::pin(async move {
             let hash = hash_arg(&user_op_hash)?;
-            let o: WaitOptions = opt_options_arg(&options, "options")?;
-            let receipt = this.net.sender().wait_for_receipt(hash, o.timeout_ms).await?;
+            let data = opt_options_data(&options, "options")?;
+            let timeout_ms = opt_u64(&Fields::new(&data, "", "options", &["timeoutMs"])?, "timeoutMs")?;
+            let receipt = this.net.sender().wait_for_receipt(hash, timeout_ms).await?;
             let stores: Vec<SessionKeyStore> = this.stores.borrow().iter().map(|s| s.share()).collect();
             for store in stores {
                 if let Ok(service) = store.service() {
@@ -549,8 +610,9 @@ impl BundlerClient {
         let (this, store) = (self.share(), store.share());
         spawn(Box::pin(async move {
             let id = id_arg(&session_id)?;
-            let o: DeadlineOptions = opt_options_arg(&options, "options")?;
-            let d = store.service()?.deferred_install_on(&this.net, &id, o.deadline).await?;
+            let data = opt_options_data(&options, "options")?;
+            let deadline = Fields::new(&data, "", "options", &["deadline"])?.get::<U64>("deadline")?.map_or(0, |s| s.0);
+            let d = store.service()?.deferred_install_on(&this.net, &id, deadline).await?;
             to_js(&d)
         }))
     }
@@ -566,7 +628,7 @@ impl BundlerClient {
         #[wasm_bindgen(js_name = sessionId, unchecked_param_type = "string")] session_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OwnerOperationOptions")] options: JsValue,
     ) -> js_sys::Promise {
-        self.grant_or_revoke(store, session_id, options, true)
+        self.owner_flow(Some(store), session_id, options, true)
     }
 
     /// Revoke the session with an owner operation calling `uninstallValidation`; once mined the
@@ -579,7 +641,7 @@ impl BundlerClient {
         #[wasm_bindgen(js_name = sessionId, unchecked_param_type = "string")] session_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OwnerOperationOptions")] options: JsValue,
     ) -> js_sys::Promise {
-        self.grant_or_revoke(store, session_id, options, false)
+        self.owner_flow(Some(store), session_id, options, false)
     }
 
     /// Any operation of the account's owner, signed by an EIP-1193 wallet (`personal_sign` of the
@@ -590,27 +652,7 @@ impl BundlerClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "SendOwnerOperationOptions")] options: JsValue,
     ) -> js_sys::Promise {
-        let this = self.share();
-        spawn(Box::pin(async move {
-            if options.is_undefined() || options.is_null() {
-                return Err(Error::input("options", InputRule::Missing, "is required ({ wallet, account, callData })"));
-            }
-            let wallet = js_sys::Reflect::get(&options, &"wallet".into()).unwrap_or(JsValue::UNDEFINED);
-            let o = owner_options(&options)?;
-            let account = o.account.ok_or_else(|| Error::input("account", InputRule::Missing, "is required"))?;
-            let call_data =
-                o.call_data.clone().ok_or_else(|| Error::input("callData", InputRule::Missing, "is required"))?;
-            let factory = factory_arg(o.factory, o.factory_data.clone(), "factory")?;
-            let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
-            let op = service::OwnerOp {
-                chain_id: o.chain_id,
-                factory,
-                authorization: o.authorization,
-                timeout_ms: o.timeout_ms,
-            };
-            let (hash, receipt) = service::owner_operation_with(&this.net, wallet, account.0, call_data.0, op).await?;
-            to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt })
-        }))
+        self.owner_flow(None, JsValue::UNDEFINED, options, false)
     }
 }
 
@@ -628,5 +670,16 @@ fn send_options(options: &JsValue) -> Result<(SendCallsOptions, Option<js_sys::F
                 .map_err(|_| Error::input("onProgress", InputRule::Type, "expected a function"))?,
         )
     };
-    Ok((options_arg(&without(options, "onProgress"), "options")?, on_progress))
+    let data = opt_options_data(&without(options, "onProgress"), "options")?;
+    let known = ["factory", "factoryData", "nonceKey", "safetyMarginSeconds", "batch", "authorization"];
+    let f = Fields::new(&data, "", "options", &known)?;
+    let o = SendCallsOptions {
+        factory: opt(&f, "factory")?,
+        factory_data: opt(&f, "factoryData")?,
+        nonce_key: opt::<Quantity>(&f, "nonceKey")?.map(|q| q.0),
+        safety_margin_seconds: opt_u64(&f, "safetyMarginSeconds")?,
+        batch: opt(&f, "batch")?,
+        authorization: opt(&f, "authorization")?,
+    };
+    Ok((o, on_progress))
 }
