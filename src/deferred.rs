@@ -165,7 +165,7 @@ pub(crate) fn deferred_for(
     deadline: u64,
     now: u64,
 ) -> Result<DeferredInstall> {
-    let install = install::plan_install_for(g, now, || check_deadline(deadline, now), v)?;
+    let install = install::plan_install_for(g, now, &|| check_deadline(deadline, now), v)?;
     let account = g.account.0;
     let call = &install.call_data;
     Ok(DeferredInstall {
