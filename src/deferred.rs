@@ -16,7 +16,7 @@
 
 use alloy_primitives::aliases::{U168, U48};
 use alloy_primitives::{Address, Bytes, B256, U256};
-use alloy_sol_types::{sol, Eip712Domain, SolStruct, SolValue};
+use alloy_sol_types::SolValue;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -24,18 +24,6 @@ use crate::error::{Error, Result};
 use crate::install::{self, Grant, SessionInstallRequest, Validation, MAX_UINT48};
 use crate::json::{self, Addr};
 use crate::permissions::Permission;
-
-sol! {
-    /// The account's deferred-action struct (`ModularAccountBase._computeDeferredActionHash`).
-    struct DeferredAction {
-        /// The full user-op nonce of the operation that will carry the action.
-        uint256 nonce;
-        /// 0 = no deadline, else unix seconds.
-        uint48 deadline;
-        /// The self-call to run (`installValidation` call data).
-        bytes call;
-    }
-}
 
 /// Validation locator of the authorizing validation: the owner (entity 0) with the global bit.
 const OWNER_LOCATOR: u64 = 1;
@@ -121,15 +109,12 @@ pub(crate) fn check_deadline(deadline: u64, now: u64) -> Result<()> {
     Ok(())
 }
 
-/// The EIP-712 domain the account uses: chain id and verifying contract only.
-fn domain(chain_id: u64, account: Address) -> Eip712Domain {
-    Eip712Domain { chain_id: Some(U256::from(chain_id)), verifying_contract: Some(account), ..Default::default() }
-}
-
-/// EIP-712 digest of a `DeferredAction` for `account` on `chain_id`.
+/// EIP-712 digest of the account's `DeferredAction(uint256 nonce, uint48 deadline, bytes call)`
+/// (`ModularAccountBase._computeDeferredActionHash`) for `account` on `chain_id`: the domain is
+/// chain id and verifying contract only. `deadline` saturates at uint48.
 pub fn deferred_action_hash(chain_id: u64, account: Address, nonce: U256, deadline: u64, call: &[u8]) -> B256 {
-    let action = DeferredAction { nonce, deadline: U48::saturating_from(deadline), call: Bytes::copy_from_slice(call) };
-    action.eip712_signing_hash(&domain(chain_id, account))
+    let domain = crate::eip712::domain_separator(chain_id, account, None);
+    crate::eip712::deferred_action(domain, nonce, deadline.min(MAX_UINT48), call)
 }
 
 /// The typed data handed to the wallet. viem omits `EIP712Domain` from `types` because its own
@@ -180,7 +165,7 @@ pub(crate) fn deferred_for(
     deadline: u64,
     now: u64,
 ) -> Result<DeferredInstall> {
-    let install = install::plan_install_for(g, now, || check_deadline(deadline, now), v)?;
+    let install = install::plan_install_for(g, now, &|| check_deadline(deadline, now), v)?;
     let account = g.account.0;
     let call = &install.call_data;
     Ok(DeferredInstall {
@@ -260,7 +245,7 @@ pub fn split_deferred_action(digest: &[u8]) -> Result<(bool, U256, Bytes)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy_primitives::hex;
+    use alloy_primitives::{hex, keccak256};
     use serde_json::json;
 
     const NOW: u64 = 1_764_000_000;
@@ -310,16 +295,12 @@ mod tests {
     #[test]
     fn example_a_deferred_pieces() {
         assert_eq!(
-            DeferredAction::eip712_type_hash(&DeferredAction {
-                nonce: U256::ZERO,
-                deadline: U48::ZERO,
-                call: Bytes::new()
-            }),
+            keccak256("DeferredAction(uint256 nonce,uint48 deadline,bytes call)"),
             B256::from(hex!("9b23e06584efc6b65fc854cee55011d89f86485487b6db36aed7d23884711ea3"))
         );
         let d = build_deferred_install(&example_a(0), NOW).unwrap();
         assert_eq!(
-            domain(11155111, example_a(0).account.0).separator(),
+            crate::eip712::domain_separator(11155111, example_a(0).account.0, None),
             B256::from(hex!("5ad3d510da20a26d48236f68df4cf77c92af2dc01751e49b4a600a6a64d6ab93"))
         );
         assert_eq!(

@@ -180,7 +180,7 @@ impl Grant<'_> {
 
     /// The grant of validation `v`, translated and checked at `now`.
     pub fn install_validation(&self, v: &Validation, now: u64) -> Result<SessionInstall> {
-        plan_install_for(self, now, || Ok(()), v)
+        plan_install_for(self, now, &|| Ok(()), v)
     }
 
     /// `uninstallValidation(...)` revoking this grant of validation `module`.
@@ -248,13 +248,13 @@ fn check_window(expires_at: Option<u64>, valid_after: Option<u64>, now: Option<u
 /// [`plan`] without a clock or a check between the phases: one copy for every caller.
 #[inline(never)]
 pub(crate) fn plan_unchecked(g: &Grant<'_>) -> Result<(PermissionSet, Vec<Hook>)> {
-    plan(g, None, || Ok(()))
+    plan(g, None, &|| Ok(()))
 }
 
 pub(crate) fn plan(
     g: &Grant<'_>,
     now: Option<u64>,
-    between: impl FnOnce() -> Result<()>,
+    between: &dyn Fn() -> Result<()>,
 ) -> Result<(PermissionSet, Vec<Hook>)> {
     check_window(g.expires_at, g.valid_after, now)?;
     if let Some(p) = g.paymaster {
@@ -292,7 +292,7 @@ pub(crate) fn plan(
 pub(crate) fn plan_install_for(
     g: &Grant<'_>,
     now: u64,
-    between: impl FnOnce() -> Result<()>,
+    between: &dyn Fn() -> Result<()>,
     v: &Validation,
 ) -> Result<SessionInstall> {
     let (set, hooks) = plan(g, Some(now), between)?;

@@ -21,6 +21,7 @@ pub mod addresses;
 pub mod calls;
 pub mod de;
 pub mod deferred;
+pub mod eip712;
 pub mod eip7702;
 pub mod error;
 pub mod install;

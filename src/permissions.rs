@@ -516,16 +516,17 @@ impl PermissionSet {
 ///
 /// `account` is the account the session is for (it may not be a target of itself).
 pub fn validate(permissions: &[Permission], account: Address, entity_id: u64) -> Result<PermissionSet> {
-    validate_phased(permissions, account, entity_id, || Ok(()))
+    validate_phased(permissions, account, entity_id, &|| Ok(()))
 }
 
 /// [`validate`], running `between` where the SDK's `compileDeferred` checks its deadline: after
-/// `addPermission`'s rules and before `translatePermissions`'.
+/// `addPermission`'s rules and before `translatePermissions`'. `between` is a trait object so
+/// that every caller shares one copy of the translation.
 pub(crate) fn validate_phased(
     permissions: &[Permission],
     account: Address,
     entity_id: u64,
-    between: impl FnOnce() -> Result<()>,
+    between: &dyn Fn() -> Result<()>,
 ) -> Result<PermissionSet> {
     // Constructor: entityId < 0x7FFFFFFF (InvalidEntityIdError).
     if entity_id > u64::from(MAX_SESSION_ENTITY_ID) {

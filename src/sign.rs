@@ -8,7 +8,6 @@
 //!   module's EIP-712 `ReplaySafeHash(bytes32 hash)` bound to the account.
 
 use alloy_primitives::{eip191_hash_message, Address, Bytes, B256};
-use alloy_sol_types::{eip712_domain, sol, Eip712Domain, SolStruct};
 use serde::{Deserialize, Serialize};
 
 use crate::addresses::{ENTRY_POINT_V07, SINGLE_SIGNER_VALIDATION_MODULE};
@@ -16,13 +15,6 @@ use crate::error::{Error, InputRule, Result};
 use crate::json::{self, Addr, HexBytes, HexFixed};
 use crate::key::SessionKey;
 use crate::user_op::UserOperation;
-
-sol! {
-    /// The SingleSigner module's replay-safe wrapper of an ERC-1271 hash (EIP-712 struct).
-    struct ReplaySafeHash {
-        bytes32 hash;
-    }
-}
 
 /// Reserved segment index: "validation data follows" (no per-hook segments before it).
 const VALIDATION_SEGMENT: u8 = 0xFF;
@@ -84,20 +76,16 @@ pub fn sign_user_operation(
     Ok([deferred_prefix.unwrap_or_default(), sig.as_ref()].concat().into())
 }
 
-/// The SingleSigner module's EIP-712 domain for `account`:
+/// The separator of the SingleSigner module's EIP-712 domain for `account`:
 /// `{ chainId, verifyingContract: module, salt: 12 zero bytes ‖ account }`.
-pub fn single_signer_domain(chain_id: u64, account: Address) -> Eip712Domain {
-    eip712_domain! {
-        chain_id: chain_id,
-        verifying_contract: SINGLE_SIGNER_VALIDATION_MODULE,
-        salt: account.into_word(),
-    }
+pub fn single_signer_domain(chain_id: u64, account: Address) -> B256 {
+    crate::eip712::domain_separator(chain_id, SINGLE_SIGNER_VALIDATION_MODULE, Some(account.into_word()))
 }
 
-/// The digest the session key signs for ERC-1271: EIP-712 `ReplaySafeHash(hash)` in the module's
-/// domain, so a signature for one account (or chain) cannot be replayed on another.
+/// The digest the session key signs for ERC-1271: the module's EIP-712 `ReplaySafeHash(bytes32 hash)`
+/// in its domain, so a signature for one account (or chain) cannot be replayed on another.
 pub fn replay_safe_hash(chain_id: u64, account: Address, hash: B256) -> B256 {
-    ReplaySafeHash { hash }.eip712_signing_hash(&single_signer_domain(chain_id, account))
+    crate::eip712::replay_safe_hash(single_signer_domain(chain_id, account), hash)
 }
 
 /// `0x00 ‖ entityId(4) ‖ 0xFF ‖ 0x00 ‖ sig65` (SDK `pack1271EOASignature`): what the account's
@@ -278,7 +266,7 @@ mod tests {
     fn replay_safe_hash_typehash_and_domain() {
         // _REPLAY_SAFE_HASH_TYPEHASH (spec §9.1)
         assert_eq!(
-            ReplaySafeHash { hash: B256::ZERO }.eip712_type_hash(),
+            keccak256("ReplaySafeHash(bytes32 hash)"),
             b256!("294a8735843d4afb4f017c76faf3b7731def145ed0025fc9b1d5ce30adf113ff")
         );
         // module domain typehash (spec §9.1): EIP712Domain(uint256 chainId,address verifyingContract,bytes32 salt)
@@ -288,7 +276,7 @@ mod tests {
         );
         // SingleSigner module domain separator for the §9.2 account (spec §9.4)
         assert_eq!(
-            single_signer_domain(SEPOLIA, ACCOUNT).separator(),
+            single_signer_domain(SEPOLIA, ACCOUNT),
             b256!("ef6161fa5aff88519c10794ba300a86795cc6ddd73a9f9c23ea9035e280c68f5")
         );
     }
