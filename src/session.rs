@@ -471,25 +471,25 @@ pub fn new_session_id() -> Result<String> {
 
 /// Lowest entity id ≥ 1 not in `used`; or `requested`, refused if it is taken or out of range.
 pub fn allocate_entity_id(used: impl IntoIterator<Item = u32>, requested: Option<u32>) -> Result<u32> {
-    let mut used: Vec<u32> = used.into_iter().collect();
-    used.sort_unstable();
-    used.dedup();
+    pick_entity_id(&used.into_iter().collect::<Vec<u32>>(), requested)
+}
+
+/// [`allocate_entity_id`] over the ids in use (not generic: one copy serves every caller). The
+/// lists are short (an account's sessions, at most a few hundred ids installed on chain), so a
+/// scan for each candidate costs less code than sorting.
+fn pick_entity_id(used: &[u32], requested: Option<u32>) -> Result<u32> {
     if let Some(id) = requested {
         if id == 0 || id > MAX_ENTITY_ID {
             return Err(Error::InvalidEntityId { entity_id: id.into() });
         }
-        if used.binary_search(&id).is_ok() {
+        if used.contains(&id) {
             return Err(Error::EntityIdInUse { entity_id: id });
         }
         return Ok(id);
     }
     let mut next = 1u32;
-    for u in used {
-        if u == next {
-            next += 1;
-        } else if u > next {
-            break;
-        }
+    while used.contains(&next) {
+        next += 1;
     }
     if next > MAX_ENTITY_ID {
         return Err(Error::InvalidEntityId { entity_id: next.into() });
