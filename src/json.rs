@@ -32,7 +32,9 @@ fn from_de(e: crate::de::Error) -> Error {
     classify(e.path(), e.message())
 }
 
-fn classify(mut field: String, message: &str) -> Error {
+/// The input error for a read that failed at `field`: the rule our field readers tag their
+/// messages with, or the one serde's wording names.
+pub(crate) fn classify(mut field: String, message: &str) -> Error {
     // Our own field deserializers tag their messages with the rule.
     if let Some((head, detail)) = message.split_once(TAG) {
         let rule = ALL_RULES.iter().copied().find(|r| head.ends_with(r.code())).unwrap_or(InputRule::Type);

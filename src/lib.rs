@@ -33,6 +33,7 @@ pub mod nonce;
 pub mod onchain;
 pub mod permissions;
 pub mod precheck;
+pub mod read;
 pub mod revert;
 pub mod rpc;
 pub mod send;

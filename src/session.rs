@@ -29,6 +29,7 @@ use crate::install::{SessionInstall, SessionInstallRequest, SessionUninstallRequ
 use crate::json::{self, Addr};
 use crate::nonce::decode_nonce_key;
 use crate::permissions::Permission;
+use crate::read;
 use crate::webauthn::P256PublicKey;
 
 /// Schema version written by this build. Versions 1 to 3 are read and upgraded on the fly
@@ -296,112 +297,58 @@ const FIELDS: [&str; 19] = [
     "publicKey",
 ];
 
-static NULL: Value = Value::Null;
-
-/// The fields of one stored object, read one at a time: each through its type's reader, which
-/// the rest of the crate shares (derived visitors of the record's structs would each be one more
-/// large function). Errors are `path: message`, the path starting at the record.
-struct Fields<'a> {
-    map: &'a serde_json::Map<String, Value>,
-    /// The object's path (`key`, `deferred`), or empty for the record.
-    at: &'static str,
-}
-
-impl<'a> Fields<'a> {
-    /// The object at `at`, refused if it is not one or has a field not in `known`.
-    fn open(v: &'a Value, at: &'static str, known: &[&str]) -> std::result::Result<Self, String> {
-        let Value::Object(map) = v else { return Err(Self::path(at, "not an object")) };
-        if let Some(unknown) = map.keys().find(|k| !known.contains(&k.as_str())) {
-            return Err(format!("{}: unknown field", Self::join(at, unknown)));
-        }
-        Ok(Fields { map, at })
-    }
-
-    fn join(at: &str, name: &str) -> String {
-        if at.is_empty() {
-            name.to_string()
-        } else {
-            format!("{at}.{name}")
-        }
-    }
-
-    fn path(at: &str, message: &str) -> String {
-        format!("{}: {message}", if at.is_empty() { "(record)" } else { at })
-    }
-
-    /// The value of `name`; an absent one is null.
-    fn raw(&self, name: &str) -> &'a Value {
-        self.map.get(name).unwrap_or(&NULL)
-    }
-
-    fn fail(&self, name: &str, e: &crate::de::Error) -> String {
-        let inner = e.path();
-        let dot = if inner.is_empty() || inner.starts_with('[') { "" } else { "." };
-        format!("{}{dot}{inner}: {}", Self::join(self.at, name), e.message())
-    }
-
-    /// Field `name` (absent reads as null: `None` for an optional field).
-    fn get<T: Deserialize<'a>>(&self, name: &str) -> std::result::Result<T, String> {
-        crate::de::from_value(self.raw(name)).map_err(|e| self.fail(name, &e))
-    }
-
-    /// Field `name` through a `with` module's reader.
-    fn with<T>(
-        &self,
-        name: &str,
-        read: fn(crate::de::ValueDe<'a>) -> std::result::Result<T, crate::de::Error>,
-    ) -> std::result::Result<T, String> {
-        read(crate::de::ValueDe(self.raw(name))).map_err(|e| self.fail(name, &e))
-    }
+/// A record's read failure as `RECORD_CORRUPT` details it: `path: message`, the path starting
+/// at the record.
+fn record_bad(e: read::Bad) -> String {
+    let message = match e.rule {
+        read::Rule::Value => e.message.as_str(),
+        read::Rule::Null | read::Rule::NotObject => "not an object",
+        read::Rule::Unknown => "unknown field",
+    };
+    format!("{}: {message}", if e.path.is_empty() { "(record)" } else { &e.path })
 }
 
 /// A record of the current shape, read field by field. Unknown fields are refused.
 fn read_record(value: &Value) -> std::result::Result<SessionRecord, String> {
-    let f = Fields::open(value, "", &FIELDS)?;
+    read_fields(value).map_err(record_bad)
+}
+
+/// [`read_record`]'s fields, each through its type's reader, which the rest of the crate shares
+/// (derived visitors of the record's structs would each be one more large function).
+fn read_fields(value: &Value) -> read::Read<SessionRecord> {
+    let f = read::strict(value, &FIELDS)?;
     // Plain values first, then the ones that own memory: a field that fails has less to drop.
-    let schema = f.get("schema")?;
-    let address = f.get("address")?;
-    let chain_id = f.get("chainId")?;
-    let account = f.get("account")?;
-    let entity_id = f.get("entityId")?;
-    let expires_at = f.get("expiresAt")?;
-    let valid_after = f.get("validAfter")?;
-    let paymaster = f.get("paymaster")?;
-    let owner = f.get("owner")?;
+    let schema = f.value("schema")?;
+    let address = f.value("address")?;
+    let chain_id = f.value("chainId")?;
+    let account = f.value("account")?;
+    let entity_id = f.value("entityId")?;
+    let expires_at = f.value("expiresAt")?;
+    let valid_after = f.value("validAfter")?;
+    let paymaster = f.value("paymaster")?;
+    let owner = f.value("owner")?;
     let salt = f.with("salt", json::opt::u256::deserialize)?;
-    let created_at = f.get("createdAt")?;
-    let status = f.get("status")?;
-    let grant_op = f.get("grantOp")?;
+    let created_at = f.value("createdAt")?;
+    let status = f.value("status")?;
+    let grant_op = f.value("grantOp")?;
     // Schemas 2 and 3 have no key kind: their keys are secp256k1.
-    let key_kind = f.get::<Option<KeyKind>>("keyKind")?.unwrap_or_default();
-    let public_key = match f.raw("publicKey") {
-        Value::Null => None,
-        v => {
-            let k = Fields::open(v, "publicKey", &["x", "y"])?;
-            Some(PublicKeyXy { x: k.get("x")?, y: k.get("y")? })
-        }
-    };
-    let id = f.get("id")?;
-    let permissions = f.get("permissions")?;
-    let key = match f.raw("key") {
-        Value::Null => None,
-        v => {
-            let k = Fields::open(v, "key", &["alg", "iv", "ciphertext"])?;
-            Some(EncryptedKey { iv: k.get("iv")?, ciphertext: k.get("ciphertext")?, alg: k.get("alg")? })
-        }
-    };
-    let deferred = match f.raw("deferred") {
-        Value::Null => None,
-        v => {
-            let d = Fields::open(v, "deferred", &["nonce", "deadline", "preSignatureDigest", "deferredActionDigest"])?;
-            Some(DeferredState {
+    let key_kind = f.value::<Option<KeyKind>>("keyKind")?.unwrap_or_default();
+    let public_key =
+        f.object("publicKey", &["x", "y"], true, |k| Ok(PublicKeyXy { x: k.value("x")?, y: k.value("y")? }))?;
+    let id = f.value("id")?;
+    let permissions = f.value("permissions")?;
+    let key = f.object("key", &["alg", "iv", "ciphertext"], true, |k| {
+        Ok(EncryptedKey { iv: k.value("iv")?, ciphertext: k.value("ciphertext")?, alg: k.value("alg")? })
+    })?;
+    let deferred =
+        f.object("deferred", &["nonce", "deadline", "preSignatureDigest", "deferredActionDigest"], true, |d| {
+            Ok(DeferredState {
                 nonce: d.with("nonce", json::u256::deserialize)?,
                 deadline: d.with("deadline", json::u48::deserialize)?,
-                pre_signature_digest: d.get("preSignatureDigest")?,
-                deferred_action_digest: d.get("deferredActionDigest")?,
+                pre_signature_digest: d.value("preSignatureDigest")?,
+                deferred_action_digest: d.value("deferredActionDigest")?,
             })
-        }
-    };
+        })?;
     Ok(SessionRecord {
         schema,
         id,

@@ -9,11 +9,11 @@ use alloy_sol_types::SolCall;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::read::{self, leaf, object, Read};
 use super::{Clock, RpcClient, Transport};
 use crate::abi::IEntryPoint;
 use crate::error::{Error, Result};
 use crate::json;
+use crate::read::{self, leaf, object, Read};
 use crate::user_op::UserOperation;
 
 /// `eth_estimateUserOperationGas` result (v0.7). alto 0.0.20 always sends the paymaster fields

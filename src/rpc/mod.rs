@@ -22,7 +22,6 @@
 //! result of the wrong shape).
 
 pub mod bundler;
-pub mod read;
 pub mod transport;
 
 use std::cell::Cell;
@@ -31,6 +30,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::read;
 pub use transport::{Clock, Transport};
 
 /// A JSON-RPC 2.0 request.

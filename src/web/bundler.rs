@@ -27,11 +27,12 @@ use crate::calls::CallRequest;
 use crate::eip7702::Authorization;
 use crate::error::{Error, ErrorCode, InputRule, Result};
 use crate::json::{self, Addr, HexBytes};
+use crate::read::{self, Fields, Read};
 use crate::rpc::RetryPolicy;
 use crate::send::{AccountKind, PersonalSign, SendConfig, Sender};
 use crate::service::{self, Network, SendOptions};
 use crate::web::clock::WebClock;
-use crate::web::convert::{from_js, id_arg, opt_options_data, to_js, Fields};
+use crate::web::convert::{from_js, id_arg, opt_options_data, read_options, to_js};
 use crate::web::fetch::{FetchTransport, DEFAULT_TIMEOUT_MS};
 use crate::web::store::{parse_new, spawn, SessionKeyStore};
 
@@ -208,46 +209,30 @@ struct U64(#[serde(with = "json::u64")] u64);
 struct Quantity(#[serde(with = "json::u256")] U256);
 
 /// Field `key` of `f`; absent and `null` are `None`.
-fn opt<'a, T: Deserialize<'a>>(f: &Fields<'a>, key: &str) -> Result<Option<T>> {
-    Ok(f.get::<Option<T>>(key)?.flatten())
+fn opt<'a, T: Deserialize<'a>>(f: Fields<'a>, key: &str) -> Read<Option<T>> {
+    f.value(key)
 }
 
 /// A `u64` field; absent and `null` are `None`.
-fn opt_u64(f: &Fields<'_>, key: &str) -> Result<Option<u64>> {
+fn opt_u64(f: Fields<'_>, key: &str) -> Read<Option<u64>> {
     Ok(opt::<U64>(f, key)?.map(|v| v.0))
-}
-
-/// A required string field.
-fn required_string(f: &Fields<'_>, key: &str, at: &str) -> Result<String> {
-    f.get::<String>(key)?.ok_or_else(|| Error::input(at, InputRule::Missing, "is required"))
 }
 
 impl ClientOptions {
     /// The constructor's options, read field by field.
     fn read(data: &Value) -> Result<Self> {
-        let f = Fields::new(
-            data,
-            "",
-            "options",
-            &["bundlerUrl", "rpcUrl", "paymaster", "accountKind", "entryPoint", "requestTimeoutMs"],
-        )?;
-        let paymaster = match data.get("paymaster").filter(|v| !v.is_null()) {
-            Some(v) => {
-                let p = Fields::new(v, "paymaster", "paymaster", &["url", "context"])?;
-                Some(PaymasterOptions {
-                    url: required_string(&p, "url", "paymaster.url")?,
-                    context: opt(&p, "context")?,
-                })
-            }
-            None => None,
-        };
-        Ok(ClientOptions {
-            bundler_url: required_string(&f, "bundlerUrl", "bundlerUrl")?,
-            rpc_url: opt(&f, "rpcUrl")?,
-            paymaster,
-            account_kind: f.get("accountKind")?.unwrap_or_default(),
-            entry_point: opt(&f, "entryPoint")?,
-            request_timeout_ms: opt_u64(&f, "requestTimeoutMs")?,
+        let known = ["bundlerUrl", "rpcUrl", "paymaster", "accountKind", "entryPoint", "requestTimeoutMs"];
+        read_options(data, "options", &known, |f| {
+            Ok(ClientOptions {
+                bundler_url: f.req("bundlerUrl", read::leaf)?,
+                rpc_url: opt(f, "rpcUrl")?,
+                paymaster: f.object("paymaster", &["url", "context"], true, |p| {
+                    Ok(PaymasterOptions { url: p.req("url", read::leaf)?, context: opt(p, "context")? })
+                })?,
+                account_kind: f.present("accountKind")?.unwrap_or_default(),
+                entry_point: opt(f, "entryPoint")?,
+                request_timeout_ms: opt_u64(f, "requestTimeoutMs")?,
+            })
         })
     }
 }
@@ -361,16 +346,17 @@ impl PersonalSign for Eip1193Wallet {
 fn owner_options(options: &JsValue) -> Result<OwnerOptions> {
     let data = opt_options_data(&without(options, "wallet"), "options")?;
     let known = ["owner", "factory", "factoryData", "authorization", "timeoutMs", "account", "callData", "chainId"];
-    let f = Fields::new(&data, "", "options", &known)?;
-    Ok(OwnerOptions {
-        owner: opt(&f, "owner")?,
-        factory: opt(&f, "factory")?,
-        factory_data: opt(&f, "factoryData")?,
-        authorization: opt(&f, "authorization")?,
-        timeout_ms: opt_u64(&f, "timeoutMs")?,
-        account: opt(&f, "account")?,
-        call_data: opt(&f, "callData")?,
-        chain_id: opt_u64(&f, "chainId")?,
+    read_options(&data, "options", &known, |f| {
+        Ok(OwnerOptions {
+            owner: opt(f, "owner")?,
+            factory: opt(f, "factory")?,
+            factory_data: opt(f, "factoryData")?,
+            authorization: opt(f, "authorization")?,
+            timeout_ms: opt_u64(f, "timeoutMs")?,
+            account: opt(f, "account")?,
+            call_data: opt(f, "callData")?,
+            chain_id: opt_u64(f, "chainId")?,
+        })
     })
 }
 
@@ -585,7 +571,7 @@ impl BundlerClient {
         spawn(Box::pin(async move {
             let hash = hash_arg(&user_op_hash)?;
             let data = opt_options_data(&options, "options")?;
-            let timeout_ms = opt_u64(&Fields::new(&data, "", "options", &["timeoutMs"])?, "timeoutMs")?;
+            let timeout_ms = read_options(&data, "options", &["timeoutMs"], |f| opt_u64(f, "timeoutMs"))?;
             let receipt = this.net.sender().wait_for_receipt(hash, timeout_ms).await?;
             let stores: Vec<SessionKeyStore> = this.stores.borrow().iter().map(|s| s.share()).collect();
             for store in stores {
@@ -611,7 +597,8 @@ impl BundlerClient {
         spawn(Box::pin(async move {
             let id = id_arg(&session_id)?;
             let data = opt_options_data(&options, "options")?;
-            let deadline = Fields::new(&data, "", "options", &["deadline"])?.get::<U64>("deadline")?.map_or(0, |s| s.0);
+            let deadline =
+                read_options(&data, "options", &["deadline"], |f| f.present::<U64>("deadline"))?.map_or(0, |s| s.0);
             let d = store.service()?.deferred_install_on(&this.net, &id, deadline).await?;
             to_js(&d)
         }))
@@ -672,14 +659,15 @@ fn send_options(options: &JsValue) -> Result<(SendCallsOptions, Option<js_sys::F
     };
     let data = opt_options_data(&without(options, "onProgress"), "options")?;
     let known = ["factory", "factoryData", "nonceKey", "safetyMarginSeconds", "batch", "authorization"];
-    let f = Fields::new(&data, "", "options", &known)?;
-    let o = SendCallsOptions {
-        factory: opt(&f, "factory")?,
-        factory_data: opt(&f, "factoryData")?,
-        nonce_key: opt::<Quantity>(&f, "nonceKey")?.map(|q| q.0),
-        safety_margin_seconds: opt_u64(&f, "safetyMarginSeconds")?,
-        batch: opt(&f, "batch")?,
-        authorization: opt(&f, "authorization")?,
-    };
+    let o = read_options(&data, "options", &known, |f| {
+        Ok(SendCallsOptions {
+            factory: opt(f, "factory")?,
+            factory_data: opt(f, "factoryData")?,
+            nonce_key: opt::<Quantity>(f, "nonceKey")?.map(|q| q.0),
+            safety_margin_seconds: opt_u64(f, "safetyMarginSeconds")?,
+            batch: opt(f, "batch")?,
+            authorization: opt(f, "authorization")?,
+        })
+    })?;
     Ok((o, on_progress))
 }

@@ -12,7 +12,7 @@
 //! walk cost two JS calls per property and grew with every permission of a grant.)
 
 use js_sys::{Array, BigInt, Object, Reflect};
-use serde::de::{Deserialize, DeserializeOwned};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -20,6 +20,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{Error, InputRule};
 use crate::json;
+use crate::read;
 
 /// Deepest nesting accepted from JS (guards against cyclic or hostile objects).
 const MAX_DEPTH: usize = 32;
@@ -222,48 +223,30 @@ pub fn opt_options_data(value: &JsValue, name: &str) -> Result<Value, Error> {
     options_value(value, name)
 }
 
-/// The fields of an options object, read one at a time: the store's small options types use it
-/// instead of a derived visitor each. Refusals are a derived `deny_unknown_fields` struct's: an
-/// unknown key is `UNKNOWN_FIELD` at its path, a bad value is refused at its path by its type's
-/// own reader.
-pub struct Fields<'a> {
-    /// `None`: an absent object (no fields).
-    map: Option<&'a Map<String, Value>>,
-    /// The object's path (empty for the argument itself).
-    at: String,
+/// Read an options object field by field ([`crate::read`]) instead of a derived visitor per type:
+/// its keys must be among `known`, as a `deny_unknown_fields` struct's. A failure is the input
+/// error at its path (see [`read_error`]).
+pub fn read_options<'a, T>(
+    data: &'a Value,
+    name: &str,
+    known: &[&str],
+    read: impl FnOnce(read::Fields<'a>) -> read::Read<T>,
+) -> Result<T, Error> {
+    read::strict(data, known).and_then(read).map_err(|e| read_error(e, name))
 }
 
-impl<'a> Fields<'a> {
-    /// The object `v` at path `at` (named `name` when it is not an object), whose keys must be
-    /// among `known`.
-    pub fn new(v: &'a Value, at: &str, name: &str, known: &[&str]) -> Result<Self, Error> {
-        let map = match v {
-            Value::Object(map) => map,
-            Value::Null => return Err(Error::input(name, InputRule::Missing, "is required (got null)")),
-            _ => return Err(Error::input(name, InputRule::Type, "expected an object")),
-        };
-        if let Some(k) = map.keys().find(|k| !known.contains(&k.as_str())) {
-            let detail = format!("unknown field `{}`", json::shorten(k, 100));
-            return Err(Error::input(json::shorten(&path(at, k), 200), InputRule::UnknownField, detail));
-        }
-        Ok(Fields { map: Some(map), at: at.to_string() })
-    }
-
-    /// Field `key` as an object of its own, whose keys must be among `known`; absent is empty.
-    pub fn object(&self, key: &str, known: &[&str]) -> Result<Fields<'a>, Error> {
-        let at = path(&self.at, key);
-        match self.map.and_then(|m| m.get(key)) {
-            Some(v) => Fields::new(v, &at, &at, known),
-            None => Ok(Fields { map: None, at }),
-        }
-    }
-
-    /// Field `key`; `None` when absent.
-    pub fn get<T: Deserialize<'a>>(&self, key: &str) -> Result<Option<T>, Error> {
-        match self.map.and_then(|m| m.get(key)) {
-            None => Ok(None),
-            Some(v) => json::from_value::<T>(v).map(Some).map_err(|e| prefix(e, &path(&self.at, key))),
-        }
+/// A failed read of an options argument as an input error at its path: an unknown key is
+/// `UNKNOWN_FIELD`, an object that is not one is named by its path (`name` for the argument
+/// itself), a refused value by its reader's rule.
+#[inline(never)]
+fn read_error(e: read::Bad, name: &str) -> Error {
+    let e = *e.0;
+    let at = if e.path.is_empty() { name.to_string() } else { json::shorten(&e.path, 200) };
+    match e.rule {
+        read::Rule::Value => json::classify(e.path, &e.message),
+        read::Rule::Null => Error::input(at, InputRule::Missing, "is required (got null)"),
+        read::Rule::NotObject => Error::input(at, InputRule::Type, "expected an object"),
+        read::Rule::Unknown => Error::input(at, InputRule::UnknownField, e.message),
     }
 }
 

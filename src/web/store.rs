@@ -40,7 +40,7 @@ use crate::session::{ListFilter, NewSession, Persistence, SessionRecord};
 use crate::store::{MemoryStore, SessionStore};
 use crate::user_op::UserOperation;
 use crate::web::clock::WebClock;
-use crate::web::convert::{from_js, id_arg, opt_options_arg, opt_options_data, options_arg, to_js, Fields};
+use crate::web::convert::{from_js, id_arg, opt_options_arg, opt_options_data, options_arg, read_options, to_js};
 use crate::web::idb::{self, storage, Done};
 use crate::web::idb_store::IdbStore;
 use crate::web::vault::{P256Keys, WebVault};
@@ -164,15 +164,16 @@ impl OpenOptions {
     /// The `options` argument of `open`, read field by field.
     fn read(options: &JsValue) -> Result<Self> {
         let data = opt_options_data(options, "options")?;
-        let f = Fields::new(&data, "", "options", &["name", "webauthn", "forceMemoryKey"])?;
-        let w = f.object("webauthn", &["rpId", "origin"])?;
-        Ok(OpenOptions {
-            name: f.get::<Option<String>>("name")?.flatten(),
-            webauthn: WebAuthnOptions {
-                rp_id: w.get::<Option<String>>("rpId")?.flatten(),
-                origin: w.get::<Option<String>>("origin")?.flatten(),
-            },
-            force_memory_key: f.get("forceMemoryKey")?.unwrap_or(false),
+        read_options(&data, "options", &["name", "webauthn", "forceMemoryKey"], |f| {
+            Ok(OpenOptions {
+                name: f.value("name")?,
+                webauthn: f
+                    .object("webauthn", &["rpId", "origin"], false, |w| {
+                        Ok(WebAuthnOptions { rp_id: w.value("rpId")?, origin: w.value("origin")? })
+                    })?
+                    .unwrap_or_default(),
+                force_memory_key: f.present("forceMemoryKey")?.unwrap_or(false),
+            })
         })
     }
 }
@@ -566,9 +567,12 @@ impl SessionKeyStore {
         promise(async move {
             let id = id_arg(&id)?;
             let data = opt_options_data(&options, "options")?;
-            let opts = Fields::new(&data, "", "options", &["nonce", "deadline"])?;
-            let nonce = opts.get::<Option<Nonce>>("nonce")?.flatten().map(|n| n.0);
-            let deadline = opts.get::<Seconds>("deadline")?.map_or(0, |s| s.0);
+            let (nonce, deadline) = read_options(&data, "options", &["nonce", "deadline"], |f| {
+                Ok((
+                    f.value::<Option<Nonce>>("nonce")?.map(|n| n.0),
+                    f.present::<Seconds>("deadline")?.map_or(0, |s| s.0),
+                ))
+            })?;
             let d = inner.service()?.deferred_install(&id, nonce, deadline).await?;
             to_js(&d)
         })

@@ -1,0 +1,320 @@
+//! One field-path-aware reader of parsed JSON: objects read field by field, one plain function
+//! per type instead of serde's derived visitors (less wasm). RPC results, stored session records
+//! and the browser's option objects all go through it; each caller turns a [`Bad`] into its own
+//! error once (`BAD_RPC_RESPONSE`, `RECORD_CORRUPT`, an input error naming the field).
+//!
+//! The rules are a derived `Deserialize`'s: a required field must be there, an optional one may
+//! be absent or `null`, unknown fields are ignored unless the object is opened with its known
+//! keys ([`strict`]). A failure is named by its path below the value read (`receipt.blockHash`),
+//! built while unwinding, as [`crate::de`] names it.
+//!
+//! Leaf values go through `crate::de` with the readers the library's inputs use
+//! ([`crate::json`]: `0x` hex, addresses with their EIP-55 checksum checked when mixed-case,
+//! quantities as hex, decimal strings or numbers), so the binary carries one parser per kind.
+
+use alloy_primitives::{Address, Bytes, B256, U256, U64};
+use serde::de::{Deserialize, DeserializeOwned};
+use serde_json::{Map, Value};
+
+use crate::de::ValueDe;
+use crate::json::{Addr, HexBytes, HexFixed};
+
+/// Which rule a value broke: callers with their own wording (records, inputs) pick it by this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Its reader refused the value; the message is the reader's.
+    Value,
+    /// `null` where an object is required.
+    Null,
+    /// Not an object where one is required.
+    NotObject,
+    /// A key the object does not know (the path ends with it).
+    Unknown,
+}
+
+/// A value of the wrong shape. Boxed: every generic `Read` of a field carries it, and one
+/// pointer moves in less code than the failure itself would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bad(pub Box<Failure>);
+
+/// What a [`Bad`] holds: where (`a.b[2]`, empty at the top), what, and which rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The path below the value read.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// The rule broken.
+    pub rule: Rule,
+}
+
+impl std::ops::Deref for Bad {
+    type Target = Failure;
+    fn deref(&self) -> &Failure {
+        &self.0
+    }
+}
+
+impl Bad {
+    fn new(path: String, message: String, rule: Rule) -> Self {
+        Bad(Box::new(Failure { path, message, rule }))
+    }
+}
+
+/// The result of a read.
+pub type Read<T> = std::result::Result<T, Bad>;
+
+impl From<crate::de::Error> for Bad {
+    fn from(e: crate::de::Error) -> Self {
+        Bad::new(e.path(), e.message().to_string(), Rule::Value)
+    }
+}
+
+impl Bad {
+    /// The same failure one level down, under `key`.
+    #[inline(never)]
+    fn under(mut self, key: &str) -> Self {
+        self.0.path = match self.path.as_str() {
+            "" => key.to_string(),
+            p if p.starts_with('[') => format!("{key}{p}"),
+            p => format!("{key}.{p}"),
+        };
+        self
+    }
+}
+
+/// A leaf value through its own `Deserialize`.
+pub fn leaf<T: DeserializeOwned>(v: &Value) -> Read<T> {
+    Ok(crate::de::from_value(v)?)
+}
+
+/// A quantity of at most 128 bits (hex, decimal string or number), as [`crate::json::u128`] reads it.
+pub fn u128(v: &Value) -> Read<u128> {
+    Ok(crate::json::u128::deserialize(crate::de::ValueDe(v))?)
+}
+
+/// A quantity of at most 256 bits, as [`crate::json::u256`] reads it.
+pub fn u256(v: &Value) -> Read<U256> {
+    Ok(crate::json::u256::deserialize(crate::de::ValueDe(v))?)
+}
+
+/// A quantity of at most 64 bits, as [`crate::json::u64`] reads it.
+pub fn u64_number(v: &Value) -> Read<u64> {
+    Ok(crate::json::u64::deserialize(crate::de::ValueDe(v))?)
+}
+
+/// [`u64_number`] as a `U64`.
+pub fn u64(v: &Value) -> Read<U64> {
+    u64_number(v).map(U64::from)
+}
+
+/// An address ([`Addr`]).
+pub fn address(v: &Value) -> Read<Address> {
+    leaf::<Addr>(v).map(|a| a.0)
+}
+
+/// A list of addresses.
+pub fn addresses(v: &Value) -> Read<Vec<Address>> {
+    let Value::Array(items) = v else { return Err(invalid(v, "a sequence", Rule::Value)) };
+    items.iter().enumerate().map(|(i, v)| address(v).map_err(|e| e.under(&format!("[{i}]")))).collect()
+}
+
+/// `0x` hex bytes ([`HexBytes`]).
+pub fn bytes(v: &Value) -> Read<Bytes> {
+    leaf::<HexBytes>(v).map(|b| b.0)
+}
+
+/// A 32-byte `0x` hex word ([`HexFixed`]).
+pub fn b256(v: &Value) -> Read<B256> {
+    leaf::<HexFixed<32>>(v).map(|h| h.0)
+}
+
+/// A boolean.
+pub fn bool(v: &Value) -> Read<bool> {
+    v.as_bool().ok_or_else(|| invalid(v, "a boolean", Rule::Value))
+}
+
+/// `null` as `None`, anything else read by `f`.
+pub fn nullable<T>(v: &Value, f: fn(&Value) -> Read<T>) -> Read<Option<T>> {
+    match v {
+        Value::Null => Ok(None),
+        v => f(v).map(Some),
+    }
+}
+
+/// The fields of one JSON object.
+#[derive(Clone, Copy)]
+pub struct Fields<'a>(&'a Map<String, Value>);
+
+/// What an absent field reads as where absent means `null`.
+static NULL: Value = Value::Null;
+
+/// `v` as an object whose keys must be among `known` (a `deny_unknown_fields` struct's rule).
+pub fn strict<'a>(v: &'a Value, known: &[&str]) -> Read<Fields<'a>> {
+    let map = match v {
+        Value::Object(map) => map,
+        Value::Null => return Err(invalid(v, "an object", Rule::Null)),
+        _ => return Err(invalid(v, "an object", Rule::NotObject)),
+    };
+    match map.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(k) => {
+            let message = format!("unknown field `{}`", crate::json::shorten(k, 100));
+            Err(Bad::new(k.clone(), message, Rule::Unknown))
+        }
+        None => Ok(Fields(map)),
+    }
+}
+
+/// `v` as an object (`what` names it in the error, as serde's "expected struct X").
+pub fn object<'a>(v: &'a Value, what: &str) -> Read<Fields<'a>> {
+    match v {
+        Value::Object(map) => Ok(Fields(map)),
+        _ => Err(invalid(v, what, Rule::Value)),
+    }
+}
+
+/// `v` is not of the kind expected (named by kind, never quoted).
+fn invalid(v: &Value, what: &str, rule: Rule) -> Bad {
+    let kind = match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    };
+    Bad::new(String::new(), format!("invalid type: {kind}, expected {what}"), rule)
+}
+
+impl<'a> Fields<'a> {
+    /// A field as it is, if present.
+    pub fn get(self, key: &str) -> Option<&'a Value> {
+        self.0.get(key)
+    }
+
+    /// A required field, read by `f`.
+    pub fn req<T>(self, key: &str, f: fn(&Value) -> Read<T>) -> Read<T> {
+        match self.0.get(key) {
+            Some(v) => f(v).map_err(|e| e.under(key)),
+            None => Err(missing(key)),
+        }
+    }
+
+    /// An optional field: absent or `null` is `None`.
+    pub fn opt<T>(self, key: &str, f: fn(&Value) -> Read<T>) -> Read<Option<T>> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => f(v).map(Some).map_err(|e| e.under(key)),
+        }
+    }
+
+    /// A field that may be absent (then `T::default()`); present, it must read.
+    pub fn or_default<T: Default>(self, key: &str, f: fn(&Value) -> Read<T>) -> Read<T> {
+        match self.0.get(key) {
+            None => Ok(T::default()),
+            Some(v) => f(v).map_err(|e| e.under(key)),
+        }
+    }
+
+    /// A field through its own `Deserialize`; absent reads as `null` (`None` for an `Option`).
+    pub fn value<T: Deserialize<'a>>(self, key: &str) -> Read<T> {
+        T::deserialize(ValueDe(self.0.get(key).unwrap_or(&NULL))).map_err(|e| de_under(key, e))
+    }
+
+    /// A field through its own `Deserialize`; `None` when absent (present, it must read).
+    pub fn present<T: Deserialize<'a>>(self, key: &str) -> Read<Option<T>> {
+        match self.0.get(key) {
+            None => Ok(None),
+            Some(v) => T::deserialize(ValueDe(v)).map(Some).map_err(|e| de_under(key, e)),
+        }
+    }
+
+    /// A field through a `with` module's reader; absent reads as `null`.
+    pub fn with<T>(self, key: &str, read: fn(ValueDe<'a>) -> Result<T, crate::de::Error>) -> Read<T> {
+        read(ValueDe(self.0.get(key).unwrap_or(&NULL))).map_err(|e| de_under(key, e))
+    }
+
+    /// Field `key` as an object whose keys must be among `known`, read by `read` (inlined at
+    /// its one caller, unlike a reader passed as a function); failures are named under `key`.
+    /// Absent is `None`, and so is `null` unless `null_is_absent` is false (then `null` is
+    /// refused as not an object).
+    pub fn object<T>(
+        self,
+        key: &str,
+        known: &[&str],
+        null_is_absent: bool,
+        read: impl FnOnce(Fields<'a>) -> Read<T>,
+    ) -> Read<Option<T>> {
+        match self.0.get(key) {
+            None => Ok(None),
+            Some(Value::Null) if null_is_absent => Ok(None),
+            Some(v) => strict(v, known).and_then(read).map(Some).map_err(|e| e.under(key)),
+        }
+    }
+}
+
+/// A required field that is absent (serde's words).
+#[inline(never)]
+fn missing(key: &str) -> Bad {
+    Bad::new(String::new(), format!("missing field `{key}`"), Rule::Value)
+}
+
+/// A failure of [`crate::de`] in field `key` (not generic: one copy serves every type).
+#[inline(never)]
+fn de_under(key: &str, e: crate::de::Error) -> Bad {
+    Bad::from(e).under(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::Address;
+    use serde_json::json;
+
+    #[test]
+    fn paths_and_rules_follow_serde() {
+        let v = json!({ "a": "0x01", "n": null, "list": [1, "x"] });
+        let f = object(&v, "struct T").unwrap();
+        assert_eq!(f.opt("n", u128).unwrap(), None);
+        assert_eq!(f.opt("absent", u128).unwrap(), None);
+        assert_eq!(f.req("a", u128).unwrap(), 1);
+        assert_eq!(f.req("absent", u128).unwrap_err().message, "missing field `absent`");
+        assert_eq!(f.req("a", leaf::<Address>).unwrap_err().path, "a");
+        assert_eq!(f.req("list", leaf::<Vec<u8>>).unwrap_err().path, "list[1]");
+        assert!(!f.or_default("absent", leaf::<bool>).unwrap());
+        assert!(f.or_default("n", leaf::<bool>).is_err());
+        assert_eq!(object(&json!(1), "struct T").err().unwrap().message, "invalid type: a number, expected struct T");
+        let a = "0x0000000071727De22E5E9d8BAf0edAc6f37da032";
+        assert_eq!(addresses(&json!([a])).unwrap(), vec![a.parse::<Address>().unwrap()]);
+        assert_eq!(addresses(&json!([a, "0x12"])).unwrap_err().path, "[1]");
+        assert_eq!(b256(&json!(format!("0x{}", "ab".repeat(32)))).unwrap(), B256::repeat_byte(0xab));
+        assert!(b256(&json!("0xab")).is_err());
+        assert_eq!(bytes(&json!("0x")).unwrap(), Bytes::new());
+        assert_eq!(u64(&json!("0x7a69")).unwrap(), U64::from(31337));
+        assert_eq!(u256(&json!("0x10")).unwrap(), U256::from(16));
+        assert_eq!(bool(&json!("true")).unwrap_err().message, "invalid type: a string, expected a boolean");
+    }
+
+    #[test]
+    fn strict_objects_name_unknown_keys_and_values_by_path() {
+        let v = json!({ "a": "0x01", "n": null });
+        assert_eq!(strict(&json!(null), &[]).err().unwrap().rule, Rule::Null);
+        assert_eq!(strict(&json!([]), &[]).err().unwrap().rule, Rule::NotObject);
+        let e = strict(&v, &["a"]).err().unwrap();
+        assert_eq!((e.path.as_str(), e.rule), ("n", Rule::Unknown));
+        let f = strict(&v, &["a", "n"]).unwrap();
+        assert_eq!(f.value::<Option<u8>>("n").unwrap(), None);
+        assert_eq!(f.value::<Option<u8>>("absent").unwrap(), None);
+        assert_eq!(f.present::<Option<u8>>("absent").unwrap(), None);
+        assert_eq!(f.value::<u8>("a").unwrap_err().path, "a");
+        assert_eq!(f.with("a", crate::json::u64::deserialize).unwrap(), 1);
+        let v = json!({ "o": { "n": "x" }, "z": null });
+        let f = object(&v, "struct T").unwrap();
+        let unit = |_: Fields<'_>| Ok(());
+        assert!(f.object("z", &[], true, unit).unwrap().is_none());
+        assert_eq!(f.object("z", &[], false, unit).unwrap_err().path, "z");
+        assert_eq!(f.object("o", &[], true, unit).unwrap_err().path, "o.n");
+        assert_eq!(f.object("o", &["n"], true, |o| o.value::<u8>("n")).unwrap_err().path, "o.n");
+        assert_eq!(f.object("o", &["n"], true, |o| o.req("m", u128)).unwrap_err().path, "o");
+    }
+}
