@@ -17,6 +17,10 @@ pub mod webcrypto;
 
 use wasm_bindgen::prelude::*;
 
+/// Talc over grown wasm memory: smaller code than std's dlmalloc, and a page has one thread.
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// The package version, for bug reports.
 #[wasm_bindgen]
 pub fn version() -> String {
