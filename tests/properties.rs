@@ -594,7 +594,8 @@ proptest! {
         macro_rules! each { ($($t:ty),*) => { $( if let Err(e) = json::from_value::<$t>(&v) { typed(&e); } )* } }
         each!(UserOperation, SessionInstallRequest, SessionUninstallRequest, mav2_session_keys::deferred::DeferredInstallRequest,
               NonceKeyRequest, CallRequest, EncodeCallsRequest, Vec<mav2_session_keys::permissions::Permission>,
-              mav2_session_keys::session::NewSession, mav2_session_keys::account::AccountRequest);
+              mav2_session_keys::account::AccountRequest);
+        if let Err(e) = mav2_session_keys::session::NewSession::from_json(&v, "options") { typed(&e); }
         if let Err(e) = decode_stored(v) { typed(&e); }
     }
 }

@@ -193,7 +193,7 @@ pub fn options_arg<T: DeserializeOwned>(value: &JsValue, name: &str) -> Result<T
 }
 
 /// The JSON value of an options argument (not generic: one copy serves every type).
-fn options_value(value: &JsValue, name: &str) -> Result<Value, Error> {
+pub fn options_value(value: &JsValue, name: &str) -> Result<Value, Error> {
     js_to_json(value, "").map_err(|e| whole(e, name))
 }
 
@@ -225,29 +225,14 @@ pub fn opt_options_data(value: &JsValue, name: &str) -> Result<Value, Error> {
 
 /// Read an options object field by field ([`crate::read`]) instead of a derived visitor per type:
 /// its keys must be among `known`, as a `deny_unknown_fields` struct's. A failure is the input
-/// error at its path (see [`read_error`]).
+/// error at its path (see [`json::read_error`]).
 pub fn read_options<'a, T>(
     data: &'a Value,
     name: &str,
     known: &[&str],
     read: impl FnOnce(read::Fields<'a>) -> read::Read<T>,
 ) -> Result<T, Error> {
-    read::strict(data, known).and_then(read).map_err(|e| read_error(e, name))
-}
-
-/// A failed read of an options argument as an input error at its path: an unknown key is
-/// `UNKNOWN_FIELD`, an object that is not one is named by its path (`name` for the argument
-/// itself), a refused value by its reader's rule.
-#[inline(never)]
-fn read_error(e: read::Bad, name: &str) -> Error {
-    let e = *e.0;
-    let at = if e.path.is_empty() { name.to_string() } else { json::shorten(&e.path, 200) };
-    match e.rule {
-        read::Rule::Value => json::classify(e.path, &e.message),
-        read::Rule::Null => Error::input(at, InputRule::Missing, "is required (got null)"),
-        read::Rule::NotObject => Error::input(at, InputRule::Type, "expected an object"),
-        read::Rule::Unknown => Error::input(at, InputRule::UnknownField, e.message),
-    }
+    read::strict(data, known).and_then(read).map_err(|e| json::read_error(e, name))
 }
 
 /// Put the argument name in front of the field path of an input error.
