@@ -18,7 +18,7 @@
 //! carries its public key.
 
 use alloy_primitives::{Bytes, U256};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use zeroize::{Zeroize, Zeroizing};
@@ -893,19 +893,29 @@ pub struct PublicRecord {
     pub deferred: DeferredProgress,
 }
 
-/// Filter of `list`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Filter of `list`. Read by [`ListFilter::from_json`].
+#[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     /// Only this chain.
-    #[serde(default, with = "json::opt::u64")]
     pub chain_id: Option<u64>,
     /// Only this account.
-    #[serde(default)]
     pub account: Option<Addr>,
 }
 
 impl ListFilter {
+    /// Read the filter object; a failure is the input error at its path (`argument` names the
+    /// whole value when it is not an object).
+    pub fn from_json(v: &Value, argument: &str) -> Result<Self> {
+        read::strict(v, &["chainId", "account"])
+            .and_then(|f| {
+                Ok(ListFilter {
+                    chain_id: f.with("chainId", json::opt::u64::deserialize)?,
+                    account: f.opt("account", read::leaf)?,
+                })
+            })
+            .map_err(|e| json::read_error(e, argument))
+    }
+
     /// Whether `r` passes the filter.
     pub fn matches(&self, r: &SessionRecord) -> bool {
         self.chain_id.is_none_or(|c| c == r.chain_id) && self.account.is_none_or(|a| a == r.account)
@@ -1291,11 +1301,11 @@ mod tests {
     #[test]
     fn list_filter() {
         let r = record(None);
-        let f: ListFilter = json::from_value(&json!({"chainId": 1})).unwrap();
+        let f = ListFilter::from_json(&json!({"chainId": 1}), "filter").unwrap();
         assert!(f.matches(&r));
-        let f: ListFilter = json::from_value(&json!({"chainId": 2})).unwrap();
+        let f = ListFilter::from_json(&json!({"chainId": 2}), "filter").unwrap();
         assert!(!f.matches(&r));
-        let f: ListFilter = json::from_value(&json!({"account": ACCOUNT.to_lowercase()})).unwrap();
+        let f = ListFilter::from_json(&json!({"account": ACCOUNT.to_lowercase()}), "filter").unwrap();
         assert!(f.matches(&r));
         assert!(ListFilter::default().matches(&r));
     }

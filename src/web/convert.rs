@@ -207,14 +207,6 @@ fn whole(e: Error, name: &str) -> Error {
     }
 }
 
-/// [`options_arg`] for an optional argument: `undefined` or `null` is the default.
-pub fn opt_options_arg<T: DeserializeOwned + Default>(value: &JsValue, name: &str) -> Result<T, Error> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(T::default());
-    }
-    options_arg(value, name)
-}
-
 /// The data of an optional options argument: `undefined` and `null` are an empty object.
 pub fn opt_options_data(value: &JsValue, name: &str) -> Result<Value, Error> {
     if value.is_undefined() || value.is_null() {
