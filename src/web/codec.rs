@@ -7,7 +7,7 @@ use alloy_primitives::Address;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{from_js, options_arg, to_js};
+use super::convert::{from_js, options_arg, options_value, read_options, to_js};
 use crate::account::{self, AccountRequest};
 use crate::addresses::ENTRY_POINT_V07;
 use crate::calls::{self, CallRequest};
@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::install::{self, SessionInstallRequest, SessionUninstallRequest};
 use crate::json::{self, Addr, HexBytes};
 use crate::nonce::{self, NonceKeyRequest};
+use crate::read;
 use crate::sign::{self, SignUserOperationRequest};
 use crate::user_op::UserOperation;
 
@@ -267,18 +268,6 @@ pub fn account_factory_data(
     Ok(to_js(&account::predict(&req))?)
 }
 
-/// An unsigned EIP-7702 authorization (viem's `hashAuthorization` argument).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct AuthorizationRequest {
-    #[serde(with = "json::u64")]
-    chain_id: u64,
-    #[serde(alias = "contractAddress")]
-    address: Addr,
-    #[serde(with = "json::u64")]
-    nonce: u64,
-}
-
 /// The hash an EOA signs to delegate its code (EIP-7702: `keccak256(0x05 ‖ rlp([chainId,
 /// address, nonce]))`, viem's `hashAuthorization`), for an app's own signer; the signed result
 /// goes to `sendCalls` / `grantSession` as `authorization`.
@@ -289,6 +278,16 @@ pub fn hash_authorization(
     )]
     authorization: JsValue,
 ) -> Result<String, JsValue> {
-    let a: AuthorizationRequest = options_arg(&authorization, "authorization")?;
-    Ok(json::hex(crate::eip7702::authorization_hash(a.chain_id, a.address.0, a.nonce)))
+    let data = options_value(&authorization, "authorization")?;
+    // `contractAddress` is viem's other name for `address`; both at once is a duplicate.
+    let (chain_id, address, nonce) =
+        read_options(&data, "authorization", &["chainId", "address", "contractAddress", "nonce"], |f| {
+            let key = match (f.get("address"), f.get("contractAddress")) {
+                (Some(_), Some(_)) => return Err(read::duplicate("address")),
+                (None, Some(_)) => "contractAddress",
+                _ => "address",
+            };
+            Ok((f.req("chainId", read::u64_number)?, f.req(key, read::address)?, f.req("nonce", read::u64_number)?))
+        })?;
+    Ok(json::hex(crate::eip7702::authorization_hash(chain_id, address, nonce)))
 }
