@@ -255,7 +255,7 @@ pub fn dummy_signature() -> String {
 pub fn predict_account_address(
     #[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: JsValue,
 ) -> Result<String, JsValue> {
-    let req: AccountRequest = options_arg(&options, "options")?;
+    let req = AccountRequest::from_json(&options_value(&options, "options")?, "options")?;
     Ok(json::address(&account::predict(&req).address.0))
 }
 
@@ -264,7 +264,7 @@ pub fn predict_account_address(
 pub fn account_factory_data(
     #[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let req: AccountRequest = options_arg(&options, "options")?;
+    let req = AccountRequest::from_json(&options_value(&options, "options")?, "options")?;
     Ok(to_js(&account::predict(&req))?)
 }
 
