@@ -89,7 +89,11 @@ fn nonce_keys() {
     let v = load("nonce_key.json", include_str!("vectors/nonce_key.json"));
     let mut refused = 0;
     run(&v, 50, |case| {
-        let result = parse::<NonceKeyRequest>(case, &case["input"]).and_then(|req| nonce_key(&req));
+        let request = NonceKeyRequest::from_json(&case["input"], "options");
+        if let Err(e) = &request {
+            assert!(expects_refusal(case), "case {}: input refused: {e} ({})", case["name"], e.code());
+        }
+        let result = request.and_then(|req| nonce_key(&req));
         if expects_refusal(case) {
             let e = result.expect_err("a nonce key over 152 bits must be refused");
             if case["stricter"] == "nonce-key-over-152-bits" {

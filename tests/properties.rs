@@ -411,7 +411,7 @@ proptest! {
         let full = full_nonce(key, seq).unwrap();
         prop_assert_eq!(split_nonce(full), (key, seq));
         // the JSON form parses to the same request
-        let again: NonceKeyRequest = json::from_value(&serde_json::to_value(&req).unwrap()).unwrap();
+        let again = NonceKeyRequest::from_json(&serde_json::to_value(&req).unwrap(), "options").unwrap();
         prop_assert_eq!(again, req);
     }
 
@@ -593,9 +593,10 @@ proptest! {
     fn arbitrary_json_into_every_request_is_typed(v in arb_json()) {
         macro_rules! each { ($($t:ty),*) => { $( if let Err(e) = json::from_value::<$t>(&v) { typed(&e); } )* } }
         each!(UserOperation, SessionInstallRequest, SessionUninstallRequest, mav2_session_keys::deferred::DeferredInstallRequest,
-              NonceKeyRequest, CallRequest, EncodeCallsRequest, Vec<mav2_session_keys::permissions::Permission>);
+              CallRequest, EncodeCallsRequest, Vec<mav2_session_keys::permissions::Permission>);
         if let Err(e) = mav2_session_keys::session::NewSession::from_json(&v, "options") { typed(&e); }
         if let Err(e) = mav2_session_keys::account::AccountRequest::from_json(&v, "options") { typed(&e); }
+        if let Err(e) = NonceKeyRequest::from_json(&v, "options") { typed(&e); }
         if let Err(e) = decode_stored(v) { typed(&e); }
     }
 }

@@ -198,8 +198,11 @@ pub fn deferred_action_digest(
 pub fn nonce_key(
     #[wasm_bindgen(unchecked_param_type = "NonceKeyOptions")] options: JsValue,
 ) -> Result<String, JsValue> {
-    let req: NonceKeyRequest =
-        if options.is_undefined() { NonceKeyRequest::default() } else { options_arg(&options, "options")? };
+    let req: NonceKeyRequest = if options.is_undefined() {
+        NonceKeyRequest::default()
+    } else {
+        NonceKeyRequest::from_json(&options_value(&options, "options")?, "options")?
+    };
     Ok(json::quantity(nonce::nonce_key(&req)?))
 }
 
