@@ -159,7 +159,7 @@ pub fn pack_user_operation(
 pub fn encode_session_install(
     #[wasm_bindgen(unchecked_param_type = "SessionGrant")] grant: JsValue,
 ) -> Result<String, JsValue> {
-    let req: SessionInstallRequest = options_arg(&grant, "grant")?;
+    let req = SessionInstallRequest::from_json(&options_value(&grant, "grant")?, "grant")?;
     Ok(json::hex(install::encode_session_install(&req, now_secs())?))
 }
 
@@ -168,7 +168,7 @@ pub fn encode_session_install(
 pub fn encode_session_uninstall(
     #[wasm_bindgen(unchecked_param_type = "SessionRevoke")] revoke: JsValue,
 ) -> Result<String, JsValue> {
-    let req: SessionUninstallRequest = options_arg(&revoke, "revoke")?;
+    let req = SessionUninstallRequest::from_json(&options_value(&revoke, "revoke")?, "revoke")?;
     Ok(json::hex(install::encode_session_uninstall(&req)?))
 }
 
