@@ -72,12 +72,12 @@ pub struct SessionUninstallRequest {
 const GRANT_KEYS: [&str; 8] =
     ["chainId", "account", "entityId", "permissions", "expiresAt", "validAfter", "paymaster", "sessionKey"];
 
-/// The fields a grant and its revocation share: chain id, account, entity id, permissions,
+/// The fields a grant, its revocation and its deferred form share: chain id, account, entity id, permissions,
 /// expiry, start and paymaster.
-type GrantFields = (u64, Addr, u64, Vec<Permission>, Option<u64>, Option<u64>, Option<Addr>);
+pub(crate) type GrantFields = (u64, Addr, u64, Vec<Permission>, Option<u64>, Option<u64>, Option<Addr>);
 
-/// Read the fields a grant and its revocation share (one reader for both).
-fn grant_fields(f: Fields<'_>) -> Read<GrantFields> {
+/// Read the fields a grant, its revocation and its deferred form share (one reader for all).
+pub(crate) fn grant_fields(f: Fields<'_>) -> Read<GrantFields> {
     Ok((
         f.req("chainId", read::u64_number)?,
         f.req("account", read::leaf)?,

@@ -145,7 +145,7 @@ fn deferred_matches_the_sdk() {
         let obj = input.as_object_mut().expect("input object");
         obj.remove("ownerKey");
         let owner_sig = obj.remove("ownerSignature");
-        let parsed = json::from_value::<DeferredInstallRequest>(&input);
+        let parsed = DeferredInstallRequest::from_json(&input, "grant");
         if case.get("error").is_some() {
             let got = parsed.and_then(|r| build_deferred_install(&r, NOW));
             assert_refused(case, got, expected_codes(case));

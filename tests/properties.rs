@@ -592,13 +592,14 @@ proptest! {
     #[test]
     fn arbitrary_json_into_every_request_is_typed(v in arb_json()) {
         macro_rules! each { ($($t:ty),*) => { $( if let Err(e) = json::from_value::<$t>(&v) { typed(&e); } )* } }
-        each!(UserOperation, mav2_session_keys::deferred::DeferredInstallRequest,
+        each!(UserOperation,
               CallRequest, EncodeCallsRequest, Vec<mav2_session_keys::permissions::Permission>);
         if let Err(e) = mav2_session_keys::session::NewSession::from_json(&v, "options") { typed(&e); }
         if let Err(e) = mav2_session_keys::account::AccountRequest::from_json(&v, "options") { typed(&e); }
         if let Err(e) = NonceKeyRequest::from_json(&v, "options") { typed(&e); }
         if let Err(e) = SessionInstallRequest::from_json(&v, "grant") { typed(&e); }
         if let Err(e) = SessionUninstallRequest::from_json(&v, "revoke") { typed(&e); }
+        if let Err(e) = mav2_session_keys::deferred::DeferredInstallRequest::from_json(&v, "grant") { typed(&e); }
         if let Err(e) = decode_stored(v) { typed(&e); }
     }
 }

@@ -177,7 +177,7 @@ pub fn encode_session_uninstall(
 pub fn build_deferred_session_install(
     #[wasm_bindgen(unchecked_param_type = "DeferredSessionGrant")] grant: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let req: DeferredInstallRequest = options_arg(&grant, "grant")?;
+    let req = DeferredInstallRequest::from_json(&options_value(&grant, "grant")?, "grant")?;
     Ok(to_js(&deferred::build_deferred_install(&req, now_secs())?)?)
 }
 
