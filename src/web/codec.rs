@@ -7,7 +7,7 @@ use alloy_primitives::Address;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{from_js, options_arg, options_value, read_options, to_js};
+use super::convert::{from_js, options_value, read_options, to_js};
 use crate::account::{self, AccountRequest};
 use crate::addresses::ENTRY_POINT_V07;
 use crate::calls::{self, CallRequest};

@@ -182,17 +182,12 @@ pub fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, E
     json::from_value::<T>(&data).map_err(|e| prefix(e, field))
 }
 
-/// Parse an options or request object. The one field-path rule of every export: a path starts at
+/// The JSON value of an options or request object. The one field-path rule of every export: a path starts at
 /// the argument. Inside an object argument it is the property path (`chainId`,
 /// `permissions[2].data.allowance`, `userOp.sender`); a positional argument that is not an
 /// object is named by its parameter (`id`, `calls[0].target`, `signature`: see [`from_js`]);
-/// an object argument that is not an object at all is named `name`.
-pub fn options_arg<T: DeserializeOwned>(value: &JsValue, name: &str) -> Result<T, Error> {
-    let data = options_value(value, name)?;
-    json::from_value::<T>(&data).map_err(|e| whole(e, name))
-}
-
-/// The JSON value of an options argument (not generic: one copy serves every type).
+/// an object argument that is not an object at all is named `name`. Gives the JSON value, which
+/// its type's field reader takes (not generic: one copy serves every type).
 pub fn options_value(value: &JsValue, name: &str) -> Result<Value, Error> {
     js_to_json(value, "").map_err(|e| whole(e, name))
 }
