@@ -7,27 +7,47 @@
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy_sol_types::SolCall;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::abi::IAccountFactory;
 use crate::addresses::{ACCOUNT_FACTORY, SMA_BYTECODE_IMPL};
+use crate::error::Result;
 use crate::json::{self, Addr, HexBytes};
+use crate::read;
 
 /// Entity id the factory mixes into an SMA's salt (`type(uint32).max`).
 const SMA_SALT_ENTITY_ID: u32 = u32::MAX;
 
 /// Which account to predict: `{ owner, salt?, factory? }` as the SDK takes them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Read by [`AccountRequest::from_json`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AccountRequest {
     /// The account owner (its built-in fallback signer, entity id 0).
     pub owner: Addr,
     /// Factory salt; default 0.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "json::opt::u256")]
+    #[serde(skip_serializing_if = "Option::is_none", with = "json::opt::u256")]
     pub salt: Option<U256>,
     /// Factory; default the MAv2 v2.0.0 factory.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub factory: Option<Addr>,
+}
+
+impl AccountRequest {
+    /// Read the request object; a failure is the input error at its path (`argument` names
+    /// the whole value when it is not an object).
+    pub fn from_json(v: &Value, argument: &str) -> Result<Self> {
+        read::strict(v, &["owner", "salt", "factory"])
+            .and_then(|f| {
+                Ok(AccountRequest {
+                    owner: f.req("owner", read::leaf)?,
+                    salt: f.with("salt", json::opt::u256::deserialize)?,
+                    factory: f.opt("factory", read::leaf)?,
+                })
+            })
+            .map_err(|e| json::read_error(e, argument))
+    }
 }
 
 /// The predicted account and the user-operation fields that deploy it.
@@ -97,7 +117,10 @@ mod tests {
         assert_eq!(init.len(), 116);
         assert_eq!(keccak256(&init), b256!("bcbcb1b8ef45134ab4b97d1febb7fb3f4556052f64369fbc071f7d104fa967ae"));
 
-        let info = predict(&json::from_value(&json!({"owner": "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"})).unwrap());
+        let info = predict(
+            &AccountRequest::from_json(&json!({"owner": "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"}), "options")
+                .unwrap(),
+        );
         let out = serde_json::to_value(&info).unwrap();
         assert_eq!(out["address"], "0x65b5DE0251f553B2208762a4724303E750294D96");
         assert_eq!(out["factory"], "0x00000000000017c61b5bEe81050EC8eFc9c6fecd");
@@ -114,20 +137,28 @@ mod tests {
     #[test]
     fn salt_and_factory_change_the_address() {
         let a = predict(
-            &json::from_value(&json!({"owner": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "salt": 0})).unwrap(),
+            &AccountRequest::from_json(
+                &json!({"owner": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "salt": 0}),
+                "options",
+            )
+            .unwrap(),
         );
         let b = predict(
-            &json::from_value(&json!({"owner": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "salt": 1})).unwrap(),
+            &AccountRequest::from_json(
+                &json!({"owner": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "salt": 1}),
+                "options",
+            )
+            .unwrap(),
         );
         let c = predict(
-            &json::from_value(&json!({"owner": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "factory": "0x1111111111111111111111111111111111111111"}))
+            &AccountRequest::from_json(&json!({"owner": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "factory": "0x1111111111111111111111111111111111111111"}), "options")
                 .unwrap(),
         );
         assert_eq!(a.address.0, address!("65b5DE0251f553B2208762a4724303E750294D96"));
         assert_ne!(a.address, b.address);
         assert_ne!(a.address, c.address);
         assert_eq!(c.factory.0, address!("1111111111111111111111111111111111111111"));
-        let e = json::from_value::<AccountRequest>(&json!({"owner": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92267"}))
+        let e = AccountRequest::from_json(&json!({"owner": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92267"}), "options")
             .unwrap_err();
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_ADDRESS_CHECKSUM", Some("owner")));
     }

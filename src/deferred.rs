@@ -17,53 +17,84 @@
 use alloy_primitives::aliases::{U168, U48};
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::SolValue;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::install::{self, Grant, SessionInstallRequest, Validation, MAX_UINT48};
 use crate::json::{self, Addr};
 use crate::permissions::Permission;
+use crate::read;
 
 /// Validation locator of the authorizing validation: the owner (entity 0) with the global bit.
 const OWNER_LOCATOR: u64 = 1;
 
 /// Everything needed to build a deferred session grant.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeferredInstallRequest {
     /// Chain id (EIP-712 domain).
-    #[serde(with = "json::u64")]
     pub chain_id: u64,
     /// The account (EIP-712 verifying contract).
     pub account: Addr,
     /// Address of the session key.
     pub session_key: Addr,
     /// The session's validation entity id (must be the one `nonce` encodes).
-    #[serde(with = "json::u64")]
     pub entity_id: u64,
     /// Alchemy PermissionBuilder permissions.
     pub permissions: Vec<Permission>,
     /// TimeRange `validUntil`.
-    #[serde(default, with = "json::opt::u64")]
     pub expires_at: Option<u64>,
     /// TimeRange `validAfter` (needs `expiresAt`).
-    #[serde(default, with = "json::opt::u64")]
     pub valid_after: Option<u64>,
     /// PaymasterGuard paymaster.
-    #[serde(default)]
     pub paymaster: Option<Addr>,
     /// Last second the owner's authorization may be used; 0 = none. Parsed wide so that a value
     /// past uint48 is reported as `TIME_OVER_LIMIT`, as the SDK does.
-    #[serde(with = "json::u64")]
     pub deadline: u64,
     /// The full 256-bit user-op nonce of the operation that will carry the action (session
     /// entity id, deferred bit, sequence).
-    #[serde(with = "json::u256")]
     pub nonce: U256,
 }
 
 impl DeferredInstallRequest {
+    /// Read the grant object; a failure is the input error at its path (`argument` names the
+    /// whole value when it is not an object).
+    pub fn from_json(v: &Value, argument: &str) -> Result<Self> {
+        const KEYS: [&str; 10] = [
+            "chainId",
+            "account",
+            "entityId",
+            "permissions",
+            "expiresAt",
+            "validAfter",
+            "paymaster",
+            "sessionKey",
+            "deadline",
+            "nonce",
+        ];
+        read::strict(v, &KEYS)
+            .and_then(|f| {
+                let session_key = f.req("sessionKey", read::leaf)?;
+                let deadline = f.req("deadline", read::u64_number)?;
+                let nonce = f.req("nonce", read::u256)?;
+                let (chain_id, account, entity_id, permissions, expires_at, valid_after, paymaster) =
+                    install::grant_fields(f)?;
+                Ok(DeferredInstallRequest {
+                    chain_id,
+                    account,
+                    session_key,
+                    entity_id,
+                    permissions,
+                    expires_at,
+                    valid_after,
+                    paymaster,
+                    deadline,
+                    nonce,
+                })
+            })
+            .map_err(|e| json::read_error(e, argument))
+    }
+
     /// The same grant as a direct install request.
     pub fn install_request(&self) -> SessionInstallRequest {
         SessionInstallRequest {
@@ -274,18 +305,21 @@ mod tests {
     }
 
     fn example_a(deadline: u64) -> DeferredInstallRequest {
-        json::from_value(&json!({
-            "chainId": 11155111,
-            "account": "0x65b5DE0251f553B2208762a4724303E750294D96",
-            "sessionKey": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-            "entityId": 1,
-            "permissions": [
-                {"type": "native-token-transfer", "data": {"allowance": "0xde0b6b3a7640000"}},
-                {"type": "contract-access", "data": {"address": "0x000000000000000000000000000000000000dEaD"}}
-            ],
-            "deadline": deadline,
-            "nonce": "0x0000000000000000000000000000000000000000000001020000000000000000"
-        }))
+        DeferredInstallRequest::from_json(
+            &json!({
+                "chainId": 11155111,
+                "account": "0x65b5DE0251f553B2208762a4724303E750294D96",
+                "sessionKey": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+                "entityId": 1,
+                "permissions": [
+                    {"type": "native-token-transfer", "data": {"allowance": "0xde0b6b3a7640000"}},
+                    {"type": "contract-access", "data": {"address": "0x000000000000000000000000000000000000dEaD"}}
+                ],
+                "deadline": deadline,
+                "nonce": "0x0000000000000000000000000000000000000000000001020000000000000000"
+            }),
+            "grant",
+        )
         .unwrap()
     }
 

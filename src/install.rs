@@ -12,7 +12,7 @@
 
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::{SolCall, SolValue};
-use serde::Deserialize;
+use serde_json::Value;
 
 use crate::abi::IModularAccount;
 use crate::addresses::{
@@ -21,17 +21,16 @@ use crate::addresses::{
 use crate::error::{Error, Result};
 use crate::json::{self, Addr};
 use crate::permissions::{self, module_entity, pack25, Hook, HookConfig, HookKind, Permission, PermissionSet};
+use crate::read::{self, Fields, Read};
 use crate::webauthn::P256PublicKey;
 
 /// Largest value a uint48 time field can hold.
 pub const MAX_UINT48: u64 = (1 << 48) - 1;
 
 /// Everything needed to grant a session key.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionInstallRequest {
     /// Chain the account lives on (not part of the call data; kept for the caller's checks).
-    #[serde(with = "json::u64")]
     pub chain_id: u64,
     /// The account granting the key.
     pub account: Addr,
@@ -39,44 +38,99 @@ pub struct SessionInstallRequest {
     pub session_key: Addr,
     /// The validation entity id, 1 ..= 2147483646. Parsed wide so a too-large id is reported as
     /// `INVALID_ENTITY_ID` rather than as a number out of range.
-    #[serde(with = "json::u64")]
     pub entity_id: u64,
     /// Alchemy PermissionBuilder permissions.
     pub permissions: Vec<Permission>,
     /// Unix seconds after which the key stops validating (TimeRange hook `validUntil`).
-    #[serde(default, with = "json::opt::u64")]
     pub expires_at: Option<u64>,
     /// Unix seconds before which the key does not validate yet (needs `expiresAt`).
-    #[serde(default, with = "json::opt::u64")]
     pub valid_after: Option<u64>,
     /// The only paymaster the key's user operations may use (PaymasterGuard hook).
-    #[serde(default)]
     pub paymaster: Option<Addr>,
 }
 
 /// Everything needed to revoke a session key: the grant's request without the key.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionUninstallRequest {
     /// Chain the account lives on.
-    #[serde(with = "json::u64")]
     pub chain_id: u64,
     /// The account.
     pub account: Addr,
     /// The validation entity id that was granted.
-    #[serde(with = "json::u64")]
     pub entity_id: u64,
     /// The permissions that were granted.
     pub permissions: Vec<Permission>,
     /// `expiresAt` of the grant, if any (its TimeRange hook must be uninstalled too).
-    #[serde(default, with = "json::opt::u64")]
     pub expires_at: Option<u64>,
     /// `validAfter` of the grant, if any.
-    #[serde(default, with = "json::opt::u64")]
     pub valid_after: Option<u64>,
     /// `paymaster` of the grant, if any.
-    #[serde(default)]
     pub paymaster: Option<Addr>,
+}
+
+/// The keys of a grant request without its key; [`SessionInstallRequest`] adds `sessionKey`.
+const GRANT_KEYS: [&str; 8] =
+    ["chainId", "account", "entityId", "permissions", "expiresAt", "validAfter", "paymaster", "sessionKey"];
+
+/// The fields a grant, its revocation and its deferred form share: chain id, account, entity id, permissions,
+/// expiry, start and paymaster.
+pub(crate) type GrantFields = (u64, Addr, u64, Vec<Permission>, Option<u64>, Option<u64>, Option<Addr>);
+
+/// Read the fields a grant, its revocation and its deferred form share (one reader for all).
+pub(crate) fn grant_fields(f: Fields<'_>) -> Read<GrantFields> {
+    Ok((
+        f.req("chainId", read::u64_number)?,
+        f.req("account", read::leaf)?,
+        f.req("entityId", read::u64_number)?,
+        f.req("permissions", read::leaf)?,
+        f.with("expiresAt", json::opt::u64::deserialize)?,
+        f.with("validAfter", json::opt::u64::deserialize)?,
+        f.opt("paymaster", read::leaf)?,
+    ))
+}
+
+impl SessionInstallRequest {
+    /// Read the grant object; a failure is the input error at its path (`argument` names the
+    /// whole value when it is not an object).
+    pub fn from_json(v: &Value, argument: &str) -> Result<Self> {
+        read::strict(v, &GRANT_KEYS)
+            .and_then(|f| {
+                let session_key = f.req("sessionKey", read::leaf)?;
+                let (chain_id, account, entity_id, permissions, expires_at, valid_after, paymaster) = grant_fields(f)?;
+                Ok(SessionInstallRequest {
+                    chain_id,
+                    account,
+                    session_key,
+                    entity_id,
+                    permissions,
+                    expires_at,
+                    valid_after,
+                    paymaster,
+                })
+            })
+            .map_err(|e| json::read_error(e, argument))
+    }
+}
+
+impl SessionUninstallRequest {
+    /// Read the revocation object; a failure is the input error at its path (`argument` names
+    /// the whole value when it is not an object).
+    pub fn from_json(v: &Value, argument: &str) -> Result<Self> {
+        read::strict(v, &GRANT_KEYS[..7])
+            .and_then(grant_fields)
+            .map(|(chain_id, account, entity_id, permissions, expires_at, valid_after, paymaster)| {
+                SessionUninstallRequest {
+                    chain_id,
+                    account,
+                    entity_id,
+                    permissions,
+                    expires_at,
+                    valid_after,
+                    paymaster,
+                }
+            })
+            .map_err(|e| json::read_error(e, argument))
+    }
 }
 
 /// A grant, translated: the permission set, every hook in install order, and the call data.
@@ -358,7 +412,7 @@ mod tests {
     const NOW: u64 = 1_764_000_000;
 
     fn req(v: serde_json::Value) -> SessionInstallRequest {
-        json::from_value(&v).unwrap()
+        SessionInstallRequest::from_json(&v, "grant").unwrap()
     }
 
     fn example_a() -> serde_json::Value {
@@ -460,7 +514,7 @@ mod tests {
         v["expiresAt"] = json!(1800000000);
         v["paymaster"] = json!("0x000000000000000000000000000000000000bEEF");
         v["permissions"].as_array_mut().unwrap().push(json!({"type": "gas-limit", "data": {"limit": "0x5"}}));
-        let u: SessionUninstallRequest = json::from_value(&v).unwrap();
+        let u = SessionUninstallRequest::from_json(&v, "grant").unwrap();
         let data = encode_session_uninstall(&u).unwrap();
         let call = IModularAccount::uninstallValidationCall::abi_decode(&data).unwrap();
         assert_eq!(json::hex(call.validationFunction), "0x00000000000099de0bf6fa90deb851e2a2df7d8300000001");
@@ -478,10 +532,13 @@ mod tests {
         assert_eq!(h[4], one); // native (exec)
 
         // No hooks at all (root): the §9.2 minimal revocation bytes.
-        let root: SessionUninstallRequest = json::from_value(&json!({
-            "chainId": 1, "account": "0x65b5DE0251f553B2208762a4724303E750294D96",
-            "entityId": 1, "permissions": [{"type": "root"}]
-        }))
+        let root = SessionUninstallRequest::from_json(
+            &json!({
+                "chainId": 1, "account": "0x65b5DE0251f553B2208762a4724303E750294D96",
+                "entityId": 1, "permissions": [{"type": "root"}]
+            }),
+            "grant",
+        )
         .unwrap();
         assert_eq!(
             alloy_primitives::hex::encode(encode_session_uninstall(&root).unwrap()),
@@ -490,7 +547,7 @@ mod tests {
         // An expired window still uninstalls.
         let mut old = v.clone();
         old["expiresAt"] = json!(1000);
-        assert!(encode_session_uninstall(&json::from_value(&old).unwrap()).is_ok());
+        assert!(encode_session_uninstall(&SessionUninstallRequest::from_json(&old, "revoke").unwrap()).is_ok());
     }
 
     #[test]
@@ -540,6 +597,6 @@ mod tests {
         assert_eq!(e.code(), "INVALID_ENTITY_ID");
         let mut v = example_a();
         v["extra"] = json!(1);
-        assert_eq!(json::from_value::<SessionInstallRequest>(&v).unwrap_err().code(), "UNKNOWN_FIELD");
+        assert_eq!(SessionInstallRequest::from_json(&v, "grant").unwrap_err().code(), "UNKNOWN_FIELD");
     }
 }

@@ -32,6 +32,21 @@ fn from_de(e: crate::de::Error) -> Error {
     classify(e.path(), e.message())
 }
 
+/// A failed read of an options argument as an input error at its path: an unknown key is
+/// `UNKNOWN_FIELD`, an object that is not one is named by its path (`name` for the argument
+/// itself), a refused value by its reader's rule.
+#[inline(never)]
+pub(crate) fn read_error(e: crate::read::Bad, name: &str) -> Error {
+    let e = *e.0;
+    let at = if e.path.is_empty() { name.to_string() } else { shorten(&e.path, 200) };
+    match e.rule {
+        crate::read::Rule::Value => classify(e.path, &e.message),
+        crate::read::Rule::Null => Error::input(at, InputRule::Missing, "is required (got null)"),
+        crate::read::Rule::NotObject => Error::input(at, InputRule::Type, "expected an object"),
+        crate::read::Rule::Unknown => Error::input(at, InputRule::UnknownField, e.message),
+    }
+}
+
 /// The input error for a read that failed at `field`: the rule our field readers tag their
 /// messages with, or the one serde's wording names.
 pub(crate) fn classify(mut field: String, message: &str) -> Error {

@@ -5,10 +5,12 @@
 //! a parallel nonce (`shared/mav2-spec.md` §6.1; SDK `buildFullNonceKey`).
 
 use alloy_primitives::U256;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::json;
+use crate::read;
 
 /// Options bit: the validation is used as a global validation.
 pub const OPTION_GLOBAL: u8 = 0x01;
@@ -22,22 +24,40 @@ pub fn max_parallel_key() -> U256 {
     (U256::from(1u8) << 152) - U256::from(1u8)
 }
 
-/// Inputs of the SDK's `buildFullNonceKey`, with its defaults for omitted fields.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Inputs of the SDK's `buildFullNonceKey`, with its defaults for omitted fields. Read by
+/// [`NonceKeyRequest::from_json`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NonceKeyRequest {
     /// Parallel nonce key (≤ 152 bits); default 0.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "json::opt::u256")]
+    #[serde(skip_serializing_if = "Option::is_none", with = "json::opt::u256")]
     pub nonce_key: Option<U256>,
     /// Entity id of the validation; default 0 (the SMA owner).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "json::opt::u32")]
+    #[serde(skip_serializing_if = "Option::is_none", with = "json::opt::u32")]
     pub entity_id: Option<u32>,
     /// Use the validation as global; default true (as the SDK).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_global_validation: Option<bool>,
     /// The op carries a deferred action; default false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_deferred_action: Option<bool>,
+}
+
+impl NonceKeyRequest {
+    /// Read the request object; a failure is the input error at its path (`argument` names
+    /// the whole value when it is not an object).
+    pub fn from_json(v: &Value, argument: &str) -> Result<Self> {
+        read::strict(v, &["nonceKey", "entityId", "isGlobalValidation", "isDeferredAction"])
+            .and_then(|f| {
+                Ok(NonceKeyRequest {
+                    nonce_key: f.with("nonceKey", json::opt::u256::deserialize)?,
+                    entity_id: f.with("entityId", json::opt::u32::deserialize)?,
+                    is_global_validation: f.opt("isGlobalValidation", read::bool)?,
+                    is_deferred_action: f.opt("isDeferredAction", read::bool)?,
+                })
+            })
+            .map_err(|e| json::read_error(e, argument))
+    }
 }
 
 /// The 192-bit EntryPoint key for a validation:
@@ -111,7 +131,7 @@ mod tests {
     use serde_json::json;
 
     fn key(v: serde_json::Value) -> Result<U256> {
-        nonce_key(&json::from_value(&v)?)
+        nonce_key(&NonceKeyRequest::from_json(&v, "options")?)
     }
 
     #[test]

@@ -665,7 +665,7 @@ mod tests {
     const PAYMASTER: Address = address!("5555555555555555555555555555555555555555");
 
     fn granted() -> Granted {
-        let req: SessionInstallRequest = crate::json::from_value(&serde_json::json!({
+        let req = SessionInstallRequest::from_json(&serde_json::json!({
             "chainId": 1, "account": crate::json::address(&ACCOUNT), "sessionKey": crate::json::address(&KEY), "entityId": 7,
             "permissions": [
                 { "type": "native-token-transfer", "data": { "allowance": "0x1000" } },
@@ -674,7 +674,7 @@ mod tests {
                 { "type": "contract-access", "data": { "address": crate::json::address(&TARGET) } }
             ],
             "expiresAt": 2_000_000_000u64, "validAfter": 1_000u64, "paymaster": crate::json::address(&PAYMASTER)
-        }))
+        }), "grant")
         .unwrap();
         Granted::from_install_request(&req).unwrap()
     }

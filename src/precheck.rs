@@ -432,7 +432,7 @@ mod tests {
                 continue; // refused grants have no session
             }
             let name = case["name"].as_str().unwrap();
-            let req: SessionInstallRequest = crate::json::from_value(&case["input"]).unwrap();
+            let req = SessionInstallRequest::from_json(&case["input"], "grant").unwrap();
             // A few grants the SDK accepts are refused by this library (stricter selector rules):
             // there is no session to pre-check for them.
             let Ok(scope) = Scope::from_install_request(&req) else { continue };

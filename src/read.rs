@@ -259,6 +259,11 @@ fn missing(key: &str) -> Bad {
     Bad::new(String::new(), format!("missing field `{key}`"), Rule::Value)
 }
 
+/// A key given twice under its two names (serde's words for an alias given beside its field).
+pub fn duplicate(key: &str) -> Bad {
+    Bad::new(String::new(), format!("duplicate field `{key}`"), Rule::Value)
+}
+
 /// A failure of [`crate::de`] in field `key` (not generic: one copy serves every type).
 #[inline(never)]
 fn de_under(key: &str, e: crate::de::Error) -> Bad {

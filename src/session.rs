@@ -18,7 +18,7 @@
 //! carries its public key.
 
 use alloy_primitives::{Bytes, U256};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use zeroize::{Zeroize, Zeroizing};
@@ -445,42 +445,47 @@ fn pick_entity_id(used: &[u32], requested: Option<u32>) -> Result<u32> {
 }
 
 /// The options of `create` (and, with `privateKey`, of `importPrivateKey`). `Debug` does not
-/// print `privateKey`.
-#[derive(Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// print `privateKey`. Read by [`NewSession::from_json`] (the field reader, not a derived visitor).
+#[derive(Clone)]
 pub struct NewSession {
     /// Chain id.
-    #[serde(with = "json::u64")]
     pub chain_id: u64,
     /// The MAv2 account.
     pub account: Addr,
     /// Entity id; defaults to the lowest free one for this account.
-    #[serde(default, with = "json::opt::u32")]
     pub entity_id: Option<u32>,
     /// Permissions (validated by the grant encoder).
     pub permissions: Vec<Permission>,
     /// Unix seconds.
-    #[serde(default, with = "json::opt::u48")]
     pub expires_at: Option<u64>,
     /// Unix seconds.
-    #[serde(default, with = "json::opt::u48")]
     pub valid_after: Option<u64>,
     /// Paymaster restriction.
-    #[serde(default)]
     pub paymaster: Option<Addr>,
     /// The account's owner: lets the first operation deploy the account (checked against `account`).
-    #[serde(default)]
     pub owner: Option<Addr>,
     /// The account's factory salt (with `owner`); default 0.
-    #[serde(default, with = "json::opt::u256")]
     pub salt: Option<U256>,
     /// The key's kind; default secp256k1.
-    #[serde(default)]
     pub key_kind: KeyKind,
     /// Only for `importPrivateKey`: the 32-byte key as `0x` hex. Read it with [`NewSession::take_private_key`].
-    #[serde(default)]
     pub private_key: Option<String>,
 }
+
+/// The keys of a [`NewSession`] object.
+const NEW_SESSION_KEYS: &[&str] = &[
+    "chainId",
+    "account",
+    "entityId",
+    "permissions",
+    "expiresAt",
+    "validAfter",
+    "paymaster",
+    "owner",
+    "salt",
+    "keyKind",
+    "privateKey",
+];
 
 impl std::fmt::Debug for NewSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -509,6 +514,29 @@ impl Drop for NewSession {
 }
 
 impl NewSession {
+    /// Read the options object; a failure is the input error at its path (`argument` names
+    /// the whole value when it is not an object).
+    pub fn from_json(v: &Value, argument: &str) -> Result<Self> {
+        read::strict(v, NEW_SESSION_KEYS).and_then(Self::read).map_err(|e| json::read_error(e, argument))
+    }
+
+    /// The fields, as a `deny_unknown_fields` struct with these defaults would read them.
+    fn read(f: read::Fields<'_>) -> read::Read<Self> {
+        Ok(NewSession {
+            chain_id: f.req("chainId", read::u64_number)?,
+            account: f.req("account", read::leaf)?,
+            entity_id: f.with("entityId", json::opt::u32::deserialize)?,
+            permissions: f.req("permissions", read::leaf)?,
+            expires_at: f.with("expiresAt", json::opt::u48::deserialize)?,
+            valid_after: f.with("validAfter", json::opt::u48::deserialize)?,
+            paymaster: f.opt("paymaster", read::leaf)?,
+            owner: f.opt("owner", read::leaf)?,
+            salt: f.opt("salt", read::u256)?,
+            key_kind: f.or_default("keyKind", read::leaf)?,
+            private_key: f.opt("privateKey", read::leaf)?,
+        })
+    }
+
     /// Take the imported private key out (its string is wiped), as 32 bytes that wipe themselves.
     /// `Ok(None)` when no key was given.
     pub fn take_private_key(&mut self) -> Result<Option<Zeroizing<[u8; 32]>>> {
@@ -865,19 +893,29 @@ pub struct PublicRecord {
     pub deferred: DeferredProgress,
 }
 
-/// Filter of `list`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Filter of `list`. Read by [`ListFilter::from_json`].
+#[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     /// Only this chain.
-    #[serde(default, with = "json::opt::u64")]
     pub chain_id: Option<u64>,
     /// Only this account.
-    #[serde(default)]
     pub account: Option<Addr>,
 }
 
 impl ListFilter {
+    /// Read the filter object; a failure is the input error at its path (`argument` names the
+    /// whole value when it is not an object).
+    pub fn from_json(v: &Value, argument: &str) -> Result<Self> {
+        read::strict(v, &["chainId", "account"])
+            .and_then(|f| {
+                Ok(ListFilter {
+                    chain_id: f.with("chainId", json::opt::u64::deserialize)?,
+                    account: f.opt("account", read::leaf)?,
+                })
+            })
+            .map_err(|e| json::read_error(e, argument))
+    }
+
     /// Whether `r` passes the filter.
     pub fn matches(&self, r: &SessionRecord) -> bool {
         self.chain_id.is_none_or(|c| c == r.chain_id) && self.account.is_none_or(|a| a == r.account)
@@ -918,7 +956,7 @@ mod tests {
     }
 
     fn new_session(v: Value) -> Result<NewSession> {
-        json::from_value(&v)
+        NewSession::from_json(&v, "options")
     }
 
     fn record(expires_at: Option<u64>) -> SessionRecord {
@@ -1263,11 +1301,11 @@ mod tests {
     #[test]
     fn list_filter() {
         let r = record(None);
-        let f: ListFilter = json::from_value(&json!({"chainId": 1})).unwrap();
+        let f = ListFilter::from_json(&json!({"chainId": 1}), "filter").unwrap();
         assert!(f.matches(&r));
-        let f: ListFilter = json::from_value(&json!({"chainId": 2})).unwrap();
+        let f = ListFilter::from_json(&json!({"chainId": 2}), "filter").unwrap();
         assert!(!f.matches(&r));
-        let f: ListFilter = json::from_value(&json!({"account": ACCOUNT.to_lowercase()})).unwrap();
+        let f = ListFilter::from_json(&json!({"account": ACCOUNT.to_lowercase()}), "filter").unwrap();
         assert!(f.matches(&r));
         assert!(ListFilter::default().matches(&r));
     }

@@ -621,7 +621,9 @@ mod tests {
         let mut s = base.clone();
         s["sessionKey"] = json!("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
         let ours = build_webauthn_install(&json::from_value(&w).unwrap(), NOW).unwrap();
-        let single = install::build_session_install(&json::from_value(&s).unwrap(), NOW).unwrap();
+        let single =
+            install::build_session_install(&install::SessionInstallRequest::from_json(&s, "grant").unwrap(), NOW)
+                .unwrap();
         assert_eq!(ours.hooks, single.hooks);
         assert_eq!(ours.has_execution_hooks, single.has_execution_hooks);
         let call = crate::abi::IModularAccount::installValidationCall::abi_decode(&ours.call_data).unwrap();

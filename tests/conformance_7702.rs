@@ -188,7 +188,7 @@ fn check_account_case(case: &Value) -> &'static str {
     let mut req = sin["grant"].clone();
     req["deadline"] = sin["deadline"].clone();
     req["nonce"] = sin["nonce"].clone();
-    let req: DeferredInstallRequest = json::from_value(&req).unwrap();
+    let req = DeferredInstallRequest::from_json(&req, "grant").unwrap();
     assert_eq!(req.account.0, eoa);
     let d = build_deferred_install(&req, NOW).unwrap();
     common::assert_hex_eq(case, "typedDataHash", &json::hex(d.typed_data_hash), &sout["typedDataHash"]);

@@ -89,7 +89,11 @@ fn nonce_keys() {
     let v = load("nonce_key.json", include_str!("vectors/nonce_key.json"));
     let mut refused = 0;
     run(&v, 50, |case| {
-        let result = parse::<NonceKeyRequest>(case, &case["input"]).and_then(|req| nonce_key(&req));
+        let request = NonceKeyRequest::from_json(&case["input"], "options");
+        if let Err(e) = &request {
+            assert!(expects_refusal(case), "case {}: input refused: {e} ({})", case["name"], e.code());
+        }
+        let result = request.and_then(|req| nonce_key(&req));
         if expects_refusal(case) {
             let e = result.expect_err("a nonce key over 152 bits must be refused");
             if case["stricter"] == "nonce-key-over-152-bits" {
@@ -206,7 +210,11 @@ fn erc1271_signatures() {
 fn counterfactual_accounts() {
     let v = load("account.json", include_str!("vectors/account.json"));
     run(&v, 40, |case| {
-        let result = parse::<AccountRequest>(case, &case["input"]).map(|req| predict(&req));
+        let request = AccountRequest::from_json(&case["input"], "options");
+        if let Err(e) = &request {
+            assert!(expects_refusal(case), "case {}: input refused: {e} ({})", case["name"], e.code());
+        }
+        let result = request.map(|req| predict(&req));
         if expects_refusal(case) {
             assert!(result.is_err(), "case {}: the SDK refuses, we accepted", case["name"]);
             return;

@@ -85,7 +85,7 @@ fn install_matches_the_sdk() {
     let v = common::load("install.json", include_str!("vectors/install.json"));
     let (mut ok, mut refused, mut stricter) = (0, 0, 0);
     for case in &v.cases {
-        let parsed = json::from_value::<SessionInstallRequest>(&case["input"]);
+        let parsed = SessionInstallRequest::from_json(&case["input"], "grant");
         if case.get("stricter").is_some() {
             let got = parsed.and_then(|r| encode_session_install(&r, NOW));
             assert_refused(case, got, &[stricter_code(case)]);
@@ -124,8 +124,8 @@ fn uninstall_matches_the_sdk() {
             "case {}: unexpected kind",
             case["name"]
         );
-        let req: SessionUninstallRequest =
-            json::from_value(&case["input"]).unwrap_or_else(|e| panic!("case {}: {e}", case["name"]));
+        let req = SessionUninstallRequest::from_json(&case["input"], "grant")
+            .unwrap_or_else(|e| panic!("case {}: {e}", case["name"]));
         let data = encode_session_uninstall(&req).unwrap_or_else(|e| panic!("case {}: {e}", case["name"]));
         common::assert_hex_eq(case, "callData", &hex(&data), &case["output"]["callData"]);
         n += 1;
@@ -145,7 +145,7 @@ fn deferred_matches_the_sdk() {
         let obj = input.as_object_mut().expect("input object");
         obj.remove("ownerKey");
         let owner_sig = obj.remove("ownerSignature");
-        let parsed = json::from_value::<DeferredInstallRequest>(&input);
+        let parsed = DeferredInstallRequest::from_json(&input, "grant");
         if case.get("error").is_some() {
             let got = parsed.and_then(|r| build_deferred_install(&r, NOW));
             assert_refused(case, got, expected_codes(case));

@@ -73,12 +73,12 @@ fn owner_operation_matches_the_sdk() {
         let call_data = match input["action"].as_str().unwrap() {
             "installValidation" => {
                 grants += 1;
-                encode_session_install(&json::from_value::<SessionInstallRequest>(&input["grant"]).unwrap(), NOW)
+                encode_session_install(&SessionInstallRequest::from_json(&input["grant"], "grant").unwrap(), NOW)
                     .unwrap()
             }
             _ => {
                 revokes += 1;
-                encode_session_uninstall(&json::from_value::<SessionUninstallRequest>(&input["grant"]).unwrap())
+                encode_session_uninstall(&SessionUninstallRequest::from_json(&input["grant"], "grant").unwrap())
                     .unwrap()
             }
         };

@@ -273,10 +273,13 @@ fn eoa_session(
 ) -> (MemorySessions, SessionRecord) {
     let sessions = Sessions::new(MemoryStore::new(), MemoryVault::new(), SystemClock);
     let expires = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 3600;
-    let opts: NewSession = hexjson::from_value(&serde_json::json!({
-        "chainId": d.chain_id, "account": hexjson::address(&eoa), "owner": hexjson::address(&eoa),
-        "permissions": permissions, "expiresAt": expires,
-    }))
+    let opts = NewSession::from_json(
+        &serde_json::json!({
+            "chainId": d.chain_id, "account": hexjson::address(&eoa), "owner": hexjson::address(&eoa),
+            "permissions": permissions, "expiresAt": expires,
+        }),
+        "options",
+    )
     .unwrap();
     let rec = block_on(sessions.create_on(net, opts)).unwrap();
     (sessions, rec)
@@ -467,10 +470,13 @@ fn a_p256_session_granted_by_the_operation_that_delegates_signs_webauthn_asserti
     let sessions = Sessions::new(MemoryStore::new(), TestVault::default(), SystemClock).with_assertion_options(origin);
     let expires = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 3600;
     let new = |permissions: serde_json::Value| -> NewSession {
-        hexjson::from_value(&serde_json::json!({
-            "chainId": d.chain_id, "account": hexjson::address(&eoa), "owner": hexjson::address(&eoa),
-            "permissions": permissions, "expiresAt": expires, "keyKind": "p256-webcrypto",
-        }))
+        NewSession::from_json(
+            &serde_json::json!({
+                "chainId": d.chain_id, "account": hexjson::address(&eoa), "owner": hexjson::address(&eoa),
+                "permissions": permissions, "expiresAt": expires, "keyKind": "p256-webcrypto",
+            }),
+            "options",
+        )
         .unwrap()
     };
     let rec = block_on(sessions.create_on(&net, new(access(&[to])))).unwrap();

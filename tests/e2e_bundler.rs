@@ -356,10 +356,13 @@ fn simple_account_session(
 ) -> (Sessions<MemoryStore, MemoryVault, SystemClock>, String) {
     let sessions = Sessions::new(MemoryStore::new(), MemoryVault::new(), SystemClock);
     let expires = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 3600;
-    let opts: NewSession = mav2_session_keys::json::from_value(&serde_json::json!({
-        "chainId": 31337, "account": mav2_session_keys::json::address(&account), "permissions": permissions,
-        "expiresAt": expires, "privateKey": mav2_session_keys::json::hex(owner.export_secret().as_ref()),
-    }))
+    let opts = NewSession::from_json(
+        &serde_json::json!({
+            "chainId": 31337, "account": mav2_session_keys::json::address(&account), "permissions": permissions,
+            "expiresAt": expires, "privateKey": mav2_session_keys::json::hex(owner.export_secret().as_ref()),
+        }),
+        "options",
+    )
     .unwrap();
     let id = block_on(sessions.import(opts)).unwrap().id;
     (sessions, id)

@@ -180,11 +180,10 @@ fn grant_json(account: Address, entity_id: u32, expires_at: u64) -> serde_json::
 }
 
 fn requests(account: Address, entity_id: u32, expires_at: u64) -> (SessionInstallRequest, SessionUninstallRequest) {
-    let revoke: SessionUninstallRequest =
-        mav2_session_keys::json::from_value(&grant_json(account, entity_id, expires_at)).unwrap();
+    let revoke = SessionUninstallRequest::from_json(&grant_json(account, entity_id, expires_at), "grant").unwrap();
     let mut grant = grant_json(account, entity_id, expires_at);
     grant["sessionKey"] = serde_json::json!(KEY);
-    (mav2_session_keys::json::from_value(&grant).unwrap(), revoke)
+    (SessionInstallRequest::from_json(&grant, "grant").unwrap(), revoke)
 }
 
 #[test]

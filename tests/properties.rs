@@ -411,7 +411,7 @@ proptest! {
         let full = full_nonce(key, seq).unwrap();
         prop_assert_eq!(split_nonce(full), (key, seq));
         // the JSON form parses to the same request
-        let again: NonceKeyRequest = json::from_value(&serde_json::to_value(&req).unwrap()).unwrap();
+        let again = NonceKeyRequest::from_json(&serde_json::to_value(&req).unwrap(), "options").unwrap();
         prop_assert_eq!(again, req);
     }
 
@@ -427,7 +427,7 @@ proptest! {
 
     #[test]
     fn install_call_data_decodes_to_the_requested_hooks_and_selectors(g in grant()) {
-        let req: SessionInstallRequest = json::from_value(&g).unwrap();
+        let req = SessionInstallRequest::from_json(&g, "grant").unwrap();
         let install = match build_session_install(&req, NOW) {
             Ok(i) => i,
             Err(e) => { typed(&e); return Ok(()); }
@@ -493,7 +493,7 @@ proptest! {
         // the revocation of the same grant names the same hooks (validation first, newest first)
         let mut u = g.clone();
         u.as_object_mut().unwrap().remove("sessionKey");
-        let ureq: SessionUninstallRequest = json::from_value(&u).unwrap();
+        let ureq = SessionUninstallRequest::from_json(&u, "grant").unwrap();
         let un = IModularAccount::uninstallValidationCall::abi_decode(&encode_session_uninstall(&ureq).unwrap()).unwrap();
         prop_assert_eq!(&un.validationFunction[..20], SINGLE_SIGNER_VALIDATION_MODULE.as_slice());
         prop_assert_eq!(un.hookUninstallData, hook_uninstall_data(&install.hooks));
@@ -592,9 +592,14 @@ proptest! {
     #[test]
     fn arbitrary_json_into_every_request_is_typed(v in arb_json()) {
         macro_rules! each { ($($t:ty),*) => { $( if let Err(e) = json::from_value::<$t>(&v) { typed(&e); } )* } }
-        each!(UserOperation, SessionInstallRequest, SessionUninstallRequest, mav2_session_keys::deferred::DeferredInstallRequest,
-              NonceKeyRequest, CallRequest, EncodeCallsRequest, Vec<mav2_session_keys::permissions::Permission>,
-              mav2_session_keys::session::NewSession, mav2_session_keys::account::AccountRequest);
+        each!(UserOperation,
+              CallRequest, EncodeCallsRequest, Vec<mav2_session_keys::permissions::Permission>);
+        if let Err(e) = mav2_session_keys::session::NewSession::from_json(&v, "options") { typed(&e); }
+        if let Err(e) = mav2_session_keys::account::AccountRequest::from_json(&v, "options") { typed(&e); }
+        if let Err(e) = NonceKeyRequest::from_json(&v, "options") { typed(&e); }
+        if let Err(e) = SessionInstallRequest::from_json(&v, "grant") { typed(&e); }
+        if let Err(e) = SessionUninstallRequest::from_json(&v, "revoke") { typed(&e); }
+        if let Err(e) = mav2_session_keys::deferred::DeferredInstallRequest::from_json(&v, "grant") { typed(&e); }
         if let Err(e) = decode_stored(v) { typed(&e); }
     }
 }

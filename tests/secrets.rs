@@ -141,9 +141,12 @@ fn malformed_private_keys_are_refused_without_echo() {
 #[test]
 fn imported_keys_do_not_print_and_their_errors_do_not_echo() {
     for s in spellings() {
-        let mut n: NewSession = json::from_value(&json!({
-            "chainId": 1, "account": ACCOUNT, "permissions": [{"type": "root"}], "privateKey": s
-        }))
+        let mut n = NewSession::from_json(
+            &json!({
+                "chainId": 1, "account": ACCOUNT, "permissions": [{"type": "root"}], "privateKey": s
+            }),
+            "options",
+        )
         .unwrap();
         assert_clean(&format!("NewSession Debug with privateKey {s:?}"), &format!("{n:?}"));
         match n.take_private_key() {
@@ -157,9 +160,12 @@ fn imported_keys_do_not_print_and_their_errors_do_not_echo() {
         assert_clean("NewSession after take", &format!("{n:?}"));
     }
     // A key of the wrong JSON type is refused by type, without printing the value either.
-    let e = json::from_value::<NewSession>(&json!({
-        "chainId": 1, "account": ACCOUNT, "permissions": [], "privateKey": [SECRET]
-    }))
+    let e = NewSession::from_json(
+        &json!({
+            "chainId": 1, "account": ACCOUNT, "permissions": [], "privateKey": [SECRET]
+        }),
+        "options",
+    )
     .unwrap_err();
     assert_error_clean("privateKey as an array", &e);
 }
@@ -239,7 +245,7 @@ fn misplaced_keys_are_not_quoted_by_type_errors() {
         if let Err(e) = json::from_value::<SignUserOperationRequest>(&v) {
             assert_error_clean(what, &e);
         }
-        if let Err(e) = json::from_value::<NewSession>(&v) {
+        if let Err(e) = NewSession::from_json(&v, "options") {
             assert_error_clean(what, &e);
         }
     }

@@ -366,7 +366,7 @@ impl World {
         for (k, x) in extra.as_object().unwrap() {
             v[k] = x.clone();
         }
-        hexjson::from_value(&v).unwrap()
+        NewSession::from_json(&v, "options").unwrap()
     }
 
     fn deploy(&self) {

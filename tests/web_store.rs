@@ -387,10 +387,13 @@ async fn grant_payloads_and_deferred_first_op() {
     let id = s(&r, "id");
     // installCallData is the core's encoding of the record's grant.
     let call = ok(store.install_call_data(id.clone().into())).await;
-    let req: SessionInstallRequest = json::from_value(&json!({
-        "chainId": CHAIN, "account": ACCOUNT_A, "sessionKey": r["address"], "entityId": r["entityId"],
-        "permissions": r["permissions"], "expiresAt": r["expiresAt"],
-    }))
+    let req = SessionInstallRequest::from_json(
+        &json!({
+            "chainId": CHAIN, "account": ACCOUNT_A, "sessionKey": r["address"], "entityId": r["entityId"],
+            "permissions": r["permissions"], "expiresAt": r["expiresAt"],
+        }),
+        "grant",
+    )
     .unwrap();
     let now = (js_sys::Date::now() / 1000.0) as u64;
     assert_eq!(call, json!(json::hex(install::encode_session_install(&req, now).unwrap())));

@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => check_refusal(&e, len),
     }
 
-    match json::from_value::<SessionInstallRequest>(&v) {
+    match SessionInstallRequest::from_json(&v, "grant") {
         Ok(req) => match build_session_install(&req, NOW) {
             Ok(install) => {
                 let call = IModularAccount::installValidationCall::abi_decode(&install.call_data)
@@ -44,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => check_refusal(&e, len),
     }
 
-    match json::from_value::<SessionUninstallRequest>(&v) {
+    match SessionUninstallRequest::from_json(&v, "revoke") {
         Ok(req) => {
             if let Err(e) = encode_session_uninstall(&req) {
                 check_refusal(&e, len);
@@ -53,7 +53,7 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => check_refusal(&e, len),
     }
 
-    match json::from_value::<DeferredInstallRequest>(&v) {
+    match DeferredInstallRequest::from_json(&v, "grant") {
         Ok(req) => match build_deferred_install(&req, NOW) {
             Ok(d) => {
                 // The owner's signature joins the digest, and the session's first op splits it back.

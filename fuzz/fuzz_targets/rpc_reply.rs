@@ -7,7 +7,7 @@ use mav2_session_keys::rpc::bundler::{
     GasEstimate, PaymasterData, PaymasterStub, PimlicoGasPrice, UserOperationByHash, UserOperationReceipt,
 };
 use mav2_session_keys::rpc::decode_with;
-use mav2_session_keys::rpc::read::{self, Read};
+use mav2_session_keys::read::{self, Read};
 use mav2_session_keys::Result;
 
 include!("common.rs");

@@ -7,7 +7,7 @@ use alloy_primitives::Address;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{from_js, options_arg, to_js};
+use super::convert::{from_js, options_value, read_options, to_js};
 use crate::account::{self, AccountRequest};
 use crate::addresses::ENTRY_POINT_V07;
 use crate::calls::{self, CallRequest};
@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::install::{self, SessionInstallRequest, SessionUninstallRequest};
 use crate::json::{self, Addr, HexBytes};
 use crate::nonce::{self, NonceKeyRequest};
+use crate::read;
 use crate::sign::{self, SignUserOperationRequest};
 use crate::user_op::UserOperation;
 
@@ -158,7 +159,7 @@ pub fn pack_user_operation(
 pub fn encode_session_install(
     #[wasm_bindgen(unchecked_param_type = "SessionGrant")] grant: JsValue,
 ) -> Result<String, JsValue> {
-    let req: SessionInstallRequest = options_arg(&grant, "grant")?;
+    let req = SessionInstallRequest::from_json(&options_value(&grant, "grant")?, "grant")?;
     Ok(json::hex(install::encode_session_install(&req, now_secs())?))
 }
 
@@ -167,7 +168,7 @@ pub fn encode_session_install(
 pub fn encode_session_uninstall(
     #[wasm_bindgen(unchecked_param_type = "SessionRevoke")] revoke: JsValue,
 ) -> Result<String, JsValue> {
-    let req: SessionUninstallRequest = options_arg(&revoke, "revoke")?;
+    let req = SessionUninstallRequest::from_json(&options_value(&revoke, "revoke")?, "revoke")?;
     Ok(json::hex(install::encode_session_uninstall(&req)?))
 }
 
@@ -176,7 +177,7 @@ pub fn encode_session_uninstall(
 pub fn build_deferred_session_install(
     #[wasm_bindgen(unchecked_param_type = "DeferredSessionGrant")] grant: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let req: DeferredInstallRequest = options_arg(&grant, "grant")?;
+    let req = DeferredInstallRequest::from_json(&options_value(&grant, "grant")?, "grant")?;
     Ok(to_js(&deferred::build_deferred_install(&req, now_secs())?)?)
 }
 
@@ -197,8 +198,11 @@ pub fn deferred_action_digest(
 pub fn nonce_key(
     #[wasm_bindgen(unchecked_param_type = "NonceKeyOptions")] options: JsValue,
 ) -> Result<String, JsValue> {
-    let req: NonceKeyRequest =
-        if options.is_undefined() { NonceKeyRequest::default() } else { options_arg(&options, "options")? };
+    let req: NonceKeyRequest = if options.is_undefined() {
+        NonceKeyRequest::default()
+    } else {
+        NonceKeyRequest::from_json(&options_value(&options, "options")?, "options")?
+    };
     Ok(json::quantity(nonce::nonce_key(&req)?))
 }
 
@@ -254,7 +258,7 @@ pub fn dummy_signature() -> String {
 pub fn predict_account_address(
     #[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: JsValue,
 ) -> Result<String, JsValue> {
-    let req: AccountRequest = options_arg(&options, "options")?;
+    let req = AccountRequest::from_json(&options_value(&options, "options")?, "options")?;
     Ok(json::address(&account::predict(&req).address.0))
 }
 
@@ -263,20 +267,8 @@ pub fn predict_account_address(
 pub fn account_factory_data(
     #[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let req: AccountRequest = options_arg(&options, "options")?;
+    let req = AccountRequest::from_json(&options_value(&options, "options")?, "options")?;
     Ok(to_js(&account::predict(&req))?)
-}
-
-/// An unsigned EIP-7702 authorization (viem's `hashAuthorization` argument).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct AuthorizationRequest {
-    #[serde(with = "json::u64")]
-    chain_id: u64,
-    #[serde(alias = "contractAddress")]
-    address: Addr,
-    #[serde(with = "json::u64")]
-    nonce: u64,
 }
 
 /// The hash an EOA signs to delegate its code (EIP-7702: `keccak256(0x05 ‖ rlp([chainId,
@@ -289,6 +281,16 @@ pub fn hash_authorization(
     )]
     authorization: JsValue,
 ) -> Result<String, JsValue> {
-    let a: AuthorizationRequest = options_arg(&authorization, "authorization")?;
-    Ok(json::hex(crate::eip7702::authorization_hash(a.chain_id, a.address.0, a.nonce)))
+    let data = options_value(&authorization, "authorization")?;
+    // `contractAddress` is viem's other name for `address`; both at once is a duplicate.
+    let (chain_id, address, nonce) =
+        read_options(&data, "authorization", &["chainId", "address", "contractAddress", "nonce"], |f| {
+            let key = match (f.get("address"), f.get("contractAddress")) {
+                (Some(_), Some(_)) => return Err(read::duplicate("address")),
+                (None, Some(_)) => "contractAddress",
+                _ => "address",
+            };
+            Ok((f.req("chainId", read::u64_number)?, f.req(key, read::address)?, f.req("nonce", read::u64_number)?))
+        })?;
+    Ok(json::hex(crate::eip7702::authorization_hash(chain_id, address, nonce)))
 }

@@ -182,18 +182,13 @@ pub fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, E
     json::from_value::<T>(&data).map_err(|e| prefix(e, field))
 }
 
-/// Parse an options or request object. The one field-path rule of every export: a path starts at
+/// The JSON value of an options or request object. The one field-path rule of every export: a path starts at
 /// the argument. Inside an object argument it is the property path (`chainId`,
 /// `permissions[2].data.allowance`, `userOp.sender`); a positional argument that is not an
 /// object is named by its parameter (`id`, `calls[0].target`, `signature`: see [`from_js`]);
-/// an object argument that is not an object at all is named `name`.
-pub fn options_arg<T: DeserializeOwned>(value: &JsValue, name: &str) -> Result<T, Error> {
-    let data = options_value(value, name)?;
-    json::from_value::<T>(&data).map_err(|e| whole(e, name))
-}
-
-/// The JSON value of an options argument (not generic: one copy serves every type).
-fn options_value(value: &JsValue, name: &str) -> Result<Value, Error> {
+/// an object argument that is not an object at all is named `name`. Gives the JSON value, which
+/// its type's field reader takes (not generic: one copy serves every type).
+pub fn options_value(value: &JsValue, name: &str) -> Result<Value, Error> {
     js_to_json(value, "").map_err(|e| whole(e, name))
 }
 
@@ -207,14 +202,6 @@ fn whole(e: Error, name: &str) -> Error {
     }
 }
 
-/// [`options_arg`] for an optional argument: `undefined` or `null` is the default.
-pub fn opt_options_arg<T: DeserializeOwned + Default>(value: &JsValue, name: &str) -> Result<T, Error> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(T::default());
-    }
-    options_arg(value, name)
-}
-
 /// The data of an optional options argument: `undefined` and `null` are an empty object.
 pub fn opt_options_data(value: &JsValue, name: &str) -> Result<Value, Error> {
     if value.is_undefined() || value.is_null() {
@@ -225,29 +212,14 @@ pub fn opt_options_data(value: &JsValue, name: &str) -> Result<Value, Error> {
 
 /// Read an options object field by field ([`crate::read`]) instead of a derived visitor per type:
 /// its keys must be among `known`, as a `deny_unknown_fields` struct's. A failure is the input
-/// error at its path (see [`read_error`]).
+/// error at its path (see [`json::read_error`]).
 pub fn read_options<'a, T>(
     data: &'a Value,
     name: &str,
     known: &[&str],
     read: impl FnOnce(read::Fields<'a>) -> read::Read<T>,
 ) -> Result<T, Error> {
-    read::strict(data, known).and_then(read).map_err(|e| read_error(e, name))
-}
-
-/// A failed read of an options argument as an input error at its path: an unknown key is
-/// `UNKNOWN_FIELD`, an object that is not one is named by its path (`name` for the argument
-/// itself), a refused value by its reader's rule.
-#[inline(never)]
-fn read_error(e: read::Bad, name: &str) -> Error {
-    let e = *e.0;
-    let at = if e.path.is_empty() { name.to_string() } else { json::shorten(&e.path, 200) };
-    match e.rule {
-        read::Rule::Value => json::classify(e.path, &e.message),
-        read::Rule::Null => Error::input(at, InputRule::Missing, "is required (got null)"),
-        read::Rule::NotObject => Error::input(at, InputRule::Type, "expected an object"),
-        read::Rule::Unknown => Error::input(at, InputRule::UnknownField, e.message),
-    }
+    read::strict(data, known).and_then(read).map_err(|e| json::read_error(e, name))
 }
 
 /// Put the argument name in front of the field path of an input error.

@@ -40,7 +40,7 @@ use crate::session::{ListFilter, NewSession, Persistence, SessionRecord};
 use crate::store::{MemoryStore, SessionStore};
 use crate::user_op::UserOperation;
 use crate::web::clock::WebClock;
-use crate::web::convert::{from_js, id_arg, opt_options_arg, opt_options_data, options_arg, read_options, to_js};
+use crate::web::convert::{from_js, id_arg, opt_options_data, options_value, read_options, to_js};
 use crate::web::idb::{self, storage, Done};
 use crate::web::idb_store::IdbStore;
 use crate::web::vault::{P256Keys, WebVault};
@@ -365,7 +365,7 @@ pub(crate) fn parse_new(opts: &JsValue) -> Result<NewSession> {
     if opts.is_undefined() || opts.is_null() {
         return Err(Error::input("options", InputRule::Missing, "is required"));
     }
-    options_arg(opts, "options")
+    NewSession::from_json(&options_value(opts, "options")?, "options")
 }
 
 #[wasm_bindgen]
@@ -444,7 +444,7 @@ impl SessionKeyStore {
         let inner = self.inner.clone();
         let filter: JsValue = filter.map(Into::into).unwrap_or(JsValue::UNDEFINED);
         promise(async move {
-            let filter: ListFilter = opt_options_arg(&filter, "filter")?;
+            let filter = ListFilter::from_json(&opt_options_data(&filter, "filter")?, "filter")?;
             let service = inner.service()?;
             let (records, unreadable) = service.list(&filter).await?;
             for e in unreadable {
