@@ -69,19 +69,10 @@ export function plainJson(value) {
     return undefined;
   }
 }
-// Our output's JSON text as JS data; throws on an integer a JS number cannot hold exactly.
-export function outputData(text) {
-  return JSON.parse(text, (key, value) => {
-    if (Number.isInteger(value) && !Number.isSafeInteger(value)) throw RangeError();
-    return value;
-  });
-}
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = plainJson)]
     fn plain_json(value: &JsValue) -> Option<String>;
-    #[wasm_bindgen(js_name = outputData, catch)]
-    fn output_data(text: &str) -> Result<JsValue, JsValue>;
 }
 
 /// How deeply a JSON value nests (a scalar is 0).
@@ -249,11 +240,21 @@ pub fn id_arg(v: &JsValue) -> Result<String, Error> {
     }
 }
 
-/// Convert a core value into plain JS data (objects, arrays, strings, numbers): serialized once
-/// to JSON text and parsed by the engine, so each output type costs one `serde_json` serializer
-/// and the boundary is crossed once. An integer beyond 2^53 - 1 is refused, not rounded.
+/// Convert a core value into plain JS data (objects, arrays, strings, numbers): to a
+/// `serde_json::Value` first, so serde-wasm-bindgen's serializer is compiled once (for `Value`)
+/// rather than once per output type. An integer beyond 2^53 - 1 is refused, not rounded.
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
-    let refused = |detail: String| Error::input("(output)", InputRule::Type, detail);
-    let text = serde_json::to_string(value).map_err(|e| refused(e.to_string()))?;
-    output_data(&text).map_err(|_| refused("an integer beyond 2^53 - 1 cannot be a JS number".into()))
+    match serde_json::to_value(value) {
+        Ok(v) => value_to_js(&v),
+        Err(_) => Err(refused_output("does not serialize as JSON")),
+    }
+}
+
+fn value_to_js(v: &Value) -> Result<JsValue, Error> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|_| refused_output("an integer beyond 2^53 - 1 cannot be a JS number"))
+}
+
+fn refused_output(detail: &str) -> Error {
+    Error::input("(output)", InputRule::Type, detail)
 }
