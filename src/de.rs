@@ -148,9 +148,6 @@ macro_rules! integers {
     };
 }
 
-/// The newtype name by which a field asks for its JSON value whole ([`crate::json::raw`]).
-pub(crate) const RAW: &str = "$mav2_session_keys::de::Raw";
-
 /// The deserializer: one JSON value.
 #[derive(Clone, Copy)]
 pub struct ValueDe<'a>(pub &'a Value);
@@ -176,15 +173,7 @@ impl<'de> de::Deserializer<'de> for ValueDe<'de> {
         }
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Error> {
-        if name == RAW {
-            // serde's API cannot lend the `Value` itself: its JSON text goes instead, through the
-            // serde_json writer and parser the crate has anyway.
-            return match serde_json::to_string(self.0) {
-                Ok(text) => visitor.visit_string(text),
-                Err(e) => Err(de::Error::custom(e)),
-            };
-        }
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Error> {
         visitor.visit_newtype_struct(self)
     }
 

@@ -477,97 +477,6 @@ fn de_fixed<'de, D: Deserializer<'de>>(d: D, n: usize) -> std::result::Result<Ve
     Ok(b)
 }
 
-/// Any JSON value, taken whole (a paymaster context, an RPC id, logs): read by [`crate::de`] as
-/// JSON text and parsed back, so serde_json's `Value` visitor is not compiled in a second time.
-/// Only [`crate::de`]'s deserializer offers it, so fields use it on wasm32 only, where no other
-/// deserializer reads them (`#[cfg_attr(target_arch = "wasm32", serde(deserialize_with = …))]`).
-pub fn raw<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<serde_json::Value, D::Error> {
-    struct Raw;
-    impl Visitor<'_> for Raw {
-        type Value = serde_json::Value;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("any JSON value")
-        }
-        fn visit_str<E: de::Error>(self, text: &str) -> std::result::Result<serde_json::Value, E> {
-            serde_json::from_str(text).map_err(E::custom)
-        }
-    }
-    d.deserialize_newtype_struct(crate::de::RAW, Raw)
-}
-
-/// [`raw`] where `null` (like absent) is `None`.
-pub fn opt_raw<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<serde_json::Value>, D::Error> {
-    raw(d).map(|v| Some(v).filter(|v| !v.is_null()))
-}
-
-/// [`raw`] for a list.
-pub fn raw_list<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<serde_json::Value>, D::Error> {
-    match raw(d)? {
-        serde_json::Value::Array(items) => Ok(items),
-        _ => Err(de::Error::custom("invalid type: expected a sequence")),
-    }
-}
-
-/// Fields of RPC results held as alloy types, read by this module's parsers (`0x` hex, quantities
-/// as 0x-hex, decimal or number) so that alloy's own serde visitors are not compiled in too.
-/// Addresses are 20 bytes of hex in any case (a server's checksum is not ours to judge).
-pub mod rpc {
-    use super::*;
-    use alloy_primitives::{B256, U64};
-
-    /// A 20-byte address.
-    pub fn address<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Address, D::Error> {
-        de_fixed(d, 20).map(|b| Address::from_slice(&b))
-    }
-
-    /// A 32-byte hash.
-    pub fn b256<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<B256, D::Error> {
-        de_fixed(d, 32).map(|b| B256::from_slice(&b))
-    }
-
-    /// Bytes of any length.
-    pub fn bytes<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Bytes, D::Error> {
-        HexBytes::deserialize(d).map(|b| b.0)
-    }
-
-    /// A uint64 quantity.
-    pub fn u64<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<U64, D::Error> {
-        super::u64::deserialize(d).map(U64::from)
-    }
-
-    macro_rules! opt_field {
-        ($name:ident, $ty:ty) => {
-            /// The optional form: absent, `undefined` and `null` are `None`.
-            pub fn $name<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<$ty>, D::Error> {
-                Ok(Option::<Reply<$ty>>::deserialize(d)?.map(|r| r.0))
-            }
-        };
-    }
-    opt_field!(opt_address, Address);
-    opt_field!(opt_b256, B256);
-    opt_field!(opt_bytes, Bytes);
-    opt_field!(opt_u64, U64);
-
-    /// A whole result read by one of the parsers above.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Reply<T>(pub T);
-
-    macro_rules! whole {
-        ($ty:ty, $inner:path) => {
-            impl<'de> Deserialize<'de> for Reply<$ty> {
-                fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-                    $inner(d).map(Reply)
-                }
-            }
-        };
-    }
-    whole!(Address, address);
-    whole!(B256, b256);
-    whole!(Bytes, bytes);
-    whole!(U64, u64);
-    whole!(U256, super::u256::deserialize);
-}
-
 impl<const N: usize> serde::Serialize for HexFixed<N> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         s.serialize_str(&hex(self.0))
@@ -684,25 +593,6 @@ mod tests {
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_TYPE", Some("to")));
         let e = err(json!({"to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "expiresAt": 1, "extra": 1}));
         assert_eq!(e.code(), "UNKNOWN_FIELD");
-    }
-
-    #[test]
-    fn raw_values_arrive_whole() {
-        #[derive(Debug, Deserialize)]
-        struct Raws {
-            #[serde(deserialize_with = "raw")]
-            any: serde_json::Value,
-            #[serde(default, deserialize_with = "opt_raw")]
-            opt: Option<serde_json::Value>,
-            #[serde(default, deserialize_with = "raw_list")]
-            list: Vec<serde_json::Value>,
-        }
-        let any = json!({"a": [1, -2, 1.5, "x", null, true, {"b": {}}]});
-        let r: Raws = from_value(&json!({"any": any, "opt": null, "list": [{"c": 1}]})).unwrap();
-        assert_eq!((r.any, r.opt, r.list), (any, None, vec![json!({"c": 1})]));
-        let r: Raws = from_value(&json!({"any": 7, "opt": "s"})).unwrap();
-        assert_eq!((r.any, r.opt, r.list), (json!(7), Some(json!("s")), vec![]));
-        assert_eq!(from_value::<Raws>(&json!({"any": 1, "list": {}})).unwrap_err().field().as_deref(), Some("list"));
     }
 
     #[test]

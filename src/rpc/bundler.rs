@@ -6,7 +6,7 @@
 
 use alloy_primitives::{Address, Bytes, B256, U256, U64};
 use alloy_sol_types::SolCall;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use super::{Clock, RpcClient, Transport};
@@ -18,7 +18,7 @@ use crate::user_op::UserOperation;
 
 /// `eth_estimateUserOperationGas` result (v0.7). alto 0.0.20 always sends the paymaster fields
 /// for v0.7 (`0x0` without a paymaster); other bundlers omit them.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GasEstimate {
     /// Overhead gas.
@@ -31,15 +31,15 @@ pub struct GasEstimate {
     #[serde(with = "json::u128")]
     pub call_gas_limit: u128,
     /// Paymaster validation gas.
-    #[serde(default, with = "json::opt::u128")]
+    #[serde(with = "json::opt::u128")]
     pub paymaster_verification_gas_limit: Option<u128>,
     /// Paymaster postOp gas.
-    #[serde(default, with = "json::opt::u128")]
+    #[serde(with = "json::opt::u128")]
     pub paymaster_post_op_gas_limit: Option<u128>,
 }
 
 /// A pair of EIP-1559 fees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Fees {
     /// Max fee per gas.
@@ -51,7 +51,7 @@ pub struct Fees {
 }
 
 /// `pimlico_getUserOperationGasPrice` result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PimlicoGasPrice {
     /// Slow tier.
     pub slow: Fees,
@@ -62,41 +62,35 @@ pub struct PimlicoGasPrice {
 }
 
 /// The transaction receipt inside a user-operation receipt (the fields this library reads).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TxReceipt {
     /// The bundle transaction.
-    #[serde(deserialize_with = "json::rpc::b256")]
     pub transaction_hash: B256,
     /// Its block.
-    #[serde(deserialize_with = "json::rpc::b256")]
     pub block_hash: B256,
     /// Its block number.
     #[serde(serialize_with = "json::ser_quantity")]
     pub block_number: U64,
     /// `0x1` success of the bundle transaction (not of the op: see `success`).
-    #[serde(default, serialize_with = "json::ser_opt_quantity")]
+    #[serde(serialize_with = "json::ser_opt_quantity")]
     pub status: Option<U64>,
 }
 
 /// `eth_getUserOperationReceipt` result.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserOperationReceipt {
     /// The operation's hash.
-    #[serde(deserialize_with = "json::rpc::b256")]
     pub user_op_hash: B256,
     /// The EntryPoint.
-    #[serde(deserialize_with = "json::rpc::address")]
     pub entry_point: Address,
     /// The account.
-    #[serde(deserialize_with = "json::rpc::address")]
     pub sender: Address,
     /// The nonce used.
     #[serde(serialize_with = "json::ser_quantity")]
     pub nonce: U256,
     /// The paymaster, if any.
-    #[serde(default, deserialize_with = "json::rpc::opt_address")]
     pub paymaster: Option<Address>,
     /// Gas cost paid (wei).
     #[serde(serialize_with = "json::ser_quantity")]
@@ -107,67 +101,55 @@ pub struct UserOperationReceipt {
     /// Whether the account's execution succeeded.
     pub success: bool,
     /// Revert data when it did not.
-    #[serde(default, deserialize_with = "json::rpc::opt_bytes")]
     pub reason: Option<Bytes>,
     /// Logs of the operation.
-    #[serde(default)]
-    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "json::raw_list"))]
     pub logs: Vec<serde_json::Value>,
     /// The bundle transaction's receipt.
     pub receipt: TxReceipt,
 }
 
 /// `eth_getUserOperationByHash` result.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserOperationByHash {
     /// The operation as the bundler holds it.
-    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "json::raw"))]
     pub user_operation: serde_json::Value,
     /// The EntryPoint.
-    #[serde(deserialize_with = "json::rpc::address")]
     pub entry_point: Address,
     /// Block, once mined.
-    #[serde(default, serialize_with = "json::ser_opt_quantity")]
+    #[serde(serialize_with = "json::ser_opt_quantity")]
     pub block_number: Option<U64>,
     /// Block hash, once mined.
-    #[serde(default, deserialize_with = "json::rpc::opt_b256")]
     pub block_hash: Option<B256>,
     /// Transaction, once mined.
-    #[serde(default, deserialize_with = "json::rpc::opt_b256")]
     pub transaction_hash: Option<B256>,
 }
 
 /// ERC-7677 `pm_getPaymasterStubData` result.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymasterStub {
     /// The paymaster.
-    #[serde(deserialize_with = "json::rpc::address")]
     pub paymaster: Address,
     /// Stub data for estimation.
-    #[serde(deserialize_with = "json::rpc::bytes")]
     pub paymaster_data: Bytes,
     /// Paymaster validation gas, if the service knows it.
-    #[serde(default, with = "json::opt::u128")]
+    #[serde(with = "json::opt::u128")]
     pub paymaster_verification_gas_limit: Option<u128>,
     /// Paymaster postOp gas, if the service knows it.
-    #[serde(default, with = "json::opt::u128")]
+    #[serde(with = "json::opt::u128")]
     pub paymaster_post_op_gas_limit: Option<u128>,
     /// `true`: the stub is final; skip `pm_getPaymasterData`.
-    #[serde(default)]
     pub is_final: bool,
 }
 
 /// ERC-7677 `pm_getPaymasterData` result.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymasterData {
     /// The paymaster.
-    #[serde(deserialize_with = "json::rpc::address")]
     pub paymaster: Address,
     /// Final data.
-    #[serde(deserialize_with = "json::rpc::bytes")]
     pub paymaster_data: Bytes,
 }
 
@@ -526,14 +508,17 @@ mod tests {
     #[test]
     fn alto_estimate_reply_parses() {
         // Shape of alto 0.0.20's v0.7 reply.
-        let g: GasEstimate = serde_json::from_str(
+        let g = GasEstimate::read(&serde_json::from_str(
             r#"{"preVerificationGas":"0xb2c9","verificationGasLimit":"0x5e8e8","callGasLimit":"0x3b6a","paymasterVerificationGasLimit":"0x0","paymasterPostOpGasLimit":"0x0"}"#,
         )
+        .unwrap())
         .unwrap();
         assert_eq!(g.call_gas_limit, 0x3b6a);
-        let g: GasEstimate =
-            serde_json::from_str(r#"{"preVerificationGas":"0x1","verificationGasLimit":"0x2","callGasLimit":"0x3"}"#)
-                .unwrap();
+        let g = GasEstimate::read(
+            &serde_json::from_str(r#"{"preVerificationGas":"0x1","verificationGasLimit":"0x2","callGasLimit":"0x3"}"#)
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(g.paymaster_verification_gas_limit, None);
     }
 }

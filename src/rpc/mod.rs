@@ -56,24 +56,7 @@ pub struct RpcErrorObject {
     pub message: String,
     /// Extra data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::json::opt_raw"))]
     pub data: Option<serde_json::Value>,
-}
-
-/// The envelope of a JSON-RPC 2.0 response. Its `result` stays in the parsed value until the
-/// caller's type is known ([`decode`] moves it out rather than copying it through this struct).
-#[derive(Debug, Clone, Deserialize)]
-pub struct Response {
-    /// Should be `"2.0"`.
-    #[serde(default)]
-    pub jsonrpc: Option<String>,
-    /// The request's id (`null` for some parse errors).
-    #[serde(default)]
-    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::json::raw"))]
-    pub id: serde_json::Value,
-    /// The error, if any.
-    #[serde(default)]
-    pub error: Option<RpcErrorObject>,
 }
 
 /// EntryPoint v0.7 revert reasons (`FailedOp` / `FailedOpWithRevert` strings) and their codes.
@@ -333,8 +316,8 @@ fn bad_result(method: &str, e: read::Bad) -> Error {
 }
 
 /// The checked envelope of a response: its `result` (null when absent), or the server's error.
-/// Not generic, so [`decode`]'s instances share it. Read by hand ([`read`]), with the rules of
-/// [`Response`]'s derived `Deserialize`.
+/// Not generic, so [`decode`]'s instances share it. Read by hand ([`read`]): `jsonrpc` must be
+/// `"2.0"`, `id` must echo the request's, and an `error` object wins over any `result`.
 fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Value> {
     let bad = |detail: String| Error::BadResponse { method: method.into(), detail };
     // Text to a `Value` first, read by `read`. The result moves out before the envelope is
