@@ -16,7 +16,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use alloy_primitives::{Address, Bytes, B256, U256};
-use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -32,7 +31,7 @@ use crate::rpc::RetryPolicy;
 use crate::send::{AccountKind, PersonalSign, SendConfig, Sender};
 use crate::service::{self, Network, SendOptions};
 use crate::web::clock::WebClock;
-use crate::web::convert::{from_js, id_arg, opt_options_data, read_options, to_js};
+use crate::web::convert::{from_js, id_arg, opt_options_data, read_options, to_js, U256Arg, U64Arg};
 use crate::web::fetch::{FetchTransport, DEFAULT_TIMEOUT_MS};
 use crate::web::store::{parse_new, spawn, SessionKeyStore};
 
@@ -198,24 +197,9 @@ struct ClientOptions {
     request_timeout_ms: Option<u64>,
 }
 
-/// A `u64` field (a number, or a decimal or `0x` string).
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct U64(#[serde(with = "json::u64")] u64);
-
-/// A 256-bit quantity field.
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct Quantity(#[serde(with = "json::u256")] U256);
-
-/// Field `key` of `f`; absent and `null` are `None`.
-fn opt<'a, T: Deserialize<'a>>(f: Fields<'a>, key: &str) -> Read<Option<T>> {
-    f.value(key)
-}
-
 /// A `u64` field; absent and `null` are `None`.
 fn opt_u64(f: Fields<'_>, key: &str) -> Read<Option<u64>> {
-    Ok(opt::<U64>(f, key)?.map(|v| v.0))
+    Ok(f.value::<Option<U64Arg>>(key)?.map(|v| v.0))
 }
 
 impl ClientOptions {
@@ -225,12 +209,12 @@ impl ClientOptions {
         read_options(data, "options", &known, |f| {
             Ok(ClientOptions {
                 bundler_url: f.req("bundlerUrl", read::leaf)?,
-                rpc_url: opt(f, "rpcUrl")?,
+                rpc_url: f.value("rpcUrl")?,
                 paymaster: f.object("paymaster", &["url", "context"], true, |p| {
-                    Ok(PaymasterOptions { url: p.req("url", read::leaf)?, context: opt(p, "context")? })
+                    Ok(PaymasterOptions { url: p.req("url", read::leaf)?, context: p.value("context")? })
                 })?,
                 account_kind: f.present("accountKind")?.unwrap_or_default(),
-                entry_point: opt(f, "entryPoint")?,
+                entry_point: f.value("entryPoint")?,
                 request_timeout_ms: opt_u64(f, "requestTimeoutMs")?,
             })
         })
@@ -348,13 +332,13 @@ fn owner_options(options: &JsValue) -> Result<OwnerOptions> {
     let known = ["owner", "factory", "factoryData", "authorization", "timeoutMs", "account", "callData", "chainId"];
     read_options(&data, "options", &known, |f| {
         Ok(OwnerOptions {
-            owner: opt(f, "owner")?,
-            factory: opt(f, "factory")?,
-            factory_data: opt(f, "factoryData")?,
-            authorization: opt(f, "authorization")?,
+            owner: f.value("owner")?,
+            factory: f.value("factory")?,
+            factory_data: f.value("factoryData")?,
+            authorization: f.value("authorization")?,
             timeout_ms: opt_u64(f, "timeoutMs")?,
-            account: opt(f, "account")?,
-            call_data: opt(f, "callData")?,
+            account: f.value("account")?,
+            call_data: f.value("callData")?,
             chain_id: opt_u64(f, "chainId")?,
         })
     })
@@ -598,7 +582,7 @@ impl BundlerClient {
             let id = id_arg(&session_id)?;
             let data = opt_options_data(&options, "options")?;
             let deadline =
-                read_options(&data, "options", &["deadline"], |f| f.present::<U64>("deadline"))?.map_or(0, |s| s.0);
+                read_options(&data, "options", &["deadline"], |f| f.present::<U64Arg>("deadline"))?.map_or(0, |s| s.0);
             let d = store.service()?.deferred_install_on(&this.net, &id, deadline).await?;
             to_js(&d)
         }))
@@ -661,12 +645,12 @@ fn send_options(options: &JsValue) -> Result<(SendCallsOptions, Option<js_sys::F
     let known = ["factory", "factoryData", "nonceKey", "safetyMarginSeconds", "batch", "authorization"];
     let o = read_options(&data, "options", &known, |f| {
         Ok(SendCallsOptions {
-            factory: opt(f, "factory")?,
-            factory_data: opt(f, "factoryData")?,
-            nonce_key: opt::<Quantity>(f, "nonceKey")?.map(|q| q.0),
+            factory: f.value("factory")?,
+            factory_data: f.value("factoryData")?,
+            nonce_key: f.value::<Option<U256Arg>>("nonceKey")?.map(|q| q.0),
             safety_margin_seconds: opt_u64(f, "safetyMarginSeconds")?,
-            batch: opt(f, "batch")?,
-            authorization: opt(f, "authorization")?,
+            batch: f.value("batch")?,
+            authorization: f.value("authorization")?,
         })
     })?;
     Ok((o, on_progress))

@@ -4,10 +4,9 @@
 //! from viem and Alchemy's SDK: hex strings in and out, `bigint` accepted for numbers.
 
 use alloy_primitives::Address;
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{from_js, options_value, read_options, to_js};
+use super::convert::{from_js, options_value, read_options, to_js, U64Arg};
 use crate::account::{self, AccountRequest};
 use crate::addresses::ENTRY_POINT_V07;
 use crate::calls::{self, CallRequest};
@@ -24,11 +23,6 @@ use crate::user_op::UserOperation;
 fn now_secs() -> u64 {
     (js_sys::Date::now() / 1000.0) as u64
 }
-
-/// A number given alone (chain id): number, bigint, hex or decimal string.
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct ChainId(#[serde(with = "json::u64")] u64);
 
 #[wasm_bindgen]
 extern "C" {
@@ -140,7 +134,7 @@ pub fn user_operation_hash(
     #[wasm_bindgen(js_name = entryPoint)] entry_point_arg: Option<JsAddress>,
 ) -> Result<String, JsValue> {
     let op: UserOperation = from_js(&user_op, "userOp")?;
-    let chain: ChainId = from_js(&chain_id, "chainId")?;
+    let chain: U64Arg = from_js(&chain_id, "chainId")?;
     Ok(json::hex(op.hash(chain.0, entry_point(&entry_point_arg)?)?))
 }
 
@@ -240,7 +234,7 @@ pub fn sign_user_operation_with_key(
     let req = SignUserOperationRequest {
         private_key: from_js(&private_key, "privateKey")?,
         user_op: from_js(&user_op, "userOp")?,
-        chain_id: from_js::<ChainId>(&chain_id, "chainId")?.0,
+        chain_id: from_js::<U64Arg>(&chain_id, "chainId")?.0,
         entry_point: Some(Addr(entry_point(&entry_point_arg)?)),
         deferred_action_data: None,
     };

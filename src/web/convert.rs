@@ -230,6 +230,16 @@ fn prefix(e: Error, field: &str) -> Error {
     }
 }
 
+/// A `u64` argument or field: a number, bigint, or a decimal or `0x` string.
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+pub struct U64Arg(#[serde(with = "json::u64")] pub u64);
+
+/// A 256-bit argument or field (a nonce, a nonce key): as [`U64Arg`], up to 2^256 - 1.
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+pub struct U256Arg(#[serde(with = "json::u256")] pub alloy_primitives::U256);
+
 /// A session id argument (`record.id`): a non-empty string.
 pub fn id_arg(v: &JsValue) -> Result<String, Error> {
     match v.as_string() {

@@ -27,7 +27,6 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::Promise;
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -40,7 +39,7 @@ use crate::session::{ListFilter, NewSession, Persistence, SessionRecord};
 use crate::store::{MemoryStore, SessionStore};
 use crate::user_op::UserOperation;
 use crate::web::clock::WebClock;
-use crate::web::convert::{from_js, id_arg, opt_options_data, options_value, read_options, to_js};
+use crate::web::convert::{from_js, id_arg, opt_options_data, options_value, read_options, to_js, U256Arg, U64Arg};
 use crate::web::idb::{self, storage, Done};
 use crate::web::idb_store::IdbStore;
 use crate::web::vault::{P256Keys, WebVault};
@@ -519,16 +518,6 @@ impl SessionKeyStore {
     }
 }
 
-/// A full user-operation nonce argument.
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct Nonce(#[serde(with = "json::u256")] alloy_primitives::U256);
-
-/// A unix-seconds argument.
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct Seconds(#[serde(with = "json::u64")] u64);
-
 #[wasm_bindgen]
 impl SessionKeyStore {
     /// `installValidation` call data granting the session (for a user operation or transaction
@@ -569,8 +558,8 @@ impl SessionKeyStore {
             let data = opt_options_data(&options, "options")?;
             let (nonce, deadline) = read_options(&data, "options", &["nonce", "deadline"], |f| {
                 Ok((
-                    f.value::<Option<Nonce>>("nonce")?.map(|n| n.0),
-                    f.present::<Seconds>("deadline")?.map_or(0, |s| s.0),
+                    f.value::<Option<U256Arg>>("nonce")?.map(|n| n.0),
+                    f.present::<U64Arg>("deadline")?.map_or(0, |s| s.0),
                 ))
             })?;
             let d = inner.service()?.deferred_install(&id, nonce, deadline).await?;
