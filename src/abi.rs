@@ -1,4 +1,5 @@
-//! Solidity declarations, and nothing else: every ABI the library encodes comes from here.
+//! Solidity declarations, and the word readers of hand-written decoders: every ABI the library
+//! encodes comes from here.
 //!
 //! Sources: EntryPoint v0.7 (eth-infinitism/account-abstraction `IEntryPoint.sol`,
 //! `PackedUserOperation.sol`), ERC-6900 / Alchemy Modular Account V2 (`IModularAccount.sol`,
@@ -61,6 +62,22 @@ sol! {
         uint256 erc20SpendLimit;
         bytes4[] selectors;
     }
+}
+
+/// The 32-byte word at byte `at`, if the buffer holds it.
+pub(crate) fn word_at(b: &[u8], at: usize) -> Option<&[u8]> {
+    b.get(at..at.checked_add(32)?)
+}
+
+/// A word whose first `zeros` bytes are zero (the type's padding), else `None`.
+pub(crate) fn padded(b: &[u8], at: usize, zeros: usize) -> Option<&[u8]> {
+    let w = word_at(b, at)?;
+    w[..zeros].iter().all(|x| *x == 0).then_some(&w[zeros..])
+}
+
+/// A word read as a length or offset (at most 8 significant bytes, and a `usize`).
+pub(crate) fn small(b: &[u8], at: usize) -> Option<usize> {
+    usize::try_from(u64::from_be_bytes(padded(b, at, 24)?.try_into().ok()?)).ok()
 }
 
 #[cfg(test)]

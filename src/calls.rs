@@ -9,7 +9,7 @@ use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::SolCall;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::abi::{Call, IModularAccount};
+use crate::abi::{padded, small, word_at, Call, IModularAccount};
 use crate::error::{Error, InputRule, Result};
 use crate::json::{self, Addr, HexBytes};
 
@@ -103,31 +103,75 @@ pub fn encode_calls(req: &EncodeCallsRequest) -> Result<Bytes> {
 }
 
 /// Read back the calls an operation's call data makes: `execute` or `executeBatch`, with or
-/// without the `executeUserOp` prefix. Anything else (another selector, non-canonical or
-/// truncated ABI) is refused with an error on `callData`, so a pre-check never passes data it
-/// did not understand.
+/// without the `executeUserOp` prefix. Only the canonical ABI encoding (what `encode_execute` and
+/// `encode_execute_batch` write: offsets in order, zero padding, nothing after) is read; anything
+/// else (another selector, other offsets, truncated or trailing bytes) is refused with an error on
+/// `callData`, so a pre-check never passes data it did not understand, and no offset can make two
+/// calls share (and the decoder copy twice) the same bytes.
 pub fn decode_calls(call_data: &[u8]) -> Result<Vec<(Address, U256, Bytes)>> {
     let inner = call_data.strip_prefix(EXECUTE_USER_OP_SELECTOR.as_slice()).unwrap_or(call_data);
     let selector: [u8; 4] = inner
         .get(..4)
         .and_then(|s| s.try_into().ok())
         .ok_or_else(|| Error::input("callData", InputRule::Length, "shorter than a 4-byte selector"))?;
-    let bad_abi = |_| Error::input("callData", InputRule::Length, "not a canonical ABI encoding of its arguments");
-    match selector {
+    let args = &inner[4..];
+    let calls = match selector {
         IModularAccount::executeCall::SELECTOR => {
-            let c = IModularAccount::executeCall::abi_decode_validate(inner).map_err(bad_abi)?;
-            Ok(vec![(c.target, c.value, c.data)])
+            call_at(args, 0).and_then(|(call, end)| (end == args.len()).then(|| vec![call]))
         }
-        IModularAccount::executeBatchCall::SELECTOR => {
-            let c = IModularAccount::executeBatchCall::abi_decode_validate(inner).map_err(bad_abi)?;
-            Ok(c.calls.into_iter().map(|c| (c.target, c.value, c.data)).collect())
+        IModularAccount::executeBatchCall::SELECTOR => batch(args),
+        other => {
+            return Err(Error::input(
+                "callData",
+                InputRule::Variant,
+                format!("selector {} is neither execute nor executeBatch", json::hex(other)),
+            ))
         }
-        other => Err(Error::input(
-            "callData",
-            InputRule::Variant,
-            format!("selector {} is neither execute nor executeBatch", json::hex(other)),
-        )),
+    };
+    calls.ok_or_else(|| Error::input("callData", InputRule::Length, "not a canonical ABI encoding of its arguments"))
+}
+
+/// `((address, uint256, bytes)[])`: the array right after its offset word, each element's offset
+/// pointing just past the one before.
+fn batch(args: &[u8]) -> Option<Vec<(Address, U256, Bytes)>> {
+    if small(args, 0)? != 32 {
+        return None;
     }
+    let n = small(args, 32)?;
+    if n > args.len() / 32 {
+        return None;
+    }
+    let base = 64;
+    let mut end = base + 32 * n;
+    let mut calls = Vec::with_capacity(n);
+    for i in 0..n {
+        if small(args, base + 32 * i)? != end - base {
+            return None;
+        }
+        let (call, next) = call_at(args, end)?;
+        calls.push(call);
+        end = next;
+    }
+    (end == args.len()).then_some(calls)
+}
+
+/// `(address target, uint256 value, bytes data)` at `at`: its data right after the three head
+/// words, zero-padded to a whole word. Returns the call and where its encoding ends.
+fn call_at(b: &[u8], at: usize) -> Option<((Address, U256, Bytes), usize)> {
+    let target = Address::from_slice(padded(b, at, 12)?);
+    let value = U256::from_be_slice(word_at(b, at.checked_add(32)?)?);
+    let len_at = at.checked_add(96)?;
+    if small(b, at + 64)? != 96 {
+        return None;
+    }
+    let len = small(b, len_at)?;
+    let start = len_at + 32;
+    let data = b.get(start..start.checked_add(len)?)?;
+    let end = start.checked_add(len.checked_next_multiple_of(32)?)?;
+    if b.get(start + len..end)?.iter().any(|x| *x != 0) {
+        return None;
+    }
+    Some(((target, value, Bytes::copy_from_slice(data)), end))
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use alloy_primitives::{Address, Bytes, FixedBytes, U256};
 use alloy_sol_types::{sol, SolCall};
 use serde::Serialize;
 
+use crate::abi::{padded, small, word_at};
 use crate::addresses::{
     ALLOWLIST_MODULE, NATIVE_TOKEN_LIMIT_MODULE, PAYMASTER_GUARD_MODULE, SINGLE_SIGNER_VALIDATION_MODULE,
     TIME_RANGE_MODULE,
@@ -161,20 +162,6 @@ pub fn encode_signers(entity_id: u32, account: Address) -> Bytes {
 fn bad_result(what: &str, out: &[u8]) -> Error {
     let shown = crate::json::shorten(&crate::json::hex(out), 200);
     Error::BadResponse { method: "eth_call".into(), detail: format!("{what} returned {shown}: not its ABI encoding") }
-}
-
-fn word_at(b: &[u8], at: usize) -> Option<&[u8]> {
-    b.get(at..at.checked_add(32)?)
-}
-
-/// A word whose first `zeros` bytes are zero (the type's padding), else `None`.
-fn padded(b: &[u8], at: usize, zeros: usize) -> Option<&[u8]> {
-    let w = word_at(b, at)?;
-    w[..zeros].iter().all(|x| *x == 0).then_some(&w[zeros..])
-}
-
-fn small(b: &[u8], at: usize) -> Option<usize> {
-    usize::try_from(u64::from_be_bytes(padded(b, at, 24)?.try_into().ok()?)).ok()
 }
 
 /// One `bytesN[]` of a tuple at `tuple`, its offset at head word `head`; canonical: it starts at

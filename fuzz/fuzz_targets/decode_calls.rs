@@ -1,10 +1,13 @@
 //! Account call data read back for the pre-check (`calls::decode_calls`, with or without the
-//! `executeUserOp` prefix): arbitrary bytes never panic or over-allocate, and what decodes
-//! re-encodes to call data that decodes to the same calls. Then the pre-check of the same bytes
+//! `executeUserOp` prefix): arbitrary bytes never panic or over-allocate; they decode exactly
+//! when alloy's decoder reads them and re-encodes them to the same bytes, to the same calls; and
+//! what decodes re-encodes to call data that decodes to the same calls. Then the pre-check of the same bytes
 //! against a fixed scope (it must not panic either).
 #![no_main]
 
-use alloy_primitives::{address, FixedBytes, U256};
+use alloy_primitives::{address, Address, Bytes, FixedBytes, U256};
+use alloy_sol_types::SolCall;
+use mav2_session_keys::abi::IModularAccount::{executeBatchCall, executeCall};
 use libfuzzer_sys::fuzz_target;
 use mav2_session_keys::calls::{decode_calls, encode_execute, encode_execute_batch, CallRequest};
 use mav2_session_keys::json::{Addr, HexBytes};
@@ -12,9 +15,22 @@ use mav2_session_keys::precheck::{check_call_data, Scope, TargetScope};
 
 include!("common.rs");
 
+/// The calls alloy's decoder reads from `execute` / `executeBatch` call data (the
+/// `executeUserOp` prefix stripped), when its own encoding of them is these very bytes.
+fn alloy_canonical(data: &[u8]) -> Option<Vec<(Address, U256, Bytes)>> {
+    let inner = data.strip_prefix(&[0x8d, 0xd7, 0x71, 0x2f]).unwrap_or(data);
+    if let Ok(c) = executeCall::abi_decode_validate(inner) {
+        return (c.abi_encode() == inner).then(|| vec![(c.target, c.value, c.data)]);
+    }
+    let c = executeBatchCall::abi_decode_validate(inner).ok()?;
+    (c.abi_encode() == inner).then(|| c.calls.into_iter().map(|c| (c.target, c.value, c.data)).collect())
+}
+
 fuzz_target!(|data: &[u8]| {
     let len = data.len();
-    match decode_calls(data) {
+    let decoded = decode_calls(data);
+    assert_eq!(decoded.as_ref().ok(), alloy_canonical(data).as_ref(), "decoded as alloy reads canonical data");
+    match decoded {
         Ok(calls) => {
             let reqs: Vec<CallRequest> = calls
                 .iter()
