@@ -194,6 +194,16 @@ pub struct SessionKeyStore {
     inner: Rc<Inner>,
 }
 
+/// What [`SessionKeyStore::record_flow`] does with the session.
+#[derive(Clone, Copy)]
+enum RecordVerb {
+    Get,
+    MarkActive,
+    MarkRevoked,
+    InstallCallData,
+    UninstallCallData,
+}
+
 /// A boxed export body (see [`spawn`]).
 pub(crate) type Body = Pin<Box<dyn Future<Output = Result<JsValue>>>>;
 
@@ -462,11 +472,7 @@ impl SessionKeyStore {
     /// One session's record. `SESSION_NOT_FOUND` if there is none.
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionRecord>")]
     pub fn get(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let r = inner.service()?.get(&id_arg(&id)?).await?;
-            inner.public(&r)
-        })
+        self.record_flow(id, RecordVerb::Get)
     }
 
     /// Delete a session and its key. Resolves `true` if it existed.
@@ -487,22 +493,14 @@ impl SessionKeyStore {
     /// Record that the grant is installed on chain (`pending` → `active`).
     #[wasm_bindgen(js_name = markActive, unchecked_return_type = "Promise<SessionRecord>")]
     pub fn mark_active(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let r = inner.service()?.mark_active(&id_arg(&id)?).await?;
-            inner.public(&r)
-        })
+        self.record_flow(id, RecordVerb::MarkActive)
     }
 
     /// Record that the grant was uninstalled (or abandoned). Final: the key is wiped and the
     /// record stays as a tombstone until `prune()`.
     #[wasm_bindgen(js_name = markRevoked, unchecked_return_type = "Promise<SessionRecord>")]
     pub fn mark_revoked(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let r = inner.service()?.mark_revoked(&id_arg(&id)?).await?;
-            inner.public(&r)
-        })
+        self.record_flow(id, RecordVerb::MarkRevoked)
     }
 
     /// The session's private key as `0x` hex. Explicit escape hatch: the string cannot be wiped
@@ -524,22 +522,14 @@ impl SessionKeyStore {
     /// the owner sends to the account itself).
     #[wasm_bindgen(js_name = installCallData, unchecked_return_type = "Promise<Hex>")]
     pub fn install_call_data(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let call = inner.service()?.install_call_data(&id_arg(&id)?).await?;
-            Ok(JsValue::from_str(&json::hex(call)))
-        })
+        self.record_flow(id, RecordVerb::InstallCallData)
     }
 
     /// `uninstallValidation` call data revoking the session. Send it from the owner, then
     /// `markRevoked(id)`.
     #[wasm_bindgen(js_name = uninstallCallData, unchecked_return_type = "Promise<Hex>")]
     pub fn uninstall_call_data(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let call = inner.service()?.uninstall_call_data(&id_arg(&id)?).await?;
-            Ok(JsValue::from_str(&json::hex(call)))
-        })
+        self.record_flow(id, RecordVerb::UninstallCallData)
     }
 
     /// Prepare a deferred install: typed data for the owner's `eth_signTypedData_v4`. `nonce`
@@ -610,6 +600,25 @@ impl SessionKeyStore {
 }
 
 impl SessionKeyStore {
+    /// The exports that take a session id and resolve its record or call data: one flow for all.
+    fn record_flow(&self, id: JsValue, verb: RecordVerb) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let id = id_arg(&id)?;
+            let service = inner.service()?;
+            let r = match verb {
+                RecordVerb::Get => service.get(&id).await?,
+                RecordVerb::MarkActive => service.mark_active(&id).await?,
+                RecordVerb::MarkRevoked => service.mark_revoked(&id).await?,
+                RecordVerb::InstallCallData => return Ok(JsValue::from_str(&json::hex(service.install_call_data(&id).await?))),
+                RecordVerb::UninstallCallData => {
+                    return Ok(JsValue::from_str(&json::hex(service.uninstall_call_data(&id).await?)))
+                }
+            };
+            inner.public(&r)
+        })
+    }
+
     /// The same store, owned by an export's `'static` future (the bundler client's).
     pub(crate) fn share(&self) -> SessionKeyStore {
         SessionKeyStore { inner: self.inner.clone() }
