@@ -202,6 +202,8 @@ enum RecordVerb {
     MarkRevoked,
     InstallCallData,
     UninstallCallData,
+    Delete,
+    ExportPrivateKey,
 }
 
 /// A boxed export body (see [`spawn`]).
@@ -478,8 +480,7 @@ impl SessionKeyStore {
     /// Delete a session and its key. Resolves `true` if it existed.
     #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
     pub fn delete(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move { Ok(inner.service()?.delete(&id_arg(&id)?).await?.into()) })
+        self.record_flow(id, RecordVerb::Delete)
     }
 
     /// Delete every expired session and every revoked one (its record is a tombstone without a
@@ -508,11 +509,7 @@ impl SessionKeyStore {
     /// key cannot leave WebCrypto: `KEY_NOT_EXPORTABLE`.
     #[wasm_bindgen(js_name = exportPrivateKey, unchecked_return_type = "Promise<Hex>")]
     pub fn export_private_key(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let secret = inner.service()?.export_private_key(&id_arg(&id)?).await?;
-            Ok(JsValue::from_str(&json::hex(secret.as_ref())))
-        })
+        self.record_flow(id, RecordVerb::ExportPrivateKey)
     }
 }
 
@@ -613,6 +610,11 @@ impl SessionKeyStore {
                 RecordVerb::InstallCallData => return Ok(JsValue::from_str(&json::hex(service.install_call_data(&id).await?))),
                 RecordVerb::UninstallCallData => {
                     return Ok(JsValue::from_str(&json::hex(service.uninstall_call_data(&id).await?)))
+                }
+                RecordVerb::Delete => return Ok(service.delete(&id).await?.into()),
+                RecordVerb::ExportPrivateKey => {
+                    let secret = service.export_private_key(&id).await?;
+                    return Ok(JsValue::from_str(&json::hex(secret.as_ref())));
                 }
             };
             inner.public(&r)
