@@ -194,16 +194,28 @@ pub struct SessionKeyStore {
     inner: Rc<Inner>,
 }
 
-/// What [`SessionKeyStore::record_flow`] does with the session.
+/// What [`SessionKeyStore::flow`] does: one variant per export.
 #[derive(Clone, Copy)]
-enum RecordVerb {
+enum Verb {
+    Create,
+    Import,
+    List,
     Get,
+    Delete,
+    Prune,
     MarkActive,
     MarkRevoked,
+    ExportPrivateKey,
     InstallCallData,
     UninstallCallData,
-    Delete,
-    ExportPrivateKey,
+    DeferredInstall,
+    AttachOwnerSignature,
+    SignUserOperation,
+}
+
+/// Bytes as a `0x` hex string for JS.
+fn hex_js(bytes: &[u8]) -> JsValue {
+    JsValue::from_str(&json::hex(bytes))
 }
 
 /// A boxed export body (see [`spawn`]).
@@ -428,11 +440,7 @@ impl SessionKeyStore {
     /// Create a session with a fresh key generated inside wasm. Returns its record (`pending`).
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionRecord>")]
     pub fn create(&self, #[wasm_bindgen(unchecked_param_type = "CreateSessionOptions")] options: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let r = inner.service()?.create(parse_new(&options)?).await?;
-            inner.public(&r)
-        })
+        self.flow(Verb::Create, JsValue::UNDEFINED, options)
     }
 
     /// Create a session from an existing private key (server-side automation, migration).
@@ -441,67 +449,46 @@ impl SessionKeyStore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "ImportSessionOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let r = inner.service()?.import(parse_new(&options)?).await?;
-            inner.public(&r)
-        })
+        self.flow(Verb::Import, JsValue::UNDEFINED, options)
     }
 
     /// Sessions, optionally only those of one chain and/or account. Unreadable records are
     /// skipped (with a console warning); `get(id)` reports why.
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionRecord[]>")]
     pub fn list(&self, filter: Option<JsListFilter>) -> Promise {
-        let inner = self.inner.clone();
-        let filter: JsValue = filter.map(Into::into).unwrap_or(JsValue::UNDEFINED);
-        promise(async move {
-            let filter = ListFilter::from_json(&opt_options_data(&filter, "filter")?, "filter")?;
-            let service = inner.service()?;
-            let (records, unreadable) = service.list(&filter).await?;
-            for e in unreadable {
-                warn(&format!("mav2-session-keys: skipping a stored session: {} ({})", e, e.code()));
-            }
-            // One record at a time: the serializer of a single record is the one every other
-            // export uses.
-            let out = js_sys::Array::new();
-            for r in &records {
-                out.push(&inner.public(r)?);
-            }
-            Ok(out.into())
-        })
+        self.flow(Verb::List, JsValue::UNDEFINED, filter.map(Into::into).unwrap_or(JsValue::UNDEFINED))
     }
 
     /// One session's record. `SESSION_NOT_FOUND` if there is none.
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionRecord>")]
     pub fn get(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        self.record_flow(id, RecordVerb::Get)
+        self.flow(Verb::Get, id, JsValue::UNDEFINED)
     }
 
     /// Delete a session and its key. Resolves `true` if it existed.
     #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
     pub fn delete(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        self.record_flow(id, RecordVerb::Delete)
+        self.flow(Verb::Delete, id, JsValue::UNDEFINED)
     }
 
     /// Delete every expired session and every revoked one (its record is a tombstone without a
     /// key); resolves how many were deleted.
     #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
     pub fn prune(&self) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move { Ok(inner.service()?.prune().await?.into()) })
+        self.flow(Verb::Prune, JsValue::UNDEFINED, JsValue::UNDEFINED)
     }
 
     /// Record that the grant is installed on chain (`pending` → `active`).
     #[wasm_bindgen(js_name = markActive, unchecked_return_type = "Promise<SessionRecord>")]
     pub fn mark_active(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        self.record_flow(id, RecordVerb::MarkActive)
+        self.flow(Verb::MarkActive, id, JsValue::UNDEFINED)
     }
 
     /// Record that the grant was uninstalled (or abandoned). Final: the key is wiped and the
     /// record stays as a tombstone until `prune()`.
     #[wasm_bindgen(js_name = markRevoked, unchecked_return_type = "Promise<SessionRecord>")]
     pub fn mark_revoked(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        self.record_flow(id, RecordVerb::MarkRevoked)
+        self.flow(Verb::MarkRevoked, id, JsValue::UNDEFINED)
     }
 
     /// The session's private key as `0x` hex. Explicit escape hatch: the string cannot be wiped
@@ -509,7 +496,7 @@ impl SessionKeyStore {
     /// key cannot leave WebCrypto: `KEY_NOT_EXPORTABLE`.
     #[wasm_bindgen(js_name = exportPrivateKey, unchecked_return_type = "Promise<Hex>")]
     pub fn export_private_key(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        self.record_flow(id, RecordVerb::ExportPrivateKey)
+        self.flow(Verb::ExportPrivateKey, id, JsValue::UNDEFINED)
     }
 }
 
@@ -519,14 +506,14 @@ impl SessionKeyStore {
     /// the owner sends to the account itself).
     #[wasm_bindgen(js_name = installCallData, unchecked_return_type = "Promise<Hex>")]
     pub fn install_call_data(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        self.record_flow(id, RecordVerb::InstallCallData)
+        self.flow(Verb::InstallCallData, id, JsValue::UNDEFINED)
     }
 
     /// `uninstallValidation` call data revoking the session. Send it from the owner, then
     /// `markRevoked(id)`.
     #[wasm_bindgen(js_name = uninstallCallData, unchecked_return_type = "Promise<Hex>")]
     pub fn uninstall_call_data(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        self.record_flow(id, RecordVerb::UninstallCallData)
+        self.flow(Verb::UninstallCallData, id, JsValue::UNDEFINED)
     }
 
     /// Prepare a deferred install: typed data for the owner's `eth_signTypedData_v4`. `nonce`
@@ -539,19 +526,7 @@ impl SessionKeyStore {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "DeferredInstallOptions | undefined")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let id = id_arg(&id)?;
-            let data = opt_options_data(&options, "options")?;
-            let (nonce, deadline) = read_options(&data, "options", &["nonce", "deadline"], |f| {
-                Ok((
-                    f.value::<Option<U256Arg>>("nonce")?.map(|n| n.0),
-                    f.present::<U64Arg>("deadline")?.map_or(0, |s| s.0),
-                ))
-            })?;
-            let d = inner.service()?.deferred_install(&id, nonce, deadline).await?;
-            to_js(&d)
-        })
+        self.flow(Verb::DeferredInstall, id, options)
     }
 
     /// Attach the owner's signature over the typed data of `deferredInstall`. The session's first
@@ -562,13 +537,7 @@ impl SessionKeyStore {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Hex")] signature: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let id = id_arg(&id)?;
-            let sig: json::HexBytes = from_js(&signature, "signature")?;
-            let r = inner.service()?.attach_owner_signature(&id, &sig.0).await?;
-            inner.public(&r)
-        })
+        self.flow(Verb::AttachOwnerSignature, id, signature)
     }
 
     /// Sign a user operation with the session key: resolves the packed MAv2 signature
@@ -583,38 +552,69 @@ impl SessionKeyStore {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(js_name = userOp, unchecked_param_type = "UserOperation")] user_op: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let id = id_arg(&id)?;
-            if user_op.is_undefined() || user_op.is_null() {
-                return Err(Error::input("userOp", InputRule::Missing, "is required"));
-            }
-            let op: UserOperation = from_js(&user_op, "userOp")?;
-            let sig = inner.service()?.sign_user_operation(&id, &op).await?;
-            Ok(JsValue::from_str(&json::hex(sig)))
-        })
+        self.flow(Verb::SignUserOperation, id, user_op)
     }
 }
 
 impl SessionKeyStore {
-    /// The exports that take a session id and resolve its record or call data: one flow for all.
-    fn record_flow(&self, id: JsValue, verb: RecordVerb) -> Promise {
+    /// Every export that acts on the sessions: one flow for all, `verb` picking the service call.
+    /// `id` (the session id, for the verbs that take one) is read first, then `arg` (options, a
+    /// signature, a user operation), each where that export has always read it.
+    fn flow(&self, verb: Verb, id: JsValue, arg: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            let id = id_arg(&id)?;
-            let service = inner.service()?;
+            let id = match verb {
+                Verb::Create | Verb::Import | Verb::List | Verb::Prune => String::new(),
+                _ => id_arg(&id)?,
+            };
             let r = match verb {
-                RecordVerb::Get => service.get(&id).await?,
-                RecordVerb::MarkActive => service.mark_active(&id).await?,
-                RecordVerb::MarkRevoked => service.mark_revoked(&id).await?,
-                RecordVerb::InstallCallData => return Ok(JsValue::from_str(&json::hex(service.install_call_data(&id).await?))),
-                RecordVerb::UninstallCallData => {
-                    return Ok(JsValue::from_str(&json::hex(service.uninstall_call_data(&id).await?)))
+                Verb::Create => inner.service()?.create(parse_new(&arg)?).await?,
+                Verb::Import => inner.service()?.import(parse_new(&arg)?).await?,
+                Verb::Get => inner.service()?.get(&id).await?,
+                Verb::MarkActive => inner.service()?.mark_active(&id).await?,
+                Verb::MarkRevoked => inner.service()?.mark_revoked(&id).await?,
+                Verb::AttachOwnerSignature => {
+                    let sig: json::HexBytes = from_js(&arg, "signature")?;
+                    inner.service()?.attach_owner_signature(&id, &sig.0).await?
                 }
-                RecordVerb::Delete => return Ok(service.delete(&id).await?.into()),
-                RecordVerb::ExportPrivateKey => {
-                    let secret = service.export_private_key(&id).await?;
-                    return Ok(JsValue::from_str(&json::hex(secret.as_ref())));
+                Verb::List => {
+                    let filter = ListFilter::from_json(&opt_options_data(&arg, "filter")?, "filter")?;
+                    let (records, unreadable) = inner.service()?.list(&filter).await?;
+                    for e in unreadable {
+                        warn(&format!("mav2-session-keys: skipping a stored session: {} ({})", e, e.code()));
+                    }
+                    // One record at a time: the serializer of a single record is the one every
+                    // other export uses.
+                    let out = js_sys::Array::new();
+                    for r in &records {
+                        out.push(&inner.public(r)?);
+                    }
+                    return Ok(out.into());
+                }
+                Verb::Prune => return Ok(inner.service()?.prune().await?.into()),
+                Verb::Delete => return Ok(inner.service()?.delete(&id).await?.into()),
+                Verb::InstallCallData => return Ok(hex_js(&inner.service()?.install_call_data(&id).await?)),
+                Verb::UninstallCallData => return Ok(hex_js(&inner.service()?.uninstall_call_data(&id).await?)),
+                Verb::ExportPrivateKey => {
+                    let secret = inner.service()?.export_private_key(&id).await?;
+                    return Ok(hex_js(secret.as_ref()));
+                }
+                Verb::SignUserOperation => {
+                    if arg.is_undefined() || arg.is_null() {
+                        return Err(Error::input("userOp", InputRule::Missing, "is required"));
+                    }
+                    let op: UserOperation = from_js(&arg, "userOp")?;
+                    return Ok(hex_js(&inner.service()?.sign_user_operation(&id, &op).await?));
+                }
+                Verb::DeferredInstall => {
+                    let data = opt_options_data(&arg, "options")?;
+                    let (nonce, deadline) = read_options(&data, "options", &["nonce", "deadline"], |f| {
+                        Ok((
+                            f.value::<Option<U256Arg>>("nonce")?.map(|n| n.0),
+                            f.present::<U64Arg>("deadline")?.map_or(0, |s| s.0),
+                        ))
+                    })?;
+                    return to_js(&inner.service()?.deferred_install(&id, nonce, deadline).await?);
                 }
             };
             inner.public(&r)
