@@ -559,7 +559,7 @@ impl SessionKeyStore {
 impl SessionKeyStore {
     /// Every export that acts on the sessions: one flow for all, `verb` picking the service call.
     /// `id` (the session id, for the verbs that take one) is read first, then `arg` (options, a
-    /// signature, a user operation), each where that export has always read it.
+    /// signature, a user operation), so an export with several bad arguments names the first.
     fn flow(&self, verb: Verb, id: JsValue, arg: JsValue) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
