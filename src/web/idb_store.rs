@@ -183,10 +183,15 @@ impl<T> Future for Map<'_, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
         let take = self.take;
-        self.fut.as_mut().poll(cx).map(|out| {
-            take(out?).ok_or_else(|| Error::Storage { op: "session store", detail: "unexpected answer".into() })
-        })
+        self.fut.as_mut().poll(cx).map(|out| take(out?).ok_or_else(mismatch))
     }
+}
+
+/// An answer of another operation's kind (never made by [`IdbStore::run`]). Out of line: one
+/// copy for the three answer types.
+#[inline(never)]
+fn mismatch() -> Error {
+    Error::Storage { op: "session store", detail: "unexpected answer".into() }
 }
 
 impl IdbStore {
