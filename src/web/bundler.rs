@@ -379,9 +379,13 @@ impl BundlerClient {
         let this = self.share();
         spawn(Box::pin(async move {
             let net = &this.net;
+            let id_js = id;
+            let id = match &verb {
+                Verb::CreateSession(_) | Verb::WaitForReceipt | Verb::Owner(None, _) => String::new(),
+                _ => id_arg(&id_js)?,
+            };
             match verb {
                 Verb::SendCalls(store) => {
-                    let id = id_arg(&id)?;
                     if arg.is_undefined() || arg.is_null() {
                         return Err(Error::input("calls", InputRule::Missing, "is required"));
                     }
@@ -407,16 +411,13 @@ impl BundlerClient {
                     let hash = store.service()?.send_calls(net, &id, &calls, opts, &report).await?;
                     Ok(JsValue::from_str(&json::hex(hash)))
                 }
-                Verb::SessionStatus(store) => {
-                    let id = id_arg(&id)?;
-                    to_js(&store.service()?.status_on(net, &id).await?)
-                }
+                Verb::SessionStatus(store) => to_js(&store.service()?.status_on(net, &id).await?),
                 Verb::CreateSession(store) => {
                     let r = store.service()?.create_on(net, parse_new(&arg)?).await?;
                     store.public(&r)
                 }
                 Verb::WaitForReceipt => {
-                    let hash = hash_arg(&id)?;
+                    let hash = hash_arg(&id_js)?;
                     let data = opt_options_data(&extra, "options")?;
                     let timeout_ms = read_options(&data, "options", &["timeoutMs"], |f| opt_u64(f, "timeoutMs"))?;
                     let receipt = net.sender().wait_for_receipt(hash, timeout_ms).await?;
@@ -429,7 +430,6 @@ impl BundlerClient {
                     to_js(&receipt)
                 }
                 Verb::DeferredInstall(store) => {
-                    let id = id_arg(&id)?;
                     let data = opt_options_data(&arg, "options")?;
                     let deadline = read_options(&data, "options", &["deadline"], |f| f.present::<U64Arg>("deadline"))?
                         .map_or(0, |s| s.0);
@@ -437,10 +437,6 @@ impl BundlerClient {
                 }
                 Verb::Owner(store, grant) => {
                     let options = arg;
-                    let id = match store {
-                        Some(_) => id_arg(&id)?,
-                        None => String::new(),
-                    };
                     if options.is_undefined() || options.is_null() {
                         let detail = match store {
                             Some(_) => "is required ({ wallet })",
