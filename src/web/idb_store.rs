@@ -155,7 +155,8 @@ impl IdbStore {
     }
 }
 
-/// What [`IdbStore::run`] does.
+/// What [`IdbStore::run`] does. Made and matched once per call, never stored: its size is no cost.
+#[allow(clippy::large_enum_variant)]
 enum Op<'a> {
     Get(&'a str),
     List(Option<(u64, Address)>),
@@ -165,7 +166,8 @@ enum Op<'a> {
 }
 
 /// What [`IdbStore::run`] gives: the record (`get`, `insert`, `update`), the records (`list`), or
-/// whether one existed (`delete`).
+/// whether one existed (`delete`). Moved out once per call, never stored: its size is no cost.
+#[allow(clippy::large_enum_variant)]
 enum Out {
     Record(SessionRecord),
     List(Vec<Result<SessionRecord>>),
