@@ -335,7 +335,7 @@ async fn open_inner(opts: OpenOptions) -> Result<Inner> {
             in_memory(webcrypto::generate_wrapping_key().await?)
         }
         Some(factory) => {
-            let db = boxed(idb::open(&factory, &name, idb::DB_VERSION, idb::upgrade)).await.map_err(|e| {
+            let db = idb::open(&factory, &name, idb::DB_VERSION, idb::upgrade).await.map_err(|e| {
                 if idb::error_name(&e) == "VersionError" {
                     Error::Storage {
                         op: "open",
