@@ -276,22 +276,38 @@ struct Eip1193Wallet {
     address: Address,
 }
 
-async fn eip1193_request(provider: &JsValue, method: &str, params: js_sys::Array) -> Result<JsValue> {
-    let p = wallet_request(provider, method, params)
-        .ok_or_else(|| Error::input("wallet", InputRule::Type, "expected an EIP-1193 provider with request()"))?;
-    JsFuture::from(p).await.map_err(|e| {
-        let e = js_sys::Array::from(&e);
-        let wallet_code = e.get(0).as_f64().unwrap_or(0.0) as i64;
-        // A wallet's refusal is its own kind, not a bundler error. EIP-1193's 4001 (the user said
-        // no) gets its own code, since apps show it differently from a failure.
-        let code = if wallet_code == 4001 { ErrorCode::WalletRejected } else { ErrorCode::WalletError };
-        Error::Wallet {
-            code,
-            method: method.to_string(),
-            wallet_code,
-            message: e.get(1).as_string().unwrap_or_default(),
-        }
-    })
+/// `provider.request({ method, params })`, awaited as a plain future ([`WalletRequest`]).
+fn eip1193_request(provider: &JsValue, method: &'static str, params: js_sys::Array) -> WalletRequest {
+    WalletRequest { fut: wallet_request(provider, method, params).map(JsFuture::from), method }
+}
+
+/// A wallet request in flight; `fut` is `None` when the provider has no `request()`.
+struct WalletRequest {
+    fut: Option<JsFuture>,
+    method: &'static str,
+}
+
+impl std::future::Future for WalletRequest {
+    type Output = Result<JsValue>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<JsValue>> {
+        let method = self.method;
+        let Some(fut) = &mut self.fut else {
+            let e = Error::input("wallet", InputRule::Type, "expected an EIP-1193 provider with request()");
+            return std::task::Poll::Ready(Err(e));
+        };
+        std::pin::Pin::new(fut).poll(cx).map(|r| r.map_err(|e| wallet_error(method, &e)))
+    }
+}
+
+/// The wallet's refusal `[code, message]` of `method`.
+fn wallet_error(method: &str, e: &JsValue) -> Error {
+    let e = js_sys::Array::from(e);
+    let wallet_code = e.get(0).as_f64().unwrap_or(0.0) as i64;
+    // A wallet's refusal is its own kind, not a bundler error. EIP-1193's 4001 (the user said
+    // no) gets its own code, since apps show it differently from a failure.
+    let code = if wallet_code == 4001 { ErrorCode::WalletRejected } else { ErrorCode::WalletError };
+    Error::Wallet { code, method: method.to_string(), wallet_code, message: e.get(1).as_string().unwrap_or_default() }
 }
 
 impl Eip1193Wallet {
