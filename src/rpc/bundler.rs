@@ -362,9 +362,10 @@ pub fn max_priority_fee_per_gas<'a, T: Transport, C: Clock>(
 }
 
 /// The latest block's `baseFeePerGas` (node; zero before London).
-pub async fn latest_base_fee<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<U256> {
-    let b = c.call_with(clock, "eth_getBlockByNumber", ("latest", false), Block::read).await?;
-    Ok(b.and_then(|b| b.base_fee_per_gas).unwrap_or_default())
+pub fn latest_base_fee<'a, T: Transport>(c: &'a RpcClient<T>, clock: &'a impl Clock) -> Call<'a, U256> {
+    c.call_with(clock, "eth_getBlockByNumber", ("latest", false), |v| {
+        Ok(Block::read(v)?.and_then(|b| b.base_fee_per_gas).unwrap_or_default())
+    })
 }
 
 /// The latest block's timestamp (node): the chain's time, which decides `AA22`.
