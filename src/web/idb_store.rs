@@ -59,17 +59,6 @@ async fn read(store: &IdbObjectStore, id: &str, op: &'static str) -> Result<Sess
     decode(&v)
 }
 
-/// Commit the transaction when its work succeeded (`ok`), else abort it; a failed commit is the
-/// error. Not generic: one copy serves every operation.
-async fn finish(tx: &IdbTransaction, done: Done, op: &'static str, ok: bool) -> Result<()> {
-    if ok {
-        return done.wait().await.map_err(storage(op));
-    }
-    let _ = tx.abort();
-    let _ = done.wait().await;
-    Ok(())
-}
-
 impl IdbStore {
     /// The store over `db` (opened and upgraded by `idb::open`).
     pub fn new(db: IdbDatabase) -> Self {
@@ -147,8 +136,15 @@ impl IdbStore {
                 })
             }
             .await;
+            // A change commits when its work succeeded, else it is aborted; a failed commit is
+            // the error.
             if let Some(done) = done {
-                finish(&tx, done, op, result.is_ok()).await?;
+                if result.is_ok() {
+                    done.wait().await.map_err(storage(op))?;
+                } else {
+                    let _ = tx.abort();
+                    let _ = done.wait().await;
+                }
             }
             result
         })
