@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use alloy_primitives::Address;
 use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{IdbDatabase, IdbObjectStore, IdbRequest, IdbTransaction, IdbTransactionMode};
+use web_sys::{IdbDatabase, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 use crate::error::{Error, Result};
 use crate::json;
@@ -50,9 +50,8 @@ async fn call(req: std::result::Result<IdbRequest, JsValue>, op: &'static str) -
     idb::request(&req.map_err(storage(op))?).await.map_err(storage(op))
 }
 
-/// Record `id` of `store` (inside the caller's transaction).
-async fn read(store: &IdbObjectStore, id: &str, op: &'static str) -> Result<SessionRecord> {
-    let v = call(store.get(&id.into()), op).await?;
+/// Record `id` as `store.get(id)` answered it (inside the caller's transaction).
+fn found(id: &str, v: JsValue) -> Result<SessionRecord> {
     if v.is_undefined() {
         return Err(Error::SessionNotFound { id: id.into() });
     }
@@ -95,7 +94,7 @@ impl IdbStore {
             let result = async {
                 let store = tx.object_store(idb::SESSIONS).map_err(storage(op))?;
                 Ok(match what {
-                    Op::Get(id) => Out::Record(read(&store, id, op).await?),
+                    Op::Get(id) => Out::Record(found(id, call(store.get(&id.into()), op).await?)?),
                     Op::List(scope) => {
                         let req = match scope {
                             Some((chain, account)) => {
@@ -123,7 +122,7 @@ impl IdbStore {
                         Out::Record(rec)
                     }
                     Op::Update(id, f) => {
-                        let mut r = read(&store, id, op).await?;
+                        let mut r = found(id, call(store.get(&id.into()), op).await?)?;
                         f(&mut r)?;
                         call(store.put(&encode(&r)?), op).await?;
                         Out::Record(r)
