@@ -488,8 +488,8 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     }
 
     /// One session's record.
-    pub async fn get(&self, id: &str) -> Result<SessionRecord> {
-        self.store.get(id).await
+    pub fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, SessionRecord> {
+        self.store.get(id)
     }
 
     /// The status of `r` now.
@@ -517,9 +517,9 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     }
 
     /// Record that the grant is installed (`pending` → `active`).
-    pub async fn mark_active(&self, id: &str) -> Result<SessionRecord> {
+    pub fn mark_active<'a>(&'a self, id: &'a str) -> BoxFuture<'a, SessionRecord> {
         let now = self.now();
-        self.store.update(id, Box::new(move |r| r.transition(StoredStatus::Active, now))).await
+        self.store.update(id, Box::new(move |r| r.transition(StoredStatus::Active, now)))
     }
 
     /// Record that the grant is gone: final; the key is wiped from the record and the vault,
@@ -615,18 +615,16 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     }
 
     /// Attach the owner's signature over the typed data of [`Sessions::deferred_install`].
-    pub async fn attach_owner_signature(&self, id: &str, signature: &[u8]) -> Result<SessionRecord> {
-        self.store
-            .update(
-                id,
-                Box::new(|r| {
-                    let d = r.deferred.as_mut().ok_or_else(|| Error::DeferredNotPrepared { id: r.id.clone() })?;
-                    let full = deferred::deferred_action_digest(&d.pre_signature_digest.0, signature)?;
-                    d.deferred_action_digest = Some(HexBytes(full));
-                    Ok(())
-                }),
-            )
-            .await
+    pub fn attach_owner_signature<'a>(&'a self, id: &'a str, signature: &'a [u8]) -> BoxFuture<'a, SessionRecord> {
+        self.store.update(
+            id,
+            Box::new(|r| {
+                let d = r.deferred.as_mut().ok_or_else(|| Error::DeferredNotPrepared { id: r.id.clone() })?;
+                let full = deferred::deferred_action_digest(&d.pre_signature_digest.0, signature)?;
+                d.deferred_action_digest = Some(HexBytes(full));
+                Ok(())
+            }),
+        )
     }
 
     /// The session's secp256k1 key, opened by the vault and checked against the record's address.

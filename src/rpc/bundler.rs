@@ -9,7 +9,7 @@ use alloy_sol_types::SolCall;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Clock, RpcClient, Transport};
+use super::{Call, Clock, RpcClient, Transport};
 use crate::abi::IEntryPoint;
 use crate::error::{Error, Result};
 use crate::json;
@@ -307,24 +307,24 @@ pub fn supported_entry_points<'a, T: Transport, C: Clock>(
 }
 
 /// `eth_estimateUserOperationGas(op, entryPoint)`.
-pub async fn estimate_user_operation_gas<T: Transport, O: Serialize>(
-    c: &RpcClient<T>,
-    clock: &impl Clock,
+pub fn estimate_user_operation_gas<'a, T: Transport, O: Serialize>(
+    c: &'a RpcClient<T>,
+    clock: &'a impl Clock,
     op: &O,
     entry_point: Address,
-) -> Result<GasEstimate> {
-    c.call_with(clock, "eth_estimateUserOperationGas", (op, entry_point), GasEstimate::read).await
+) -> Call<'a, GasEstimate> {
+    c.call_with(clock, "eth_estimateUserOperationGas", (op, entry_point), GasEstimate::read)
 }
 
 /// `eth_sendUserOperation(op, entryPoint)` → userOpHash. Sent once (no retry): see `send` for the
 /// safe resend.
-pub async fn send_user_operation<T: Transport, O: Serialize>(
-    c: &RpcClient<T>,
-    clock: &impl Clock,
+pub fn send_user_operation<'a, T: Transport, O: Serialize>(
+    c: &'a RpcClient<T>,
+    clock: &'a impl Clock,
     op: &O,
     entry_point: Address,
-) -> Result<B256> {
-    c.call_once(clock, "eth_sendUserOperation", &(op, entry_point), read::b256).await
+) -> Call<'a, B256> {
+    c.call_once(clock, "eth_sendUserOperation", &(op, entry_point), read::b256)
 }
 
 /// `eth_getUserOperationByHash`.
@@ -362,9 +362,10 @@ pub fn max_priority_fee_per_gas<'a, T: Transport, C: Clock>(
 }
 
 /// The latest block's `baseFeePerGas` (node; zero before London).
-pub async fn latest_base_fee<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<U256> {
-    let b = c.call_with(clock, "eth_getBlockByNumber", ("latest", false), Block::read).await?;
-    Ok(b.and_then(|b| b.base_fee_per_gas).unwrap_or_default())
+pub fn latest_base_fee<'a, T: Transport>(c: &'a RpcClient<T>, clock: &'a impl Clock) -> Call<'a, U256> {
+    c.call_with(clock, "eth_getBlockByNumber", ("latest", false), |v| {
+        Ok(Block::read(v)?.and_then(|b| b.base_fee_per_gas).unwrap_or_default())
+    })
 }
 
 /// The latest block's timestamp (node): the chain's time, which decides `AA22`.
@@ -436,39 +437,37 @@ pub async fn get_user_op_hash_onchain<T: Transport>(
 }
 
 /// ERC-7677 `pm_getPaymasterStubData(op, entryPoint, chainIdHex, context)`.
-pub async fn pm_get_paymaster_stub_data<T: Transport>(
-    c: &RpcClient<T>,
-    clock: &impl Clock,
+pub fn pm_get_paymaster_stub_data<'a, T: Transport>(
+    c: &'a RpcClient<T>,
+    clock: &'a impl Clock,
     op: &UserOperation,
     entry_point: Address,
     chain_id: u64,
     context: &serde_json::Value,
-) -> Result<PaymasterStub> {
+) -> Call<'a, PaymasterStub> {
     c.call_with(
         clock,
         "pm_getPaymasterStubData",
         (op, entry_point, json::quantity(U256::from(chain_id)), context),
         PaymasterStub::read,
     )
-    .await
 }
 
 /// ERC-7677 `pm_getPaymasterData(op, entryPoint, chainIdHex, context)`.
-pub async fn pm_get_paymaster_data<T: Transport>(
-    c: &RpcClient<T>,
-    clock: &impl Clock,
+pub fn pm_get_paymaster_data<'a, T: Transport>(
+    c: &'a RpcClient<T>,
+    clock: &'a impl Clock,
     op: &UserOperation,
     entry_point: Address,
     chain_id: u64,
     context: &serde_json::Value,
-) -> Result<PaymasterData> {
+) -> Call<'a, PaymasterData> {
     c.call_with(
         clock,
         "pm_getPaymasterData",
         (op, entry_point, json::quantity(U256::from(chain_id)), context),
         PaymasterData::read,
     )
-    .await
 }
 
 #[cfg(test)]

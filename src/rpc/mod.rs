@@ -205,28 +205,27 @@ impl<T: Transport> RpcClient<T> {
     }
 
     /// [`RpcClient::call`] with the result read by `read`. The params are serialized here; what
-    /// is awaited is generic over the result only, so methods with the same result share it.
+    /// is awaited is the one boxed exchange and a plain read of its result ([`Call`]).
     pub fn call_with<'a, P: Serialize, R: 'a, C: Clock>(
         &'a self,
         clock: &'a C,
         method: &'a str,
         params: P,
         read: fn(&serde_json::Value) -> read::Read<R>,
-    ) -> impl std::future::Future<Output = Result<R>> + use<'a, T, P, R, C> {
+    ) -> Call<'a, R> {
         self.call_json(clock, self.retry.attempts, method, params_json(method, &params), read)
     }
 
     /// [`RpcClient::request`], then `read` of its result.
-    async fn call_json<R>(
-        &self,
-        clock: &impl Clock,
+    fn call_json<'a, R>(
+        &'a self,
+        clock: &'a impl Clock,
         attempts: u32,
-        method: &str,
+        method: &'a str,
         params: Result<String>,
         read: fn(&serde_json::Value) -> read::Read<R>,
-    ) -> Result<R> {
-        let result = self.request(clock, attempts, method, params).await?;
-        read(&result).map_err(|e| bad_result(method, e))
+    ) -> Call<'a, R> {
+        Call { exchange: self.request(clock, attempts, method, params), method, read }
     }
 
     /// The exchange behind [`RpcClient::call`] and [`RpcClient::call_once`]: up to `attempts`
@@ -274,8 +273,26 @@ impl<T: Transport> RpcClient<T> {
         method: &'a str,
         params: &P,
         read: fn(&serde_json::Value) -> read::Read<R>,
-    ) -> impl std::future::Future<Output = Result<R>> + use<'a, T, P, R, C> {
+    ) -> Call<'a, R> {
         self.call_json(clock, 1, method, params_json(method, params), read)
+    }
+}
+
+/// One JSON-RPC call in flight: the shared boxed exchange ([`RpcClient::request`]), then `read`
+/// of its result. A plain future rather than an `async` block, so a flow awaiting many calls
+/// holds a box and a function pointer for each, not a state machine.
+pub struct Call<'a, R> {
+    exchange: crate::store::BoxFuture<'a, serde_json::Value>,
+    method: &'a str,
+    read: fn(&serde_json::Value) -> read::Read<R>,
+}
+
+impl<R> std::future::Future for Call<'_, R> {
+    type Output = Result<R>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<R>> {
+        let this = &mut *self;
+        this.exchange.as_mut().poll(cx).map(|v| (this.read)(&v?).map_err(|e| bad_result(this.method, e)))
     }
 }
 

@@ -276,22 +276,38 @@ struct Eip1193Wallet {
     address: Address,
 }
 
-async fn eip1193_request(provider: &JsValue, method: &str, params: js_sys::Array) -> Result<JsValue> {
-    let p = wallet_request(provider, method, params)
-        .ok_or_else(|| Error::input("wallet", InputRule::Type, "expected an EIP-1193 provider with request()"))?;
-    JsFuture::from(p).await.map_err(|e| {
-        let e = js_sys::Array::from(&e);
-        let wallet_code = e.get(0).as_f64().unwrap_or(0.0) as i64;
-        // A wallet's refusal is its own kind, not a bundler error. EIP-1193's 4001 (the user said
-        // no) gets its own code, since apps show it differently from a failure.
-        let code = if wallet_code == 4001 { ErrorCode::WalletRejected } else { ErrorCode::WalletError };
-        Error::Wallet {
-            code,
-            method: method.to_string(),
-            wallet_code,
-            message: e.get(1).as_string().unwrap_or_default(),
-        }
-    })
+/// `provider.request({ method, params })`, awaited as a plain future ([`WalletRequest`]).
+fn eip1193_request(provider: &JsValue, method: &'static str, params: js_sys::Array) -> WalletRequest {
+    WalletRequest { fut: wallet_request(provider, method, params).map(JsFuture::from), method }
+}
+
+/// A wallet request in flight; `fut` is `None` when the provider has no `request()`.
+struct WalletRequest {
+    fut: Option<JsFuture>,
+    method: &'static str,
+}
+
+impl std::future::Future for WalletRequest {
+    type Output = Result<JsValue>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<JsValue>> {
+        let method = self.method;
+        let Some(fut) = &mut self.fut else {
+            let e = Error::input("wallet", InputRule::Type, "expected an EIP-1193 provider with request()");
+            return std::task::Poll::Ready(Err(e));
+        };
+        std::pin::Pin::new(fut).poll(cx).map(|r| r.map_err(|e| wallet_error(method, &e)))
+    }
+}
+
+/// The wallet's refusal `[code, message]` of `method`.
+fn wallet_error(method: &str, e: &JsValue) -> Error {
+    let e = js_sys::Array::from(e);
+    let wallet_code = e.get(0).as_f64().unwrap_or(0.0) as i64;
+    // A wallet's refusal is its own kind, not a bundler error. EIP-1193's 4001 (the user said
+    // no) gets its own code, since apps show it differently from a failure.
+    let code = if wallet_code == 4001 { ErrorCode::WalletRejected } else { ErrorCode::WalletError };
+    Error::Wallet { code, method: method.to_string(), wallet_code, message: e.get(1).as_string().unwrap_or_default() }
 }
 
 impl Eip1193Wallet {
@@ -371,61 +387,126 @@ impl BundlerClient {
         }
     }
 
-    /// `grantSession`, `revokeSession` and `sendOwnerOperation`: one body for the three (the
-    /// wallet, the options and the owner operation are the same). `store` is `None` for
-    /// `sendOwnerOperation`, which changes no session.
-    fn owner_flow(
-        &self,
-        store: Option<&SessionKeyStore>,
-        id: JsValue,
-        options: JsValue,
-        grant: bool,
-    ) -> js_sys::Promise {
-        let (this, store) = (self.share(), store.map(SessionKeyStore::share));
+    /// Every async export: one flow for all, `verb` picking the service call (and carrying the
+    /// store it acts on). `id` is read first (a session id, or the userOpHash of
+    /// `waitForReceipt`), then `arg` and `extra` (calls, options), so an export with several bad
+    /// arguments names the first.
+    fn flow(&self, verb: Verb, id: JsValue, arg: JsValue, extra: JsValue) -> js_sys::Promise {
+        let this = self.share();
         spawn(Box::pin(async move {
-            let id = match store {
-                Some(_) => id_arg(&id)?,
-                None => String::new(),
+            let net = &this.net;
+            let id_js = id;
+            let id = match &verb {
+                Verb::CreateSession(_) | Verb::WaitForReceipt | Verb::Owner(None, _) => String::new(),
+                _ => id_arg(&id_js)?,
             };
-            if options.is_undefined() || options.is_null() {
-                let detail = match store {
-                    Some(_) => "is required ({ wallet })",
-                    None => "is required ({ wallet, account, callData })",
-                };
-                return Err(Error::input("options", InputRule::Missing, detail));
+            match verb {
+                Verb::SendCalls(store) => {
+                    if arg.is_undefined() || arg.is_null() {
+                        return Err(Error::input("calls", InputRule::Missing, "is required"));
+                    }
+                    let calls: Vec<CallRequest> = from_js(&arg, "calls")?;
+                    let (o, on_progress) = send_options(&extra)?;
+                    let opts = SendOptions {
+                        factory: factory_arg(o.factory, o.factory_data, "factory")?,
+                        nonce_key: o.nonce_key,
+                        safety_margin_s: o.safety_margin_seconds,
+                        batch: o.batch,
+                        authorization: o.authorization,
+                    };
+                    let report = |p: service::Progress| {
+                        if let Some(f) = &on_progress {
+                            let (stage, hash, op) = match p {
+                                service::Progress::Estimating => ("estimating", None, None),
+                                service::Progress::Signed(h, op) => ("signed", Some(h), Some(op)),
+                                service::Progress::Sent(h) => ("sent", Some(h), None),
+                            };
+                            report_progress(f, stage, hash.map(json::hex), op.and_then(|op| to_js(op).ok()));
+                        }
+                    };
+                    let hash = store.service()?.send_calls(net, &id, &calls, opts, &report).await?;
+                    Ok(JsValue::from_str(&json::hex(hash)))
+                }
+                Verb::SessionStatus(store) => to_js(&store.service()?.status_on(net, &id).await?),
+                Verb::CreateSession(store) => {
+                    let r = store.service()?.create_on(net, parse_new(&arg)?).await?;
+                    store.public(&r)
+                }
+                Verb::WaitForReceipt => {
+                    let hash = hash_arg(&id_js)?;
+                    let data = opt_options_data(&extra, "options")?;
+                    let timeout_ms = read_options(&data, "options", &["timeoutMs"], |f| opt_u64(f, "timeoutMs"))?;
+                    let receipt = net.sender().wait_for_receipt(hash, timeout_ms).await?;
+                    let stores: Vec<SessionKeyStore> = this.stores.borrow().iter().map(|s| s.share()).collect();
+                    for store in stores {
+                        if let Ok(service) = store.service() {
+                            service.settle_receipt(hash, &receipt).await?;
+                        }
+                    }
+                    to_js(&receipt)
+                }
+                Verb::DeferredInstall(store) => {
+                    let data = opt_options_data(&arg, "options")?;
+                    let deadline = read_options(&data, "options", &["deadline"], |f| f.present::<U64Arg>("deadline"))?
+                        .map_or(0, |s| s.0);
+                    to_js(&store.service()?.deferred_install_on(net, &id, deadline).await?)
+                }
+                Verb::Owner(store, grant) => {
+                    let options = arg;
+                    if options.is_undefined() || options.is_null() {
+                        let detail = match store {
+                            Some(_) => "is required ({ wallet })",
+                            None => "is required ({ wallet, account, callData })",
+                        };
+                        return Err(Error::input("options", InputRule::Missing, detail));
+                    }
+                    let wallet = js_sys::Reflect::get(&options, &"wallet".into()).unwrap_or(JsValue::UNDEFINED);
+                    let o = owner_options(&options)?;
+                    let Some(store) = store else {
+                        let account =
+                            o.account.ok_or_else(|| Error::input("account", InputRule::Missing, "is required"))?;
+                        let call_data =
+                            o.call_data.ok_or_else(|| Error::input("callData", InputRule::Missing, "is required"))?;
+                        let factory = factory_arg(o.factory, o.factory_data, "factory")?;
+                        let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
+                        let op = service::OwnerOp {
+                            chain_id: o.chain_id,
+                            factory,
+                            authorization: o.authorization,
+                            timeout_ms: o.timeout_ms,
+                        };
+                        let (hash, receipt) =
+                            service::owner_operation_with(net, wallet, account.0, call_data.0, op).await?;
+                        return to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt });
+                    };
+                    let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
+                    let service = store.service()?;
+                    let change = if grant {
+                        let factory = factory_arg(o.factory, o.factory_data, "factory")?;
+                        service::OwnerChange::Grant { factory, authorization: o.authorization }
+                    } else {
+                        service::OwnerChange::Revoke
+                    };
+                    let (hash, receipt, r) = service.owner_change(net, &id, wallet, change, o.timeout_ms).await?;
+                    let out = to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt })?;
+                    let _ = js_sys::Reflect::set(&out, &"session".into(), &store.public(&r)?);
+                    Ok(out)
+                }
             }
-            let wallet = js_sys::Reflect::get(&options, &"wallet".into()).unwrap_or(JsValue::UNDEFINED);
-            let o = owner_options(&options)?;
-            let Some(store) = store else {
-                let account = o.account.ok_or_else(|| Error::input("account", InputRule::Missing, "is required"))?;
-                let call_data =
-                    o.call_data.ok_or_else(|| Error::input("callData", InputRule::Missing, "is required"))?;
-                let factory = factory_arg(o.factory, o.factory_data, "factory")?;
-                let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
-                let op = service::OwnerOp {
-                    chain_id: o.chain_id,
-                    factory,
-                    authorization: o.authorization,
-                    timeout_ms: o.timeout_ms,
-                };
-                let (hash, receipt) =
-                    service::owner_operation_with(&this.net, wallet, account.0, call_data.0, op).await?;
-                return to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt });
-            };
-            let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
-            let service = store.service()?;
-            let change = if grant {
-                let factory = factory_arg(o.factory, o.factory_data, "factory")?;
-                service::OwnerChange::Grant { factory, authorization: o.authorization }
-            } else {
-                service::OwnerChange::Revoke
-            };
-            let (hash, receipt, r) = service.owner_change(&this.net, &id, wallet, change, o.timeout_ms).await?;
-            let out = to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt })?;
-            let _ = js_sys::Reflect::set(&out, &"session".into(), &store.public(&r)?);
-            Ok(out)
         }))
     }
+}
+
+/// What [`BundlerClient::flow`] does: one variant per export, with the store it acts on.
+enum Verb {
+    SendCalls(SessionKeyStore),
+    SessionStatus(SessionKeyStore),
+    CreateSession(SessionKeyStore),
+    WaitForReceipt,
+    DeferredInstall(SessionKeyStore),
+    /// `grantSession` (`true`) and `revokeSession` (`false`) of a session in the store;
+    /// `sendOwnerOperation` without one.
+    Owner(Option<SessionKeyStore>, bool),
 }
 
 #[wasm_bindgen]
@@ -477,35 +558,8 @@ impl BundlerClient {
         options: Option<JsSendCallsOptions>,
     ) -> js_sys::Promise {
         self.remember(store);
-        let (this, store) = (self.share(), store.share());
         let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
-        spawn(Box::pin(async move {
-            let id = id_arg(&session_id)?;
-            if calls.is_undefined() || calls.is_null() {
-                return Err(Error::input("calls", InputRule::Missing, "is required"));
-            }
-            let calls: Vec<CallRequest> = from_js(&calls, "calls")?;
-            let (o, on_progress) = send_options(&options)?;
-            let opts = SendOptions {
-                factory: factory_arg(o.factory, o.factory_data, "factory")?,
-                nonce_key: o.nonce_key,
-                safety_margin_s: o.safety_margin_seconds,
-                batch: o.batch,
-                authorization: o.authorization,
-            };
-            let report = |p: service::Progress| {
-                if let Some(f) = &on_progress {
-                    let (stage, hash, op) = match p {
-                        service::Progress::Estimating => ("estimating", None, None),
-                        service::Progress::Signed(h, op) => ("signed", Some(h), Some(op)),
-                        service::Progress::Sent(h) => ("sent", Some(h), None),
-                    };
-                    report_progress(f, stage, hash.map(json::hex), op.and_then(|op| to_js(op).ok()));
-                }
-            };
-            let hash = store.service()?.send_calls(&this.net, &id, &calls, opts, &report).await?;
-            Ok(JsValue::from_str(&json::hex(hash)))
-        }))
+        self.flow(Verb::SendCalls(store.share()), session_id, calls, options)
     }
 
     /// The session as the chain sees it: installed, matching its grant, the native, gas and
@@ -518,11 +572,7 @@ impl BundlerClient {
         store: &SessionKeyStore,
         #[wasm_bindgen(js_name = sessionId, unchecked_param_type = "string")] session_id: JsValue,
     ) -> js_sys::Promise {
-        let (this, store) = (self.share(), store.share());
-        spawn(Box::pin(async move {
-            let id = id_arg(&session_id)?;
-            to_js(&store.service()?.status_on(&this.net, &id).await?)
-        }))
+        self.flow(Verb::SessionStatus(store.share()), session_id, JsValue::UNDEFINED, JsValue::UNDEFINED)
     }
 
     /// `store.create` with the entity id free both on chain and in the store (the SDK's search),
@@ -534,11 +584,7 @@ impl BundlerClient {
         store: &SessionKeyStore,
         #[wasm_bindgen(unchecked_param_type = "CreateSessionOptions")] options: JsValue,
     ) -> js_sys::Promise {
-        let (this, store) = (self.share(), store.share());
-        spawn(Box::pin(async move {
-            let r = store.service()?.create_on(&this.net, parse_new(&options)?).await?;
-            store.public(&r)
-        }))
+        self.flow(Verb::CreateSession(store.share()), JsValue::UNDEFINED, options, JsValue::UNDEFINED)
     }
 
     /// Poll `eth_getUserOperationReceipt` with backoff until the operation is mined; rejects with
@@ -550,21 +596,8 @@ impl BundlerClient {
         #[wasm_bindgen(js_name = userOpHash, unchecked_param_type = "Hex")] user_op_hash: JsValue,
         options: Option<JsWaitForReceiptOptions>,
     ) -> js_sys::Promise {
-        let this = self.share();
         let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
-        spawn(Box::pin(async move {
-            let hash = hash_arg(&user_op_hash)?;
-            let data = opt_options_data(&options, "options")?;
-            let timeout_ms = read_options(&data, "options", &["timeoutMs"], |f| opt_u64(f, "timeoutMs"))?;
-            let receipt = this.net.sender().wait_for_receipt(hash, timeout_ms).await?;
-            let stores: Vec<SessionKeyStore> = this.stores.borrow().iter().map(|s| s.share()).collect();
-            for store in stores {
-                if let Ok(service) = store.service() {
-                    service.settle_receipt(hash, &receipt).await?;
-                }
-            }
-            to_js(&receipt)
-        }))
+        self.flow(Verb::WaitForReceipt, user_op_hash, JsValue::UNDEFINED, options)
     }
 
     /// `SessionKeyStore.deferredInstall` with the nonce's sequence read from the chain (the
@@ -577,15 +610,7 @@ impl BundlerClient {
         #[wasm_bindgen(js_name = sessionId, unchecked_param_type = "string")] session_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "{ deadline?: Quantity } | undefined")] options: JsValue,
     ) -> js_sys::Promise {
-        let (this, store) = (self.share(), store.share());
-        spawn(Box::pin(async move {
-            let id = id_arg(&session_id)?;
-            let data = opt_options_data(&options, "options")?;
-            let deadline =
-                read_options(&data, "options", &["deadline"], |f| f.present::<U64Arg>("deadline"))?.map_or(0, |s| s.0);
-            let d = store.service()?.deferred_install_on(&this.net, &id, deadline).await?;
-            to_js(&d)
-        }))
+        self.flow(Verb::DeferredInstall(store.share()), session_id, options, JsValue::UNDEFINED)
     }
 
     /// Grant the session with an operation of the account's owner: `installValidation` call data,
@@ -599,7 +624,7 @@ impl BundlerClient {
         #[wasm_bindgen(js_name = sessionId, unchecked_param_type = "string")] session_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OwnerOperationOptions")] options: JsValue,
     ) -> js_sys::Promise {
-        self.owner_flow(Some(store), session_id, options, true)
+        self.flow(Verb::Owner(Some(store.share()), true), session_id, options, JsValue::UNDEFINED)
     }
 
     /// Revoke the session with an owner operation calling `uninstallValidation`; once mined the
@@ -612,7 +637,7 @@ impl BundlerClient {
         #[wasm_bindgen(js_name = sessionId, unchecked_param_type = "string")] session_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OwnerOperationOptions")] options: JsValue,
     ) -> js_sys::Promise {
-        self.owner_flow(Some(store), session_id, options, false)
+        self.flow(Verb::Owner(Some(store.share()), false), session_id, options, JsValue::UNDEFINED)
     }
 
     /// Any operation of the account's owner, signed by an EIP-1193 wallet (`personal_sign` of the
@@ -623,7 +648,7 @@ impl BundlerClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "SendOwnerOperationOptions")] options: JsValue,
     ) -> js_sys::Promise {
-        self.owner_flow(None, JsValue::UNDEFINED, options, false)
+        self.flow(Verb::Owner(None, false), JsValue::UNDEFINED, options, JsValue::UNDEFINED)
     }
 }
 

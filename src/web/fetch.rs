@@ -11,6 +11,7 @@
 
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{Error, Result};
 use crate::rpc::Transport;
@@ -35,8 +36,8 @@ export async function post(url, body, ms) {
 }
 "#)]
 extern "C" {
-    #[wasm_bindgen(catch, js_name = post)]
-    async fn js_post(url: &str, body: String, ms: f64) -> std::result::Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = post)]
+    fn js_post(url: &str, body: String, ms: f64) -> js_sys::Promise;
 }
 
 /// Default time one request may take.
@@ -65,7 +66,8 @@ fn is_jsonrpc_error(text: &str) -> bool {
 impl Transport for FetchTransport {
     async fn post(&self, body: String) -> Result<String> {
         let url = &self.url;
-        match js_post(url, body, self.timeout_ms.min(i32::MAX as u64) as f64).await.map(|a| Array::from(&a)) {
+        let answer = JsFuture::from(js_post(url, body, self.timeout_ms.min(i32::MAX as u64) as f64)).await;
+        match answer.map(|a| Array::from(&a)) {
             Ok(a) => {
                 let (status, text) =
                     (a.get(0).as_f64().unwrap_or(0.0) as u16, a.get(1).as_string().unwrap_or_default());

@@ -18,6 +18,10 @@
 //! transaction is still active, so a read followed by a write in one readwrite transaction is
 //! atomic across tabs (IndexedDB serializes overlapping readwrite transactions).
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -76,17 +80,33 @@ pub fn storage(op: &'static str) -> impl Fn(JsValue) -> Error {
 }
 
 /// Await an `IDBRequest`; the error is the request's `DOMException`.
-pub async fn request(req: &IdbRequest) -> Result<JsValue, JsValue> {
+pub fn request(req: &IdbRequest) -> Request {
     let p = Promise::new(&mut |resolve: Function, reject: Function| {
         req.set_onsuccess(Some(&resolve));
         req.set_onerror(Some(&reject));
     });
-    let outcome = JsFuture::from(p).await;
-    req.set_onsuccess(None);
-    req.set_onerror(None);
-    match outcome {
-        Ok(_) => req.result(),
-        Err(event) => Err(req.error().ok().flatten().map(JsValue::from).unwrap_or(event)),
+    Request { req: req.clone(), fut: JsFuture::from(p) }
+}
+
+/// An `IDBRequest` in flight ([`request`]). A plain future, not an `async` block: each flow that
+/// awaits a request holds two handles, and the code that settles it exists once.
+pub struct Request {
+    req: IdbRequest,
+    fut: JsFuture,
+}
+
+impl Future for Request {
+    type Output = Result<JsValue, JsValue>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let outcome = std::task::ready!(Pin::new(&mut self.fut).poll(cx));
+        let req = &self.req;
+        req.set_onsuccess(None);
+        req.set_onerror(None);
+        Poll::Ready(match outcome {
+            Ok(_) => req.result(),
+            Err(event) => Err(req.error().ok().flatten().map(JsValue::from).unwrap_or(event)),
+        })
     }
 }
 
@@ -108,14 +128,23 @@ impl Done {
     }
 
     /// Wait for the commit.
-    pub async fn wait(self) -> Result<(), JsValue> {
-        let r = self.fut.await;
-        self.tx.set_oncomplete(None);
-        self.tx.set_onabort(None);
-        match r {
+    pub fn wait(self) -> Self {
+        self
+    }
+}
+
+impl Future for Done {
+    type Output = Result<(), JsValue>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let r = std::task::ready!(Pin::new(&mut self.fut).poll(cx));
+        let tx = &self.tx;
+        tx.set_oncomplete(None);
+        tx.set_onabort(None);
+        Poll::Ready(match r {
             Ok(_) => Ok(()),
-            Err(event) => Err(self.tx.error().map(JsValue::from).unwrap_or(event)),
-        }
+            Err(event) => Err(tx.error().map(JsValue::from).unwrap_or(event)),
+        })
     }
 }
 

@@ -194,6 +194,30 @@ pub struct SessionKeyStore {
     inner: Rc<Inner>,
 }
 
+/// What [`SessionKeyStore::flow`] does: one variant per export.
+#[derive(Clone, Copy)]
+enum Verb {
+    Create,
+    Import,
+    List,
+    Get,
+    Delete,
+    Prune,
+    MarkActive,
+    MarkRevoked,
+    ExportPrivateKey,
+    InstallCallData,
+    UninstallCallData,
+    DeferredInstall,
+    AttachOwnerSignature,
+    SignUserOperation,
+}
+
+/// Bytes as a `0x` hex string for JS.
+fn hex_js(bytes: &[u8]) -> JsValue {
+    JsValue::from_str(&json::hex(bytes))
+}
+
 /// A boxed export body (see [`spawn`]).
 pub(crate) type Body = Pin<Box<dyn Future<Output = Result<JsValue>>>>;
 
@@ -311,7 +335,7 @@ async fn open_inner(opts: OpenOptions) -> Result<Inner> {
             in_memory(webcrypto::generate_wrapping_key().await?)
         }
         Some(factory) => {
-            let db = boxed(idb::open(&factory, &name, idb::DB_VERSION, idb::upgrade)).await.map_err(|e| {
+            let db = idb::open(&factory, &name, idb::DB_VERSION, idb::upgrade).await.map_err(|e| {
                 if idb::error_name(&e) == "VersionError" {
                     Error::Storage {
                         op: "open",
@@ -416,11 +440,7 @@ impl SessionKeyStore {
     /// Create a session with a fresh key generated inside wasm. Returns its record (`pending`).
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionRecord>")]
     pub fn create(&self, #[wasm_bindgen(unchecked_param_type = "CreateSessionOptions")] options: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let r = inner.service()?.create(parse_new(&options)?).await?;
-            inner.public(&r)
-        })
+        self.flow(Verb::Create, JsValue::UNDEFINED, options)
     }
 
     /// Create a session from an existing private key (server-side automation, migration).
@@ -429,80 +449,46 @@ impl SessionKeyStore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "ImportSessionOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let r = inner.service()?.import(parse_new(&options)?).await?;
-            inner.public(&r)
-        })
+        self.flow(Verb::Import, JsValue::UNDEFINED, options)
     }
 
     /// Sessions, optionally only those of one chain and/or account. Unreadable records are
     /// skipped (with a console warning); `get(id)` reports why.
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionRecord[]>")]
     pub fn list(&self, filter: Option<JsListFilter>) -> Promise {
-        let inner = self.inner.clone();
-        let filter: JsValue = filter.map(Into::into).unwrap_or(JsValue::UNDEFINED);
-        promise(async move {
-            let filter = ListFilter::from_json(&opt_options_data(&filter, "filter")?, "filter")?;
-            let service = inner.service()?;
-            let (records, unreadable) = service.list(&filter).await?;
-            for e in unreadable {
-                warn(&format!("mav2-session-keys: skipping a stored session: {} ({})", e, e.code()));
-            }
-            // One record at a time: the serializer of a single record is the one every other
-            // export uses.
-            let out = js_sys::Array::new();
-            for r in &records {
-                out.push(&inner.public(r)?);
-            }
-            Ok(out.into())
-        })
+        self.flow(Verb::List, JsValue::UNDEFINED, filter.map(Into::into).unwrap_or(JsValue::UNDEFINED))
     }
 
     /// One session's record. `SESSION_NOT_FOUND` if there is none.
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionRecord>")]
     pub fn get(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let r = inner.service()?.get(&id_arg(&id)?).await?;
-            inner.public(&r)
-        })
+        self.flow(Verb::Get, id, JsValue::UNDEFINED)
     }
 
     /// Delete a session and its key. Resolves `true` if it existed.
     #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
     pub fn delete(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move { Ok(inner.service()?.delete(&id_arg(&id)?).await?.into()) })
+        self.flow(Verb::Delete, id, JsValue::UNDEFINED)
     }
 
     /// Delete every expired session and every revoked one (its record is a tombstone without a
     /// key); resolves how many were deleted.
     #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
     pub fn prune(&self) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move { Ok(inner.service()?.prune().await?.into()) })
+        self.flow(Verb::Prune, JsValue::UNDEFINED, JsValue::UNDEFINED)
     }
 
     /// Record that the grant is installed on chain (`pending` → `active`).
     #[wasm_bindgen(js_name = markActive, unchecked_return_type = "Promise<SessionRecord>")]
     pub fn mark_active(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let r = inner.service()?.mark_active(&id_arg(&id)?).await?;
-            inner.public(&r)
-        })
+        self.flow(Verb::MarkActive, id, JsValue::UNDEFINED)
     }
 
     /// Record that the grant was uninstalled (or abandoned). Final: the key is wiped and the
     /// record stays as a tombstone until `prune()`.
     #[wasm_bindgen(js_name = markRevoked, unchecked_return_type = "Promise<SessionRecord>")]
     pub fn mark_revoked(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let r = inner.service()?.mark_revoked(&id_arg(&id)?).await?;
-            inner.public(&r)
-        })
+        self.flow(Verb::MarkRevoked, id, JsValue::UNDEFINED)
     }
 
     /// The session's private key as `0x` hex. Explicit escape hatch: the string cannot be wiped
@@ -510,11 +496,7 @@ impl SessionKeyStore {
     /// key cannot leave WebCrypto: `KEY_NOT_EXPORTABLE`.
     #[wasm_bindgen(js_name = exportPrivateKey, unchecked_return_type = "Promise<Hex>")]
     pub fn export_private_key(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let secret = inner.service()?.export_private_key(&id_arg(&id)?).await?;
-            Ok(JsValue::from_str(&json::hex(secret.as_ref())))
-        })
+        self.flow(Verb::ExportPrivateKey, id, JsValue::UNDEFINED)
     }
 }
 
@@ -524,22 +506,14 @@ impl SessionKeyStore {
     /// the owner sends to the account itself).
     #[wasm_bindgen(js_name = installCallData, unchecked_return_type = "Promise<Hex>")]
     pub fn install_call_data(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let call = inner.service()?.install_call_data(&id_arg(&id)?).await?;
-            Ok(JsValue::from_str(&json::hex(call)))
-        })
+        self.flow(Verb::InstallCallData, id, JsValue::UNDEFINED)
     }
 
     /// `uninstallValidation` call data revoking the session. Send it from the owner, then
     /// `markRevoked(id)`.
     #[wasm_bindgen(js_name = uninstallCallData, unchecked_return_type = "Promise<Hex>")]
     pub fn uninstall_call_data(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let call = inner.service()?.uninstall_call_data(&id_arg(&id)?).await?;
-            Ok(JsValue::from_str(&json::hex(call)))
-        })
+        self.flow(Verb::UninstallCallData, id, JsValue::UNDEFINED)
     }
 
     /// Prepare a deferred install: typed data for the owner's `eth_signTypedData_v4`. `nonce`
@@ -552,19 +526,7 @@ impl SessionKeyStore {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "DeferredInstallOptions | undefined")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let id = id_arg(&id)?;
-            let data = opt_options_data(&options, "options")?;
-            let (nonce, deadline) = read_options(&data, "options", &["nonce", "deadline"], |f| {
-                Ok((
-                    f.value::<Option<U256Arg>>("nonce")?.map(|n| n.0),
-                    f.present::<U64Arg>("deadline")?.map_or(0, |s| s.0),
-                ))
-            })?;
-            let d = inner.service()?.deferred_install(&id, nonce, deadline).await?;
-            to_js(&d)
-        })
+        self.flow(Verb::DeferredInstall, id, options)
     }
 
     /// Attach the owner's signature over the typed data of `deferredInstall`. The session's first
@@ -575,13 +537,7 @@ impl SessionKeyStore {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Hex")] signature: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let id = id_arg(&id)?;
-            let sig: json::HexBytes = from_js(&signature, "signature")?;
-            let r = inner.service()?.attach_owner_signature(&id, &sig.0).await?;
-            inner.public(&r)
-        })
+        self.flow(Verb::AttachOwnerSignature, id, signature)
     }
 
     /// Sign a user operation with the session key: resolves the packed MAv2 signature
@@ -596,20 +552,75 @@ impl SessionKeyStore {
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
         #[wasm_bindgen(js_name = userOp, unchecked_param_type = "UserOperation")] user_op: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let id = id_arg(&id)?;
-            if user_op.is_undefined() || user_op.is_null() {
-                return Err(Error::input("userOp", InputRule::Missing, "is required"));
-            }
-            let op: UserOperation = from_js(&user_op, "userOp")?;
-            let sig = inner.service()?.sign_user_operation(&id, &op).await?;
-            Ok(JsValue::from_str(&json::hex(sig)))
-        })
+        self.flow(Verb::SignUserOperation, id, user_op)
     }
 }
 
 impl SessionKeyStore {
+    /// Every export that acts on the sessions: one flow for all, `verb` picking the service call.
+    /// `id` (the session id, for the verbs that take one) is read first, then `arg` (options, a
+    /// signature, a user operation), so an export with several bad arguments names the first.
+    fn flow(&self, verb: Verb, id: JsValue, arg: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let id = match verb {
+                Verb::Create | Verb::Import | Verb::List | Verb::Prune => String::new(),
+                _ => id_arg(&id)?,
+            };
+            let r = match verb {
+                Verb::Create => inner.service()?.create(parse_new(&arg)?).await?,
+                Verb::Import => inner.service()?.import(parse_new(&arg)?).await?,
+                Verb::Get => inner.service()?.get(&id).await?,
+                Verb::MarkActive => inner.service()?.mark_active(&id).await?,
+                Verb::MarkRevoked => inner.service()?.mark_revoked(&id).await?,
+                Verb::AttachOwnerSignature => {
+                    let sig: json::HexBytes = from_js(&arg, "signature")?;
+                    inner.service()?.attach_owner_signature(&id, &sig.0).await?
+                }
+                Verb::List => {
+                    let filter = ListFilter::from_json(&opt_options_data(&arg, "filter")?, "filter")?;
+                    let (records, unreadable) = inner.service()?.list(&filter).await?;
+                    for e in unreadable {
+                        warn(&format!("mav2-session-keys: skipping a stored session: {} ({})", e, e.code()));
+                    }
+                    // One record at a time: the serializer of a single record is the one every
+                    // other export uses.
+                    let out = js_sys::Array::new();
+                    for r in &records {
+                        out.push(&inner.public(r)?);
+                    }
+                    return Ok(out.into());
+                }
+                Verb::Prune => return Ok(inner.service()?.prune().await?.into()),
+                Verb::Delete => return Ok(inner.service()?.delete(&id).await?.into()),
+                Verb::InstallCallData => return Ok(hex_js(&inner.service()?.install_call_data(&id).await?)),
+                Verb::UninstallCallData => return Ok(hex_js(&inner.service()?.uninstall_call_data(&id).await?)),
+                Verb::ExportPrivateKey => {
+                    let secret = inner.service()?.export_private_key(&id).await?;
+                    return Ok(hex_js(secret.as_ref()));
+                }
+                Verb::SignUserOperation => {
+                    if arg.is_undefined() || arg.is_null() {
+                        return Err(Error::input("userOp", InputRule::Missing, "is required"));
+                    }
+                    let op: UserOperation = from_js(&arg, "userOp")?;
+                    return Ok(hex_js(&inner.service()?.sign_user_operation(&id, &op).await?));
+                }
+                Verb::DeferredInstall => {
+                    let data = opt_options_data(&arg, "options")?;
+                    let (nonce, deadline) = read_options(&data, "options", &["nonce", "deadline"], |f| {
+                        Ok((
+                            f.value::<Option<U256Arg>>("nonce")?.map(|n| n.0),
+                            f.present::<U64Arg>("deadline")?.map_or(0, |s| s.0),
+                        ))
+                    })?;
+                    return to_js(&inner.service()?.deferred_install(&id, nonce, deadline).await?);
+                }
+            };
+            inner.public(&r)
+        })
+    }
+
     /// The same store, owned by an export's `'static` future (the bundler client's).
     pub(crate) fn share(&self) -> SessionKeyStore {
         SessionKeyStore { inner: self.inner.clone() }
