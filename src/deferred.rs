@@ -17,7 +17,6 @@
 use alloy_primitives::aliases::{U168, U48};
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::SolValue;
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -25,6 +24,7 @@ use crate::install::{self, Grant, SessionInstallRequest, Validation, MAX_UINT48}
 use crate::json::{self, Addr};
 use crate::permissions::Permission;
 use crate::read;
+use crate::write::{self, Obj};
 
 /// Validation locator of the authorizing validation: the owner (entity 0) with the global bit.
 const OWNER_LOCATOR: u64 = 1;
@@ -111,8 +111,7 @@ impl DeferredInstallRequest {
 }
 
 /// A deferred grant ready for the owner's wallet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeferredInstall {
     /// `eth_signTypedData_v4` payload (viem's shape plus `types.EIP712Domain`).
     pub typed_data: Value,
@@ -125,6 +124,21 @@ pub struct DeferredInstall {
     /// The `installValidation` call the action runs.
     pub call_data: Bytes,
 }
+
+impl DeferredInstall {
+    /// The JS shape (hashes and bytes lower-case hex).
+    pub fn to_json(&self) -> Value {
+        Obj::new()
+            .put("typedData", self.typed_data.clone())
+            .put("typedDataHash", write::hex(self.typed_data_hash.as_slice()))
+            .put("preSignatureDigest", write::hex(&self.pre_signature_digest))
+            .put("hasExecutionHooks", Value::Bool(self.has_execution_hooks))
+            .put("callData", write::hex(&self.call_data))
+            .value()
+    }
+}
+
+write::serialize_via_to_json!(DeferredInstall);
 
 /// `deadline` must be 0 or in `[now, 2^48-1]` (the SDK's `compileDeferred` checks).
 pub(crate) fn check_deadline(deadline: u64, now: u64) -> Result<()> {

@@ -201,19 +201,20 @@ impl<T: Transport> RpcClient<T> {
         method: &str,
         params: P,
     ) -> Result<R> {
-        self.call_with(clock, method, params, read::leaf::<R>).await
+        self.call_json(clock, self.retry.attempts, method, params_json(method, &params), read::leaf::<R>).await
     }
 
-    /// [`RpcClient::call`] with the result read by `read`. The params are serialized here; what
-    /// is awaited is generic over the result only, so methods with the same result share it.
-    pub fn call_with<'a, P: Serialize, R: 'a, C: Clock>(
+    /// [`RpcClient::call`] with the params given as JSON text (an array, built by hand: see
+    /// [`crate::write`]) and the result read by `read`. What is awaited is generic over the
+    /// result only, so methods with the same result share it.
+    pub fn call_with<'a, R: 'a, C: Clock>(
         &'a self,
         clock: &'a C,
         method: &'a str,
-        params: P,
+        params: String,
         read: fn(&serde_json::Value) -> read::Read<R>,
-    ) -> impl std::future::Future<Output = Result<R>> + use<'a, T, P, R, C> {
-        self.call_json(clock, self.retry.attempts, method, params_json(method, &params), read)
+    ) -> impl std::future::Future<Output = Result<R>> + use<'a, T, R, C> {
+        self.call_json(clock, self.retry.attempts, method, Ok(params), read)
     }
 
     /// [`RpcClient::request`], then `read` of its result.
@@ -267,15 +268,16 @@ impl<T: Transport> RpcClient<T> {
         id
     }
 
-    /// One request, no retry (`clock` is never waited on), its result read by `read`.
-    pub fn call_once<'a, P: Serialize, R: 'a, C: Clock>(
+    /// One request, no retry (`clock` is never waited on), its params JSON text (as
+    /// [`RpcClient::call_with`]) and its result read by `read`.
+    pub fn call_once<'a, R: 'a, C: Clock>(
         &'a self,
         clock: &'a C,
         method: &'a str,
-        params: &P,
+        params: String,
         read: fn(&serde_json::Value) -> read::Read<R>,
-    ) -> impl std::future::Future<Output = Result<R>> + use<'a, T, P, R, C> {
-        self.call_json(clock, 1, method, params_json(method, params), read)
+    ) -> impl std::future::Future<Output = Result<R>> + use<'a, T, R, C> {
+        self.call_json(clock, 1, method, Ok(params), read)
     }
 }
 
@@ -291,7 +293,7 @@ fn bad_request(method: &str) -> Error {
 
 /// The JSON-RPC request body around `params` (JSON): a [`Request`] as serde writes it.
 fn request_body(method: &str, id: u64, params: &str) -> String {
-    let method = serde_json::Value::from(method);
+    let method = crate::write::text(&serde_json::Value::from(method));
     format!(r#"{{"jsonrpc":"2.0","id":{id},"method":{method},"params":{params}}}"#)
 }
 

@@ -34,6 +34,7 @@ use crate::web::clock::WebClock;
 use crate::web::convert::{from_js, id_arg, opt_options_data, read_options, to_js, U256Arg, U64Arg};
 use crate::web::fetch::{FetchTransport, DEFAULT_TIMEOUT_MS};
 use crate::web::store::{parse_new, spawn, SessionKeyStore};
+use crate::write::{self, Obj};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_BUNDLER_TYPES: &'static str = r#"
@@ -255,11 +256,8 @@ pub struct BundlerClient {
 }
 
 /// `{ userOpHash, receipt }` of an owner operation.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct OwnerOpResult<'a> {
-    user_op_hash: B256,
-    receipt: &'a crate::rpc::bundler::UserOperationReceipt,
+fn owner_op_result(user_op_hash: B256, receipt: &crate::rpc::bundler::UserOperationReceipt) -> Result<JsValue> {
+    to_js(&Obj::new().put("userOpHash", write::hex(user_op_hash.as_slice())).put("receipt", receipt.to_json()).value())
 }
 
 fn factory_arg(factory: Option<Addr>, data: Option<HexBytes>, field: &str) -> Result<Option<(Address, Bytes)>> {
@@ -410,7 +408,7 @@ impl BundlerClient {
                 };
                 let (hash, receipt) =
                     service::owner_operation_with(&this.net, wallet, account.0, call_data.0, op).await?;
-                return to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt });
+                return owner_op_result(hash, &receipt);
             };
             let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
             let service = store.service()?;
@@ -421,7 +419,7 @@ impl BundlerClient {
                 service::OwnerChange::Revoke
             };
             let (hash, receipt, r) = service.owner_change(&this.net, &id, wallet, change, o.timeout_ms).await?;
-            let out = to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt })?;
+            let out = owner_op_result(hash, &receipt)?;
             let _ = js_sys::Reflect::set(&out, &"session".into(), &store.public(&r)?);
             Ok(out)
         }))
@@ -500,7 +498,7 @@ impl BundlerClient {
                         service::Progress::Signed(h, op) => ("signed", Some(h), Some(op)),
                         service::Progress::Sent(h) => ("sent", Some(h), None),
                     };
-                    report_progress(f, stage, hash.map(json::hex), op.and_then(|op| to_js(op).ok()));
+                    report_progress(f, stage, hash.map(json::hex), op.and_then(|op| to_js(&op.to_json()).ok()));
                 }
             };
             let hash = store.service()?.send_calls(&this.net, &id, &calls, opts, &report).await?;
@@ -521,7 +519,7 @@ impl BundlerClient {
         let (this, store) = (self.share(), store.share());
         spawn(Box::pin(async move {
             let id = id_arg(&session_id)?;
-            to_js(&store.service()?.status_on(&this.net, &id).await?)
+            to_js(&store.service()?.status_on(&this.net, &id).await?.to_json())
         }))
     }
 
@@ -563,7 +561,7 @@ impl BundlerClient {
                     service.settle_receipt(hash, &receipt).await?;
                 }
             }
-            to_js(&receipt)
+            to_js(&receipt.to_json())
         }))
     }
 
@@ -584,7 +582,7 @@ impl BundlerClient {
             let deadline =
                 read_options(&data, "options", &["deadline"], |f| f.present::<U64Arg>("deadline"))?.map_or(0, |s| s.0);
             let d = store.service()?.deferred_install_on(&this.net, &id, deadline).await?;
-            to_js(&d)
+            to_js(&d.to_json())
         }))
     }
 

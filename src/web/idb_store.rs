@@ -31,7 +31,7 @@ fn decode(v: &JsValue) -> Result<SessionRecord> {
 /// The record as stored: straight to a JS object (the same shape `session::encode_stored` gives
 /// natively), always in the current schema (see `session::decode_stored`).
 fn encode(r: &SessionRecord) -> Result<JsValue> {
-    let v = to_js(r)?;
+    let v = to_js(&r.to_json())?;
     if r.schema != session::SCHEMA_VERSION {
         let _ = Reflect::set(&v, &"schema".into(), &session::SCHEMA_VERSION.into());
     }

@@ -356,7 +356,7 @@ impl Inner {
     }
 
     fn public(&self, r: &SessionRecord) -> Result<JsValue> {
-        to_js(&r.public(now_secs(), self.service.persistence()))
+        to_js(&r.public(now_secs(), self.service.persistence()).to_json())
     }
 }
 
@@ -563,7 +563,7 @@ impl SessionKeyStore {
                 ))
             })?;
             let d = inner.service()?.deferred_install(&id, nonce, deadline).await?;
-            to_js(&d)
+            to_js(&d.to_json())
         })
     }
 
