@@ -7,6 +7,8 @@
 //! addresses checksummed ([`address`]) where a derived `Addr` field was and lower-case where an
 //! alloy `Address` was, `null` for an absent optional field unless the field is left out.
 
+use std::fmt;
+
 use alloy_primitives::{Address, U256};
 use serde_json::{Map, Value};
 
@@ -80,12 +82,10 @@ impl Obj {
             if i > 0 {
                 out.push(',');
             }
-            // Keys are this crate's own identifiers: nothing to escape.
-            out.push('"');
-            out.push_str(k);
-            out.push_str("\":");
+            push_quoted(out, k);
+            out.push(':');
             match v {
-                Item::Value(v) => out.push_str(&text(v)),
+                Item::Value(v) => push_value(out, v),
                 Item::Obj(o) => o.write(out),
             }
         }
@@ -93,9 +93,72 @@ impl Obj {
     }
 }
 
-/// A value as compact JSON text (`to_string`, not `Display`, which compiles a pretty printer too).
+/// A value as compact JSON text, byte for byte as `serde_json::to_string` writes it: keys in the
+/// map's order, strings escaped as serde_json escapes them, numbers by `Number`'s `Display`
+/// (serde_json's own number writer). Written here rather than by serde_json's serializer, whose
+/// `Value` instance is several times this code.
 pub fn text(v: &Value) -> String {
-    serde_json::to_string(v).unwrap_or_default()
+    let mut out = String::new();
+    push_value(&mut out, v);
+    out
+}
+
+fn push_value(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = fmt::Write::write_fmt(out, format_args!("{n}"));
+        }
+        Value::String(s) => push_quoted(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_quoted(out, k);
+                out.push(':');
+                push_value(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// `s` as a JSON string, escaped as serde_json escapes it: `"`, `\`, the five short control
+/// escapes, other control characters as `\u00xx` (lower-case hex), everything else as it is.
+pub fn push_quoted(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => {
+                out.push_str("\\u00");
+                out.push(HEX[c as usize >> 4] as char);
+                out.push(HEX[c as usize & 0xf] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// A quantity as viem's `toHex` writes it (`0x0`, `0x1a`).
@@ -135,3 +198,32 @@ macro_rules! serialize_via_to_json {
     )*};
 }
 pub(crate) use serialize_via_to_json;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_serde_jsons() {
+        let tricky = "q\"b\\s/\u{0}\u{1f}\u{7f}\u{8}\u{c}\n\r\té€😀\u{2028}";
+        let v = serde_json::json!({
+            "z": [null, true, false, 0, 1, -1, u64::MAX, i64::MIN, 0.5, -1.25e-7, 1e300, 123456789.0, 5e-324],
+            "a": {"": "", tricky: tricky, "nested": [[], {}, [{"x": 1}]]},
+            "m": "plain",
+        });
+        assert_eq!(text(&v), serde_json::to_string(&v).unwrap());
+        let mut q = String::new();
+        push_quoted(&mut q, tricky);
+        assert_eq!(q, serde_json::to_string(tricky).unwrap());
+    }
+
+    #[test]
+    fn obj_text_keeps_field_order() {
+        let o = Obj::new()
+            .put("b", Value::from(1))
+            .opt("skip", None)
+            .obj("a", Obj::new().put("y", Value::Null).put("x", Value::from("s")));
+        assert_eq!(o.text(), r#"{"b":1,"a":{"y":null,"x":"s"}}"#);
+        assert_eq!(o.value(), serde_json::json!({"a": {"x": "s", "y": null}, "b": 1}));
+    }
+}

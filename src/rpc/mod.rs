@@ -139,7 +139,7 @@ pub fn rpc_error(method: &str, e: RpcErrorObject) -> Error {
         method: method.to_string(),
         rpc_code: e.code,
         message: e.message,
-        data: e.data.and_then(|d| serde_json::to_string(&d).ok()),
+        data: e.data.map(|d| crate::write::text(&d)),
     }
 }
 
@@ -340,8 +340,7 @@ fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Valu
     }
     let resp_id = f.get("id").unwrap_or(&serde_json::Value::Null);
     if *resp_id != id && resp_id.as_str() != Some(id.to_string().as_str()) {
-        // `to_string`, not `Display`: serde_json's `Display` compiles a pretty printer in as well.
-        let got = serde_json::to_string(resp_id).unwrap_or_default();
+        let got = crate::write::text(resp_id);
         return Err(bad(format!("id {got} does not match request id {id}")));
     }
     if jsonrpc.as_deref() != Some("2.0") {
