@@ -126,10 +126,11 @@ pub struct DeferredInstall {
 }
 
 impl DeferredInstall {
-    /// The JS shape (hashes and bytes lower-case hex).
-    pub fn to_json(&self) -> Value {
+    /// The JS shape (hashes and bytes lower-case hex). Consumes it: the typed data moves in,
+    /// uncopied.
+    pub fn into_json(self) -> Value {
         Obj::new()
-            .put("typedData", self.typed_data.clone())
+            .put("typedData", self.typed_data)
             .put("typedDataHash", write::hex(self.typed_data_hash.as_slice()))
             .put("preSignatureDigest", write::hex(&self.pre_signature_digest))
             .put("hasExecutionHooks", Value::Bool(self.has_execution_hooks))
@@ -137,8 +138,6 @@ impl DeferredInstall {
             .value()
     }
 }
-
-write::serialize_via_to_json!(DeferredInstall);
 
 /// `deadline` must be 0 or in `[now, 2^48-1]` (the SDK's `compileDeferred` checks).
 pub(crate) fn check_deadline(deadline: u64, now: u64) -> Result<()> {

@@ -1142,7 +1142,11 @@ impl ChainStatus {
         let st = &self.state;
         let dec = |v: &U256| Value::String(text::decimal(v));
         let opt_number = |v: Option<u64>| write::nullable(v.map(Value::from));
-        let erc20 = st.remaining.erc20.iter().map(|(t, v)| (json::address(t), dec(v))).collect();
+        // Inserted one by one: a collected map would sort its items first, which links a sort.
+        let mut erc20 = serde_json::Map::new();
+        for (t, v) in &st.remaining.erc20 {
+            erc20.insert(json::address(t), dec(v));
+        }
         let remaining = Obj::new()
             .put("native", write::nullable(st.remaining.native.as_ref().map(dec)))
             .put("gas", write::nullable(st.remaining.gas.as_ref().map(dec)))

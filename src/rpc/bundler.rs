@@ -201,8 +201,8 @@ impl TxReceipt {
 
 impl UserOperationReceipt {
     /// The JSON shape: addresses and bytes lower-case `0x` hex, amounts quantities, an absent
-    /// `paymaster` or `reason` `null`.
-    pub fn to_json(&self) -> Value {
+    /// `paymaster` or `reason` `null`. Consumes the receipt: its logs move in, uncopied.
+    pub fn into_json(self) -> Value {
         Obj::new()
             .put("userOpHash", write::hex(self.user_op_hash.as_slice()))
             .put("entryPoint", write::hex(self.entry_point.as_slice()))
@@ -213,7 +213,7 @@ impl UserOperationReceipt {
             .put("actualGasUsed", write::quantity(self.actual_gas_used))
             .put("success", Value::Bool(self.success))
             .put("reason", write::nullable(self.reason.as_ref().map(|r| write::hex(r))))
-            .put("logs", Value::Array(self.logs.clone()))
+            .put("logs", Value::Array(self.logs))
             .put("receipt", self.receipt.to_json())
             .value()
     }

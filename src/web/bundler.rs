@@ -256,8 +256,10 @@ pub struct BundlerClient {
 }
 
 /// `{ userOpHash, receipt }` of an owner operation.
-fn owner_op_result(user_op_hash: B256, receipt: &crate::rpc::bundler::UserOperationReceipt) -> Result<JsValue> {
-    to_js(&Obj::new().put("userOpHash", write::hex(user_op_hash.as_slice())).put("receipt", receipt.to_json()).value())
+fn owner_op_result(user_op_hash: B256, receipt: crate::rpc::bundler::UserOperationReceipt) -> Result<JsValue> {
+    to_js(
+        &Obj::new().put("userOpHash", write::hex(user_op_hash.as_slice())).put("receipt", receipt.into_json()).value(),
+    )
 }
 
 fn factory_arg(factory: Option<Addr>, data: Option<HexBytes>, field: &str) -> Result<Option<(Address, Bytes)>> {
@@ -408,7 +410,7 @@ impl BundlerClient {
                 };
                 let (hash, receipt) =
                     service::owner_operation_with(&this.net, wallet, account.0, call_data.0, op).await?;
-                return owner_op_result(hash, &receipt);
+                return owner_op_result(hash, receipt);
             };
             let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
             let service = store.service()?;
@@ -419,7 +421,7 @@ impl BundlerClient {
                 service::OwnerChange::Revoke
             };
             let (hash, receipt, r) = service.owner_change(&this.net, &id, wallet, change, o.timeout_ms).await?;
-            let out = owner_op_result(hash, &receipt)?;
+            let out = owner_op_result(hash, receipt)?;
             let _ = js_sys::Reflect::set(&out, &"session".into(), &store.public(&r)?);
             Ok(out)
         }))
@@ -561,7 +563,7 @@ impl BundlerClient {
                     service.settle_receipt(hash, &receipt).await?;
                 }
             }
-            to_js(&receipt.to_json())
+            to_js(&receipt.into_json())
         }))
     }
 
@@ -582,7 +584,7 @@ impl BundlerClient {
             let deadline =
                 read_options(&data, "options", &["deadline"], |f| f.present::<U64Arg>("deadline"))?.map_or(0, |s| s.0);
             let d = store.service()?.deferred_install_on(&this.net, &id, deadline).await?;
-            to_js(&d.to_json())
+            to_js(&d.into_json())
         }))
     }
 

@@ -172,7 +172,7 @@ pub fn build_deferred_session_install(
     #[wasm_bindgen(unchecked_param_type = "DeferredSessionGrant")] grant: JsValue,
 ) -> Result<JsValue, JsValue> {
     let req = DeferredInstallRequest::from_json(&options_value(&grant, "grant")?, "grant")?;
-    Ok(to_js(&deferred::build_deferred_install(&req, now_secs())?.to_json())?)
+    Ok(to_js(&deferred::build_deferred_install(&req, now_secs())?.into_json())?)
 }
 
 /// Join the owner's `eth_signTypedData_v4` signature to the pre-signature digest (the SDK's

@@ -563,7 +563,7 @@ impl SessionKeyStore {
                 ))
             })?;
             let d = inner.service()?.deferred_install(&id, nonce, deadline).await?;
-            to_js(&d.to_json())
+            to_js(&d.into_json())
         })
     }
 
