@@ -311,13 +311,14 @@ fn permissions_json(permissions: &[Permission]) -> Value {
 }
 
 impl SessionRecord {
-    /// The stored shape: numbers stay numbers (the IndexedDB index keys on `chainId`), accounts
-    /// checksummed, an absent optional field `null`.
-    pub fn to_json(&self) -> Value {
+    /// The fields the stored and the public shapes share: numbers stay numbers (the IndexedDB
+    /// index keys on `chainId`), accounts checksummed, an absent optional field `null`.
+    fn shared_json(&self) -> Obj {
         Obj::new()
-            .put("schema", Value::from(self.schema))
             .put("id", Value::from(self.id.as_str()))
+            .put("keyKind", Value::from(self.key_kind.as_str()))
             .put("address", opt_address(self.address))
+            .put("publicKey", write::nullable(self.public_key.as_ref().map(PublicKeyXy::to_json)))
             .put("chainId", Value::from(self.chain_id))
             .put("account", write::address(&self.account.0))
             .put("entityId", Value::from(self.entity_id))
@@ -325,24 +326,41 @@ impl SessionRecord {
             .put("expiresAt", opt_number(self.expires_at))
             .put("validAfter", opt_number(self.valid_after))
             .put("paymaster", opt_address(self.paymaster))
+            .put("createdAt", Value::from(self.created_at))
+    }
+
+    /// The stored shape, written as `schema`.
+    fn stored_json(&self, schema: u32) -> Value {
+        self.shared_json()
+            .put("schema", Value::from(schema))
             .put("owner", opt_address(self.owner))
             .put("salt", write::nullable(self.salt.map(write::quantity)))
-            .put("createdAt", Value::from(self.created_at))
             .put("status", Value::from(self.status.as_str()))
             .put("key", write::nullable(self.key.as_ref().map(EncryptedKey::to_json)))
             .put("deferred", write::nullable(self.deferred.as_ref().map(DeferredState::to_json)))
             .put("grantOp", write::nullable(self.grant_op.map(|h| write::hex(h.0.as_slice()))))
-            .put("keyKind", Value::from(self.key_kind.as_str()))
-            .put("publicKey", write::nullable(self.public_key.as_ref().map(PublicKeyXy::to_json)))
+            .value()
+    }
+
+    /// The stored shape, as its `schema` says.
+    pub fn to_json(&self) -> Value {
+        self.stored_json(self.schema)
+    }
+
+    /// The JS shape of [`SessionRecord::public`] (its `to_json`), written from the record
+    /// without building the [`PublicRecord`].
+    pub fn public_json(&self, now: u64, persistence: Persistence) -> Value {
+        self.shared_json()
+            .put("status", Value::from(self.status_at(now).as_str()))
+            .put("persistence", Value::from(persistence.as_str()))
+            .put("deferred", Value::from(self.deferred_progress().as_str()))
             .value()
     }
 }
 
 /// Encode a record for storage (always the current schema).
 pub fn encode_stored(record: &SessionRecord) -> Result<Value> {
-    let mut r = record.clone();
-    r.schema = SCHEMA_VERSION;
-    Ok(r.to_json())
+    Ok(record.stored_json(SCHEMA_VERSION))
 }
 
 /// Decode a stored record of any known schema. Unknown or newer schemas are refused with
@@ -839,11 +857,16 @@ impl SessionRecord {
             created_at: self.created_at,
             status: self.status_at(now),
             persistence,
-            deferred: match &self.deferred {
-                None => DeferredProgress::None,
-                Some(d) if d.deferred_action_digest.is_some() => DeferredProgress::Signed,
-                Some(_) => DeferredProgress::Prepared,
-            },
+            deferred: self.deferred_progress(),
+        }
+    }
+
+    /// How far the deferred install has got.
+    fn deferred_progress(&self) -> DeferredProgress {
+        match &self.deferred {
+            None => DeferredProgress::None,
+            Some(d) if d.deferred_action_digest.is_some() => DeferredProgress::Signed,
+            Some(_) => DeferredProgress::Prepared,
         }
     }
 
@@ -1328,6 +1351,36 @@ mod tests {
         assert_eq!(p["expiresAt"], Value::Null);
         let shown = format!("{:?}", r.key);
         assert!(!shown.contains("deadbeef"), "{shown}");
+    }
+
+    #[test]
+    fn public_json_is_the_public_records() {
+        let mut r = record(Some(1_000));
+        let same = |r: &SessionRecord, now: u64, p: Persistence| {
+            assert_eq!(r.public_json(now, p), r.public(now, p).to_json(), "{r:?}");
+        };
+        same(&r, 100, Persistence::Indexeddb);
+        same(&r, 2_000, Persistence::Memory);
+        r.deferred = Some(DeferredState {
+            nonce: U256::from(5),
+            deadline: 9,
+            pre_signature_digest: json::HexBytes(Bytes::from_static(&[1])),
+            deferred_action_digest: None,
+        });
+        r.paymaster = Some(Addr(Address::repeat_byte(0xbe)));
+        r.valid_after = Some(10);
+        same(&r, 100, Persistence::Memory);
+        r.deferred.as_mut().unwrap().deferred_action_digest = Some(json::HexBytes(Bytes::from_static(&[2])));
+        r.key_kind = KeyKind::P256WebCrypto;
+        r.address = None;
+        r.public_key = Some(PublicKeyXy { x: json::HexFixed([1; 32].into()), y: json::HexFixed([2; 32].into()) });
+        r.transition(StoredStatus::Revoked, 100).unwrap();
+        same(&r, 100, Persistence::Indexeddb);
+        assert_eq!(encode_stored(&r).unwrap(), {
+            let mut old = r.clone();
+            old.schema = SCHEMA_VERSION;
+            old.to_json()
+        });
     }
 
     #[test]

@@ -356,7 +356,7 @@ impl Inner {
     }
 
     fn public(&self, r: &SessionRecord) -> Result<JsValue> {
-        to_js(&r.public(now_secs(), self.service.persistence()).to_json())
+        to_js(&r.public_json(now_secs(), self.service.persistence()))
     }
 }
 
