@@ -66,9 +66,9 @@ impl AccountInfo {
     /// `{ address, factory, factoryData }`, addresses checksummed.
     pub fn to_json(&self) -> Value {
         Obj::new()
-            .put("address", write::address(&self.address.0))
-            .put("factory", write::address(&self.factory.0))
-            .put("factoryData", write::hex(&self.factory_data.0))
+            .address("address", &self.address.0)
+            .address("factory", &self.factory.0)
+            .hex("factoryData", &self.factory_data.0)
             .value()
     }
 }

@@ -24,7 +24,7 @@ use crate::install::{self, Grant, SessionInstallRequest, Validation, MAX_UINT48}
 use crate::json::{self, Addr};
 use crate::permissions::Permission;
 use crate::read;
-use crate::write::{self, Obj};
+use crate::write::Obj;
 
 /// Validation locator of the authorizing validation: the owner (entity 0) with the global bit.
 const OWNER_LOCATOR: u64 = 1;
@@ -131,10 +131,10 @@ impl DeferredInstall {
     pub fn into_json(self) -> Value {
         Obj::new()
             .put("typedData", self.typed_data)
-            .put("typedDataHash", write::hex(self.typed_data_hash.as_slice()))
-            .put("preSignatureDigest", write::hex(&self.pre_signature_digest))
+            .hex("typedDataHash", self.typed_data_hash.as_slice())
+            .hex("preSignatureDigest", &self.pre_signature_digest)
             .put("hasExecutionHooks", Value::Bool(self.has_execution_hooks))
-            .put("callData", write::hex(&self.call_data))
+            .hex("callData", &self.call_data)
             .value()
     }
 }

@@ -247,12 +247,12 @@ impl Authorization {
         let parity = self.parity()?;
         let word = |v: U256| write::hex(&v.to_be_bytes::<32>());
         Ok(Obj::new()
-            .put("chainId", write::quantity(U256::from(self.chain_id)))
-            .put("address", write::address(&self.address.0))
-            .put("nonce", write::quantity(U256::from(self.nonce)))
+            .quantity("chainId", U256::from(self.chain_id))
+            .address("address", &self.address.0)
+            .quantity("nonce", U256::from(self.nonce))
             .put("r", word(self.r))
             .put("s", word(self.s))
-            .put("yParity", write::quantity(U256::from(parity))))
+            .quantity("yParity", U256::from(parity)))
     }
 }
 

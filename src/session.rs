@@ -182,7 +182,7 @@ impl From<P256PublicKey> for PublicKeyXy {
 impl PublicKeyXy {
     /// `{ x, y }`.
     pub fn to_json(&self) -> Value {
-        Obj::new().put("x", write::hex(self.x.0.as_slice())).put("y", write::hex(self.y.0.as_slice())).value()
+        Obj::new().hex("x", self.x.0.as_slice()).hex("y", self.y.0.as_slice()).value()
     }
 
     /// The key, checked to lie on the curve.
@@ -208,9 +208,9 @@ impl EncryptedKey {
     /// `{ alg, iv, ciphertext }`.
     pub fn to_json(&self) -> Value {
         Obj::new()
-            .put("alg", Value::from(self.alg.as_str()))
-            .put("iv", write::hex(self.iv.0.as_slice()))
-            .put("ciphertext", write::hex(&self.ciphertext.0))
+            .str("alg", self.alg.as_str())
+            .hex("iv", self.iv.0.as_slice())
+            .hex("ciphertext", &self.ciphertext.0)
             .value()
     }
 }
@@ -238,9 +238,9 @@ impl DeferredState {
     /// Nonce and deadline as quantities, digests as hex (`null` before the signature).
     pub fn to_json(&self) -> Value {
         Obj::new()
-            .put("nonce", write::quantity(self.nonce))
-            .put("deadline", write::quantity(U256::from(self.deadline)))
-            .put("preSignatureDigest", write::hex(&self.pre_signature_digest.0))
+            .quantity("nonce", self.nonce)
+            .quantity("deadline", U256::from(self.deadline))
+            .hex("preSignatureDigest", &self.pre_signature_digest.0)
             .put(
                 "deferredActionDigest",
                 write::nullable(self.deferred_action_digest.as_ref().map(|d| write::hex(&d.0))),
@@ -315,12 +315,12 @@ impl SessionRecord {
     /// index keys on `chainId`), accounts checksummed, an absent optional field `null`.
     fn shared_json(&self) -> Obj {
         Obj::new()
-            .put("id", Value::from(self.id.as_str()))
-            .put("keyKind", Value::from(self.key_kind.as_str()))
+            .str("id", self.id.as_str())
+            .str("keyKind", self.key_kind.as_str())
             .put("address", opt_address(self.address))
             .put("publicKey", write::nullable(self.public_key.as_ref().map(PublicKeyXy::to_json)))
             .put("chainId", Value::from(self.chain_id))
-            .put("account", write::address(&self.account.0))
+            .address("account", &self.account.0)
             .put("entityId", Value::from(self.entity_id))
             .put("permissions", permissions_json(&self.permissions))
             .put("expiresAt", opt_number(self.expires_at))
@@ -335,7 +335,7 @@ impl SessionRecord {
             .put("schema", Value::from(schema))
             .put("owner", opt_address(self.owner))
             .put("salt", write::nullable(self.salt.map(write::quantity)))
-            .put("status", Value::from(self.status.as_str()))
+            .str("status", self.status.as_str())
             .put("key", write::nullable(self.key.as_ref().map(EncryptedKey::to_json)))
             .put("deferred", write::nullable(self.deferred.as_ref().map(DeferredState::to_json)))
             .put("grantOp", write::nullable(self.grant_op.map(|h| write::hex(h.0.as_slice()))))
@@ -352,7 +352,7 @@ impl SessionRecord {
     pub fn public_json(&self, now: u64, persistence: Persistence) -> Value {
         self.shared_json()
             .put("status", Value::from(self.status_at(now).as_str()))
-            .put("persistence", Value::from(persistence.as_str()))
+            .str("persistence", persistence.as_str())
             .put("deferred", Value::from(self.deferred_progress().as_str()))
             .value()
     }
@@ -1025,21 +1025,21 @@ impl PublicRecord {
     /// The JS shape (as [`SessionRecord::to_json`] for the fields both have).
     pub fn to_json(&self) -> Value {
         Obj::new()
-            .put("id", Value::from(self.id.as_str()))
-            .put("keyKind", Value::from(self.key_kind.as_str()))
+            .str("id", self.id.as_str())
+            .str("keyKind", self.key_kind.as_str())
             .put("address", opt_address(self.address))
             .put("publicKey", write::nullable(self.public_key.as_ref().map(PublicKeyXy::to_json)))
             .put("chainId", Value::from(self.chain_id))
-            .put("account", write::address(&self.account.0))
+            .address("account", &self.account.0)
             .put("entityId", Value::from(self.entity_id))
             .put("permissions", permissions_json(&self.permissions))
             .put("expiresAt", opt_number(self.expires_at))
             .put("validAfter", opt_number(self.valid_after))
             .put("paymaster", opt_address(self.paymaster))
             .put("createdAt", Value::from(self.created_at))
-            .put("status", Value::from(self.status.as_str()))
-            .put("persistence", Value::from(self.persistence.as_str()))
-            .put("deferred", Value::from(self.deferred.as_str()))
+            .str("status", self.status.as_str())
+            .str("persistence", self.persistence.as_str())
+            .str("deferred", self.deferred.as_str())
             .value()
     }
 }

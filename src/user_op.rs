@@ -102,15 +102,15 @@ impl PackedJson {
     /// The JSON shape (viem's field names).
     pub fn to_json(&self) -> Value {
         Obj::new()
-            .put("sender", write::address(&self.sender.0))
-            .put("nonce", write::quantity(self.nonce))
-            .put("initCode", write::hex(&self.init_code.0))
-            .put("callData", write::hex(&self.call_data.0))
-            .put("accountGasLimits", write::hex(&self.account_gas_limits.0))
-            .put("preVerificationGas", write::quantity(self.pre_verification_gas))
-            .put("gasFees", write::hex(&self.gas_fees.0))
-            .put("paymasterAndData", write::hex(&self.paymaster_and_data.0))
-            .put("signature", write::hex(&self.signature.0))
+            .address("sender", &self.sender.0)
+            .quantity("nonce", self.nonce)
+            .hex("initCode", &self.init_code.0)
+            .hex("callData", &self.call_data.0)
+            .hex("accountGasLimits", &self.account_gas_limits.0)
+            .quantity("preVerificationGas", self.pre_verification_gas)
+            .hex("gasFees", &self.gas_fees.0)
+            .hex("paymasterAndData", &self.paymaster_and_data.0)
+            .hex("signature", &self.signature.0)
             .value()
     }
 }
@@ -144,21 +144,21 @@ impl UserOperation {
     pub fn obj(&self) -> Obj {
         let q = |v: u128| write::quantity(U256::from(v));
         Obj::new()
-            .put("sender", write::address(&self.sender.0))
-            .put("nonce", write::quantity(self.nonce))
+            .address("sender", &self.sender.0)
+            .quantity("nonce", self.nonce)
             .opt("factory", self.factory.map(|a| write::address(&a.0)))
             .opt("factoryData", self.factory_data.as_ref().map(|d| write::hex(&d.0)))
-            .put("callData", write::hex(&self.call_data.0))
+            .hex("callData", &self.call_data.0)
             .put("callGasLimit", q(self.call_gas_limit))
             .put("verificationGasLimit", q(self.verification_gas_limit))
-            .put("preVerificationGas", write::quantity(self.pre_verification_gas))
+            .quantity("preVerificationGas", self.pre_verification_gas)
             .put("maxFeePerGas", q(self.max_fee_per_gas))
             .put("maxPriorityFeePerGas", q(self.max_priority_fee_per_gas))
             .opt("paymaster", self.paymaster.map(|a| write::address(&a.0)))
             .opt("paymasterVerificationGasLimit", self.paymaster_verification_gas_limit.map(q))
             .opt("paymasterPostOpGasLimit", self.paymaster_post_op_gas_limit.map(q))
             .opt("paymasterData", self.paymaster_data.as_ref().map(|d| write::hex(&d.0)))
-            .put("signature", write::hex(&self.signature.0))
+            .hex("signature", &self.signature.0)
     }
 
     /// The RPC shape as a `Value`.
@@ -276,7 +276,7 @@ pub struct UserOpHashed {
 impl UserOpHashed {
     /// `{ hash, packed }`.
     pub fn to_json(&self) -> Value {
-        Obj::new().put("hash", write::hex(self.hash.0.as_slice())).put("packed", self.packed.to_json()).value()
+        Obj::new().hex("hash", self.hash.0.as_slice()).put("packed", self.packed.to_json()).value()
     }
 }
 

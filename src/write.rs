@@ -46,6 +46,30 @@ impl Obj {
         }
     }
 
+    /// Add a bytes field ([`hex`]).
+    #[inline(never)]
+    pub fn hex(self, key: &'static str, b: &[u8]) -> Self {
+        self.put(key, hex(b))
+    }
+
+    /// Add an address field, checksummed ([`address`]).
+    #[inline(never)]
+    pub fn address(self, key: &'static str, a: &Address) -> Self {
+        self.put(key, address(a))
+    }
+
+    /// Add a quantity field ([`quantity`]).
+    #[inline(never)]
+    pub fn quantity(self, key: &'static str, v: U256) -> Self {
+        self.put(key, quantity(v))
+    }
+
+    /// Add a string field.
+    #[inline(never)]
+    pub fn str(self, key: &'static str, s: &str) -> Self {
+        self.put(key, Value::from(s))
+    }
+
     /// Add an object field that keeps its field order in text.
     pub fn obj(mut self, key: &'static str, o: Obj) -> Self {
         self.0.push((key, Item::Obj(o)));

@@ -191,9 +191,9 @@ impl TxReceipt {
     /// The JSON shape (hashes lower-case, the block number a quantity).
     pub fn to_json(&self) -> Value {
         Obj::new()
-            .put("transactionHash", write::hex(self.transaction_hash.as_slice()))
-            .put("blockHash", write::hex(self.block_hash.as_slice()))
-            .put("blockNumber", write::quantity(U256::saturating_from(self.block_number)))
+            .hex("transactionHash", self.transaction_hash.as_slice())
+            .hex("blockHash", self.block_hash.as_slice())
+            .quantity("blockNumber", U256::saturating_from(self.block_number))
             .put("status", write::nullable(self.status.map(|s| write::quantity(U256::saturating_from(s)))))
             .value()
     }
@@ -204,13 +204,13 @@ impl UserOperationReceipt {
     /// `paymaster` or `reason` `null`. Consumes the receipt: its logs move in, uncopied.
     pub fn into_json(self) -> Value {
         Obj::new()
-            .put("userOpHash", write::hex(self.user_op_hash.as_slice()))
-            .put("entryPoint", write::hex(self.entry_point.as_slice()))
-            .put("sender", write::hex(self.sender.as_slice()))
-            .put("nonce", write::quantity(self.nonce))
+            .hex("userOpHash", self.user_op_hash.as_slice())
+            .hex("entryPoint", self.entry_point.as_slice())
+            .hex("sender", self.sender.as_slice())
+            .quantity("nonce", self.nonce)
             .put("paymaster", write::nullable(self.paymaster.map(|p| write::hex(p.as_slice()))))
-            .put("actualGasCost", write::quantity(self.actual_gas_cost))
-            .put("actualGasUsed", write::quantity(self.actual_gas_used))
+            .quantity("actualGasCost", self.actual_gas_cost)
+            .quantity("actualGasUsed", self.actual_gas_used)
             .put("success", Value::Bool(self.success))
             .put("reason", write::nullable(self.reason.as_ref().map(|r| write::hex(r))))
             .put("logs", Value::Array(self.logs))

@@ -34,7 +34,7 @@ use crate::web::clock::WebClock;
 use crate::web::convert::{from_js, id_arg, opt_options_data, read_options, to_js, U256Arg, U64Arg};
 use crate::web::fetch::{FetchTransport, DEFAULT_TIMEOUT_MS};
 use crate::web::store::{parse_new, spawn, SessionKeyStore};
-use crate::write::{self, Obj};
+use crate::write::Obj;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_BUNDLER_TYPES: &'static str = r#"
@@ -257,9 +257,7 @@ pub struct BundlerClient {
 
 /// `{ userOpHash, receipt }` of an owner operation.
 fn owner_op_result(user_op_hash: B256, receipt: crate::rpc::bundler::UserOperationReceipt) -> Result<JsValue> {
-    to_js(
-        &Obj::new().put("userOpHash", write::hex(user_op_hash.as_slice())).put("receipt", receipt.into_json()).value(),
-    )
+    to_js(&Obj::new().hex("userOpHash", user_op_hash.as_slice()).put("receipt", receipt.into_json()).value())
 }
 
 fn factory_arg(factory: Option<Addr>, data: Option<HexBytes>, field: &str) -> Result<Option<(Address, Bytes)>> {
