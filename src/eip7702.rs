@@ -252,7 +252,8 @@ impl Authorization {
             .quantity("nonce", U256::from(self.nonce))
             .put("r", word(self.r))
             .put("s", word(self.s))
-            .quantity("yParity", U256::from(parity)))
+            .quantity("yParity", U256::from(parity))
+            .take())
     }
 }
 
@@ -327,11 +328,11 @@ pub struct UserOperation7702<'a> {
 impl UserOperation7702<'_> {
     /// The operation's fields, then `eip7702Auth` when there is one.
     pub fn obj(&self) -> Result<Obj> {
-        let op = self.user_op.obj();
-        Ok(match self.eip7702_auth {
-            Some(a) => op.obj("eip7702Auth", a.obj()?),
-            None => op,
-        })
+        let mut op = self.user_op.obj();
+        if let Some(a) = self.eip7702_auth {
+            op.obj("eip7702Auth", a.obj()?);
+        }
+        Ok(op)
     }
 }
 

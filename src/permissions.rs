@@ -298,27 +298,29 @@ impl Permission {
         let functions = |f: &[HexFixed<4>]| write::list(f, |s| write::hex(s.0.as_slice()));
         let (kind, data) = match self {
             Permission::NativeTokenTransfer(d) => {
-                ("native-token-transfer", Obj::new().put("allowance", amount(d.allowance)))
+                ("native-token-transfer", Obj::new().put("allowance", amount(d.allowance)).value())
             }
             Permission::Erc20TokenTransfer(d) => (
                 "erc20-token-transfer",
-                Obj::new().put("address", address(&d.address)).put("allowance", amount(d.allowance)),
+                Obj::new().put("address", address(&d.address)).put("allowance", amount(d.allowance)).value(),
             ),
-            Permission::GasLimit(d) => ("gas-limit", Obj::new().put("limit", amount(d.limit))),
-            Permission::ContractAccess(d) => ("contract-access", Obj::new().put("address", address(&d.address))),
+            Permission::GasLimit(d) => ("gas-limit", Obj::new().put("limit", amount(d.limit)).value()),
+            Permission::ContractAccess(d) => {
+                ("contract-access", Obj::new().put("address", address(&d.address)).value())
+            }
             Permission::AccountFunctions(d) => {
-                ("account-functions", Obj::new().put("functions", functions(&d.functions)))
+                ("account-functions", Obj::new().put("functions", functions(&d.functions)).value())
             }
             Permission::FunctionsOnAllContracts(d) => {
-                ("functions-on-all-contracts", Obj::new().put("functions", functions(&d.functions)))
+                ("functions-on-all-contracts", Obj::new().put("functions", functions(&d.functions)).value())
             }
             Permission::FunctionsOnContract(d) => (
                 "functions-on-contract",
-                Obj::new().put("address", address(&d.address)).put("functions", functions(&d.functions)),
+                Obj::new().put("address", address(&d.address)).put("functions", functions(&d.functions)).value(),
             ),
             Permission::Root => return Obj::new().put("type", Value::from("root")).value(),
         };
-        Obj::new().put("type", Value::from(kind)).put("data", data.value()).value()
+        Obj::new().put("type", Value::from(kind)).put("data", data).value()
     }
 }
 

@@ -1150,13 +1150,14 @@ impl ChainStatus {
         let remaining = Obj::new()
             .put("native", write::nullable(st.remaining.native.as_ref().map(dec)))
             .put("gas", write::nullable(st.remaining.gas.as_ref().map(dec)))
-            .put("erc20", Value::Object(erc20));
+            .put("erc20", Value::Object(erc20))
+            .value();
         Obj::new()
             .put("installed", Value::Bool(st.installed))
             .put("matchesGrant", Value::Bool(st.matches_grant))
             .put("mismatches", write::list(&st.mismatches, |m| Value::from(*m)))
             .put("deployed", Value::Bool(st.deployed))
-            .put("remaining", remaining.value())
+            .put("remaining", remaining)
             .put("validUntil", opt_number(st.valid_until))
             .put("validAfter", opt_number(st.valid_after))
             .put("paymaster", write::nullable(st.paymaster.map(|p| write::address(&p))))

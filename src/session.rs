@@ -327,6 +327,7 @@ impl SessionRecord {
             .put("validAfter", opt_number(self.valid_after))
             .put("paymaster", opt_address(self.paymaster))
             .put("createdAt", Value::from(self.created_at))
+            .take()
     }
 
     /// The stored shape, written as `schema`.

@@ -159,6 +159,7 @@ impl UserOperation {
             .opt("paymasterPostOpGasLimit", self.paymaster_post_op_gas_limit.map(q))
             .opt("paymasterData", self.paymaster_data.as_ref().map(|d| write::hex(&d.0)))
             .hex("signature", &self.signature.0)
+            .take()
     }
 
     /// The RPC shape as a `Value`.

@@ -32,14 +32,15 @@ impl Obj {
         Obj(Vec::new())
     }
 
-    /// Add a field.
-    pub fn put(mut self, key: &'static str, v: Value) -> Self {
+    /// Add a field. The adders take and give `&mut Self`: a chain on a temporary
+    /// (`Obj::new().put(..).put(..).value()`) passes one pointer along rather than the object.
+    pub fn put(&mut self, key: &'static str, v: Value) -> &mut Self {
         self.0.push((key, Item::Value(v)));
         self
     }
 
     /// Add a field when there is a value (a derived `skip_serializing_if = "Option::is_none"`).
-    pub fn opt(self, key: &'static str, v: Option<Value>) -> Self {
+    pub fn opt(&mut self, key: &'static str, v: Option<Value>) -> &mut Self {
         match v {
             Some(v) => self.put(key, v),
             None => self,
@@ -48,37 +49,42 @@ impl Obj {
 
     /// Add a bytes field ([`hex`]).
     #[inline(never)]
-    pub fn hex(self, key: &'static str, b: &[u8]) -> Self {
+    pub fn hex(&mut self, key: &'static str, b: &[u8]) -> &mut Self {
         self.put(key, hex(b))
     }
 
     /// Add an address field, checksummed ([`address`]).
     #[inline(never)]
-    pub fn address(self, key: &'static str, a: &Address) -> Self {
+    pub fn address(&mut self, key: &'static str, a: &Address) -> &mut Self {
         self.put(key, address(a))
     }
 
     /// Add a quantity field ([`quantity`]).
     #[inline(never)]
-    pub fn quantity(self, key: &'static str, v: U256) -> Self {
+    pub fn quantity(&mut self, key: &'static str, v: U256) -> &mut Self {
         self.put(key, quantity(v))
     }
 
     /// Add a string field.
     #[inline(never)]
-    pub fn str(self, key: &'static str, s: &str) -> Self {
+    pub fn str(&mut self, key: &'static str, s: &str) -> &mut Self {
         self.put(key, Value::from(s))
     }
 
     /// Add an object field that keeps its field order in text.
-    pub fn obj(mut self, key: &'static str, o: Obj) -> Self {
+    pub fn obj(&mut self, key: &'static str, o: Obj) -> &mut Self {
         self.0.push((key, Item::Obj(o)));
         self
     }
 
-    /// The object as a `Value`.
-    pub fn value(self) -> Value {
-        Value::Object(self.map())
+    /// The object, taken out (the end of a chain that keeps it as an `Obj`).
+    pub fn take(&mut self) -> Obj {
+        Obj(std::mem::take(&mut self.0))
+    }
+
+    /// The object as a `Value`, taken out.
+    pub fn value(&mut self) -> Value {
+        Value::Object(self.take().map())
     }
 
     fn map(self) -> Map<String, Value> {
@@ -243,10 +249,8 @@ mod tests {
 
     #[test]
     fn obj_text_keeps_field_order() {
-        let o = Obj::new()
-            .put("b", Value::from(1))
-            .opt("skip", None)
-            .obj("a", Obj::new().put("y", Value::Null).put("x", Value::from("s")));
+        let mut o = Obj::new();
+        o.put("b", Value::from(1)).opt("skip", None).obj("a", Obj::new().put("y", Value::Null).str("x", "s").take());
         assert_eq!(o.text(), r#"{"b":1,"a":{"y":null,"x":"s"}}"#);
         assert_eq!(o.value(), serde_json::json!({"a": {"x": "s", "y": null}, "b": 1}));
     }
