@@ -1,11 +1,11 @@
 //! JSON out, built by hand: each output type writes its `serde_json::Value` with [`Obj`] and the
-//! leaf spellings below (viem's), instead of a derived `Serialize` per type. The wasm then carries
-//! `Value`'s serializers only (to JSON text for RPC requests, to JS through serde-wasm-bindgen),
-//! not one per type and field.
+//! leaf spellings below (viem's) rather than through a derived `Serialize` per type, so the wasm
+//! carries one serializer of `Value` (serde-wasm-bindgen's, to JS) and one text writer ([`text`],
+//! RPC requests), not one per type and field.
 //!
 //! Spellings: quantities `0x1a` ([`quantity`]), bytes and hashes lower-case `0x` hex ([`hex`]),
-//! addresses checksummed ([`address`]) where a derived `Addr` field was and lower-case where an
-//! alloy `Address` was, `null` for an absent optional field unless the field is left out.
+//! our own `Addr` fields checksummed ([`address`]), alloy `Address` fields lower-case hex (as
+//! alloy's serde writes them), `null` for an absent optional field unless the field is left out.
 
 use std::fmt;
 
