@@ -101,18 +101,30 @@ pub struct PackedJson {
 impl PackedJson {
     /// The JSON shape (viem's field names).
     pub fn to_json(&self) -> Value {
-        Obj::new()
-            .address("sender", &self.sender.0)
-            .quantity("nonce", self.nonce)
-            .hex("initCode", &self.init_code.0)
-            .hex("callData", &self.call_data.0)
-            .hex("accountGasLimits", &self.account_gas_limits.0)
-            .quantity("preVerificationGas", self.pre_verification_gas)
-            .hex("gasFees", &self.gas_fees.0)
-            .hex("paymasterAndData", &self.paymaster_and_data.0)
-            .hex("signature", &self.signature.0)
-            .value()
+        packed_value(
+            &self.sender.0,
+            self.nonce,
+            [&self.init_code.0, &self.call_data.0, &self.account_gas_limits.0],
+            self.pre_verification_gas,
+            [&self.gas_fees.0, &self.paymaster_and_data.0, &self.signature.0],
+        )
     }
+}
+
+/// The JSON of packed fields, in field order: the bytes before and after `preVerificationGas`.
+/// One writer for [`PackedJson::to_json`] and [`UserOperation::packed_value`].
+fn packed_value(sender: &Address, nonce: U256, before: [&[u8]; 3], pvg: U256, after: [&[u8]; 3]) -> Value {
+    Obj::new()
+        .address("sender", sender)
+        .quantity("nonce", nonce)
+        .hex("initCode", before[0])
+        .hex("callData", before[1])
+        .hex("accountGasLimits", before[2])
+        .quantity("preVerificationGas", pvg)
+        .hex("gasFees", after[0])
+        .hex("paymasterAndData", after[1])
+        .hex("signature", after[2])
+        .value()
 }
 
 impl From<&PackedUserOperation> for PackedJson {
@@ -241,6 +253,19 @@ impl UserOperation {
     /// The packed form as hex JSON (viem's `toPackedUserOperation` output).
     pub fn packed_json(&self) -> PackedJson {
         PackedJson::from(&self.pack())
+    }
+
+    /// [`UserOperation::packed_json`]'s JSON, written from the packed form without copying its
+    /// bytes into a [`PackedJson`].
+    pub fn packed_value(&self) -> Value {
+        let p = self.pack();
+        packed_value(
+            &p.sender,
+            p.nonce,
+            [&p.initCode, &p.callData, p.accountGasLimits.as_slice()],
+            p.preVerificationGas,
+            [p.gasFees.as_slice(), &p.paymasterAndData, &p.signature],
+        )
     }
 
     /// The v0.7 userOpHash: what the account's validation signs. After [`Self::check`], so an
@@ -381,6 +406,10 @@ mod tests {
             "abcd"
         );
         assert_eq!(op.paymaster_and_data().as_ref(), expected);
+        assert_eq!(op.packed_value(), op.packed_json().to_json());
+        assert_eq!(op.packed_value()["paymasterAndData"], json!(format!("0x{}", hex::encode(expected))));
+        let first: UserOperation = json::from_value(&spec_first_op()).unwrap();
+        assert_eq!(first.packed_value(), first.packed_json().to_json());
     }
 
     #[test]

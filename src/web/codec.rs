@@ -145,7 +145,7 @@ pub fn pack_user_operation(
 ) -> Result<JsValue, JsValue> {
     let op: UserOperation = from_js(&user_op, "userOp")?;
     op.check()?;
-    Ok(to_js(&op.packed_json().to_json())?)
+    Ok(to_js(&op.packed_value())?)
 }
 
 /// `installValidation` call data that grants the session key (the owner signs an op with it).
