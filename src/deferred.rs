@@ -133,7 +133,7 @@ impl DeferredInstall {
             .put("typedData", self.typed_data)
             .hex("typedDataHash", self.typed_data_hash.as_slice())
             .hex("preSignatureDigest", &self.pre_signature_digest)
-            .put("hasExecutionHooks", Value::Bool(self.has_execution_hooks))
+            .bool("hasExecutionHooks", self.has_execution_hooks)
             .hex("callData", &self.call_data)
             .value()
     }

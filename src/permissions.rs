@@ -318,9 +318,9 @@ impl Permission {
                 "functions-on-contract",
                 Obj::new().put("address", address(&d.address)).put("functions", functions(&d.functions)).value(),
             ),
-            Permission::Root => return Obj::new().put("type", Value::from("root")).value(),
+            Permission::Root => return Obj::new().str("type", "root").value(),
         };
-        Obj::new().put("type", Value::from(kind)).put("data", data).value()
+        Obj::new().str("type", kind).put("data", data).value()
     }
 }
 

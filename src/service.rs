@@ -1141,26 +1141,26 @@ impl ChainStatus {
         use serde_json::Value;
         let st = &self.state;
         let dec = |v: &U256| Value::String(text::decimal(v));
-        let opt_number = |v: Option<u64>| write::nullable(v.map(Value::from));
+        let opt_number = |v: Option<u64>| v.map(Value::from);
         // Inserted one by one: a collected map would sort its items first, which links a sort.
         let mut erc20 = serde_json::Map::new();
         for (t, v) in &st.remaining.erc20 {
             erc20.insert(json::address(t), dec(v));
         }
         let remaining = Obj::new()
-            .put("native", write::nullable(st.remaining.native.as_ref().map(dec)))
-            .put("gas", write::nullable(st.remaining.gas.as_ref().map(dec)))
+            .or_null("native", st.remaining.native.as_ref().map(dec))
+            .or_null("gas", st.remaining.gas.as_ref().map(dec))
             .put("erc20", Value::Object(erc20))
             .value();
         Obj::new()
-            .put("installed", Value::Bool(st.installed))
-            .put("matchesGrant", Value::Bool(st.matches_grant))
+            .bool("installed", st.installed)
+            .bool("matchesGrant", st.matches_grant)
             .put("mismatches", write::list(&st.mismatches, |m| Value::from(*m)))
-            .put("deployed", Value::Bool(st.deployed))
+            .bool("deployed", st.deployed)
             .put("remaining", remaining)
-            .put("validUntil", opt_number(st.valid_until))
-            .put("validAfter", opt_number(st.valid_after))
-            .put("paymaster", write::nullable(st.paymaster.map(|p| write::address(&p))))
+            .or_null("validUntil", opt_number(st.valid_until))
+            .or_null("validAfter", opt_number(st.valid_after))
+            .or_null("paymaster", st.paymaster.map(|p| write::address(&p)))
             .opt("reconciled", self.reconciled.map(Value::from))
             .value()
     }

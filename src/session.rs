@@ -241,10 +241,7 @@ impl DeferredState {
             .quantity("nonce", self.nonce)
             .quantity("deadline", U256::from(self.deadline))
             .hex("preSignatureDigest", &self.pre_signature_digest.0)
-            .put(
-                "deferredActionDigest",
-                write::nullable(self.deferred_action_digest.as_ref().map(|d| write::hex(&d.0))),
-            )
+            .or_null("deferredActionDigest", self.deferred_action_digest.as_ref().map(|d| write::hex(&d.0)))
             .value()
     }
 }
@@ -295,14 +292,14 @@ pub struct SessionRecord {
     pub public_key: Option<PublicKeyXy>,
 }
 
-/// An optional address, checksummed, or `null`.
-fn opt_address(a: Option<Addr>) -> Value {
-    write::nullable(a.map(|a| write::address(&a.0)))
+/// An optional address, checksummed (written `null` when absent: [`Obj::or_null`]).
+fn opt_address(a: Option<Addr>) -> Option<Value> {
+    a.map(|a| write::address(&a.0))
 }
 
-/// An optional number, or `null`.
-fn opt_number(v: Option<u64>) -> Value {
-    write::nullable(v.map(Value::from))
+/// An optional number (written `null` when absent: [`Obj::or_null`]).
+fn opt_number(v: Option<u64>) -> Option<Value> {
+    v.map(Value::from)
 }
 
 /// Permissions in the SDK's shape.
@@ -317,29 +314,29 @@ impl SessionRecord {
         Obj::new()
             .str("id", self.id.as_str())
             .str("keyKind", self.key_kind.as_str())
-            .put("address", opt_address(self.address))
-            .put("publicKey", write::nullable(self.public_key.as_ref().map(PublicKeyXy::to_json)))
-            .put("chainId", Value::from(self.chain_id))
+            .or_null("address", opt_address(self.address))
+            .or_null("publicKey", self.public_key.as_ref().map(PublicKeyXy::to_json))
+            .number("chainId", self.chain_id)
             .address("account", &self.account.0)
-            .put("entityId", Value::from(self.entity_id))
+            .number("entityId", u64::from(self.entity_id))
             .put("permissions", permissions_json(&self.permissions))
-            .put("expiresAt", opt_number(self.expires_at))
-            .put("validAfter", opt_number(self.valid_after))
-            .put("paymaster", opt_address(self.paymaster))
-            .put("createdAt", Value::from(self.created_at))
+            .or_null("expiresAt", opt_number(self.expires_at))
+            .or_null("validAfter", opt_number(self.valid_after))
+            .or_null("paymaster", opt_address(self.paymaster))
+            .number("createdAt", self.created_at)
             .take()
     }
 
     /// The stored shape, written as `schema`.
     fn stored_json(&self, schema: u32) -> Value {
         self.shared_json()
-            .put("schema", Value::from(schema))
-            .put("owner", opt_address(self.owner))
-            .put("salt", write::nullable(self.salt.map(write::quantity)))
+            .number("schema", u64::from(schema))
+            .or_null("owner", opt_address(self.owner))
+            .or_null("salt", self.salt.map(write::quantity))
             .str("status", self.status.as_str())
-            .put("key", write::nullable(self.key.as_ref().map(EncryptedKey::to_json)))
-            .put("deferred", write::nullable(self.deferred.as_ref().map(DeferredState::to_json)))
-            .put("grantOp", write::nullable(self.grant_op.map(|h| write::hex(h.0.as_slice()))))
+            .or_null("key", self.key.as_ref().map(EncryptedKey::to_json))
+            .or_null("deferred", self.deferred.as_ref().map(DeferredState::to_json))
+            .or_null("grantOp", self.grant_op.map(|h| write::hex(h.0.as_slice())))
             .value()
     }
 
@@ -352,9 +349,9 @@ impl SessionRecord {
     /// without building the [`PublicRecord`].
     pub fn public_json(&self, now: u64, persistence: Persistence) -> Value {
         self.shared_json()
-            .put("status", Value::from(self.status_at(now).as_str()))
+            .str("status", self.status_at(now).as_str())
             .str("persistence", persistence.as_str())
-            .put("deferred", Value::from(self.deferred_progress().as_str()))
+            .str("deferred", self.deferred_progress().as_str())
             .value()
     }
 }
@@ -1028,16 +1025,16 @@ impl PublicRecord {
         Obj::new()
             .str("id", self.id.as_str())
             .str("keyKind", self.key_kind.as_str())
-            .put("address", opt_address(self.address))
-            .put("publicKey", write::nullable(self.public_key.as_ref().map(PublicKeyXy::to_json)))
-            .put("chainId", Value::from(self.chain_id))
+            .or_null("address", opt_address(self.address))
+            .or_null("publicKey", self.public_key.as_ref().map(PublicKeyXy::to_json))
+            .number("chainId", self.chain_id)
             .address("account", &self.account.0)
-            .put("entityId", Value::from(self.entity_id))
+            .number("entityId", u64::from(self.entity_id))
             .put("permissions", permissions_json(&self.permissions))
-            .put("expiresAt", opt_number(self.expires_at))
-            .put("validAfter", opt_number(self.valid_after))
-            .put("paymaster", opt_address(self.paymaster))
-            .put("createdAt", Value::from(self.created_at))
+            .or_null("expiresAt", opt_number(self.expires_at))
+            .or_null("validAfter", opt_number(self.valid_after))
+            .or_null("paymaster", opt_address(self.paymaster))
+            .number("createdAt", self.created_at)
             .str("status", self.status.as_str())
             .str("persistence", self.persistence.as_str())
             .str("deferred", self.deferred.as_str())

@@ -47,6 +47,12 @@ impl Obj {
         }
     }
 
+    /// Add a field that is `null` when there is no value.
+    #[inline(never)]
+    pub fn or_null(&mut self, key: &'static str, v: Option<Value>) -> &mut Self {
+        self.put(key, v.unwrap_or(Value::Null))
+    }
+
     /// Add a bytes field ([`hex`]).
     #[inline(never)]
     pub fn hex(&mut self, key: &'static str, b: &[u8]) -> &mut Self {
@@ -63,6 +69,18 @@ impl Obj {
     #[inline(never)]
     pub fn quantity(&mut self, key: &'static str, v: U256) -> &mut Self {
         self.put(key, quantity(v))
+    }
+
+    /// Add a number field.
+    #[inline(never)]
+    pub fn number(&mut self, key: &'static str, n: u64) -> &mut Self {
+        self.put(key, Value::from(n))
+    }
+
+    /// Add a boolean field.
+    #[inline(never)]
+    pub fn bool(&mut self, key: &'static str, b: bool) -> &mut Self {
+        self.put(key, Value::Bool(b))
     }
 
     /// Add a string field.
@@ -204,11 +222,6 @@ pub fn hex(b: &[u8]) -> Value {
 /// An address with its EIP-55 checksum.
 pub fn address(a: &Address) -> Value {
     Value::String(json::address(a))
-}
-
-/// An optional value, `null` when absent.
-pub fn nullable(v: Option<Value>) -> Value {
-    v.unwrap_or(Value::Null)
 }
 
 /// A list, each item written by `f`.

@@ -194,7 +194,7 @@ impl TxReceipt {
             .hex("transactionHash", self.transaction_hash.as_slice())
             .hex("blockHash", self.block_hash.as_slice())
             .quantity("blockNumber", U256::saturating_from(self.block_number))
-            .put("status", write::nullable(self.status.map(|s| write::quantity(U256::saturating_from(s)))))
+            .or_null("status", self.status.map(|s| write::quantity(U256::saturating_from(s))))
             .value()
     }
 }
@@ -208,11 +208,11 @@ impl UserOperationReceipt {
             .hex("entryPoint", self.entry_point.as_slice())
             .hex("sender", self.sender.as_slice())
             .quantity("nonce", self.nonce)
-            .put("paymaster", write::nullable(self.paymaster.map(|p| write::hex(p.as_slice()))))
+            .or_null("paymaster", self.paymaster.map(|p| write::hex(p.as_slice())))
             .quantity("actualGasCost", self.actual_gas_cost)
             .quantity("actualGasUsed", self.actual_gas_used)
-            .put("success", Value::Bool(self.success))
-            .put("reason", write::nullable(self.reason.as_ref().map(|r| write::hex(r))))
+            .bool("success", self.success)
+            .or_null("reason", self.reason.as_ref().map(|r| write::hex(r)))
             .put("logs", Value::Array(self.logs))
             .put("receipt", self.receipt.to_json())
             .value()
