@@ -15,6 +15,7 @@ use crate::addresses::{ACCOUNT_FACTORY, SMA_BYTECODE_IMPL};
 use crate::error::Result;
 use crate::json::{self, Addr, HexBytes};
 use crate::read;
+use crate::write::{self, Obj};
 
 /// Entity id the factory mixes into an SMA's salt (`type(uint32).max`).
 const SMA_SALT_ENTITY_ID: u32 = u32::MAX;
@@ -51,8 +52,7 @@ impl AccountRequest {
 }
 
 /// The predicted account and the user-operation fields that deploy it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountInfo {
     /// Counterfactual address, checksummed.
     pub address: Addr,
@@ -61,6 +61,19 @@ pub struct AccountInfo {
     /// `createSemiModularAccount(owner, salt)` (the op's `factoryData`).
     pub factory_data: HexBytes,
 }
+
+impl AccountInfo {
+    /// `{ address, factory, factoryData }`, addresses checksummed.
+    pub fn to_json(&self) -> Value {
+        Obj::new()
+            .address("address", &self.address.0)
+            .address("factory", &self.factory.0)
+            .hex("factoryData", &self.factory_data.0)
+            .value()
+    }
+}
+
+write::serialize_via_to_json!(AccountInfo);
 
 /// `keccak256(owner(20) ‖ salt(32) ‖ 0xFFFFFFFF)`: the CREATE2 salt the factory uses for an SMA.
 pub fn sma_full_salt(owner: Address, salt: U256) -> B256 {

@@ -17,7 +17,6 @@
 use alloy_primitives::aliases::{U168, U48};
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::SolValue;
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -25,6 +24,7 @@ use crate::install::{self, Grant, SessionInstallRequest, Validation, MAX_UINT48}
 use crate::json::{self, Addr};
 use crate::permissions::Permission;
 use crate::read;
+use crate::write::Obj;
 
 /// Validation locator of the authorizing validation: the owner (entity 0) with the global bit.
 const OWNER_LOCATOR: u64 = 1;
@@ -111,8 +111,7 @@ impl DeferredInstallRequest {
 }
 
 /// A deferred grant ready for the owner's wallet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeferredInstall {
     /// `eth_signTypedData_v4` payload (viem's shape plus `types.EIP712Domain`).
     pub typed_data: Value,
@@ -124,6 +123,20 @@ pub struct DeferredInstall {
     pub has_execution_hooks: bool,
     /// The `installValidation` call the action runs.
     pub call_data: Bytes,
+}
+
+impl DeferredInstall {
+    /// The JS shape (hashes and bytes lower-case hex). Consumes it: the typed data moves in,
+    /// uncopied.
+    pub fn into_json(self) -> Value {
+        Obj::new()
+            .put("typedData", self.typed_data)
+            .hex("typedDataHash", self.typed_data_hash.as_slice())
+            .hex("preSignatureDigest", &self.pre_signature_digest)
+            .bool("hasExecutionHooks", self.has_execution_hooks)
+            .hex("callData", &self.call_data)
+            .value()
+    }
 }
 
 /// `deadline` must be 0 or in `[now, 2^48-1]` (the SDK's `compileDeferred` checks).

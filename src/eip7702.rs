@@ -19,12 +19,12 @@
 
 use alloy_primitives::aliases::U192;
 use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
-use serde::ser::{Error as _, SerializeStruct};
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::error::{Error, InputRule, Result};
-use crate::json::{self, Addr, HexFixed};
+use crate::json::{self, Addr};
 use crate::user_op::UserOperation;
+use crate::write::{self, Obj};
 
 /// SemiModularAccount7702 v1.0.0, the implementation the SDK's 7702 mode delegates to.
 pub const SMA7702_IMPL: Address = address!("69007702764179f14F51cdce752f4f775d74E139");
@@ -127,7 +127,7 @@ pub fn delegation(account: Address, code: &[u8]) -> Result<Delegation> {
 /// or with `v` (27/28) instead of (or beside) `yParity`. Quantities are read as hex, decimal
 /// strings or numbers.
 ///
-/// Serializes as the `eip7702Auth` field bundlers take with an EntryPoint v0.7 operation, in the
+/// Written ([`Authorization::obj`]) as the `eip7702Auth` field bundlers take with an EntryPoint v0.7 operation, in the
 /// SDK's spelling: quantities `0x…`, `r`/`s` 32 bytes, `yParity` `0x0`/`0x1`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -240,17 +240,27 @@ impl Authorization {
     }
 }
 
+impl Authorization {
+    /// The `eip7702Auth` object, fields in the SDK's order; a parity [`Authorization::parity`]
+    /// refuses is refused.
+    pub fn obj(&self) -> Result<Obj> {
+        let parity = self.parity()?;
+        let word = |v: U256| write::hex(&v.to_be_bytes::<32>());
+        Ok(Obj::new()
+            .quantity("chainId", U256::from(self.chain_id))
+            .address("address", &self.address.0)
+            .quantity("nonce", U256::from(self.nonce))
+            .put("r", word(self.r))
+            .put("s", word(self.s))
+            .quantity("yParity", U256::from(parity))
+            .take())
+    }
+}
+
 impl Serialize for Authorization {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let parity = self.parity().map_err(S::Error::custom)?;
-        let mut m = s.serialize_struct("Eip7702Auth", 6)?;
-        m.serialize_field("chainId", &json::quantity(U256::from(self.chain_id)))?;
-        m.serialize_field("address", &self.address)?;
-        m.serialize_field("nonce", &json::quantity(U256::from(self.nonce)))?;
-        m.serialize_field("r", &HexFixed(B256::from(self.r.to_be_bytes::<32>())))?;
-        m.serialize_field("s", &HexFixed(B256::from(self.s.to_be_bytes::<32>())))?;
-        m.serialize_field("yParity", &json::quantity(U256::from(parity)))?;
-        m.end()
+        let v = self.obj().map_err(serde::ser::Error::custom)?.value();
+        v.serialize(s)
     }
 }
 
@@ -307,15 +317,30 @@ pub fn authorization_for_op<'a>(
 
 /// An operation as `eth_sendUserOperation` / `eth_estimateUserOperationGas` take it for a 7702
 /// account: the v0.7 fields and, on the delegating operation, `eip7702Auth`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserOperation7702<'a> {
     /// The operation.
-    #[serde(flatten)]
     pub user_op: &'a UserOperation,
     /// The authorization, on the first operation only.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub eip7702_auth: Option<&'a Authorization>,
+}
+
+impl UserOperation7702<'_> {
+    /// The operation's fields, then `eip7702Auth` when there is one.
+    pub fn obj(&self) -> Result<Obj> {
+        let mut op = self.user_op.obj();
+        if let Some(a) = self.eip7702_auth {
+            op.obj("eip7702Auth", a.obj()?);
+        }
+        Ok(op)
+    }
+}
+
+impl Serialize for UserOperation7702<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let v = self.obj().map_err(serde::ser::Error::custom)?.value();
+        v.serialize(s)
+    }
 }
 
 /// The v0.7 userOpHash of an operation that may carry an authorization: EntryPoint v0.7 hashes

@@ -45,6 +45,7 @@ pub mod text;
 pub mod user_op;
 pub mod vault;
 pub mod webauthn;
+pub mod write;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

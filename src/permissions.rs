@@ -22,6 +22,8 @@ use crate::abi::AllowlistInput;
 use crate::addresses::{ALLOWLIST_MODULE, NATIVE_TOKEN_LIMIT_MODULE, SINGLE_SIGNER_VALIDATION_MODULE};
 use crate::error::{Error, Result};
 use crate::json::{self, Addr, HexFixed};
+use crate::write::{self, Obj};
+use serde_json::Value;
 
 /// `0x7FFFFFFF`: the SDK's offset for the ERC-20 spend-limit and gas-limit hooks, so they get
 /// their own module storage next to the allowlist and native-limit hooks of the same session.
@@ -61,8 +63,7 @@ pub const FORBIDDEN_SELECTORS: [([u8; 4], &str); 11] = [
 ///
 /// Deserialized by hand (not serde's adjacently-tagged derive, which buffers `data` and so loses
 /// the path of a bad field inside it): errors say `permissions[3].data.functions[0]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", content = "data", rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Permission {
     /// Cap on native value sent by `execute`/`executeBatch` (NativeTokenLimitModule exec hook).
     NativeTokenTransfer(NativeTokenTransfer),
@@ -289,6 +290,42 @@ impl<'de> Visitor<'de> for PermissionVisitor {
     }
 }
 
+impl Permission {
+    /// `{ type, data }` as the SDK spells it (`root` has no `data`).
+    pub fn to_json(&self) -> Value {
+        let amount = |v: U256| write::quantity(v);
+        let address = |a: &Addr| write::address(&a.0);
+        let functions = |f: &[HexFixed<4>]| write::list(f, |s| write::hex(s.0.as_slice()));
+        let (kind, data) = match self {
+            Permission::NativeTokenTransfer(d) => {
+                ("native-token-transfer", Obj::new().put("allowance", amount(d.allowance)).value())
+            }
+            Permission::Erc20TokenTransfer(d) => (
+                "erc20-token-transfer",
+                Obj::new().put("address", address(&d.address)).put("allowance", amount(d.allowance)).value(),
+            ),
+            Permission::GasLimit(d) => ("gas-limit", Obj::new().put("limit", amount(d.limit)).value()),
+            Permission::ContractAccess(d) => {
+                ("contract-access", Obj::new().put("address", address(&d.address)).value())
+            }
+            Permission::AccountFunctions(d) => {
+                ("account-functions", Obj::new().put("functions", functions(&d.functions)).value())
+            }
+            Permission::FunctionsOnAllContracts(d) => {
+                ("functions-on-all-contracts", Obj::new().put("functions", functions(&d.functions)).value())
+            }
+            Permission::FunctionsOnContract(d) => (
+                "functions-on-contract",
+                Obj::new().put("address", address(&d.address)).put("functions", functions(&d.functions)).value(),
+            ),
+            Permission::Root => return Obj::new().str("type", "root").value(),
+        };
+        Obj::new().str("type", kind).put("data", data).value()
+    }
+}
+
+write::serialize_via_to_json!(Permission);
+
 impl<'de> Deserialize<'de> for Permission {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         d.deserialize_map(PermissionVisitor)
@@ -296,7 +333,7 @@ impl<'de> Deserialize<'de> for Permission {
 }
 
 /// `native-token-transfer` data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NativeTokenTransfer {
     /// Total wei the session may send.
@@ -305,7 +342,7 @@ pub struct NativeTokenTransfer {
 }
 
 /// `erc20-token-transfer` data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Erc20TokenTransfer {
     /// The token contract.
@@ -316,7 +353,7 @@ pub struct Erc20TokenTransfer {
 }
 
 /// `gas-limit` data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GasLimit {
     /// Total wei of gas the session may spend.
@@ -325,7 +362,7 @@ pub struct GasLimit {
 }
 
 /// `contract-access` data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContractAccess {
     /// The contract.
@@ -333,7 +370,7 @@ pub struct ContractAccess {
 }
 
 /// `account-functions` / `functions-on-all-contracts` data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Functions {
     /// 4-byte selectors.
@@ -341,7 +378,7 @@ pub struct Functions {
 }
 
 /// `functions-on-contract` data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FunctionsOnContract {
     /// The contract.

@@ -604,7 +604,7 @@ pub fn to_error(rpc: Error, d: DecodedRevert, window: Option<[u64; 3]>) -> Error
         args.push('"');
         args.push_str(a.name);
         args.push_str("\":");
-        args.push_str(&serde_json::to_string(&a.value).unwrap_or_default());
+        crate::write::push_quoted(&mut args, &a.value);
     }
     args.push('}');
     Error::Reverted { code, rpc: Box::new(rpc), revert: Box::new(d), args, window }

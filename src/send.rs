@@ -438,7 +438,7 @@ impl<T: Transport, C: Clock> Sender<T, C> {
             let gas = bundler::estimate_user_operation_gas(
                 &self.bundler,
                 &self.clock,
-                &UserOperation7702 { user_op: &op, eip7702_auth: stub.as_ref() },
+                &UserOperation7702 { user_op: &op, eip7702_auth: stub.as_ref() }.obj()?,
                 self.config.entry_point,
             )
             .await?;
@@ -496,12 +496,10 @@ impl<T: Transport, C: Clock> Sender<T, C> {
     /// userOpHash does not cover it).
     pub async fn send_signed_with(&self, op: &UserOperation, authorization: Option<&Authorization>) -> Result<B256> {
         let hash = self.hash(op).await?;
-        let body = UserOperation7702 { user_op: op, eip7702_auth: authorization };
+        let body = UserOperation7702 { user_op: op, eip7702_auth: authorization }.obj()?;
+        let params = bundler::op_params(&body, self.config.entry_point, "");
         // Network errors are retried with backoff by the client (the same operation, the same hash).
-        let sent: Result<B256> = self
-            .bundler
-            .call_with(&self.clock, "eth_sendUserOperation", (&body, self.config.entry_point), read::b256)
-            .await;
+        let sent: Result<B256> = self.bundler.call_with(&self.clock, "eth_sendUserOperation", params, read::b256).await;
         match sent {
             Ok(h) if h != hash => Err(Error::BadResponse {
                 method: "eth_sendUserOperation".into(),

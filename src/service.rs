@@ -67,6 +67,7 @@ use crate::text;
 use crate::user_op::UserOperation;
 use crate::vault::{held_key, KeyVault};
 use crate::webauthn::{self, Assertion, AssertionOptions};
+use crate::write::{self, Obj};
 
 sol! {
     /// eth-infinitism SimpleAccount's execute functions (the `simple-account` kind).
@@ -1131,61 +1132,39 @@ pub struct ChainStatus {
     pub reconciled: Option<&'static str>,
 }
 
-/// Amounts as decimal strings (as in errors' `data`), addresses checksummed: the JS shape of
-/// `sessionStatus`.
-impl serde::Serialize for ChainStatus {
-    fn serialize<Se: serde::Serializer>(&self, s: Se) -> std::result::Result<Se::Ok, Se::Error> {
+impl ChainStatus {
+    /// The JS shape of `sessionStatus`: amounts as decimal strings (as in errors' `data`),
+    /// addresses checksummed, `erc20` as `{ [token]: amount }`.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
         let st = &self.state;
-        let dec = |v: Option<U256>| v.map(|v| text::decimal(&v));
-        View {
-            installed: st.installed,
-            matches_grant: st.matches_grant,
-            mismatches: &st.mismatches,
-            deployed: st.deployed,
-            remaining: Left {
-                native: dec(st.remaining.native),
-                gas: dec(st.remaining.gas),
-                erc20: Erc20Left(&st.remaining.erc20),
-            },
-            valid_until: st.valid_until,
-            valid_after: st.valid_after,
-            paymaster: st.paymaster.map(|p| json::address(&p)),
-            reconciled: self.reconciled,
+        let dec = |v: &U256| Value::String(text::decimal(v));
+        let opt_number = |v: Option<u64>| v.map(Value::from);
+        // Inserted one by one: a collected map would sort its items first, which links a sort.
+        let mut erc20 = serde_json::Map::new();
+        for (t, v) in &st.remaining.erc20 {
+            erc20.insert(json::address(t), dec(v));
         }
-        .serialize(s)
+        let remaining = Obj::new()
+            .or_null("native", st.remaining.native.as_ref().map(dec))
+            .or_null("gas", st.remaining.gas.as_ref().map(dec))
+            .put("erc20", Value::Object(erc20))
+            .value();
+        Obj::new()
+            .bool("installed", st.installed)
+            .bool("matchesGrant", st.matches_grant)
+            .put("mismatches", write::list(&st.mismatches, |m| Value::from(*m)))
+            .bool("deployed", st.deployed)
+            .put("remaining", remaining)
+            .or_null("validUntil", opt_number(st.valid_until))
+            .or_null("validAfter", opt_number(st.valid_after))
+            .or_null("paymaster", st.paymaster.map(|p| write::address(&p)))
+            .opt("reconciled", self.reconciled.map(Value::from))
+            .value()
     }
 }
 
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct View<'a> {
-    installed: bool,
-    matches_grant: bool,
-    mismatches: &'a [&'static str],
-    deployed: bool,
-    remaining: Left<'a>,
-    valid_until: Option<u64>,
-    valid_after: Option<u64>,
-    paymaster: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reconciled: Option<&'static str>,
-}
-
-#[derive(serde::Serialize)]
-struct Left<'a> {
-    native: Option<String>,
-    gas: Option<String>,
-    erc20: Erc20Left<'a>,
-}
-
-/// `{ [token]: amount }`.
-struct Erc20Left<'a>(&'a [(Address, U256)]);
-
-impl serde::Serialize for Erc20Left<'_> {
-    fn serialize<Se: serde::Serializer>(&self, s: Se) -> std::result::Result<Se::Ok, Se::Error> {
-        s.collect_map(self.0.iter().map(|(t, v)| (json::address(t), text::decimal(v))))
-    }
-}
+write::serialize_via_to_json!(ChainStatus);
 
 /// A limit refusal with its figures; other errors pass through. Without `granted` the refusal
 /// was against the grant (its `limit` is the grant's); with it, against what the chain says is

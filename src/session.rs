@@ -18,7 +18,6 @@
 //! carries its public key.
 
 use alloy_primitives::{Bytes, U256};
-use serde::Serialize;
 use serde_json::Value;
 
 use zeroize::{Zeroize, Zeroizing};
@@ -31,6 +30,7 @@ use crate::nonce::decode_nonce_key;
 use crate::permissions::Permission;
 use crate::read;
 use crate::webauthn::P256PublicKey;
+use crate::write::{self, Obj};
 
 /// Schema version written by this build. Versions 1 to 3 are read and upgraded on the fly
 /// (2 → 3: the key becomes optional, wiped on revoke; `owner`, `salt` and `grantOp` are added;
@@ -48,8 +48,7 @@ pub const MAX_CHAIN_ID: u64 = (1 << 53) - 1;
 pub const IV_LEN: usize = 12;
 
 /// The stored status: what the app has told the store about the grant on chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoredStatus {
     /// Created; the grant is not known to be installed yet.
     Pending,
@@ -59,6 +58,17 @@ pub enum StoredStatus {
     Revoked,
 }
 
+impl StoredStatus {
+    /// The name JS sees.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StoredStatus::Pending => "pending",
+            StoredStatus::Active => "active",
+            StoredStatus::Revoked => "revoked",
+        }
+    }
+}
+
 json::by_name!(StoredStatus {
     "pending" => Pending,
     "active" => Active,
@@ -66,8 +76,7 @@ json::by_name!(StoredStatus {
 });
 
 /// The status a caller sees: the stored one, or `expired` once `expiresAt` has passed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// Created; the grant is not known to be installed yet.
     Pending,
@@ -79,6 +88,18 @@ pub enum Status {
     Revoked,
 }
 
+impl Status {
+    /// The name JS sees.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Active => "active",
+            Status::Expired => "expired",
+            Status::Revoked => "revoked",
+        }
+    }
+}
+
 json::by_name!(Status {
     "pending" => Pending,
     "active" => Active,
@@ -87,8 +108,7 @@ json::by_name!(Status {
 });
 
 /// Where a session's wrapping key lives, hence whether it survives a reload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Persistence {
     /// Records and the non-extractable wrapping key are in IndexedDB: the session survives reloads.
     Indexeddb,
@@ -97,23 +117,31 @@ pub enum Persistence {
     Memory,
 }
 
+impl Persistence {
+    /// The name JS sees.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Persistence::Indexeddb => "indexeddb",
+            Persistence::Memory => "memory",
+        }
+    }
+}
+
 json::by_name!(Persistence {
     "indexeddb" => Indexeddb,
     "memory" => Memory,
 });
 
 /// The kind of key a session signs with, chosen at `create`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KeyKind {
     /// secp256k1, checked on chain by the SingleSigner validation module. Its bytes are in wasm
     /// memory while it signs and sealed at rest; `exportPrivateKey` can give them out.
     #[default]
-    #[serde(rename = "secp256k1")]
     Secp256k1,
     /// P-256, made by WebCrypto as non-extractable and kept as a `CryptoKey`, checked on chain by
     /// the WebAuthn validation module: script can sign with it while the page is open, but no
     /// code can copy it.
-    #[serde(rename = "p256-webcrypto")]
     P256WebCrypto,
 }
 
@@ -133,7 +161,7 @@ impl KeyKind {
 }
 
 /// A P-256 public key as stored and shown: the affine coordinates as 32-byte hex.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PublicKeyXy {
     /// x coordinate.
     pub x: json::HexFixed<32>,
@@ -152,6 +180,11 @@ impl From<P256PublicKey> for PublicKeyXy {
 }
 
 impl PublicKeyXy {
+    /// `{ x, y }`.
+    pub fn to_json(&self) -> Value {
+        Obj::new().hex("x", self.x.0.as_slice()).hex("y", self.y.0.as_slice()).value()
+    }
+
     /// The key, checked to lie on the curve.
     pub fn key(&self) -> Result<P256PublicKey> {
         P256PublicKey::from_xy(self.x.0.into(), self.y.0.into())
@@ -161,8 +194,7 @@ impl PublicKeyXy {
 /// The session key at rest: its bytes encrypted (AES-256-GCM, 12-byte IV, 128-bit tag), or, for a
 /// key the vault keeps itself (`alg` `"memory"`, `"webcrypto-p256"`), a reference by session id
 /// with an empty IV and ciphertext.
-#[derive(Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, PartialEq, Eq)]
 pub struct EncryptedKey {
     /// `"AES-GCM"`, or the vault that holds the key.
     pub alg: String,
@@ -172,6 +204,17 @@ pub struct EncryptedKey {
     pub ciphertext: json::HexBytes,
 }
 
+impl EncryptedKey {
+    /// `{ alg, iv, ciphertext }`.
+    pub fn to_json(&self) -> Value {
+        Obj::new()
+            .str("alg", self.alg.as_str())
+            .hex("iv", self.iv.0.as_slice())
+            .hex("ciphertext", &self.ciphertext.0)
+            .value()
+    }
+}
+
 impl std::fmt::Debug for EncryptedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EncryptedKey").field("alg", &self.alg).finish_non_exhaustive()
@@ -179,14 +222,11 @@ impl std::fmt::Debug for EncryptedKey {
 }
 
 /// The owner's authorization of a deferred install, as far as it has got.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeferredState {
     /// The full user-operation nonce the authorization is bound to (the first op's nonce).
-    #[serde(with = "json::u256")]
     pub nonce: U256,
     /// Deadline (unix seconds, 0 = none).
-    #[serde(with = "json::u48")]
     pub deadline: u64,
     /// The pre-signature deferred-action digest (aa-sdk transport format).
     pub pre_signature_digest: json::HexBytes,
@@ -194,10 +234,21 @@ pub struct DeferredState {
     pub deferred_action_digest: Option<json::HexBytes>,
 }
 
-/// One session as stored (current schema). Written by serde, read field by field by
-/// [`decode_stored`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+impl DeferredState {
+    /// Nonce and deadline as quantities, digests as hex (`null` before the signature).
+    pub fn to_json(&self) -> Value {
+        Obj::new()
+            .quantity("nonce", self.nonce)
+            .quantity("deadline", U256::from(self.deadline))
+            .hex("preSignatureDigest", &self.pre_signature_digest.0)
+            .or_null("deferredActionDigest", self.deferred_action_digest.as_ref().map(|d| write::hex(&d.0)))
+            .value()
+    }
+}
+
+/// One session as stored (current schema). Written by [`SessionRecord::to_json`], read field
+/// by field by [`decode_stored`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     /// Always [`SCHEMA_VERSION`] when written by this build.
     pub schema: u32,
@@ -223,7 +274,6 @@ pub struct SessionRecord {
     /// counterfactual account.
     pub owner: Option<Addr>,
     /// The account's factory salt (with `owner`).
-    #[serde(with = "json::opt::u256")]
     pub salt: Option<U256>,
     /// Unix seconds.
     pub created_at: u64,
@@ -242,11 +292,73 @@ pub struct SessionRecord {
     pub public_key: Option<PublicKeyXy>,
 }
 
+/// An optional address, checksummed (written `null` when absent: [`Obj::or_null`]).
+fn opt_address(a: Option<Addr>) -> Option<Value> {
+    a.map(|a| write::address(&a.0))
+}
+
+/// An optional number (written `null` when absent: [`Obj::or_null`]).
+fn opt_number(v: Option<u64>) -> Option<Value> {
+    v.map(Value::from)
+}
+
+/// Permissions in the SDK's shape.
+fn permissions_json(permissions: &[Permission]) -> Value {
+    write::list(permissions, Permission::to_json)
+}
+
+impl SessionRecord {
+    /// The fields the stored and the public shapes share: numbers stay numbers (the IndexedDB
+    /// index keys on `chainId`), accounts checksummed, an absent optional field `null`.
+    fn shared_json(&self) -> Obj {
+        Obj::new()
+            .str("id", self.id.as_str())
+            .str("keyKind", self.key_kind.as_str())
+            .or_null("address", opt_address(self.address))
+            .or_null("publicKey", self.public_key.as_ref().map(PublicKeyXy::to_json))
+            .number("chainId", self.chain_id)
+            .address("account", &self.account.0)
+            .number("entityId", u64::from(self.entity_id))
+            .put("permissions", permissions_json(&self.permissions))
+            .or_null("expiresAt", opt_number(self.expires_at))
+            .or_null("validAfter", opt_number(self.valid_after))
+            .or_null("paymaster", opt_address(self.paymaster))
+            .number("createdAt", self.created_at)
+            .take()
+    }
+
+    /// The stored shape, written as `schema`.
+    fn stored_json(&self, schema: u32) -> Value {
+        self.shared_json()
+            .number("schema", u64::from(schema))
+            .or_null("owner", opt_address(self.owner))
+            .or_null("salt", self.salt.map(write::quantity))
+            .str("status", self.status.as_str())
+            .or_null("key", self.key.as_ref().map(EncryptedKey::to_json))
+            .or_null("deferred", self.deferred.as_ref().map(DeferredState::to_json))
+            .or_null("grantOp", self.grant_op.map(|h| write::hex(h.0.as_slice())))
+            .value()
+    }
+
+    /// The stored shape, as its `schema` says.
+    pub fn to_json(&self) -> Value {
+        self.stored_json(self.schema)
+    }
+
+    /// The JS shape of [`SessionRecord::public`] (its `to_json`), written from the record
+    /// without building the [`PublicRecord`].
+    pub fn public_json(&self, now: u64, persistence: Persistence) -> Value {
+        self.shared_json()
+            .str("status", self.status_at(now).as_str())
+            .str("persistence", persistence.as_str())
+            .str("deferred", self.deferred_progress().as_str())
+            .value()
+    }
+}
+
 /// Encode a record for storage (always the current schema).
 pub fn encode_stored(record: &SessionRecord) -> Result<Value> {
-    let mut r = record.clone();
-    r.schema = SCHEMA_VERSION;
-    serde_json::to_value(&r).map_err(|_| corrupt(&record.id, "does not serialize as JSON"))
+    Ok(record.stored_json(SCHEMA_VERSION))
 }
 
 /// Decode a stored record of any known schema. Unknown or newer schemas are refused with
@@ -743,11 +855,16 @@ impl SessionRecord {
             created_at: self.created_at,
             status: self.status_at(now),
             persistence,
-            deferred: match &self.deferred {
-                None => DeferredProgress::None,
-                Some(d) if d.deferred_action_digest.is_some() => DeferredProgress::Signed,
-                Some(_) => DeferredProgress::Prepared,
-            },
+            deferred: self.deferred_progress(),
+        }
+    }
+
+    /// How far the deferred install has got.
+    fn deferred_progress(&self) -> DeferredProgress {
+        match &self.deferred {
+            None => DeferredProgress::None,
+            Some(d) if d.deferred_action_digest.is_some() => DeferredProgress::Signed,
+            Some(_) => DeferredProgress::Prepared,
         }
     }
 
@@ -846,8 +963,7 @@ impl SessionRecord {
 }
 
 /// How far the deferred install of a session has got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeferredProgress {
     /// No deferred install prepared.
     None,
@@ -857,9 +973,19 @@ pub enum DeferredProgress {
     Signed,
 }
 
+impl DeferredProgress {
+    /// The name JS sees.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DeferredProgress::None => "none",
+            DeferredProgress::Prepared => "prepared",
+            DeferredProgress::Signed => "signed",
+        }
+    }
+}
+
 /// A session as JavaScript sees it: plain data, no key material.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PublicRecord {
     /// Session id.
     pub id: String,
@@ -892,6 +1018,31 @@ pub struct PublicRecord {
     /// Deferred install progress.
     pub deferred: DeferredProgress,
 }
+
+impl PublicRecord {
+    /// The JS shape (as [`SessionRecord::to_json`] for the fields both have).
+    pub fn to_json(&self) -> Value {
+        Obj::new()
+            .str("id", self.id.as_str())
+            .str("keyKind", self.key_kind.as_str())
+            .or_null("address", opt_address(self.address))
+            .or_null("publicKey", self.public_key.as_ref().map(PublicKeyXy::to_json))
+            .number("chainId", self.chain_id)
+            .address("account", &self.account.0)
+            .number("entityId", u64::from(self.entity_id))
+            .put("permissions", permissions_json(&self.permissions))
+            .or_null("expiresAt", opt_number(self.expires_at))
+            .or_null("validAfter", opt_number(self.valid_after))
+            .or_null("paymaster", opt_address(self.paymaster))
+            .number("createdAt", self.created_at)
+            .str("status", self.status.as_str())
+            .str("persistence", self.persistence.as_str())
+            .str("deferred", self.deferred.as_str())
+            .value()
+    }
+}
+
+write::serialize_via_to_json!(SessionRecord, PublicRecord);
 
 /// Filter of `list`. Read by [`ListFilter::from_json`].
 #[derive(Debug, Clone, Default)]
@@ -1198,6 +1349,36 @@ mod tests {
         assert_eq!(p["expiresAt"], Value::Null);
         let shown = format!("{:?}", r.key);
         assert!(!shown.contains("deadbeef"), "{shown}");
+    }
+
+    #[test]
+    fn public_json_is_the_public_records() {
+        let mut r = record(Some(1_000));
+        let same = |r: &SessionRecord, now: u64, p: Persistence| {
+            assert_eq!(r.public_json(now, p), r.public(now, p).to_json(), "{r:?}");
+        };
+        same(&r, 100, Persistence::Indexeddb);
+        same(&r, 2_000, Persistence::Memory);
+        r.deferred = Some(DeferredState {
+            nonce: U256::from(5),
+            deadline: 9,
+            pre_signature_digest: json::HexBytes(Bytes::from_static(&[1])),
+            deferred_action_digest: None,
+        });
+        r.paymaster = Some(Addr(Address::repeat_byte(0xbe)));
+        r.valid_after = Some(10);
+        same(&r, 100, Persistence::Memory);
+        r.deferred.as_mut().unwrap().deferred_action_digest = Some(json::HexBytes(Bytes::from_static(&[2])));
+        r.key_kind = KeyKind::P256WebCrypto;
+        r.address = None;
+        r.public_key = Some(PublicKeyXy { x: json::HexFixed([1; 32].into()), y: json::HexFixed([2; 32].into()) });
+        r.transition(StoredStatus::Revoked, 100).unwrap();
+        same(&r, 100, Persistence::Indexeddb);
+        assert_eq!(encode_stored(&r).unwrap(), {
+            let mut old = r.clone();
+            old.schema = SCHEMA_VERSION;
+            old.to_json()
+        });
     }
 
     #[test]

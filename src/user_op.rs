@@ -7,11 +7,13 @@
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy_sol_types::SolValue;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use serde_json::Value;
 
 use crate::abi::PackedUserOperation;
 use crate::error::{Error, InputRule, Result};
 use crate::json::{self, Addr, HexBytes};
+use crate::write::{self, Obj};
 
 /// The EIP-7702 "factory" marker viem rewrites when hashing (`getInitCode` with `forHash`).
 ///
@@ -22,9 +24,9 @@ const EIP7702_MARKER: Address = alloy_primitives::address!("77020000000000000000
 /// An unpacked v0.7 user operation as bundlers (ERC-7769) and viem exchange it.
 ///
 /// Quantities are read from hex, decimal strings or numbers, and written as viem writes them
-/// (`"0x1a"`); addresses are written checksummed and bytes lower-case, so serializing gives the
-/// body of `eth_sendUserOperation`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// (`"0x1a"`); addresses are written checksummed and bytes lower-case, so [`UserOperation::obj`]
+/// gives the body of `eth_sendUserOperation`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserOperation {
     /// The account.
@@ -33,10 +35,10 @@ pub struct UserOperation {
     #[serde(with = "json::u256")]
     pub nonce: U256,
     /// Account factory, only while the account is not deployed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub factory: Option<Addr>,
     /// Factory call data, only with `factory`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub factory_data: Option<HexBytes>,
     /// What the account executes.
     pub call_data: HexBytes,
@@ -56,16 +58,16 @@ pub struct UserOperation {
     #[serde(with = "json::u128")]
     pub max_priority_fee_per_gas: u128,
     /// Paymaster, if one sponsors the operation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub paymaster: Option<Addr>,
     /// Gas for the paymaster's validation (0 if omitted, as viem packs it).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "json::opt::u128")]
+    #[serde(default, with = "json::opt::u128")]
     pub paymaster_verification_gas_limit: Option<u128>,
     /// Gas for the paymaster's postOp (0 if omitted, as viem packs it).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "json::opt::u128")]
+    #[serde(default, with = "json::opt::u128")]
     pub paymaster_post_op_gas_limit: Option<u128>,
     /// Paymaster-specific data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub paymaster_data: Option<HexBytes>,
     /// The account's signature (`0x` while unsigned; absent is read as `0x`).
     #[serde(default)]
@@ -74,13 +76,11 @@ pub struct UserOperation {
 
 /// The packed fields as viem's `toPackedUserOperation` returns them, in hex: what
 /// `handleOps` receives and what the hash commits to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackedJson {
     /// The account, checksummed.
     pub sender: Addr,
     /// The nonce as a quantity.
-    #[serde(with = "json::u256")]
     pub nonce: U256,
     /// factory ‖ factoryData, or `0x`.
     pub init_code: HexBytes,
@@ -89,7 +89,6 @@ pub struct PackedJson {
     /// verificationGasLimit(16) ‖ callGasLimit(16).
     pub account_gas_limits: HexBytes,
     /// The pre-verification gas as a quantity.
-    #[serde(with = "json::u256")]
     pub pre_verification_gas: U256,
     /// maxPriorityFeePerGas(16) ‖ maxFeePerGas(16).
     pub gas_fees: HexBytes,
@@ -97,6 +96,35 @@ pub struct PackedJson {
     pub paymaster_and_data: HexBytes,
     /// The signature.
     pub signature: HexBytes,
+}
+
+impl PackedJson {
+    /// The JSON shape (viem's field names).
+    pub fn to_json(&self) -> Value {
+        packed_value(
+            &self.sender.0,
+            self.nonce,
+            [&self.init_code.0, &self.call_data.0, &self.account_gas_limits.0],
+            self.pre_verification_gas,
+            [&self.gas_fees.0, &self.paymaster_and_data.0, &self.signature.0],
+        )
+    }
+}
+
+/// The JSON of packed fields, in field order: the bytes before and after `preVerificationGas`.
+/// One writer for [`PackedJson::to_json`] and [`UserOperation::packed_value`].
+fn packed_value(sender: &Address, nonce: U256, before: [&[u8]; 3], pvg: U256, after: [&[u8]; 3]) -> Value {
+    Obj::new()
+        .address("sender", sender)
+        .quantity("nonce", nonce)
+        .hex("initCode", before[0])
+        .hex("callData", before[1])
+        .hex("accountGasLimits", before[2])
+        .quantity("preVerificationGas", pvg)
+        .hex("gasFees", after[0])
+        .hex("paymasterAndData", after[1])
+        .hex("signature", after[2])
+        .value()
 }
 
 impl From<&PackedUserOperation> for PackedJson {
@@ -124,6 +152,33 @@ fn pack_u128_pair(high: u128, low: u128) -> B256 {
 }
 
 impl UserOperation {
+    /// The RPC shape, fields in the bundler's order (absent optional fields left out).
+    pub fn obj(&self) -> Obj {
+        let q = |v: u128| write::quantity(U256::from(v));
+        Obj::new()
+            .address("sender", &self.sender.0)
+            .quantity("nonce", self.nonce)
+            .opt("factory", self.factory.map(|a| write::address(&a.0)))
+            .opt("factoryData", self.factory_data.as_ref().map(|d| write::hex(&d.0)))
+            .hex("callData", &self.call_data.0)
+            .put("callGasLimit", q(self.call_gas_limit))
+            .put("verificationGasLimit", q(self.verification_gas_limit))
+            .quantity("preVerificationGas", self.pre_verification_gas)
+            .put("maxFeePerGas", q(self.max_fee_per_gas))
+            .put("maxPriorityFeePerGas", q(self.max_priority_fee_per_gas))
+            .opt("paymaster", self.paymaster.map(|a| write::address(&a.0)))
+            .opt("paymasterVerificationGasLimit", self.paymaster_verification_gas_limit.map(q))
+            .opt("paymasterPostOpGasLimit", self.paymaster_post_op_gas_limit.map(q))
+            .opt("paymasterData", self.paymaster_data.as_ref().map(|d| write::hex(&d.0)))
+            .hex("signature", &self.signature.0)
+            .take()
+    }
+
+    /// The RPC shape as a `Value`.
+    pub fn to_json(&self) -> Value {
+        self.obj().value()
+    }
+
     /// Refuse field combinations that viem would silently drop or hash differently from the
     /// EntryPoint, so the operation we hash is the one that gets sent.
     ///
@@ -200,6 +255,19 @@ impl UserOperation {
         PackedJson::from(&self.pack())
     }
 
+    /// [`UserOperation::packed_json`]'s JSON, written from the packed form without copying its
+    /// bytes into a [`PackedJson`].
+    pub fn packed_value(&self) -> Value {
+        let p = self.pack();
+        packed_value(
+            &p.sender,
+            p.nonce,
+            [&p.initCode, &p.callData, p.accountGasLimits.as_slice()],
+            p.preVerificationGas,
+            [p.gasFees.as_slice(), &p.paymasterAndData, &p.signature],
+        )
+    }
+
     /// The v0.7 userOpHash: what the account's validation signs. After [`Self::check`], so an
     /// operation viem and the EntryPoint would hash differently is refused.
     pub fn hash(&self, chain_id: u64, entry_point: Address) -> Result<B256> {
@@ -223,14 +291,22 @@ pub struct UserOpHashRequest {
 }
 
 /// `userOpHash` output: the hash and the packed fields it commits to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserOpHashed {
     /// The v0.7 userOpHash.
     pub hash: crate::json::HexFixed<32>,
     /// The packed operation.
     pub packed: PackedJson,
 }
+
+impl UserOpHashed {
+    /// `{ hash, packed }`.
+    pub fn to_json(&self) -> Value {
+        Obj::new().hex("hash", self.hash.0.as_slice()).put("packed", self.packed.to_json()).value()
+    }
+}
+
+write::serialize_via_to_json!(UserOperation, PackedJson, UserOpHashed);
 
 /// Hash and pack an operation for callers that hold it as JSON (the wasm shell, tools).
 pub fn user_op_hash(req: &UserOpHashRequest) -> Result<UserOpHashed> {
@@ -330,6 +406,10 @@ mod tests {
             "abcd"
         );
         assert_eq!(op.paymaster_and_data().as_ref(), expected);
+        assert_eq!(op.packed_value(), op.packed_json().to_json());
+        assert_eq!(op.packed_value()["paymasterAndData"], json!(format!("0x{}", hex::encode(expected))));
+        let first: UserOperation = json::from_value(&spec_first_op()).unwrap();
+        assert_eq!(first.packed_value(), first.packed_json().to_json());
     }
 
     #[test]

@@ -6,7 +6,6 @@
 
 use alloy_primitives::{Address, Bytes, B256, U256, U64};
 use alloy_sol_types::SolCall;
-use serde::Serialize;
 use serde_json::Value;
 
 use super::{Call, Clock, RpcClient, Transport};
@@ -15,38 +14,30 @@ use crate::error::{Error, Result};
 use crate::json;
 use crate::read::{self, leaf, object, Read};
 use crate::user_op::UserOperation;
+use crate::write::{self, Obj};
 
 /// `eth_estimateUserOperationGas` result (v0.7). alto 0.0.20 always sends the paymaster fields
 /// for v0.7 (`0x0` without a paymaster); other bundlers omit them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GasEstimate {
     /// Overhead gas.
-    #[serde(with = "json::u256")]
     pub pre_verification_gas: U256,
     /// Validation gas.
-    #[serde(with = "json::u128")]
     pub verification_gas_limit: u128,
     /// Execution gas.
-    #[serde(with = "json::u128")]
     pub call_gas_limit: u128,
     /// Paymaster validation gas.
-    #[serde(with = "json::opt::u128")]
     pub paymaster_verification_gas_limit: Option<u128>,
     /// Paymaster postOp gas.
-    #[serde(with = "json::opt::u128")]
     pub paymaster_post_op_gas_limit: Option<u128>,
 }
 
 /// A pair of EIP-1559 fees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fees {
     /// Max fee per gas.
-    #[serde(with = "json::u128")]
     pub max_fee_per_gas: u128,
     /// Max priority fee per gas.
-    #[serde(with = "json::u128")]
     pub max_priority_fee_per_gas: u128,
 }
 
@@ -62,24 +53,20 @@ pub struct PimlicoGasPrice {
 }
 
 /// The transaction receipt inside a user-operation receipt (the fields this library reads).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TxReceipt {
     /// The bundle transaction.
     pub transaction_hash: B256,
     /// Its block.
     pub block_hash: B256,
     /// Its block number.
-    #[serde(serialize_with = "json::ser_quantity")]
     pub block_number: U64,
     /// `0x1` success of the bundle transaction (not of the op: see `success`).
-    #[serde(serialize_with = "json::ser_opt_quantity")]
     pub status: Option<U64>,
 }
 
 /// `eth_getUserOperationReceipt` result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserOperationReceipt {
     /// The operation's hash.
     pub user_op_hash: B256,
@@ -88,15 +75,12 @@ pub struct UserOperationReceipt {
     /// The account.
     pub sender: Address,
     /// The nonce used.
-    #[serde(serialize_with = "json::ser_quantity")]
     pub nonce: U256,
     /// The paymaster, if any.
     pub paymaster: Option<Address>,
     /// Gas cost paid (wei).
-    #[serde(serialize_with = "json::ser_quantity")]
     pub actual_gas_cost: U256,
     /// Gas used.
-    #[serde(serialize_with = "json::ser_quantity")]
     pub actual_gas_used: U256,
     /// Whether the account's execution succeeded.
     pub success: bool,
@@ -109,15 +93,13 @@ pub struct UserOperationReceipt {
 }
 
 /// `eth_getUserOperationByHash` result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserOperationByHash {
     /// The operation as the bundler holds it.
     pub user_operation: serde_json::Value,
     /// The EntryPoint.
     pub entry_point: Address,
     /// Block, once mined.
-    #[serde(serialize_with = "json::ser_opt_quantity")]
     pub block_number: Option<U64>,
     /// Block hash, once mined.
     pub block_hash: Option<B256>,
@@ -126,26 +108,22 @@ pub struct UserOperationByHash {
 }
 
 /// ERC-7677 `pm_getPaymasterStubData` result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymasterStub {
     /// The paymaster.
     pub paymaster: Address,
     /// Stub data for estimation.
     pub paymaster_data: Bytes,
     /// Paymaster validation gas, if the service knows it.
-    #[serde(with = "json::opt::u128")]
     pub paymaster_verification_gas_limit: Option<u128>,
     /// Paymaster postOp gas, if the service knows it.
-    #[serde(with = "json::opt::u128")]
     pub paymaster_post_op_gas_limit: Option<u128>,
     /// `true`: the stub is final; skip `pm_getPaymasterData`.
     pub is_final: bool,
 }
 
 /// ERC-7677 `pm_getPaymasterData` result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymasterData {
     /// The paymaster.
     pub paymaster: Address,
@@ -209,7 +187,37 @@ impl TxReceipt {
     }
 }
 
+impl TxReceipt {
+    /// The JSON shape (hashes lower-case, the block number a quantity).
+    pub fn to_json(&self) -> Value {
+        Obj::new()
+            .hex("transactionHash", self.transaction_hash.as_slice())
+            .hex("blockHash", self.block_hash.as_slice())
+            .quantity("blockNumber", U256::saturating_from(self.block_number))
+            .or_null("status", self.status.map(|s| write::quantity(U256::saturating_from(s))))
+            .value()
+    }
+}
+
 impl UserOperationReceipt {
+    /// The JSON shape: addresses and bytes lower-case `0x` hex, amounts quantities, an absent
+    /// `paymaster` or `reason` `null`. Consumes the receipt: its logs move in, uncopied.
+    pub fn into_json(self) -> Value {
+        Obj::new()
+            .hex("userOpHash", self.user_op_hash.as_slice())
+            .hex("entryPoint", self.entry_point.as_slice())
+            .hex("sender", self.sender.as_slice())
+            .quantity("nonce", self.nonce)
+            .or_null("paymaster", self.paymaster.map(|p| write::hex(p.as_slice())))
+            .quantity("actualGasCost", self.actual_gas_cost)
+            .quantity("actualGasUsed", self.actual_gas_used)
+            .bool("success", self.success)
+            .or_null("reason", self.reason.as_ref().map(|r| write::hex(r)))
+            .put("logs", Value::Array(self.logs))
+            .put("receipt", self.receipt.to_json())
+            .value()
+    }
+
     /// Read from a result (same rules as the derived `Deserialize`, less code).
     pub fn read(v: &Value) -> Read<Self> {
         let f = object(v, "struct UserOperationReceipt")?;
@@ -281,13 +289,18 @@ impl Block {
     }
 }
 
-/// Parameters of a method that takes none: `[]` (serde's `()` would be `null`, which alto refuses).
-pub const NO_PARAMS: [(); 0] = [];
+/// Parameters of a method that takes none: `[]` (not `null`, which alto refuses).
+pub const NO_PARAMS: &str = "[]";
 
-#[derive(Serialize)]
-struct CallRequest {
-    to: Address,
-    data: Bytes,
+/// `[op, entryPoint, …]`: the operation's fields in order, the EntryPoint lower-case, then
+/// `rest` (JSON text of further params, each after a comma).
+pub(crate) fn op_params(op: &Obj, entry_point: Address, rest: &str) -> String {
+    format!(r#"[{},"{}"{rest}]"#, op.text(), json::hex(entry_point))
+}
+
+/// `[value, "latest"]` of an address.
+fn at_latest(address: Address) -> String {
+    format!(r#"["{}","latest"]"#, json::hex(address))
 }
 
 /// `eth_chainId`.
@@ -295,7 +308,7 @@ pub fn chain_id<'a, T: Transport, C: Clock>(
     c: &'a RpcClient<T>,
     clock: &'a C,
 ) -> impl std::future::Future<Output = Result<u64>> + use<'a, T, C> {
-    c.call_with(clock, "eth_chainId", NO_PARAMS, read::u64_number)
+    c.call_with(clock, "eth_chainId", NO_PARAMS.into(), read::u64_number)
 }
 
 /// `eth_supportedEntryPoints`.
@@ -303,28 +316,34 @@ pub fn supported_entry_points<'a, T: Transport, C: Clock>(
     c: &'a RpcClient<T>,
     clock: &'a C,
 ) -> impl std::future::Future<Output = Result<Vec<Address>>> + use<'a, T, C> {
-    c.call_with(clock, "eth_supportedEntryPoints", NO_PARAMS, read::addresses)
+    c.call_with(clock, "eth_supportedEntryPoints", NO_PARAMS.into(), read::addresses)
 }
 
-/// `eth_estimateUserOperationGas(op, entryPoint)`.
-pub fn estimate_user_operation_gas<'a, T: Transport, O: Serialize>(
+/// `eth_estimateUserOperationGas(op, entryPoint)`, the operation in its RPC shape
+/// ([`UserOperation::obj`], [`crate::eip7702::UserOperation7702::obj`]).
+pub fn estimate_user_operation_gas<'a, T: Transport>(
     c: &'a RpcClient<T>,
     clock: &'a impl Clock,
-    op: &O,
+    op: &Obj,
     entry_point: Address,
 ) -> Call<'a, GasEstimate> {
-    c.call_with(clock, "eth_estimateUserOperationGas", (op, entry_point), GasEstimate::read)
+    c.call_with(clock, "eth_estimateUserOperationGas", op_params(op, entry_point, ""), GasEstimate::read)
 }
 
 /// `eth_sendUserOperation(op, entryPoint)` → userOpHash. Sent once (no retry): see `send` for the
-/// safe resend.
-pub fn send_user_operation<'a, T: Transport, O: Serialize>(
+/// safe resend. The operation as for [`estimate_user_operation_gas`].
+pub fn send_user_operation<'a, T: Transport>(
     c: &'a RpcClient<T>,
     clock: &'a impl Clock,
-    op: &O,
+    op: &Obj,
     entry_point: Address,
 ) -> Call<'a, B256> {
-    c.call_once(clock, "eth_sendUserOperation", &(op, entry_point), read::b256)
+    c.call_once(clock, "eth_sendUserOperation", op_params(op, entry_point, ""), read::b256)
+}
+
+/// `[hash]`.
+fn hash_params(hash: B256) -> String {
+    format!(r#"["{}"]"#, json::hex(hash))
 }
 
 /// `eth_getUserOperationByHash`.
@@ -333,7 +352,9 @@ pub fn get_user_operation_by_hash<'a, T: Transport, C: Clock>(
     clock: &'a C,
     hash: B256,
 ) -> impl std::future::Future<Output = Result<Option<UserOperationByHash>>> + use<'a, T, C> {
-    c.call_with(clock, "eth_getUserOperationByHash", (hash,), |v| read::nullable(v, UserOperationByHash::read))
+    c.call_with(clock, "eth_getUserOperationByHash", hash_params(hash), |v| {
+        read::nullable(v, UserOperationByHash::read)
+    })
 }
 
 /// `eth_getUserOperationReceipt`.
@@ -342,7 +363,9 @@ pub fn get_user_operation_receipt<'a, T: Transport, C: Clock>(
     clock: &'a C,
     hash: B256,
 ) -> impl std::future::Future<Output = Result<Option<UserOperationReceipt>>> + use<'a, T, C> {
-    c.call_with(clock, "eth_getUserOperationReceipt", (hash,), |v| read::nullable(v, UserOperationReceipt::read))
+    c.call_with(clock, "eth_getUserOperationReceipt", hash_params(hash), |v| {
+        read::nullable(v, UserOperationReceipt::read)
+    })
 }
 
 /// `pimlico_getUserOperationGasPrice` (alto and Pimlico's service).
@@ -350,7 +373,7 @@ pub fn pimlico_gas_price<'a, T: Transport, C: Clock>(
     c: &'a RpcClient<T>,
     clock: &'a C,
 ) -> impl std::future::Future<Output = Result<PimlicoGasPrice>> + use<'a, T, C> {
-    c.call_with(clock, "pimlico_getUserOperationGasPrice", NO_PARAMS, PimlicoGasPrice::read)
+    c.call_with(clock, "pimlico_getUserOperationGasPrice", NO_PARAMS.into(), PimlicoGasPrice::read)
 }
 
 /// `eth_maxPriorityFeePerGas` (node).
@@ -358,19 +381,22 @@ pub fn max_priority_fee_per_gas<'a, T: Transport, C: Clock>(
     c: &'a RpcClient<T>,
     clock: &'a C,
 ) -> impl std::future::Future<Output = Result<U256>> + use<'a, T, C> {
-    c.call_with(clock, "eth_maxPriorityFeePerGas", NO_PARAMS, read::u256)
+    c.call_with(clock, "eth_maxPriorityFeePerGas", NO_PARAMS.into(), read::u256)
 }
+
+/// `["latest", false]`: the latest block without its transactions.
+const LATEST_BLOCK: &str = r#"["latest",false]"#;
 
 /// The latest block's `baseFeePerGas` (node; zero before London).
 pub fn latest_base_fee<'a, T: Transport>(c: &'a RpcClient<T>, clock: &'a impl Clock) -> Call<'a, U256> {
-    c.call_with(clock, "eth_getBlockByNumber", ("latest", false), |v| {
+    c.call_with(clock, "eth_getBlockByNumber", LATEST_BLOCK.into(), |v| {
         Ok(Block::read(v)?.and_then(|b| b.base_fee_per_gas).unwrap_or_default())
     })
 }
 
 /// The latest block's timestamp (node): the chain's time, which decides `AA22`.
 pub async fn latest_timestamp<T: Transport>(c: &RpcClient<T>, clock: &impl Clock) -> Result<u64> {
-    let b = c.call_with(clock, "eth_getBlockByNumber", ("latest", false), Block::read).await?;
+    let b = c.call_with(clock, "eth_getBlockByNumber", LATEST_BLOCK.into(), Block::read).await?;
     b.and_then(|b| b.timestamp)
         .map(|t| t.saturating_to::<u64>())
         .ok_or_else(|| Error::BadResponse { method: "eth_getBlockByNumber".into(), detail: "no timestamp".into() })
@@ -382,7 +408,7 @@ pub fn get_code<'a, T: Transport, C: Clock>(
     clock: &'a C,
     address: Address,
 ) -> impl std::future::Future<Output = Result<Bytes>> + use<'a, T, C> {
-    c.call_with(clock, "eth_getCode", (address, "latest"), read::bytes)
+    c.call_with(clock, "eth_getCode", at_latest(address), read::bytes)
 }
 
 /// `eth_getTransactionCount(address, "latest")` (node): an EOA's nonce, which an EIP-7702
@@ -392,7 +418,7 @@ pub fn transaction_count<'a, T: Transport, C: Clock>(
     clock: &'a C,
     address: Address,
 ) -> impl std::future::Future<Output = Result<u64>> + use<'a, T, C> {
-    c.call_with(clock, "eth_getTransactionCount", (address, "latest"), read::u64_number)
+    c.call_with(clock, "eth_getTransactionCount", at_latest(address), read::u64_number)
 }
 
 /// `eth_call(to, data)` at `latest` (node).
@@ -402,7 +428,8 @@ pub fn eth_call<'a, T: Transport, C: Clock>(
     to: Address,
     data: Bytes,
 ) -> impl std::future::Future<Output = Result<Bytes>> + use<'a, T, C> {
-    c.call_with(clock, "eth_call", (CallRequest { to, data }, "latest"), read::bytes)
+    let params = format!(r#"[{{"to":"{}","data":"{}"}},"latest"]"#, json::hex(to), json::hex(&data));
+    c.call_with(clock, "eth_call", params, read::bytes)
 }
 
 /// `EntryPoint.getNonce(sender, key)` via `eth_call` (node): the full nonce `key << 64 | seq`.
@@ -436,6 +463,12 @@ pub async fn get_user_op_hash_onchain<T: Transport>(
     })
 }
 
+/// `[op, entryPoint, chainIdHex, context]` (ERC-7677).
+fn pm_params(op: &UserOperation, entry_point: Address, chain_id: u64, context: &Value) -> String {
+    let rest = format!(r#","{}",{}"#, json::quantity(U256::from(chain_id)), write::text(context));
+    op_params(&op.obj(), entry_point, &rest)
+}
+
 /// ERC-7677 `pm_getPaymasterStubData(op, entryPoint, chainIdHex, context)`.
 pub fn pm_get_paymaster_stub_data<'a, T: Transport>(
     c: &'a RpcClient<T>,
@@ -445,12 +478,7 @@ pub fn pm_get_paymaster_stub_data<'a, T: Transport>(
     chain_id: u64,
     context: &serde_json::Value,
 ) -> Call<'a, PaymasterStub> {
-    c.call_with(
-        clock,
-        "pm_getPaymasterStubData",
-        (op, entry_point, json::quantity(U256::from(chain_id)), context),
-        PaymasterStub::read,
-    )
+    c.call_with(clock, "pm_getPaymasterStubData", pm_params(op, entry_point, chain_id, context), PaymasterStub::read)
 }
 
 /// ERC-7677 `pm_getPaymasterData(op, entryPoint, chainIdHex, context)`.
@@ -462,12 +490,7 @@ pub fn pm_get_paymaster_data<'a, T: Transport>(
     chain_id: u64,
     context: &serde_json::Value,
 ) -> Call<'a, PaymasterData> {
-    c.call_with(
-        clock,
-        "pm_getPaymasterData",
-        (op, entry_point, json::quantity(U256::from(chain_id)), context),
-        PaymasterData::read,
-    )
+    c.call_with(clock, "pm_getPaymasterData", pm_params(op, entry_point, chain_id, context), PaymasterData::read)
 }
 
 #[cfg(test)]
@@ -491,7 +514,12 @@ mod tests {
             "signature": "0xff00"
         }))
         .unwrap();
-        let body = serde_json::to_value((&op, crate::addresses::ENTRY_POINT_V07)).unwrap();
+        let text = op_params(&op.obj(), crate::addresses::ENTRY_POINT_V07, "");
+        assert!(text.starts_with(
+            r#"[{"sender":"0x1111111111111111111111111111111111111111","nonce":"0x1000000000000000000","factory""#
+        ));
+        let body: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body, serde_json::to_value((&op, crate::addresses::ENTRY_POINT_V07)).unwrap());
         let j = &body[0];
         assert_eq!(j["nonce"], "0x1000000000000000000");
         assert_eq!(j["callGasLimit"], "0x2");

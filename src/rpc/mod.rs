@@ -139,7 +139,7 @@ pub fn rpc_error(method: &str, e: RpcErrorObject) -> Error {
         method: method.to_string(),
         rpc_code: e.code,
         message: e.message,
-        data: e.data.and_then(|d| serde_json::to_string(&d).ok()),
+        data: e.data.map(|d| crate::write::text(&d)),
     }
 }
 
@@ -201,19 +201,20 @@ impl<T: Transport> RpcClient<T> {
         method: &str,
         params: P,
     ) -> Result<R> {
-        self.call_with(clock, method, params, read::leaf::<R>).await
+        self.call_json(clock, self.retry.attempts, method, params_json(method, &params), read::leaf::<R>).await
     }
 
-    /// [`RpcClient::call`] with the result read by `read`. The params are serialized here; what
-    /// is awaited is the one boxed exchange and a plain read of its result ([`Call`]).
-    pub fn call_with<'a, P: Serialize, R: 'a, C: Clock>(
+    /// [`RpcClient::call`] with the params given as JSON text (an array, built by hand: see
+    /// [`crate::write`]) and the result read by `read`. What is awaited is the one boxed exchange
+    /// and a plain read of its result ([`Call`]).
+    pub fn call_with<'a, R: 'a, C: Clock>(
         &'a self,
         clock: &'a C,
         method: &'a str,
-        params: P,
+        params: String,
         read: fn(&serde_json::Value) -> read::Read<R>,
     ) -> Call<'a, R> {
-        self.call_json(clock, self.retry.attempts, method, params_json(method, &params), read)
+        self.call_json(clock, self.retry.attempts, method, Ok(params), read)
     }
 
     /// [`RpcClient::request`], then `read` of its result.
@@ -266,15 +267,16 @@ impl<T: Transport> RpcClient<T> {
         id
     }
 
-    /// One request, no retry (`clock` is never waited on), its result read by `read`.
-    pub fn call_once<'a, P: Serialize, R: 'a, C: Clock>(
+    /// One request, no retry (`clock` is never waited on), its params JSON text (as
+    /// [`RpcClient::call_with`]) and its result read by `read`.
+    pub fn call_once<'a, R: 'a, C: Clock>(
         &'a self,
         clock: &'a C,
         method: &'a str,
-        params: &P,
+        params: String,
         read: fn(&serde_json::Value) -> read::Read<R>,
     ) -> Call<'a, R> {
-        self.call_json(clock, 1, method, params_json(method, params), read)
+        self.call_json(clock, 1, method, Ok(params), read)
     }
 }
 
@@ -308,7 +310,7 @@ fn bad_request(method: &str) -> Error {
 
 /// The JSON-RPC request body around `params` (JSON): a [`Request`] as serde writes it.
 fn request_body(method: &str, id: u64, params: &str) -> String {
-    let method = serde_json::Value::from(method);
+    let method = crate::write::text(&serde_json::Value::from(method));
     format!(r#"{{"jsonrpc":"2.0","id":{id},"method":{method},"params":{params}}}"#)
 }
 
@@ -355,8 +357,7 @@ fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Valu
     }
     let resp_id = f.get("id").unwrap_or(&serde_json::Value::Null);
     if *resp_id != id && resp_id.as_str() != Some(id.to_string().as_str()) {
-        // `to_string`, not `Display`: serde_json's `Display` compiles a pretty printer in as well.
-        let got = serde_json::to_string(resp_id).unwrap_or_default();
+        let got = crate::write::text(resp_id);
         return Err(bad(format!("id {got} does not match request id {id}")));
     }
     if jsonrpc.as_deref() != Some("2.0") {

@@ -34,6 +34,7 @@ use crate::web::clock::WebClock;
 use crate::web::convert::{from_js, id_arg, opt_options_data, read_options, to_js, U256Arg, U64Arg};
 use crate::web::fetch::{FetchTransport, DEFAULT_TIMEOUT_MS};
 use crate::web::store::{parse_new, spawn, SessionKeyStore};
+use crate::write::Obj;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_BUNDLER_TYPES: &'static str = r#"
@@ -255,11 +256,8 @@ pub struct BundlerClient {
 }
 
 /// `{ userOpHash, receipt }` of an owner operation.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct OwnerOpResult<'a> {
-    user_op_hash: B256,
-    receipt: &'a crate::rpc::bundler::UserOperationReceipt,
+fn owner_op_result(user_op_hash: B256, receipt: crate::rpc::bundler::UserOperationReceipt) -> Result<JsValue> {
+    to_js(&Obj::new().hex("userOpHash", user_op_hash.as_slice()).put("receipt", receipt.into_json()).value())
 }
 
 fn factory_arg(factory: Option<Addr>, data: Option<HexBytes>, field: &str) -> Result<Option<(Address, Bytes)>> {
@@ -421,13 +419,13 @@ impl BundlerClient {
                                 service::Progress::Signed(h, op) => ("signed", Some(h), Some(op)),
                                 service::Progress::Sent(h) => ("sent", Some(h), None),
                             };
-                            report_progress(f, stage, hash.map(json::hex), op.and_then(|op| to_js(op).ok()));
+                            report_progress(f, stage, hash.map(json::hex), op.and_then(|op| to_js(&op.to_json()).ok()));
                         }
                     };
                     let hash = store.service()?.send_calls(net, &id, &calls, opts, &report).await?;
                     Ok(JsValue::from_str(&json::hex(hash)))
                 }
-                Verb::SessionStatus(store) => to_js(&store.service()?.status_on(net, &id).await?),
+                Verb::SessionStatus(store) => to_js(&store.service()?.status_on(net, &id).await?.to_json()),
                 Verb::CreateSession(store) => {
                     let r = store.service()?.create_on(net, parse_new(&arg)?).await?;
                     store.public(&r)
@@ -443,13 +441,13 @@ impl BundlerClient {
                             service.settle_receipt(hash, &receipt).await?;
                         }
                     }
-                    to_js(&receipt)
+                    to_js(&receipt.into_json())
                 }
                 Verb::DeferredInstall(store) => {
                     let data = opt_options_data(&arg, "options")?;
                     let deadline = read_options(&data, "options", &["deadline"], |f| f.present::<U64Arg>("deadline"))?
                         .map_or(0, |s| s.0);
-                    to_js(&store.service()?.deferred_install_on(net, &id, deadline).await?)
+                    to_js(&store.service()?.deferred_install_on(net, &id, deadline).await?.into_json())
                 }
                 Verb::Owner(store, grant) => {
                     let options = arg;
@@ -477,7 +475,7 @@ impl BundlerClient {
                         };
                         let (hash, receipt) =
                             service::owner_operation_with(net, wallet, account.0, call_data.0, op).await?;
-                        return to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt });
+                        return owner_op_result(hash, receipt);
                     };
                     let wallet = Eip1193Wallet::connect(wallet, o.owner.map(|a| a.0)).await?;
                     let service = store.service()?;
@@ -488,7 +486,7 @@ impl BundlerClient {
                         service::OwnerChange::Revoke
                     };
                     let (hash, receipt, r) = service.owner_change(net, &id, wallet, change, o.timeout_ms).await?;
-                    let out = to_js(&OwnerOpResult { user_op_hash: hash, receipt: &receipt })?;
+                    let out = owner_op_result(hash, receipt)?;
                     let _ = js_sys::Reflect::set(&out, &"session".into(), &store.public(&r)?);
                     Ok(out)
                 }

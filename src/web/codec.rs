@@ -145,7 +145,7 @@ pub fn pack_user_operation(
 ) -> Result<JsValue, JsValue> {
     let op: UserOperation = from_js(&user_op, "userOp")?;
     op.check()?;
-    Ok(to_js(&op.packed_json())?)
+    Ok(to_js(&op.packed_value())?)
 }
 
 /// `installValidation` call data that grants the session key (the owner signs an op with it).
@@ -172,7 +172,7 @@ pub fn build_deferred_session_install(
     #[wasm_bindgen(unchecked_param_type = "DeferredSessionGrant")] grant: JsValue,
 ) -> Result<JsValue, JsValue> {
     let req = DeferredInstallRequest::from_json(&options_value(&grant, "grant")?, "grant")?;
-    Ok(to_js(&deferred::build_deferred_install(&req, now_secs())?)?)
+    Ok(to_js(&deferred::build_deferred_install(&req, now_secs())?.into_json())?)
 }
 
 /// Join the owner's `eth_signTypedData_v4` signature to the pre-signature digest (the SDK's
@@ -262,7 +262,7 @@ pub fn account_factory_data(
     #[wasm_bindgen(unchecked_param_type = "AccountOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let req = AccountRequest::from_json(&options_value(&options, "options")?, "options")?;
-    Ok(to_js(&account::predict(&req))?)
+    Ok(to_js(&account::predict(&req).to_json())?)
 }
 
 /// The hash an EOA signs to delegate its code (EIP-7702: `keccak256(0x05 ‖ rlp([chainId,

@@ -250,17 +250,10 @@ pub fn id_arg(v: &JsValue) -> Result<String, Error> {
     }
 }
 
-/// Convert a core value into plain JS data (objects, arrays, strings, numbers): to a
-/// `serde_json::Value` first, so serde-wasm-bindgen's serializer is compiled once (for `Value`)
-/// rather than once per output type. An integer beyond 2^53 - 1 is refused, not rounded.
-pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
-    match serde_json::to_value(value) {
-        Ok(v) => value_to_js(&v),
-        Err(_) => Err(refused_output("does not serialize as JSON")),
-    }
-}
-
-fn value_to_js(v: &Value) -> Result<JsValue, Error> {
+/// Convert a core value, written as a `serde_json::Value` by its `to_json` ([`crate::write`]),
+/// into plain JS data (objects, arrays, strings, numbers): serde-wasm-bindgen's serializer is
+/// compiled once, for `Value`. An integer beyond 2^53 - 1 is refused, not rounded.
+pub fn to_js(v: &Value) -> Result<JsValue, Error> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|_| refused_output("an integer beyond 2^53 - 1 cannot be a JS number"))
 }

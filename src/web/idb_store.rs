@@ -31,14 +31,10 @@ fn decode(v: &JsValue) -> Result<SessionRecord> {
     session::decode_stored(json)
 }
 
-/// The record as stored: straight to a JS object (the same shape `session::encode_stored` gives
-/// natively), always in the current schema (see `session::decode_stored`).
+/// The record as stored: `session::encode_stored`'s shape as a JS object, always in the current
+/// schema (see `session::decode_stored`).
 fn encode(r: &SessionRecord) -> Result<JsValue> {
-    let v = to_js(r)?;
-    if r.schema != session::SCHEMA_VERSION {
-        let _ = Reflect::set(&v, &"schema".into(), &session::SCHEMA_VERSION.into());
-    }
-    Ok(v)
+    to_js(&session::encode_stored(r)?)
 }
 
 fn not_array(op: &'static str) -> Error {

@@ -380,7 +380,7 @@ impl Inner {
     }
 
     fn public(&self, r: &SessionRecord) -> Result<JsValue> {
-        to_js(&r.public(now_secs(), self.service.persistence()))
+        to_js(&r.public_json(now_secs(), self.service.persistence()))
     }
 }
 
@@ -614,7 +614,7 @@ impl SessionKeyStore {
                             f.present::<U64Arg>("deadline")?.map_or(0, |s| s.0),
                         ))
                     })?;
-                    return to_js(&inner.service()?.deferred_install(&id, nonce, deadline).await?);
+                    return to_js(&inner.service()?.deferred_install(&id, nonce, deadline).await?.into_json());
                 }
             };
             inner.public(&r)
