@@ -26,6 +26,12 @@ pub fn from_value<'a, T: Deserialize<'a>>(value: &'a serde_json::Value) -> Resul
     crate::de::from_value(value).map_err(from_de)
 }
 
+/// Read `value` with a field reader ([`crate::read`]; the browser reads its arguments so),
+/// turning a failure into [`Error::InvalidInput`] with the path of the field, as [`from_value`].
+pub fn read_value<T>(value: &serde_json::Value, read: fn(&serde_json::Value) -> crate::read::Read<T>) -> Result<T> {
+    read(value).map_err(|e| read_error(e, "(input)"))
+}
+
 /// [`classify`] a failure of [`crate::de`] (not generic: one copy serves every type).
 #[inline(never)]
 fn from_de(e: crate::de::Error) -> Error {

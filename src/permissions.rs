@@ -22,6 +22,8 @@ use crate::abi::AllowlistInput;
 use crate::addresses::{ALLOWLIST_MODULE, NATIVE_TOKEN_LIMIT_MODULE, SINGLE_SIGNER_VALIDATION_MODULE};
 use crate::error::{Error, Result};
 use crate::json::{self, Addr, HexFixed};
+use crate::read::{self, Bad, Read};
+use serde_json::Value;
 
 /// `0x7FFFFFFF`: the SDK's offset for the ERC-20 spend-limit and gas-limit hooks, so they get
 /// their own module storage next to the allowlist and native-limit hooks of the same session.
@@ -293,6 +295,50 @@ impl<'de> Deserialize<'de> for Permission {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         d.deserialize_map(PermissionVisitor)
     }
+}
+
+impl Permission {
+    /// Read one permission field by field, key by key as [`PermissionVisitor`] reads it, with
+    /// its rules and words (the browser's reader; less code than the visitor's instance).
+    pub fn read(v: &Value) -> Read<Permission> {
+        let Value::Object(map) = v else { return Err(read::wrong_type(v, "a permission object { type, data }")) };
+        let mut kind: Option<Kind> = None;
+        let mut data: Option<RawData> = None;
+        for (key, value) in map {
+            match key.as_str() {
+                "type" => kind = Some(read::leaf(value).map_err(|e| e.under(key))?),
+                "data" => data = read_data(value).map_err(|e| e.under(key))?,
+                _ => return Err(<Bad as de::Error>::unknown_field(key, &["type", "data"]).under(key)),
+            }
+        }
+        kind.ok_or_else(|| <Bad as de::Error>::missing_field("type"))?.build(data)
+    }
+
+    /// Read a list of permissions; a failure is named by its index (`[2].data.allowance`).
+    pub fn read_list(v: &Value) -> Read<Vec<Permission>> {
+        read::list(v, Permission::read)
+    }
+}
+
+/// A permission's `data` as [`RawDataSeed`] reads it: `null` is none, anything else an object.
+fn read_data(v: &Value) -> Read<Option<RawData>> {
+    let map = match v {
+        Value::Null => return Ok(None),
+        Value::Object(map) => map,
+        _ => return Err(read::wrong_type(v, "a permission data object")),
+    };
+    let mut raw = RawData::default();
+    for (key, value) in map {
+        let under = |e: Bad| e.under(key);
+        match key.as_str() {
+            "allowance" => raw.allowance = Some(read::u256(value).map_err(under)?),
+            "limit" => raw.limit = Some(read::u256(value).map_err(under)?),
+            "address" => raw.address = Some(read::leaf(value).map_err(under)?),
+            "functions" => raw.functions = Some(read::list(value, read::leaf).map_err(under)?),
+            _ => raw.unknown.push(key.clone()),
+        }
+    }
+    Ok(Some(raw))
 }
 
 /// `native-token-transfer` data.

@@ -71,15 +71,31 @@ impl From<crate::de::Error> for Bad {
 }
 
 impl Bad {
-    /// The same failure one level down, under `key`.
+    /// The same failure one level down, under `key` (an object key, or `[i]` for an array index).
     #[inline(never)]
-    fn under(mut self, key: &str) -> Self {
+    pub fn under(mut self, key: &str) -> Self {
         self.0.path = match self.path.as_str() {
             "" => key.to_string(),
             p if p.starts_with('[') => format!("{key}{p}"),
             p => format!("{key}.{p}"),
         };
         self
+    }
+}
+
+impl std::fmt::Display for Bad {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Bad {}
+
+/// serde's words for a refusal (`missing field`, `unknown field`, …): a reader that refuses as a
+/// derived visitor would says it the same way, and the callers classify it the same way.
+impl serde::de::Error for Bad {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        Bad::new(String::new(), msg.to_string(), Rule::Value)
     }
 }
 
@@ -115,8 +131,13 @@ pub fn address(v: &Value) -> Read<Address> {
 
 /// A list of addresses.
 pub fn addresses(v: &Value) -> Read<Vec<Address>> {
+    list(v, address)
+}
+
+/// An array, each element read by `f`; a failure is named by its index (`[2].target`).
+pub fn list<T>(v: &Value, f: fn(&Value) -> Read<T>) -> Read<Vec<T>> {
     let Value::Array(items) = v else { return Err(invalid(v, "a sequence", Rule::Value)) };
-    items.iter().enumerate().map(|(i, v)| address(v).map_err(|e| e.under(&format!("[{i}]")))).collect()
+    items.iter().enumerate().map(|(i, v)| f(v).map_err(|e| e.under(&format!("[{i}]")))).collect()
 }
 
 /// `0x` hex bytes ([`HexBytes`]).
@@ -173,6 +194,11 @@ pub fn object<'a>(v: &'a Value, what: &str) -> Read<Fields<'a>> {
     }
 }
 
+/// `v` is not of the kind `what` names (a reader's refusal of a value of the wrong type).
+pub fn wrong_type(v: &Value, what: &str) -> Bad {
+    invalid(v, what, Rule::Value)
+}
+
 /// `v` is not of the kind expected (named by kind, never quoted).
 fn invalid(v: &Value, what: &str, rule: Rule) -> Bad {
     let kind = match v {
@@ -221,12 +247,17 @@ impl<'a> Fields<'a> {
         T::deserialize(ValueDe(self.0.get(key).unwrap_or(&NULL))).map_err(|e| de_under(key, e))
     }
 
-    /// A field through its own `Deserialize`; `None` when absent (present, it must read).
-    pub fn present<T: Deserialize<'a>>(self, key: &str) -> Read<Option<T>> {
+    /// A field read by `f`; `None` when absent (present, even `null`, it must read).
+    pub fn present<T>(self, key: &str, f: fn(&Value) -> Read<T>) -> Read<Option<T>> {
         match self.0.get(key) {
             None => Ok(None),
-            Some(v) => T::deserialize(ValueDe(v)).map(Some).map_err(|e| de_under(key, e)),
+            Some(v) => f(v).map(Some).map_err(|e| e.under(key)),
         }
+    }
+
+    /// A field read by `f`; absent reads as `null`.
+    pub fn or_null<T>(self, key: &str, f: fn(&Value) -> Read<T>) -> Read<T> {
+        f(self.0.get(key).unwrap_or(&NULL)).map_err(|e| e.under(key))
     }
 
     /// A field through a `with` module's reader; absent reads as `null`.
@@ -310,7 +341,9 @@ mod tests {
         let f = strict(&v, &["a", "n"]).unwrap();
         assert_eq!(f.value::<Option<u8>>("n").unwrap(), None);
         assert_eq!(f.value::<Option<u8>>("absent").unwrap(), None);
-        assert_eq!(f.present::<Option<u8>>("absent").unwrap(), None);
+        assert_eq!(f.present("absent", bool).unwrap(), None);
+        assert_eq!(f.present("n", bool).unwrap_err().path, "n");
+        assert_eq!(f.or_null("absent", |v| nullable(v, bool)).unwrap(), None);
         assert_eq!(f.value::<u8>("a").unwrap_err().path, "a");
         assert_eq!(f.with("a", crate::json::u64::deserialize).unwrap(), 1);
         let v = json!({ "o": { "n": "x" }, "z": null });

@@ -336,7 +336,7 @@ fn read_fields(value: &Value) -> read::Read<SessionRecord> {
     let public_key =
         f.object("publicKey", &["x", "y"], true, |k| Ok(PublicKeyXy { x: k.value("x")?, y: k.value("y")? }))?;
     let id = f.value("id")?;
-    let permissions = f.value("permissions")?;
+    let permissions = f.or_null("permissions", Permission::read_list)?;
     let key = f.object("key", &["alg", "iv", "ciphertext"], true, |k| {
         Ok(EncryptedKey { iv: k.value("iv")?, ciphertext: k.value("ciphertext")?, alg: k.value("alg")? })
     })?;
@@ -526,7 +526,7 @@ impl NewSession {
             chain_id: f.req("chainId", read::u64_number)?,
             account: f.req("account", read::leaf)?,
             entity_id: f.with("entityId", json::opt::u32::deserialize)?,
-            permissions: f.req("permissions", read::leaf)?,
+            permissions: f.req("permissions", Permission::read_list)?,
             expires_at: f.with("expiresAt", json::opt::u48::deserialize)?,
             valid_after: f.with("validAfter", json::opt::u48::deserialize)?,
             paymaster: f.opt("paymaster", read::leaf)?,

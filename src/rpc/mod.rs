@@ -355,7 +355,7 @@ impl RpcErrorObject {
         Ok(RpcErrorObject {
             code: f.req("code", read::leaf)?,
             message: f.or_default("message", read::leaf)?,
-            data: f.opt("data", read::leaf)?,
+            data: f.opt("data", |v| Ok(v.clone()))?,
         })
     }
 }

@@ -173,6 +173,20 @@ pub fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, E
     json::from_value::<T>(&data).map_err(|e| prefix(e, field))
 }
 
+/// Read a JS argument with its type's field reader ([`crate::read`]); `field` names the argument,
+/// and a failure is the input error at its path under it (`userOp.sender`, `calls[0].target`).
+/// Not generic over the reader's result beyond this call: the path and error work is shared.
+pub fn read_js<T>(value: &JsValue, field: &str, read: fn(&Value) -> read::Read<T>) -> Result<T, Error> {
+    let data = js_to_json(value, field)?;
+    read(&data).map_err(|e| named(e, field))
+}
+
+/// A failed read of argument `field` as the input error at its path under the argument.
+#[inline(never)]
+fn named(e: read::Bad, field: &str) -> Error {
+    prefix(json::read_error(e, ""), field)
+}
+
 /// The JSON value of an options or request object. The one field-path rule of every export: a path starts at
 /// the argument. Inside an object argument it is the property path (`chainId`,
 /// `permissions[2].data.allowance`, `userOp.sender`); a positional argument that is not an
@@ -229,16 +243,6 @@ fn prefix(e: Error, field: &str) -> Error {
         other => other,
     }
 }
-
-/// A `u64` argument or field: a number, bigint, or a decimal or `0x` string.
-#[derive(serde::Deserialize)]
-#[serde(transparent)]
-pub struct U64Arg(#[serde(with = "json::u64")] pub u64);
-
-/// A 256-bit argument or field (a nonce, a nonce key): as [`U64Arg`], up to 2^256 - 1.
-#[derive(serde::Deserialize)]
-#[serde(transparent)]
-pub struct U256Arg(#[serde(with = "json::u256")] pub alloy_primitives::U256);
 
 /// A session id argument (`record.id`): a non-empty string.
 pub fn id_arg(v: &JsValue) -> Result<String, Error> {
