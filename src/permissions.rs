@@ -298,8 +298,8 @@ impl<'de> Deserialize<'de> for Permission {
 }
 
 impl Permission {
-    /// Read one permission field by field, key by key as [`PermissionVisitor`] reads it, with
-    /// its rules and words (the browser's reader; less code than the visitor's instance).
+    /// Read one permission field by field, key by key as its `Deserialize` (native callers')
+    /// reads it, with its rules and words (the browser's reader; less code than the visitor's).
     pub fn read(v: &Value) -> Read<Permission> {
         let Value::Object(map) = v else { return Err(read::wrong_type(v, "a permission object { type, data }")) };
         let mut kind: Option<Kind> = None;

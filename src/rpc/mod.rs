@@ -201,7 +201,7 @@ impl<T: Transport> RpcClient<T> {
         method: &str,
         params: P,
     ) -> Result<R> {
-        self.call_with(clock, method, params, read::leaf::<R>).await
+        self.call_with(clock, method, params, read::deserialized::<R>).await
     }
 
     /// [`RpcClient::call`] with the result read by `read`. The params are serialized here; what
@@ -297,7 +297,7 @@ fn request_body(method: &str, id: u64, params: &str) -> String {
 
 /// Decode a response body for request `id`.
 pub fn decode<R: DeserializeOwned>(method: &str, id: u64, text: &str) -> Result<R> {
-    decode_with(method, id, text, read::leaf)
+    decode_with(method, id, text, read::deserialized)
 }
 
 /// Decode a response body for request `id`, its result read by `read` (as [`RpcClient::call_with`]).

@@ -12,7 +12,6 @@
 //! walk cost two JS calls per property and grew with every permission of a grant.)
 
 use js_sys::{Array, BigInt, Object, Reflect};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -166,11 +165,10 @@ fn walk(v: &JsValue, depth: usize, field: &str) -> Result<Value, Error> {
     Err(Error::input(here(), InputRule::Type, "expected plain data (object, array, string, number, bigint, boolean)"))
 }
 
-/// Parse a JS argument into a core type; `field` names the argument for error messages
-/// (empty for an options object whose own fields are the names).
-pub fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, Error> {
-    let data = js_to_json(value, field)?;
-    json::from_value::<T>(&data).map_err(|e| prefix(e, field))
+/// Parse a JS argument of a leaf type ([`read::Leaf`]: an address, hex, a quantity); `field`
+/// names the argument for error messages.
+pub fn from_js<T: read::Leaf>(value: &JsValue, field: &str) -> Result<T, Error> {
+    read_js(value, field, T::read)
 }
 
 /// Read a JS argument with its type's field reader ([`crate::read`]); `field` names the argument,
