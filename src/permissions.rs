@@ -192,64 +192,50 @@ impl Kind {
         }
     }
 
-    /// Assemble the permission from its `data`, refusing missing and foreign fields.
-    fn build<E: de::Error>(self, raw: Option<RawData>) -> std::result::Result<Permission, E> {
-        let name = self.name();
-        let Some(mut raw) = raw else {
+    /// Assemble the permission from its `data`, refusing missing and foreign fields (in the
+    /// SDK's order: the address first, then the amount or the selectors).
+    fn build(self, raw: Option<RawData>) -> Read<Permission> {
+        const FIELDS: [&str; 4] = ["address", "allowance", "limit", "functions"];
+        let Some(raw) = raw else {
             return match self {
                 Kind::Root => Ok(Permission::Root),
-                _ => Err(E::missing_field("data")),
+                _ => Err(de::Error::missing_field("data")),
             };
         };
-        let mut take_addr = || raw.address.take().ok_or_else(|| E::missing_field("data.address"));
-        let p = match self {
-            Kind::NativeTokenTransfer => Permission::NativeTokenTransfer(NativeTokenTransfer {
-                allowance: raw.allowance.take().ok_or_else(|| E::missing_field("data.allowance"))?,
-            }),
-            Kind::Erc20TokenTransfer => {
-                let address = take_addr()?;
-                Permission::Erc20TokenTransfer(Erc20TokenTransfer {
-                    address,
-                    allowance: raw.allowance.take().ok_or_else(|| E::missing_field("data.allowance"))?,
-                })
-            }
-            Kind::GasLimit => Permission::GasLimit(GasLimit {
-                limit: raw.limit.take().ok_or_else(|| E::missing_field("data.limit"))?,
-            }),
-            Kind::ContractAccess => Permission::ContractAccess(ContractAccess { address: take_addr()? }),
-            Kind::AccountFunctions | Kind::FunctionsOnAllContracts => {
-                let functions = raw.functions.take().ok_or_else(|| E::missing_field("data.functions"))?;
-                if self == Kind::AccountFunctions {
-                    Permission::AccountFunctions(Functions { functions })
-                } else {
-                    Permission::FunctionsOnAllContracts(Functions { functions })
-                }
-            }
-            Kind::FunctionsOnContract => {
-                let address = take_addr()?;
-                Permission::FunctionsOnContract(FunctionsOnContract {
-                    address,
-                    functions: raw.functions.take().ok_or_else(|| E::missing_field("data.functions"))?,
-                })
-            }
-            Kind::Root => Permission::Root,
+        let takes = match self {
+            Kind::NativeTokenTransfer => [false, true, false, false],
+            Kind::Erc20TokenTransfer => [true, true, false, false],
+            Kind::GasLimit => [false, false, true, false],
+            Kind::ContractAccess => [true, false, false, false],
+            Kind::AccountFunctions | Kind::FunctionsOnAllContracts => [false, false, false, true],
+            Kind::FunctionsOnContract => [true, false, false, true],
+            Kind::Root => [false; 4],
         };
-        // Whatever was not taken does not belong to this type.
-        let mut extra = raw.unknown;
-        for (present, field) in [
-            (raw.allowance.is_some(), "allowance"),
-            (raw.limit.is_some(), "limit"),
-            (raw.address.is_some(), "address"),
-            (raw.functions.is_some(), "functions"),
-        ] {
-            if present {
-                extra.push(field.to_string());
-            }
+        let has =
+            [raw.address.is_some(), raw.allowance.is_some(), raw.limit.is_some(), raw.functions.is_some()];
+        if let Some(i) = (0..4).find(|&i| takes[i] && !has[i]) {
+            return Err(de::Error::custom(format_args!("missing field `data.{}`", FIELDS[i])));
         }
-        match extra.first() {
-            Some(f) => Err(E::custom(format_args!("unknown field `data.{f}`: {name} does not have it"))),
-            None => Ok(p),
+        // Whatever is not taken does not belong to this type: unknown keys first, then ours.
+        let extra = raw.unknown.first().map(String::as_str).or_else(|| {
+            [1, 2, 0, 3].into_iter().find(|&i| has[i] && !takes[i]).map(|i| FIELDS[i])
+        });
+        if let Some(f) = extra {
+            return Err(de::Error::custom(format_args!("unknown field `data.{f}`: {} does not have it", self.name())));
         }
+        // Every field taken is there (checked above): the defaults are never used.
+        let (address, allowance) = (raw.address.unwrap_or_default(), raw.allowance.unwrap_or_default());
+        let functions = raw.functions.unwrap_or_default();
+        Ok(match self {
+            Kind::NativeTokenTransfer => Permission::NativeTokenTransfer(NativeTokenTransfer { allowance }),
+            Kind::Erc20TokenTransfer => Permission::Erc20TokenTransfer(Erc20TokenTransfer { address, allowance }),
+            Kind::GasLimit => Permission::GasLimit(GasLimit { limit: raw.limit.unwrap_or_default() }),
+            Kind::ContractAccess => Permission::ContractAccess(ContractAccess { address }),
+            Kind::AccountFunctions => Permission::AccountFunctions(Functions { functions }),
+            Kind::FunctionsOnAllContracts => Permission::FunctionsOnAllContracts(Functions { functions }),
+            Kind::FunctionsOnContract => Permission::FunctionsOnContract(FunctionsOnContract { address, functions }),
+            Kind::Root => Permission::Root,
+        })
     }
 }
 
@@ -287,7 +273,7 @@ impl<'de> Visitor<'de> for PermissionVisitor {
             }
         }
         let kind = kind.ok_or_else(|| de::Error::missing_field("type"))?;
-        kind.build(data.flatten())
+        kind.build(data.flatten()).map_err(|e| de::Error::custom(&e.message))
     }
 }
 
