@@ -498,7 +498,7 @@ impl Leaf for Secret32 {
 }
 
 impl<'de> Deserialize<'de> for Secret32 {
-    /// Read as [`Leaf`] reads it, and the text it was read from wiped.
+    /// Read as [`Leaf`] reads it; the key's text is wiped once read.
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let mut v = Value::deserialize(d)?;
         let result = <Secret32 as Leaf>::read(&v).map_err(|e| de::Error::custom(&e.message));

@@ -211,15 +211,16 @@ impl Kind {
             Kind::FunctionsOnContract => [true, false, false, true],
             Kind::Root => [false; 4],
         };
-        let has =
-            [raw.address.is_some(), raw.allowance.is_some(), raw.limit.is_some(), raw.functions.is_some()];
+        let has = [raw.address.is_some(), raw.allowance.is_some(), raw.limit.is_some(), raw.functions.is_some()];
         if let Some(i) = (0..4).find(|&i| takes[i] && !has[i]) {
             return Err(de::Error::custom(format_args!("missing field `data.{}`", FIELDS[i])));
         }
         // Whatever is not taken does not belong to this type: unknown keys first, then ours.
-        let extra = raw.unknown.first().map(String::as_str).or_else(|| {
-            [1, 2, 0, 3].into_iter().find(|&i| has[i] && !takes[i]).map(|i| FIELDS[i])
-        });
+        let extra = raw
+            .unknown
+            .first()
+            .map(String::as_str)
+            .or_else(|| [1, 2, 0, 3].into_iter().find(|&i| has[i] && !takes[i]).map(|i| FIELDS[i]));
         if let Some(f) = extra {
             return Err(de::Error::custom(format_args!("unknown field `data.{f}`: {} does not have it", self.name())));
         }

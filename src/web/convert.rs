@@ -1,8 +1,9 @@
 //! JsValue ⇄ core types. The only place that crosses the JS boundary with serde.
 //!
-//! JS arguments are first turned into a `serde_json::Value` and then parsed by the same code as
-//! native callers use (`json::from_value`), so the browser gets exactly the rules the native
-//! tests check, including `deny_unknown_fields` (serde-wasm-bindgen reads declared fields only).
+//! JS arguments are first turned into a `serde_json::Value` and then read by their types' field
+//! readers ([`crate::read`]), which native callers share and whose rules the native tests pin to
+//! the derived `Deserialize` ones, including `deny_unknown_fields` (serde-wasm-bindgen reads
+//! declared fields only).
 //! On the way: `bigint` becomes a `0x…` string, `undefined` properties are dropped (absent),
 //! and values JSON cannot hold (NaN, functions, symbols, cycles) are refused with a typed error.
 //!
