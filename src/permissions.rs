@@ -329,8 +329,7 @@ fn read_data(v: &Value) -> Read<Option<RawData>> {
 }
 
 /// `native-token-transfer` data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NativeTokenTransfer {
     /// Total wei the session may send.
     #[serde(with = "json::u256")]
@@ -338,8 +337,7 @@ pub struct NativeTokenTransfer {
 }
 
 /// `erc20-token-transfer` data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Erc20TokenTransfer {
     /// The token contract.
     pub address: Addr,
@@ -349,8 +347,7 @@ pub struct Erc20TokenTransfer {
 }
 
 /// `gas-limit` data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GasLimit {
     /// Total wei of gas the session may spend.
     #[serde(with = "json::u256")]
@@ -358,24 +355,21 @@ pub struct GasLimit {
 }
 
 /// `contract-access` data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ContractAccess {
     /// The contract.
     pub address: Addr,
 }
 
 /// `account-functions` / `functions-on-all-contracts` data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Functions {
     /// 4-byte selectors.
     pub functions: Vec<HexFixed<4>>,
 }
 
 /// `functions-on-contract` data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FunctionsOnContract {
     /// The contract.
     pub address: Addr,
