@@ -14,14 +14,23 @@ use serde_json::Value;
 use std::fmt;
 
 use crate::error::{Error, InputRule, Result};
-use crate::read::{Leaf, Read};
+use crate::read::{Bad, Leaf, Read, Rule};
 
 /// Separator between the rule code and the detail inside a custom serde error message.
 const TAG: char = '\u{1f}';
 
-/// A refusal by one of our readers, tagged with its rule (which [`classify`] reads back).
-fn tagged(rule: InputRule, detail: impl fmt::Display) -> crate::read::Bad {
-    de::Error::custom(format_args!("{}{TAG}{detail}", rule.code()))
+/// A refusal by one of our readers under `rule`.
+fn tagged(rule: InputRule, detail: impl fmt::Display) -> Bad {
+    Bad::new(String::new(), detail.to_string(), Rule::Input(rule))
+}
+
+/// A reader's refusal as a `Deserialize` failure: our rules travel tagged in the message, which
+/// [`classify`] reads back; serde's words speak for themselves.
+fn de_error<E: de::Error>(e: Bad) -> E {
+    match e.rule {
+        Rule::Input(rule) => E::custom(format_args!("{}{TAG}{}", rule.code(), e.message)),
+        _ => E::custom(&e.message),
+    }
 }
 
 /// Parse from a `serde_json::Value`, turning any failure into [`Error::InvalidInput`] with the
@@ -46,14 +55,15 @@ fn from_de(e: crate::de::Error) -> Error {
 /// `UNKNOWN_FIELD`, an object that is not one is named by its path (`name` for the argument
 /// itself), a refused value by its reader's rule.
 #[inline(never)]
-pub(crate) fn read_error(e: crate::read::Bad, name: &str) -> Error {
+pub(crate) fn read_error(e: Bad, name: &str) -> Error {
     let e = *e.0;
     let at = if e.path.is_empty() { name.to_string() } else { shorten(&e.path, 200) };
     match e.rule {
-        crate::read::Rule::Value => classify(e.path, &e.message),
-        crate::read::Rule::Null => Error::input(at, InputRule::Missing, "is required (got null)"),
-        crate::read::Rule::NotObject => Error::input(at, InputRule::Type, "expected an object"),
-        crate::read::Rule::Unknown => Error::input(at, InputRule::UnknownField, e.message),
+        Rule::Input(rule) => Error::input(at, rule, shorten(&e.message, 300)),
+        Rule::Missing => Error::input(at, InputRule::Missing, "is required"),
+        Rule::Null => Error::input(at, InputRule::Missing, "is required (got null)"),
+        Rule::NotObject => Error::input(at, InputRule::Type, "expected an object"),
+        Rule::Unknown => Error::input(at, InputRule::UnknownField, shorten(&e.message, 300)),
     }
 }
 
@@ -233,14 +243,18 @@ pub fn de_leaf<'de, D: Deserializer<'de>, T>(
     read: impl FnOnce(&Value) -> Read<T>,
 ) -> std::result::Result<T, D::Error> {
     let v = Value::deserialize(d)?;
-    read(&v).map_err(|e| de::Error::custom(&e.message))
+    read(&v).map_err(de_error)
 }
 
 /// The index in `names` of a unit variant given by name; one reader for every unit-only enum
 /// (see [`by_name`]), worded as serde's derive words it.
 pub fn variant(v: &Value, names: &'static [&'static str]) -> Read<usize> {
     match v {
-        Value::String(s) => names.iter().position(|n| n == s).ok_or_else(|| de::Error::unknown_variant(s, names)),
+        Value::String(s) => names.iter().position(|n| n == s).ok_or_else(|| {
+            let mut e: Bad = de::Error::unknown_variant(s, names);
+            e.0.rule = Rule::Input(InputRule::Variant);
+            e
+        }),
         _ => Err(crate::read::wrong_type(v, "a variant name")),
     }
 }
@@ -501,7 +515,7 @@ impl<'de> Deserialize<'de> for Secret32 {
     /// Read as [`Leaf`] reads it; the key's text is wiped once read.
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let mut v = Value::deserialize(d)?;
-        let result = <Secret32 as Leaf>::read(&v).map_err(|e| de::Error::custom(&e.message));
+        let result = <Secret32 as Leaf>::read(&v).map_err(de_error);
         if let Value::String(s) = &mut v {
             zeroize::Zeroize::zeroize(s);
         }

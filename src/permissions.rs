@@ -196,6 +196,7 @@ impl Kind {
     /// SDK's order: the address first, then the amount or the selectors).
     fn build(self, raw: Option<RawData>) -> Read<Permission> {
         const FIELDS: [&str; 4] = ["address", "allowance", "limit", "functions"];
+        const DATA_FIELDS: [&str; 4] = ["data.address", "data.allowance", "data.limit", "data.functions"];
         let Some(raw) = raw else {
             return match self {
                 Kind::Root => Ok(Permission::Root),
@@ -213,7 +214,7 @@ impl Kind {
         };
         let has = [raw.address.is_some(), raw.allowance.is_some(), raw.limit.is_some(), raw.functions.is_some()];
         if let Some(i) = (0..4).find(|&i| takes[i] && !has[i]) {
-            return Err(de::Error::custom(format_args!("missing field `data.{}`", FIELDS[i])));
+            return Err(de::Error::missing_field(DATA_FIELDS[i]));
         }
         // Whatever is not taken does not belong to this type: unknown keys first, then ours.
         let extra = raw
@@ -222,7 +223,10 @@ impl Kind {
             .map(String::as_str)
             .or_else(|| [1, 2, 0, 3].into_iter().find(|&i| has[i] && !takes[i]).map(|i| FIELDS[i]));
         if let Some(f) = extra {
-            return Err(de::Error::custom(format_args!("unknown field `data.{f}`: {} does not have it", self.name())));
+            let mut e: Bad =
+                de::Error::custom(format_args!("unknown field `data.{f}`: {} does not have it", self.name()));
+            e.0.rule = read::Rule::Unknown;
+            return Err(e);
         }
         // Every field taken is there (checked above): the defaults are never used.
         let (address, allowance) = (raw.address.unwrap_or_default(), raw.allowance.unwrap_or_default());
@@ -295,7 +299,11 @@ impl Permission {
             match key.as_str() {
                 "type" => kind = Some(read::leaf(value).map_err(|e| e.under(key))?),
                 "data" => data = read_data(value).map_err(|e| e.under(key))?,
-                _ => return Err(<Bad as de::Error>::unknown_field(key, &["type", "data"]).under(key)),
+                _ => {
+                    let mut e = <Bad as de::Error>::unknown_field(key, &["type", "data"]);
+                    e.0.rule = read::Rule::Unknown;
+                    return Err(e.under(key));
+                }
             }
         }
         kind.ok_or_else(|| <Bad as de::Error>::missing_field("type"))?.build(data)

@@ -18,14 +18,18 @@ use alloy_primitives::{Address, Bytes, B256, U256, U64};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::error::InputRule;
 use crate::json::{Addr, HexBytes, HexFixed};
 
-/// Which rule a value broke: callers with their own wording (records, inputs) pick it by this.
+/// Which rule a value broke, decided where it is refused: callers with their own wording
+/// (records, inputs) pick it by this, and never read it back from the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
-    /// Its reader refused the value; the message is the reader's.
-    Value,
-    /// `null` where an object is required.
+    /// Its reader refused the value under this input rule; the message says why.
+    Input(InputRule),
+    /// A required field is absent (the path ends with it).
+    Missing,
+    /// `null` where a value is required.
     Null,
     /// Not an object where one is required.
     NotObject,
@@ -57,7 +61,8 @@ impl std::ops::Deref for Bad {
 }
 
 impl Bad {
-    fn new(path: String, message: String, rule: Rule) -> Self {
+    /// A failure at `path` (empty: the value read itself).
+    pub(crate) fn new(path: String, message: String, rule: Rule) -> Self {
         Bad(Box::new(Failure { path, message, rule }))
     }
 }
@@ -65,9 +70,14 @@ impl Bad {
 /// The result of a read.
 pub type Read<T> = std::result::Result<T, Bad>;
 
+/// A failure of a derived `Deserialize`, its rule read from serde's words as
+/// [`crate::json::from_value`] reads it.
 impl From<crate::de::Error> for Bad {
     fn from(e: crate::de::Error) -> Self {
-        Bad::new(e.path(), e.message().to_string(), Rule::Value)
+        match crate::json::classify(e.path(), e.message()) {
+            crate::error::Error::InvalidInput { field, rule, detail } => Bad::new(field, detail, Rule::Input(rule)),
+            _ => Bad::new(e.path(), e.message().to_string(), Rule::Input(InputRule::Type)),
+        }
     }
 }
 
@@ -96,7 +106,11 @@ impl std::error::Error for Bad {}
 /// derived visitor would says it the same way, and the callers classify it the same way.
 impl serde::de::Error for Bad {
     fn custom<T: std::fmt::Display>(msg: T) -> Self {
-        Bad::new(String::new(), msg.to_string(), Rule::Value)
+        Bad::new(String::new(), msg.to_string(), Rule::Input(InputRule::Type))
+    }
+
+    fn missing_field(field: &'static str) -> Self {
+        missing(field)
     }
 }
 
@@ -149,7 +163,7 @@ fn integer(v: &Value, what: &str, min: i128, max: i128) -> Read<i128> {
         _ => return Err(wrong_type(v, what)),
     };
     if n < min || n > max {
-        return Err(Bad::new(String::new(), format!("invalid value: an integer, expected {what}"), Rule::Value));
+        return Err(Bad::new(String::new(), format!("invalid value: an integer, expected {what}"), TYPE));
     }
     Ok(n)
 }
@@ -225,7 +239,7 @@ pub fn addresses(v: &Value) -> Read<Vec<Address>> {
 
 /// An array, each element read by `f`; a failure is named by its index (`[2].target`).
 pub fn list<T>(v: &Value, f: fn(&Value) -> Read<T>) -> Read<Vec<T>> {
-    let Value::Array(items) = v else { return Err(invalid(v, "a sequence", Rule::Value)) };
+    let Value::Array(items) = v else { return Err(wrong_type(v, "a sequence")) };
     items.iter().enumerate().map(|(i, v)| f(v).map_err(|e| e.under(&format!("[{i}]")))).collect()
 }
 
@@ -241,7 +255,7 @@ pub fn b256(v: &Value) -> Read<B256> {
 
 /// A boolean.
 pub fn bool(v: &Value) -> Read<bool> {
-    v.as_bool().ok_or_else(|| invalid(v, "a boolean", Rule::Value))
+    v.as_bool().ok_or_else(|| wrong_type(v, "a boolean"))
 }
 
 /// `null` as `None`, anything else read by `f`.
@@ -279,14 +293,17 @@ pub fn strict<'a>(v: &'a Value, known: &[&str]) -> Read<Fields<'a>> {
 pub fn object<'a>(v: &'a Value, what: &str) -> Read<Fields<'a>> {
     match v {
         Value::Object(map) => Ok(Fields(map)),
-        _ => Err(invalid(v, what, Rule::Value)),
+        _ => Err(wrong_type(v, what)),
     }
 }
 
 /// `v` is not of the kind `what` names (a reader's refusal of a value of the wrong type).
 pub fn wrong_type(v: &Value, what: &str) -> Bad {
-    invalid(v, what, Rule::Value)
+    invalid(v, what, if v.is_null() { Rule::Null } else { TYPE })
 }
+
+/// The rule of a value of the wrong kind.
+const TYPE: Rule = Rule::Input(InputRule::Type);
 
 /// `v` is not of the kind expected (named by kind, never quoted).
 fn invalid(v: &Value, what: &str, rule: Rule) -> Bad {
@@ -372,12 +389,12 @@ impl<'a> Fields<'a> {
 /// A required field that is absent (serde's words).
 #[inline(never)]
 fn missing(key: &str) -> Bad {
-    Bad::new(String::new(), format!("missing field `{key}`"), Rule::Value)
+    Bad::new(key.to_string(), format!("missing field `{key}`"), Rule::Missing)
 }
 
 /// A key given twice under its two names (serde's words for an alias given beside its field).
 pub fn duplicate(key: &str) -> Bad {
-    Bad::new(String::new(), format!("duplicate field `{key}`"), Rule::Value)
+    Bad::new(String::new(), format!("duplicate field `{key}`"), TYPE)
 }
 
 #[cfg(test)]
@@ -467,6 +484,7 @@ mod tests {
         assert_eq!(f.object("z", &[], false, unit).unwrap_err().path, "z");
         assert_eq!(f.object("o", &[], true, unit).unwrap_err().path, "o.n");
         assert_eq!(f.object("o", &["n"], true, |o| o.value::<u32>("n")).unwrap_err().path, "o.n");
-        assert_eq!(f.object("o", &["n"], true, |o| o.req("m", u128)).unwrap_err().path, "o");
+        let e = f.object("o", &["n"], true, |o| o.req("m", u128)).unwrap_err();
+        assert_eq!((e.path.as_str(), e.rule), ("o.m", Rule::Missing));
     }
 }

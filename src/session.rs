@@ -301,9 +301,9 @@ const FIELDS: [&str; 19] = [
 /// at the record.
 fn record_bad(e: read::Bad) -> String {
     let message = match e.rule {
-        read::Rule::Value => e.message.as_str(),
-        read::Rule::Null | read::Rule::NotObject => "not an object",
+        read::Rule::NotObject => "not an object",
         read::Rule::Unknown => "unknown field",
+        _ => e.message.as_str(),
     };
     format!("{}: {message}", if e.path.is_empty() { "(record)" } else { &e.path })
 }
