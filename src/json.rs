@@ -251,11 +251,20 @@ pub fn de_leaf<'de, D: Deserializer<'de>, T>(
 pub fn variant(v: &Value, names: &'static [&'static str]) -> Read<usize> {
     match v {
         Value::String(s) => names.iter().position(|n| n == s).ok_or_else(|| {
-            let mut e: Bad = de::Error::unknown_variant(s, names);
-            e.0.rule = Rule::Input(InputRule::Variant);
-            e
+            tagged(InputRule::Variant, format_args!("unknown variant `{s}`, expected {}", one_of(names)))
         }),
         _ => Err(crate::read::wrong_type(v, "a variant name")),
+    }
+}
+
+/// The names a refusal expected, as serde lists them (`` `a` ``, `` `a` or `b` ``,
+/// `` one of `a`, `b`, `c` ``).
+fn one_of(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.as_slice() {
+        [a, b] => format!("{a} or {b}"),
+        [one] => one.clone(),
+        _ => format!("one of {}", quoted.join(", ")),
     }
 }
 
@@ -596,6 +605,19 @@ mod tests {
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_TYPE", Some("to")));
         let e = err(json!({"to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "expiresAt": 1, "extra": 1}));
         assert_eq!(e.code(), "UNKNOWN_FIELD");
+    }
+
+    #[test]
+    fn unknown_variants_are_named_in_serdes_words() {
+        for names in [&["a"][..], &["a", "b"], &["a", "b", "c"]] {
+            let names: &'static [&'static str] = Box::leak(names.to_vec().into_boxed_slice());
+            let ours = variant(&serde_json::json!("x"), names).unwrap_err();
+            let serde = <serde::de::value::Error as de::Error>::unknown_variant("x", names);
+            assert_eq!(
+                (ours.message.as_str(), ours.rule),
+                (serde.to_string().as_str(), Rule::Input(InputRule::Variant))
+            );
+        }
     }
 
     #[test]

@@ -300,9 +300,8 @@ impl Permission {
                 "type" => kind = Some(read::leaf(value).map_err(|e| e.under(key))?),
                 "data" => data = read_data(value).map_err(|e| e.under(key))?,
                 _ => {
-                    let mut e = <Bad as de::Error>::unknown_field(key, &["type", "data"]);
-                    e.0.rule = read::Rule::Unknown;
-                    return Err(e.under(key));
+                    let message = format!("unknown field `{key}`, expected `type` or `data`");
+                    return Err(Bad::new(key.clone(), message, read::Rule::Unknown));
                 }
             }
         }
