@@ -43,7 +43,7 @@ impl AccountRequest {
             .and_then(|f| {
                 Ok(AccountRequest {
                     owner: f.req("owner", read::leaf)?,
-                    salt: f.with("salt", json::opt::u256::deserialize)?,
+                    salt: f.opt("salt", read::u256)?,
                     factory: f.opt("factory", read::leaf)?,
                 })
             })

@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::abi::{padded, small, word_at, Call, IModularAccount};
 use crate::error::{Error, InputRule, Result};
 use crate::json::{self, Addr, HexBytes};
+use crate::read::{self, Read};
 
 /// `executeUserOp`'s selector, the prefix that makes the EntryPoint run execution hooks.
 pub const EXECUTE_USER_OP_SELECTOR: [u8; 4] = IModularAccount::executeUserOpCall::SELECTOR;
@@ -33,6 +34,24 @@ pub struct CallRequest {
 /// `value` absent, `null` or `undefined` all mean 0 (the SDK's `value ?? 0n`).
 fn de_value<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<U256, D::Error> {
     Ok(json::opt::u256::deserialize(d)?.unwrap_or(U256::ZERO))
+}
+
+impl CallRequest {
+    /// Read one call field by field (the browser's reader; the rules are the derived
+    /// `Deserialize`'s, which native callers use).
+    pub fn read(v: &serde_json::Value) -> Read<Self> {
+        let f = read::strict(v, &["target", "value", "data"])?;
+        Ok(CallRequest {
+            target: f.req("target", read::leaf)?,
+            value: f.opt("value", read::u256)?.unwrap_or(U256::ZERO),
+            data: f.or_default("data", read::leaf)?,
+        })
+    }
+
+    /// Read a list of calls; a failure is named by its index (`[2].target`).
+    pub fn read_list(v: &serde_json::Value) -> Read<Vec<Self>> {
+        read::list(v, CallRequest::read)
+    }
 }
 
 impl From<&CallRequest> for Call {

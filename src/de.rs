@@ -1,8 +1,9 @@
 //! A `serde` deserializer over a borrowed `serde_json::Value` that records where it failed.
 //!
-//! Every input and every RPC result is read through this one deserializer, so each type's derived
-//! `Deserialize` is compiled once. The path of a failure (`permissions[2].data.allowance`) is
-//! collected on the way out: a child that fails gets its key or index pushed onto the error.
+//! Native callers' types with a derived `Deserialize` are read through this one deserializer
+//! ([`crate::json::from_value`]); the browser reads with [`crate::read`] instead. The path of a
+//! failure (`permissions[2].data.allowance`) is collected on the way out: a child that fails gets
+//! its key or index pushed onto the error.
 //! Messages are built from static parts (no float formatting, no quoted input).
 
 use serde::de::{self, DeserializeSeed, Expected, IntoDeserializer, Unexpected, Visitor};

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::error::{Error, InputRule, Result};
 use crate::json::{self, Addr};
+use crate::read::{self, Fields, Read};
 use crate::user_op::UserOperation;
 use crate::write::{self, Obj};
 
@@ -123,6 +124,16 @@ pub fn delegation(account: Address, code: &[u8]) -> Result<Delegation> {
 
 // ---- the authorization ----
 
+/// The key an authorization names its delegate under: `address`, or viem's other name
+/// `contractAddress`; both at once is a duplicate (serde's rule for an alias).
+pub fn address_key(f: Fields<'_>) -> Read<&'static str> {
+    match (f.get("address"), f.get("contractAddress")) {
+        (Some(_), Some(_)) => Err(read::duplicate("address")),
+        (None, Some(_)) => Ok("contractAddress"),
+        _ => Ok("address"),
+    }
+}
+
 /// A signed EIP-7702 authorization in viem's shape: `{ chainId, address, nonce, yParity, r, s }`
 /// or with `v` (27/28) instead of (or beside) `yParity`. Quantities are read as hex, decimal
 /// strings or numbers.
@@ -156,6 +167,21 @@ pub struct Authorization {
 }
 
 impl Authorization {
+    /// Read an authorization field by field (the browser's reader; the rules are the derived
+    /// `Deserialize`'s, which native callers use).
+    pub fn read(v: &serde_json::Value) -> Read<Self> {
+        let f = read::strict(v, &["chainId", "address", "contractAddress", "nonce", "yParity", "v", "r", "s"])?;
+        Ok(Authorization {
+            chain_id: f.req("chainId", read::u64_number)?,
+            address: f.req(address_key(f)?, read::leaf)?,
+            nonce: f.req("nonce", read::u64_number)?,
+            y_parity: f.opt("yParity", read::u64_number)?,
+            v: f.opt("v", read::u64_number)?,
+            r: f.req("r", read::u256)?,
+            s: f.req("s", read::u256)?,
+        })
+    }
+
     /// The parity bit from `yParity` or `v`; both given must agree.
     pub fn parity(&self) -> Result<u8> {
         let bad = |detail: String| Error::InvalidSignature { field: "authorization.yParity", detail };

@@ -82,9 +82,9 @@ pub(crate) fn grant_fields(f: Fields<'_>) -> Read<GrantFields> {
         f.req("chainId", read::u64_number)?,
         f.req("account", read::leaf)?,
         f.req("entityId", read::u64_number)?,
-        f.req("permissions", read::leaf)?,
-        f.with("expiresAt", json::opt::u64::deserialize)?,
-        f.with("validAfter", json::opt::u64::deserialize)?,
+        f.req("permissions", Permission::read_list)?,
+        f.opt("expiresAt", read::u64_number)?,
+        f.opt("validAfter", read::u64_number)?,
         f.opt("paymaster", read::leaf)?,
     ))
 }

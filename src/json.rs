@@ -1,29 +1,48 @@
 //! JSON shapes in and out: viem-style hex strings, parsed with errors that name the field.
 //!
-//! Inputs are deserialized with `serde` from a `serde_json::Value` (native callers pass theirs; the
-//! browser shell converts JS values into one) through [`from_value`], whose deserializer
-//! ([`crate::de`]) records the path, so a refusal says *where* (`permissions[2].data.allowance`)
-//! and *which rule* ([`InputRule`]). Field deserializers live in the small modules below and are used with
-//! `#[serde(with = "…")]`.
+//! Inputs are read from a `serde_json::Value` (native callers pass theirs; the browser shell
+//! converts JS values into one) by field readers ([`read_value`], [`crate::read`]) or, for types
+//! with a derived `Deserialize`, through [`from_value`], whose deserializer ([`crate::de`])
+//! records the path; either way a refusal says *where* (`permissions[2].data.allowance`) and
+//! *which rule* ([`InputRule`]). The leaf readers live here ([`crate::read::Leaf`] impls and the
+//! small modules below, used with `#[serde(with = "…")]`); their `Deserialize` goes through them.
 
 use alloy_primitives::{Address, Bytes, FixedBytes, U256};
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer};
 use serde::Deserialize;
+use serde_json::Value;
 use std::fmt;
 
 use crate::error::{Error, InputRule, Result};
+use crate::read::{Bad, Leaf, Read, Rule};
 
 /// Separator between the rule code and the detail inside a custom serde error message.
 const TAG: char = '\u{1f}';
 
-fn tagged<E: de::Error>(rule: InputRule, detail: impl fmt::Display) -> E {
-    E::custom(format_args!("{}{TAG}{detail}", rule.code()))
+/// A refusal by one of our readers under `rule`.
+fn tagged(rule: InputRule, detail: impl fmt::Display) -> Bad {
+    Bad::new(String::new(), detail.to_string(), Rule::Input(rule))
+}
+
+/// A reader's refusal as a `Deserialize` failure: our rules travel tagged in the message, which
+/// [`classify`] reads back; serde's words speak for themselves.
+fn de_error<E: de::Error>(e: Bad) -> E {
+    match e.rule {
+        Rule::Input(rule) => E::custom(format_args!("{}{TAG}{}", rule.code(), e.message)),
+        _ => E::custom(&e.message),
+    }
 }
 
 /// Parse from a `serde_json::Value`, turning any failure into [`Error::InvalidInput`] with the
 /// path of the field. Native callers pass their JSON; the browser shell converts JS values first.
 pub fn from_value<'a, T: Deserialize<'a>>(value: &'a serde_json::Value) -> Result<T> {
     crate::de::from_value(value).map_err(from_de)
+}
+
+/// Read `value` with a field reader ([`crate::read`]; the browser reads its arguments so),
+/// turning a failure into [`Error::InvalidInput`] with the path of the field, as [`from_value`].
+pub fn read_value<T>(value: &serde_json::Value, read: fn(&serde_json::Value) -> crate::read::Read<T>) -> Result<T> {
+    read(value).map_err(|e| read_error(e, "(input)"))
 }
 
 /// [`classify`] a failure of [`crate::de`] (not generic: one copy serves every type).
@@ -36,14 +55,15 @@ fn from_de(e: crate::de::Error) -> Error {
 /// `UNKNOWN_FIELD`, an object that is not one is named by its path (`name` for the argument
 /// itself), a refused value by its reader's rule.
 #[inline(never)]
-pub(crate) fn read_error(e: crate::read::Bad, name: &str) -> Error {
+pub(crate) fn read_error(e: Bad, name: &str) -> Error {
     let e = *e.0;
     let at = if e.path.is_empty() { name.to_string() } else { shorten(&e.path, 200) };
     match e.rule {
-        crate::read::Rule::Value => classify(e.path, &e.message),
-        crate::read::Rule::Null => Error::input(at, InputRule::Missing, "is required (got null)"),
-        crate::read::Rule::NotObject => Error::input(at, InputRule::Type, "expected an object"),
-        crate::read::Rule::Unknown => Error::input(at, InputRule::UnknownField, e.message),
+        Rule::Input(rule) => Error::input(at, rule, shorten(&e.message, 300)),
+        Rule::Missing => Error::input(at, InputRule::Missing, "is required"),
+        Rule::Null => Error::input(at, InputRule::Missing, "is required (got null)"),
+        Rule::NotObject => Error::input(at, InputRule::Type, "expected an object"),
+        Rule::Unknown => Error::input(at, InputRule::UnknownField, shorten(&e.message, 300)),
     }
 }
 
@@ -107,7 +127,7 @@ const ALL_RULES: [InputRule; 10] = [
 ];
 
 /// Decode `0x`-prefixed hex (empty `0x` allowed) into bytes.
-fn decode_hex<E: de::Error>(s: &str) -> std::result::Result<Vec<u8>, E> {
+fn decode_hex(s: &str) -> Read<Vec<u8>> {
     let digits = s
         .strip_prefix("0x")
         .or_else(|| s.strip_prefix("0X"))
@@ -130,7 +150,7 @@ fn preview(s: &str) -> String {
 
 /// Parse an address; mixed-case input must carry a valid EIP-55 checksum (only then is it
 /// hashed: one-case input has no checksum to check).
-pub fn parse_address<E: de::Error>(s: &str) -> std::result::Result<Address, E> {
+pub fn parse_address(s: &str) -> Read<Address> {
     let digits = s.strip_prefix("0x").ok_or_else(|| {
         tagged(InputRule::Address, format_args!("expected a 0x-prefixed 20-byte address, got {}", preview(s)))
     })?;
@@ -152,137 +172,116 @@ pub fn parse_address<E: de::Error>(s: &str) -> std::result::Result<Address, E> {
     Ok(out)
 }
 
-struct StrVisitor(&'static str);
-
-impl Visitor<'_> for StrVisitor {
-    type Value = String;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<String, E> {
-        Ok(v.to_string())
-    }
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<String, E> {
-        Err(tagged(InputRule::Missing, "is required (got null)"))
-    }
-    fn visit_none<E: de::Error>(self) -> std::result::Result<String, E> {
-        Err(tagged(InputRule::Missing, "is required (got undefined)"))
+/// A leaf's text: `null` is missing, another kind the wrong type (`expecting` names the kind).
+fn leaf_str<'v>(v: &'v Value, expecting: &str) -> Read<&'v str> {
+    match v {
+        Value::String(s) => Ok(s),
+        Value::Null => Err(tagged(InputRule::Missing, "is required (got null)")),
+        _ => Err(tagged(InputRule::Type, format_args!("expected {expecting}"))),
     }
 }
 
-/// True for errors to pass through unchanged: ours (tagged) and serde's "missing field".
-fn keep<E: de::Error>(e: &E) -> bool {
-    let msg = e.to_string();
-    msg.contains(TAG) || crate::text::contains(&msg, "missing field `")
-}
-
-fn de_string<'de, D: Deserializer<'de>>(d: D, expecting: &'static str) -> std::result::Result<String, D::Error> {
-    d.deserialize_str(StrVisitor(expecting)).map_err(|e: D::Error| {
-        if keep(&e) {
-            e
-        } else {
-            tagged(InputRule::Type, format_args!("expected {expecting}"))
-        }
-    })
-}
-
-/// A non-negative integer of at most 256 bits, from a hex string, a decimal string or a number.
-struct UintVisitor;
-
-impl Visitor<'_> for UintVisitor {
-    type Value = U256;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a non-negative integer as 0x-hex, decimal string or number")
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<U256, E> {
-        Ok(U256::from(v))
-    }
-    fn visit_u128<E: de::Error>(self, v: u128) -> std::result::Result<U256, E> {
-        Ok(U256::from(v))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<U256, E> {
-        u64::try_from(v).map(U256::from).map_err(|_| tagged(InputRule::Number, format_args!("{v} is negative")))
-    }
-    fn visit_i128<E: de::Error>(self, v: i128) -> std::result::Result<U256, E> {
-        u128::try_from(v).map(U256::from).map_err(|_| tagged(InputRule::Number, format_args!("{v} is negative")))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<U256, E> {
-        // JS numbers arrive as f64; accept whole, non-negative, exactly representable ones.
-        if !v.is_finite() || v.fract() != 0.0 || v < 0.0 {
-            return Err(tagged(InputRule::Number, "is not a non-negative whole number"));
-        }
-        if v > 9_007_199_254_740_991.0 {
-            return Err(tagged(InputRule::Number, "is above Number.MAX_SAFE_INTEGER; pass a bigint or a hex string"));
-        }
-        Ok(U256::from(v as u64))
-    }
-    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<U256, E> {
-        if let Some(digits) = s.strip_prefix("0x") {
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(tagged(InputRule::Hex, format_args!("expected a 0x-hex quantity, got {}", preview(s))));
-            }
-            return U256::from_str_radix(digits, 16)
-                .map_err(|_| tagged(InputRule::Range, format_args!("{} does not fit 256 bits", preview(s))));
-        }
-        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+/// A non-negative integer of at most `bits` bits, from a hex string, a decimal string or a
+/// number (JS numbers arrive whole and safe, or as fractions, which are refused).
+pub fn uint(v: &Value, bits: usize) -> Read<U256> {
+    let n = match v {
+        Value::String(s) => uint_str(s)?,
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => U256::from(u),
+            (None, Some(i)) => return Err(tagged(InputRule::Number, format_args!("{i} is negative"))),
+            (None, None) => uint_f64(n.as_f64().unwrap_or(f64::NAN))?,
+        },
+        Value::Null => return Err(tagged(InputRule::Missing, "is required (got null)")),
+        _ => {
             return Err(tagged(
-                InputRule::Number,
-                format_args!("expected a non-negative integer (0x-hex or decimal), got {}", preview(s)),
-            ));
+                InputRule::Type,
+                "expected a non-negative integer as 0x-hex, decimal string, number or bigint",
+            ))
         }
-        U256::from_str_radix(s, 10)
-            .map_err(|_| tagged(InputRule::Range, format_args!("{} does not fit 256 bits", preview(s))))
+    };
+    if n.bit_len() > bits {
+        return Err(tagged(InputRule::Range, format_args!("{} does not fit uint{bits}", quantity(n))));
     }
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<U256, E> {
-        Err(tagged(InputRule::Missing, "is required (got null)"))
-    }
-    fn visit_none<E: de::Error>(self) -> std::result::Result<U256, E> {
-        Err(tagged(InputRule::Missing, "is required (got undefined)"))
-    }
+    Ok(n)
 }
 
-fn de_uint<'de, D: Deserializer<'de>>(d: D, bits: usize) -> std::result::Result<U256, D::Error> {
-    let v = d.deserialize_any(UintVisitor).map_err(|e: D::Error| {
-        if keep(&e) {
-            e
-        } else {
-            tagged(InputRule::Type, "expected a non-negative integer as 0x-hex, decimal string, number or bigint")
-        }
-    })?;
-    if v.bit_len() > bits {
-        return Err(tagged(InputRule::Range, format_args!("{} does not fit uint{bits}", quantity(v))));
+/// A fractional or unsafe JS number where an integer is expected.
+fn uint_f64(v: f64) -> Read<U256> {
+    if !v.is_finite() || v.fract() != 0.0 || v < 0.0 {
+        return Err(tagged(InputRule::Number, "is not a non-negative whole number"));
     }
-    Ok(v)
+    if v > 9_007_199_254_740_991.0 {
+        return Err(tagged(InputRule::Number, "is above Number.MAX_SAFE_INTEGER; pass a bigint or a hex string"));
+    }
+    Ok(U256::from(v as u64))
+}
+
+/// An integer as `0x` hex or decimal text.
+fn uint_str(s: &str) -> Read<U256> {
+    if let Some(digits) = s.strip_prefix("0x") {
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(tagged(InputRule::Hex, format_args!("expected a 0x-hex quantity, got {}", preview(s))));
+        }
+        return U256::from_str_radix(digits, 16)
+            .map_err(|_| tagged(InputRule::Range, format_args!("{} does not fit 256 bits", preview(s))));
+    }
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(tagged(
+            InputRule::Number,
+            format_args!("expected a non-negative integer (0x-hex or decimal), got {}", preview(s)),
+        ));
+    }
+    U256::from_str_radix(s, 10)
+        .map_err(|_| tagged(InputRule::Range, format_args!("{} does not fit 256 bits", preview(s))))
+}
+
+/// `Deserialize` through a leaf reader: the value as JSON, read as the browser reads it, so
+/// native callers and the browser share one set of rules. A leaf has no path of its own: the
+/// message is all that crosses over.
+pub fn de_leaf<'de, D: Deserializer<'de>, T>(
+    d: D,
+    read: impl FnOnce(&Value) -> Read<T>,
+) -> std::result::Result<T, D::Error> {
+    let v = Value::deserialize(d)?;
+    read(&v).map_err(de_error)
 }
 
 /// The index in `names` of a unit variant given by name; one reader for every unit-only enum
 /// (see [`by_name`]), worded as serde's derive words it.
-pub fn variant<'de, D: Deserializer<'de>>(
-    d: D,
-    names: &'static [&'static str],
-) -> std::result::Result<usize, D::Error> {
-    struct Names(&'static [&'static str]);
-    impl Visitor<'_> for Names {
-        type Value = usize;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a variant name")
-        }
-        fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<usize, E> {
-            self.0.iter().position(|n| *n == s).ok_or_else(|| E::unknown_variant(s, self.0))
-        }
+pub fn variant(v: &Value, names: &'static [&'static str]) -> Read<usize> {
+    match v {
+        Value::String(s) => names.iter().position(|n| n == s).ok_or_else(|| {
+            tagged(InputRule::Variant, format_args!("unknown variant `{s}`, expected {}", one_of(names)))
+        }),
+        _ => Err(crate::read::wrong_type(v, "a variant name")),
     }
-    d.deserialize_str(Names(names))
 }
 
-/// `Deserialize` for a unit-only enum from its variants' names, through [`variant`] (serde's
-/// derive compiles its enum machinery once per enum).
+/// The names a refusal expected, as serde lists them (`` `a` ``, `` `a` or `b` ``,
+/// `` one of `a`, `b`, `c` ``).
+fn one_of(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.as_slice() {
+        [a, b] => format!("{a} or {b}"),
+        [one] => one.clone(),
+        _ => format!("one of {}", quoted.join(", ")),
+    }
+}
+
+/// [`crate::read::Leaf`] and `Deserialize` for a unit-only enum from its variants' names,
+/// through [`variant`] (serde's derive compiles its enum machinery once per enum).
 macro_rules! by_name {
     ($ty:ident { $($name:literal => $variant:ident),* $(,)? }) => {
-        impl<'de> serde::Deserialize<'de> for $ty {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        impl crate::read::Leaf for $ty {
+            fn read(v: &serde_json::Value) -> crate::read::Read<Self> {
                 const NAMES: &[&str] = &[$($name),*];
                 const VARIANTS: &[$ty] = &[$($ty::$variant),*];
-                crate::json::variant(d, NAMES).map(|i| VARIANTS[i])
+                crate::json::variant(v, NAMES).map(|i| VARIANTS[i])
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                crate::json::de_leaf(d, <$ty as crate::read::Leaf>::read)
             }
         }
     };
@@ -336,10 +335,13 @@ macro_rules! uint_module {
             use super::*;
             /// Deserialize (see the module doc).
             pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<$ty, D::Error> {
-                // `de_uint` refused anything wider than `$bits`, which `$ty` holds: this never
+                de_leaf(d, read)
+            }
+            /// Read (see the module doc).
+            pub fn read(v: &Value) -> Read<$ty> {
+                // `uint` refused anything wider than `$bits`, which `$ty` holds: this never
                 // saturates (and has no panic path, as `to` does).
-                let v = de_uint(d, $bits)?;
-                Ok(v.saturating_to::<$ty>())
+                uint(v, $bits).map(|v| v.saturating_to::<$ty>())
             }
             /// Serialize as a viem-style hex quantity.
             pub fn serialize<S: serde::Serializer>(v: &$ty, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -361,13 +363,13 @@ pub mod opt {
     use super::*;
 
     macro_rules! opt_uint {
-        ($name:ident, $ty:ty, $bits:expr) => {
+        ($name:ident, $ty:ty) => {
             /// Optional unsigned integer of the named width.
             pub mod $name {
                 use super::*;
                 /// Deserialize `None` for null/undefined, else the number.
                 pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<$ty>, D::Error> {
-                    Ok(de_opt_uint(d, $bits)?.map(|v| v.saturating_to::<$ty>()))
+                    de_leaf(d, |v| crate::read::nullable(v, super::super::$name::read))
                 }
                 /// Serialize as an optional hex quantity.
                 pub fn serialize<S: serde::Serializer>(v: &Option<$ty>, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -379,30 +381,13 @@ pub mod opt {
             }
         };
     }
-    /// `None` for null/undefined, else a uint of at most `bits` bits (one copy for every width).
-    fn de_opt_uint<'de, D: Deserializer<'de>>(d: D, bits: usize) -> std::result::Result<Option<U256>, D::Error> {
-        struct Bits(usize);
-        impl<'de> Visitor<'de> for Bits {
-            type Value = Option<U256>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an optional non-negative integer")
-            }
-            fn visit_none<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
-                de_uint(d, self.0).map(Some)
-            }
-        }
-        d.deserialize_option(Bits(bits))
-    }
 
-    opt_uint!(u256, U256, 256);
-    opt_uint!(u192, U256, 192);
-    opt_uint!(u128, u128, 128);
-    opt_uint!(u64, u64, 64);
-    opt_uint!(u48, u64, 48);
-    opt_uint!(u32, u32, 32);
+    opt_uint!(u256, U256);
+    opt_uint!(u192, U256);
+    opt_uint!(u128, u128);
+    opt_uint!(u64, u64);
+    opt_uint!(u48, u64);
+    opt_uint!(u32, u32);
 }
 
 /// A 20-byte address; mixed case must be a valid EIP-55 checksum. Serializes checksummed.
@@ -415,10 +400,15 @@ impl fmt::Debug for Addr {
     }
 }
 
+impl Leaf for Addr {
+    fn read(v: &Value) -> Read<Self> {
+        parse_address(leaf_str(v, "a 0x-prefixed 20-byte address string")?).map(Addr)
+    }
+}
+
 impl<'de> Deserialize<'de> for Addr {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = de_string(d, "a 0x-prefixed 20-byte address string")?;
-        parse_address(&s).map(Addr)
+        de_leaf(d, <Addr as Leaf>::read)
     }
 }
 
@@ -438,10 +428,15 @@ impl fmt::Debug for HexBytes {
     }
 }
 
+impl Leaf for HexBytes {
+    fn read(v: &Value) -> Read<Self> {
+        decode_hex(leaf_str(v, "a 0x-prefixed hex string")?).map(|b| HexBytes(b.into()))
+    }
+}
+
 impl<'de> Deserialize<'de> for HexBytes {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = de_string(d, "a 0x-prefixed hex string")?;
-        decode_hex(&s).map(|b| HexBytes(b.into()))
+        de_leaf(d, <HexBytes as Leaf>::read)
     }
 }
 
@@ -461,18 +456,24 @@ impl<const N: usize> fmt::Debug for HexFixed<N> {
     }
 }
 
+impl<const N: usize> Leaf for HexFixed<N> {
+    fn read(v: &Value) -> Read<Self> {
+        fixed(v, N).map(|b| HexFixed(FixedBytes::from_slice(&b)))
+    }
+}
+
 impl<'de, const N: usize> Deserialize<'de> for HexFixed<N> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        de_fixed(d, N).map(|b| HexFixed(FixedBytes::from_slice(&b)))
+        de_leaf(d, <HexFixed<N> as Leaf>::read)
     }
 }
 
 /// Exactly `n` bytes of `0x` hex (one copy serves every width).
-fn de_fixed<'de, D: Deserializer<'de>>(d: D, n: usize) -> std::result::Result<Vec<u8>, D::Error> {
-    let s = de_string(d, "a 0x-prefixed hex string")?;
-    let b = decode_hex::<D::Error>(&s)?;
+fn fixed(v: &Value, n: usize) -> Read<Vec<u8>> {
+    let s = leaf_str(v, "a 0x-prefixed hex string")?;
+    let b = decode_hex(s)?;
     if b.len() != n {
-        return Err(tagged(InputRule::Length, format_args!("expected {n} bytes, got {} in {}", b.len(), preview(&s))));
+        return Err(tagged(InputRule::Length, format_args!("expected {n} bytes, got {} in {}", b.len(), preview(s))));
     }
     Ok(b)
 }
@@ -500,9 +501,9 @@ impl Drop for Secret32 {
     }
 }
 
-impl<'de> Deserialize<'de> for Secret32 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let mut s = zeroize::Zeroizing::new(de_string(d, "a 0x-prefixed 32-byte hex string")?);
+impl Leaf for Secret32 {
+    fn read(v: &Value) -> Read<Self> {
+        let s = leaf_str(v, "a 0x-prefixed 32-byte hex string")?;
         let mut out = [0u8; 32];
         let decoded = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
             None => Err(tagged(InputRule::Hex, "expected 0x-prefixed hex (value not shown)")),
@@ -513,9 +514,20 @@ impl<'de> Deserialize<'de> for Secret32 {
             Some(d) => alloy_primitives::hex::decode_to_slice(d, &mut out)
                 .map_err(|_| tagged(InputRule::Hex, "not hex (value not shown)")),
         };
-        zeroize::Zeroize::zeroize(&mut *s);
         let result = decoded.map(|()| Secret32(FixedBytes(out)));
         zeroize::Zeroize::zeroize(&mut out);
+        result
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret32 {
+    /// Read as [`Leaf`] reads it; the key's text is wiped once read.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let mut v = Value::deserialize(d)?;
+        let result = <Secret32 as Leaf>::read(&v).map_err(de_error);
+        if let Value::String(s) = &mut v {
+            zeroize::Zeroize::zeroize(s);
+        }
         result
     }
 }
@@ -593,6 +605,19 @@ mod tests {
         assert_eq!((e.code(), e.field().as_deref()), ("INVALID_TYPE", Some("to")));
         let e = err(json!({"to": "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "expiresAt": 1, "extra": 1}));
         assert_eq!(e.code(), "UNKNOWN_FIELD");
+    }
+
+    #[test]
+    fn unknown_variants_are_named_in_serdes_words() {
+        for names in [&["a"][..], &["a", "b"], &["a", "b", "c"]] {
+            let names: &'static [&'static str] = Box::leak(names.to_vec().into_boxed_slice());
+            let ours = variant(&serde_json::json!("x"), names).unwrap_err();
+            let serde = <serde::de::value::Error as de::Error>::unknown_variant("x", names);
+            assert_eq!(
+                (ours.message.as_str(), ours.rule),
+                (serde.to_string().as_str(), Rule::Input(InputRule::Variant))
+            );
+        }
     }
 
     #[test]

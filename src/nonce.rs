@@ -50,8 +50,8 @@ impl NonceKeyRequest {
         read::strict(v, &["nonceKey", "entityId", "isGlobalValidation", "isDeferredAction"])
             .and_then(|f| {
                 Ok(NonceKeyRequest {
-                    nonce_key: f.with("nonceKey", json::opt::u256::deserialize)?,
-                    entity_id: f.with("entityId", json::opt::u32::deserialize)?,
+                    nonce_key: f.opt("nonceKey", read::u256)?,
+                    entity_id: f.opt("entityId", read::u32)?,
                     is_global_validation: f.opt("isGlobalValidation", read::bool)?,
                     is_deferred_action: f.opt("isDeferredAction", read::bool)?,
                 })

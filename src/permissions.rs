@@ -22,6 +22,7 @@ use crate::abi::AllowlistInput;
 use crate::addresses::{ALLOWLIST_MODULE, NATIVE_TOKEN_LIMIT_MODULE, SINGLE_SIGNER_VALIDATION_MODULE};
 use crate::error::{Error, Result};
 use crate::json::{self, Addr, HexFixed};
+use crate::read::{self, Bad, Read};
 use crate::write::{self, Obj};
 use serde_json::Value;
 
@@ -191,64 +192,55 @@ impl Kind {
         }
     }
 
-    /// Assemble the permission from its `data`, refusing missing and foreign fields.
-    fn build<E: de::Error>(self, raw: Option<RawData>) -> std::result::Result<Permission, E> {
-        let name = self.name();
-        let Some(mut raw) = raw else {
+    /// Assemble the permission from its `data`, refusing missing and foreign fields (in the
+    /// SDK's order: the address first, then the amount or the selectors).
+    fn build(self, raw: Option<RawData>) -> Read<Permission> {
+        const FIELDS: [&str; 4] = ["address", "allowance", "limit", "functions"];
+        const DATA_FIELDS: [&str; 4] = ["data.address", "data.allowance", "data.limit", "data.functions"];
+        let Some(raw) = raw else {
             return match self {
                 Kind::Root => Ok(Permission::Root),
-                _ => Err(E::missing_field("data")),
+                _ => Err(de::Error::missing_field("data")),
             };
         };
-        let mut take_addr = || raw.address.take().ok_or_else(|| E::missing_field("data.address"));
-        let p = match self {
-            Kind::NativeTokenTransfer => Permission::NativeTokenTransfer(NativeTokenTransfer {
-                allowance: raw.allowance.take().ok_or_else(|| E::missing_field("data.allowance"))?,
-            }),
-            Kind::Erc20TokenTransfer => {
-                let address = take_addr()?;
-                Permission::Erc20TokenTransfer(Erc20TokenTransfer {
-                    address,
-                    allowance: raw.allowance.take().ok_or_else(|| E::missing_field("data.allowance"))?,
-                })
-            }
-            Kind::GasLimit => Permission::GasLimit(GasLimit {
-                limit: raw.limit.take().ok_or_else(|| E::missing_field("data.limit"))?,
-            }),
-            Kind::ContractAccess => Permission::ContractAccess(ContractAccess { address: take_addr()? }),
-            Kind::AccountFunctions | Kind::FunctionsOnAllContracts => {
-                let functions = raw.functions.take().ok_or_else(|| E::missing_field("data.functions"))?;
-                if self == Kind::AccountFunctions {
-                    Permission::AccountFunctions(Functions { functions })
-                } else {
-                    Permission::FunctionsOnAllContracts(Functions { functions })
-                }
-            }
-            Kind::FunctionsOnContract => {
-                let address = take_addr()?;
-                Permission::FunctionsOnContract(FunctionsOnContract {
-                    address,
-                    functions: raw.functions.take().ok_or_else(|| E::missing_field("data.functions"))?,
-                })
-            }
-            Kind::Root => Permission::Root,
+        let takes = match self {
+            Kind::NativeTokenTransfer => [false, true, false, false],
+            Kind::Erc20TokenTransfer => [true, true, false, false],
+            Kind::GasLimit => [false, false, true, false],
+            Kind::ContractAccess => [true, false, false, false],
+            Kind::AccountFunctions | Kind::FunctionsOnAllContracts => [false, false, false, true],
+            Kind::FunctionsOnContract => [true, false, false, true],
+            Kind::Root => [false; 4],
         };
-        // Whatever was not taken does not belong to this type.
-        let mut extra = raw.unknown;
-        for (present, field) in [
-            (raw.allowance.is_some(), "allowance"),
-            (raw.limit.is_some(), "limit"),
-            (raw.address.is_some(), "address"),
-            (raw.functions.is_some(), "functions"),
-        ] {
-            if present {
-                extra.push(field.to_string());
-            }
+        let has = [raw.address.is_some(), raw.allowance.is_some(), raw.limit.is_some(), raw.functions.is_some()];
+        if let Some(i) = (0..4).find(|&i| takes[i] && !has[i]) {
+            return Err(de::Error::missing_field(DATA_FIELDS[i]));
         }
-        match extra.first() {
-            Some(f) => Err(E::custom(format_args!("unknown field `data.{f}`: {name} does not have it"))),
-            None => Ok(p),
+        // Whatever is not taken does not belong to this type: unknown keys first, then ours.
+        let extra = raw
+            .unknown
+            .first()
+            .map(String::as_str)
+            .or_else(|| [1, 2, 0, 3].into_iter().find(|&i| has[i] && !takes[i]).map(|i| FIELDS[i]));
+        if let Some(f) = extra {
+            let mut e: Bad =
+                de::Error::custom(format_args!("unknown field `data.{f}`: {} does not have it", self.name()));
+            e.0.rule = read::Rule::Unknown;
+            return Err(e);
         }
+        // Every field taken is there (checked above): the defaults are never used.
+        let (address, allowance) = (raw.address.unwrap_or_default(), raw.allowance.unwrap_or_default());
+        let functions = raw.functions.unwrap_or_default();
+        Ok(match self {
+            Kind::NativeTokenTransfer => Permission::NativeTokenTransfer(NativeTokenTransfer { allowance }),
+            Kind::Erc20TokenTransfer => Permission::Erc20TokenTransfer(Erc20TokenTransfer { address, allowance }),
+            Kind::GasLimit => Permission::GasLimit(GasLimit { limit: raw.limit.unwrap_or_default() }),
+            Kind::ContractAccess => Permission::ContractAccess(ContractAccess { address }),
+            Kind::AccountFunctions => Permission::AccountFunctions(Functions { functions }),
+            Kind::FunctionsOnAllContracts => Permission::FunctionsOnAllContracts(Functions { functions }),
+            Kind::FunctionsOnContract => Permission::FunctionsOnContract(FunctionsOnContract { address, functions }),
+            Kind::Root => Permission::Root,
+        })
     }
 }
 
@@ -286,7 +278,7 @@ impl<'de> Visitor<'de> for PermissionVisitor {
             }
         }
         let kind = kind.ok_or_else(|| de::Error::missing_field("type"))?;
-        kind.build(data.flatten())
+        kind.build(data.flatten()).map_err(|e| de::Error::custom(&e.message))
     }
 }
 
@@ -332,54 +324,92 @@ impl<'de> Deserialize<'de> for Permission {
     }
 }
 
+impl Permission {
+    /// Read one permission field by field, key by key as its `Deserialize` (native callers')
+    /// reads it, with its rules and words (the browser's reader; less code than the visitor's).
+    pub fn read(v: &Value) -> Read<Permission> {
+        let Value::Object(map) = v else { return Err(read::wrong_type(v, "a permission object { type, data }")) };
+        let mut kind: Option<Kind> = None;
+        let mut data: Option<RawData> = None;
+        for (key, value) in map {
+            match key.as_str() {
+                "type" => kind = Some(read::leaf(value).map_err(|e| e.under(key))?),
+                "data" => data = read_data(value).map_err(|e| e.under(key))?,
+                _ => {
+                    let message = format!("unknown field `{key}`, expected `type` or `data`");
+                    return Err(Bad::new(key.clone(), message, read::Rule::Unknown));
+                }
+            }
+        }
+        kind.ok_or_else(|| <Bad as de::Error>::missing_field("type"))?.build(data)
+    }
+
+    /// Read a list of permissions; a failure is named by its index (`[2].data.allowance`).
+    pub fn read_list(v: &Value) -> Read<Vec<Permission>> {
+        read::list(v, Permission::read)
+    }
+}
+
+/// A permission's `data` as [`RawDataSeed`] reads it: `null` is none, anything else an object.
+fn read_data(v: &Value) -> Read<Option<RawData>> {
+    let map = match v {
+        Value::Null => return Ok(None),
+        Value::Object(map) => map,
+        _ => return Err(read::wrong_type(v, "a permission data object")),
+    };
+    let mut raw = RawData::default();
+    for (key, value) in map {
+        let under = |e: Bad| e.under(key);
+        match key.as_str() {
+            "allowance" => raw.allowance = Some(read::u256(value).map_err(under)?),
+            "limit" => raw.limit = Some(read::u256(value).map_err(under)?),
+            "address" => raw.address = Some(read::leaf(value).map_err(under)?),
+            "functions" => raw.functions = Some(read::list(value, read::leaf).map_err(under)?),
+            _ => raw.unknown.push(key.clone()),
+        }
+    }
+    Ok(Some(raw))
+}
+
 /// `native-token-transfer` data.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NativeTokenTransfer {
     /// Total wei the session may send.
-    #[serde(with = "json::u256")]
     pub allowance: U256,
 }
 
 /// `erc20-token-transfer` data.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Erc20TokenTransfer {
     /// The token contract.
     pub address: Addr,
     /// Total token units the session may transfer or approve.
-    #[serde(with = "json::u256")]
     pub allowance: U256,
 }
 
 /// `gas-limit` data.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GasLimit {
     /// Total wei of gas the session may spend.
-    #[serde(with = "json::u256")]
     pub limit: U256,
 }
 
 /// `contract-access` data.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContractAccess {
     /// The contract.
     pub address: Addr,
 }
 
 /// `account-functions` / `functions-on-all-contracts` data.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Functions {
     /// 4-byte selectors.
     pub functions: Vec<HexFixed<4>>,
 }
 
 /// `functions-on-contract` data.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionsOnContract {
     /// The contract.
     pub address: Addr,

@@ -413,9 +413,9 @@ const FIELDS: [&str; 19] = [
 /// at the record.
 fn record_bad(e: read::Bad) -> String {
     let message = match e.rule {
-        read::Rule::Value => e.message.as_str(),
-        read::Rule::Null | read::Rule::NotObject => "not an object",
+        read::Rule::NotObject => "not an object",
         read::Rule::Unknown => "unknown field",
+        _ => e.message.as_str(),
     };
     format!("{}: {message}", if e.path.is_empty() { "(record)" } else { &e.path })
 }
@@ -439,7 +439,7 @@ fn read_fields(value: &Value) -> read::Read<SessionRecord> {
     let valid_after = f.value("validAfter")?;
     let paymaster = f.value("paymaster")?;
     let owner = f.value("owner")?;
-    let salt = f.with("salt", json::opt::u256::deserialize)?;
+    let salt = f.opt("salt", read::u256)?;
     let created_at = f.value("createdAt")?;
     let status = f.value("status")?;
     let grant_op = f.value("grantOp")?;
@@ -448,15 +448,15 @@ fn read_fields(value: &Value) -> read::Read<SessionRecord> {
     let public_key =
         f.object("publicKey", &["x", "y"], true, |k| Ok(PublicKeyXy { x: k.value("x")?, y: k.value("y")? }))?;
     let id = f.value("id")?;
-    let permissions = f.value("permissions")?;
+    let permissions = f.or_null("permissions", Permission::read_list)?;
     let key = f.object("key", &["alg", "iv", "ciphertext"], true, |k| {
         Ok(EncryptedKey { iv: k.value("iv")?, ciphertext: k.value("ciphertext")?, alg: k.value("alg")? })
     })?;
     let deferred =
         f.object("deferred", &["nonce", "deadline", "preSignatureDigest", "deferredActionDigest"], true, |d| {
             Ok(DeferredState {
-                nonce: d.with("nonce", json::u256::deserialize)?,
-                deadline: d.with("deadline", json::u48::deserialize)?,
+                nonce: d.or_null("nonce", read::u256)?,
+                deadline: d.or_null("deadline", read::u48)?,
                 pre_signature_digest: d.value("preSignatureDigest")?,
                 deferred_action_digest: d.value("deferredActionDigest")?,
             })
@@ -637,10 +637,10 @@ impl NewSession {
         Ok(NewSession {
             chain_id: f.req("chainId", read::u64_number)?,
             account: f.req("account", read::leaf)?,
-            entity_id: f.with("entityId", json::opt::u32::deserialize)?,
-            permissions: f.req("permissions", read::leaf)?,
-            expires_at: f.with("expiresAt", json::opt::u48::deserialize)?,
-            valid_after: f.with("validAfter", json::opt::u48::deserialize)?,
+            entity_id: f.opt("entityId", read::u32)?,
+            permissions: f.req("permissions", Permission::read_list)?,
+            expires_at: f.opt("expiresAt", read::u48)?,
+            valid_after: f.opt("validAfter", read::u48)?,
             paymaster: f.opt("paymaster", read::leaf)?,
             owner: f.opt("owner", read::leaf)?,
             salt: f.opt("salt", read::u256)?,
@@ -1059,10 +1059,7 @@ impl ListFilter {
     pub fn from_json(v: &Value, argument: &str) -> Result<Self> {
         read::strict(v, &["chainId", "account"])
             .and_then(|f| {
-                Ok(ListFilter {
-                    chain_id: f.with("chainId", json::opt::u64::deserialize)?,
-                    account: f.opt("account", read::leaf)?,
-                })
+                Ok(ListFilter { chain_id: f.opt("chainId", read::u64_number)?, account: f.opt("account", read::leaf)? })
             })
             .map_err(|e| json::read_error(e, argument))
     }

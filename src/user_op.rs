@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::abi::PackedUserOperation;
 use crate::error::{Error, InputRule, Result};
 use crate::json::{self, Addr, HexBytes};
+use crate::read::{self, Read};
 use crate::write::{self, Obj};
 
 /// The EIP-7702 "factory" marker viem rewrites when hashing (`getInitCode` with `forHash`).
@@ -151,6 +152,25 @@ fn pack_u128_pair(high: u128, low: u128) -> B256 {
     B256::from(word)
 }
 
+/// The keys of an operation.
+const KEYS: [&str; 15] = [
+    "sender",
+    "nonce",
+    "factory",
+    "factoryData",
+    "callData",
+    "callGasLimit",
+    "verificationGasLimit",
+    "preVerificationGas",
+    "maxFeePerGas",
+    "maxPriorityFeePerGas",
+    "paymaster",
+    "paymasterVerificationGasLimit",
+    "paymasterPostOpGasLimit",
+    "paymasterData",
+    "signature",
+];
+
 impl UserOperation {
     /// The RPC shape, fields in the bundler's order (absent optional fields left out).
     pub fn obj(&self) -> Obj {
@@ -177,6 +197,29 @@ impl UserOperation {
     /// The RPC shape as a `Value`.
     pub fn to_json(&self) -> Value {
         self.obj().value()
+    }
+
+    /// Read an operation field by field (the browser's reader; the rules are the derived
+    /// `Deserialize`'s, which native callers use).
+    pub fn read(v: &serde_json::Value) -> Read<Self> {
+        let f = read::strict(v, &KEYS)?;
+        Ok(UserOperation {
+            sender: f.req("sender", read::leaf)?,
+            nonce: f.req("nonce", read::u256)?,
+            factory: f.opt("factory", read::leaf)?,
+            factory_data: f.opt("factoryData", read::leaf)?,
+            call_data: f.req("callData", read::leaf)?,
+            call_gas_limit: f.req("callGasLimit", read::u128)?,
+            verification_gas_limit: f.req("verificationGasLimit", read::u128)?,
+            pre_verification_gas: f.req("preVerificationGas", read::u256)?,
+            max_fee_per_gas: f.req("maxFeePerGas", read::u128)?,
+            max_priority_fee_per_gas: f.req("maxPriorityFeePerGas", read::u128)?,
+            paymaster: f.opt("paymaster", read::leaf)?,
+            paymaster_verification_gas_limit: f.opt("paymasterVerificationGasLimit", read::u128)?,
+            paymaster_post_op_gas_limit: f.opt("paymasterPostOpGasLimit", read::u128)?,
+            paymaster_data: f.opt("paymasterData", read::leaf)?,
+            signature: f.or_default("signature", read::leaf)?,
+        })
     }
 
     /// Refuse field combinations that viem would silently drop or hash differently from the

@@ -16,6 +16,7 @@ use mav2_session_keys::calls::{
     decode_calls, encode_calls, encode_execute, encode_execute_batch, CallRequest, EncodeCallsRequest,
 };
 use mav2_session_keys::deferred::{deferred_action_digest, split_deferred_action};
+use mav2_session_keys::eip7702::Authorization;
 use mav2_session_keys::install::{
     build_session_install, encode_session_uninstall, hook_uninstall_data, SessionInstallRequest,
     SessionUninstallRequest,
@@ -23,7 +24,7 @@ use mav2_session_keys::install::{
 use mav2_session_keys::json::{self, Addr, HexBytes};
 use mav2_session_keys::key::{recover, SessionKey};
 use mav2_session_keys::nonce::{self, decode_nonce_key, full_nonce, split_nonce, NonceKeyRequest};
-use mav2_session_keys::permissions::{HookKind, FORBIDDEN_SELECTORS};
+use mav2_session_keys::permissions::{HookKind, Permission, FORBIDDEN_SELECTORS};
 use mav2_session_keys::session::{
     decode_stored, encode_stored, DeferredState, EncryptedKey, KeyKind, PublicKeyXy, SessionRecord, StoredStatus,
 };
@@ -625,6 +626,151 @@ proptest! {
         if let Err(e) = SessionUninstallRequest::from_json(&v, "revoke") { typed(&e); }
         if let Err(e) = mav2_session_keys::deferred::DeferredInstallRequest::from_json(&v, "grant") { typed(&e); }
         if let Err(e) = decode_stored(v) { typed(&e); }
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn field_readers_accept_what_the_derives_accept(v in arb_json()) {
+        agree(&v, UserOperation::read);
+        agree(&v, CallRequest::read);
+        agree(&v, CallRequest::read_list);
+        agree(&v, Permission::read_list);
+        agree(&v, Authorization::read);
+    }
+}
+
+/// The browser's field reader of `T` and its `Deserialize` (what native callers use) read `v`
+/// alike: both accept it as the same value, or both refuse it.
+fn agree<T>(v: &Value, read: fn(&Value) -> mav2_session_keys::read::Read<T>)
+where
+    T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let derived = json::from_value::<T>(v);
+    let ours = json::read_value(v, read);
+    match (&derived, &ours) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "{v}"),
+        (Err(a), Err(b)) => {
+            typed(b);
+            let _ = a;
+        }
+        _ => panic!("{v}: derived {derived:?}, reader {ours:?}"),
+    }
+}
+
+/// As [`agree`], and a refusal is the same code on the same field (for inputs with one mistake).
+fn agree_exactly<T>(v: &Value, read: fn(&Value) -> mav2_session_keys::read::Read<T>)
+where
+    T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    agree(v, read);
+    if let (Err(a), Err(b)) = (json::from_value::<T>(v), json::read_value(v, read)) {
+        assert_eq!((a.code(), a.field()), (b.code(), b.field()), "{v}: derived {a:?}, reader {b:?}");
+    }
+}
+
+/// Every field of a valid value, and one more key, set to each kind of bad value (or removed):
+/// the reader and the derive refuse it alike.
+fn one_mistake_each<T>(base: Value, read: fn(&Value) -> mav2_session_keys::read::Read<T>, at: &[&str])
+where
+    T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    agree_exactly(&base, read);
+    let bad = [
+        json!(null),
+        json!(true),
+        json!(1),
+        json!(-1),
+        json!(1.5),
+        json!("x"),
+        json!("0x"),
+        json!("0x123"),
+        json!("0x1234"),
+        json!([]),
+        json!([1]),
+        json!(["0x12345678", "0x12"]),
+        json!({}),
+        json!({"a": 1}),
+        json!("contract-access"),
+        json!("0x000000000000000000000000000000000000dEaD"),
+        json!("0x000000000000000000000000000000000000deaD"),
+        json!(format!("0x1{}", "0".repeat(64))),
+    ];
+    let keys: Vec<String> = match at_path(&mut base.clone(), at) {
+        Value::Object(m) => m.keys().cloned().chain(["zzz".to_string(), "AAA".to_string()]).collect(),
+        _ => panic!("no object at {at:?}"),
+    };
+    for key in &keys {
+        let mut v = base.clone();
+        if let Value::Object(m) = at_path(&mut v, at) {
+            m.remove(key);
+        }
+        agree_exactly(&v, read);
+        for b in &bad {
+            let mut v = base.clone();
+            if let Value::Object(m) = at_path(&mut v, at) {
+                m.insert(key.clone(), b.clone());
+            }
+            agree_exactly(&v, read);
+        }
+    }
+    for b in &bad {
+        agree_exactly(b, read);
+    }
+}
+
+/// The value at a path of keys and indexes.
+fn at_path<'a>(v: &'a mut Value, at: &[&str]) -> &'a mut Value {
+    match at.split_first() {
+        None => v,
+        Some((k, rest)) => {
+            let next = match k.parse::<usize>() {
+                Ok(i) => &mut v[i],
+                Err(_) => &mut v[*k],
+            };
+            at_path(next, rest)
+        }
+    }
+}
+
+#[test]
+fn field_readers_refuse_one_mistake_as_the_derives_do() {
+    let op = json!({
+        "sender": "0x65b5DE0251f553B2208762a4724303E750294D96", "nonce": "0x1", "callData": "0x",
+        "callGasLimit": 1, "verificationGasLimit": "0x2", "preVerificationGas": "3", "maxFeePerGas": 4,
+        "maxPriorityFeePerGas": 5, "factory": "0x000000000000000000000000000000000000dEaD", "factoryData": "0x12",
+        "paymaster": "0x000000000000000000000000000000000000dEaD", "paymasterVerificationGasLimit": 6,
+        "paymasterPostOpGasLimit": 7, "paymasterData": "0x", "signature": "0xab",
+    });
+    one_mistake_each(op, UserOperation::read, &[]);
+    let call = json!({"target": "0x000000000000000000000000000000000000dEaD", "value": 1, "data": "0x12"});
+    one_mistake_each(call.clone(), CallRequest::read, &[]);
+    one_mistake_each(json!([call.clone(), call]), CallRequest::read_list, &["1"]);
+    let auth = json!({"chainId": 1, "address": "0x000000000000000000000000000000000000dEaD", "nonce": 2,
+        "yParity": 1, "v": 28, "r": "0x1", "s": "0x2"});
+    one_mistake_each(auth.clone(), Authorization::read, &[]);
+    let mut alias = auth;
+    alias["contractAddress"] = alias["address"].take();
+    alias.as_object_mut().unwrap().remove("address");
+    one_mistake_each(alias, Authorization::read, &[]);
+    let t = "0x000000000000000000000000000000000000dEaD";
+    for p in [
+        json!({"type": "native-token-transfer", "data": {"allowance": "0x1"}}),
+        json!({"type": "erc20-token-transfer", "data": {"address": t, "allowance": 1}}),
+        json!({"type": "gas-limit", "data": {"limit": "10"}}),
+        json!({"type": "contract-access", "data": {"address": t}}),
+        json!({"type": "account-functions", "data": {"functions": ["0x12345678"]}}),
+        json!({"type": "functions-on-all-contracts", "data": {"functions": []}}),
+        json!({"type": "functions-on-contract", "data": {"address": t, "functions": ["0x12345678", "0xabcdef01"]}}),
+        json!({"type": "root"}),
+        json!({"type": "root", "data": null}),
+    ] {
+        one_mistake_each(json!([p.clone(), p.clone()]), Permission::read_list, &["1"]);
+        if p.get("data").is_some_and(Value::is_object) {
+            one_mistake_each(json!([p.clone(), p]), Permission::read_list, &["1", "data"]);
+        }
     }
 }
 

@@ -28,6 +28,13 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => check_refusal(&e, len),
     }
 
+    // The browser's field reader reads it as the derive does.
+    match (json::read_value(&v, Permission::read_list), json::from_value::<Vec<Permission>>(&v)) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(e), Err(_)) => check_refusal(&e, len),
+        (a, b) => panic!("reader {a:?}, derive {b:?}"),
+    }
+
     match SessionInstallRequest::from_json(&v, "grant") {
         Ok(req) => match build_session_install(&req, NOW) {
             Ok(install) => {

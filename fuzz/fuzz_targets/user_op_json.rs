@@ -24,6 +24,12 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(e) => check_refusal(&e, data.len()),
     }
+    // The browser's field reader reads it as the derive does.
+    match (json::read_value(&v, UserOperation::read), json::from_value::<UserOperation>(&v)) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(e), Err(_)) => check_refusal(&e, data.len()),
+        (a, b) => panic!("reader {a:?}, derive {b:?}"),
+    }
     // The same bytes as a whole request ({ userOp, chainId, entryPoint? }).
     match json::from_value::<UserOpHashRequest>(&v) {
         Ok(req) => {

@@ -201,7 +201,7 @@ impl<T: Transport> RpcClient<T> {
         method: &str,
         params: P,
     ) -> Result<R> {
-        self.call_json(clock, self.retry.attempts, method, params_json(method, &params), read::leaf::<R>).await
+        self.call_json(clock, self.retry.attempts, method, params_json(method, &params), read::deserialized::<R>).await
     }
 
     /// [`RpcClient::call`] with the params given as JSON text (an array, built by hand: see
@@ -316,7 +316,7 @@ fn request_body(method: &str, id: u64, params: &str) -> String {
 
 /// Decode a response body for request `id`.
 pub fn decode<R: DeserializeOwned>(method: &str, id: u64, text: &str) -> Result<R> {
-    decode_with(method, id, text, read::leaf)
+    decode_with(method, id, text, read::deserialized)
 }
 
 /// Decode a response body for request `id`, its result read by `read` (as [`RpcClient::call_with`]).
@@ -373,7 +373,7 @@ impl RpcErrorObject {
         Ok(RpcErrorObject {
             code: f.req("code", read::leaf)?,
             message: f.or_default("message", read::leaf)?,
-            data: f.opt("data", read::leaf)?,
+            data: f.opt("data", |v| Ok(v.clone()))?,
         })
     }
 }

@@ -31,7 +31,7 @@ use crate::rpc::RetryPolicy;
 use crate::send::{AccountKind, PersonalSign, SendConfig, Sender};
 use crate::service::{self, Network, SendOptions};
 use crate::web::clock::WebClock;
-use crate::web::convert::{from_js, id_arg, opt_options_data, read_options, to_js, U256Arg, U64Arg};
+use crate::web::convert::{from_js, id_arg, opt_options_data, read_js, read_options, to_js};
 use crate::web::fetch::{FetchTransport, DEFAULT_TIMEOUT_MS};
 use crate::web::store::{parse_new, spawn, SessionKeyStore};
 use crate::write::Obj;
@@ -200,7 +200,7 @@ struct ClientOptions {
 
 /// A `u64` field; absent and `null` are `None`.
 fn opt_u64(f: Fields<'_>, key: &str) -> Read<Option<u64>> {
-    Ok(f.value::<Option<U64Arg>>(key)?.map(|v| v.0))
+    f.opt(key, read::u64_number)
 }
 
 impl ClientOptions {
@@ -212,9 +212,12 @@ impl ClientOptions {
                 bundler_url: f.req("bundlerUrl", read::leaf)?,
                 rpc_url: f.value("rpcUrl")?,
                 paymaster: f.object("paymaster", &["url", "context"], true, |p| {
-                    Ok(PaymasterOptions { url: p.req("url", read::leaf)?, context: p.value("context")? })
+                    Ok(PaymasterOptions {
+                        url: p.req("url", read::leaf)?,
+                        context: p.opt("context", |v| Ok(v.clone()))?,
+                    })
                 })?,
-                account_kind: f.present("accountKind")?.unwrap_or_default(),
+                account_kind: f.present("accountKind", read::leaf)?.unwrap_or_default(),
                 entry_point: f.value("entryPoint")?,
                 request_timeout_ms: opt_u64(f, "requestTimeoutMs")?,
             })
@@ -349,7 +352,7 @@ fn owner_options(options: &JsValue) -> Result<OwnerOptions> {
             owner: f.value("owner")?,
             factory: f.value("factory")?,
             factory_data: f.value("factoryData")?,
-            authorization: f.value("authorization")?,
+            authorization: f.opt("authorization", Authorization::read)?,
             timeout_ms: opt_u64(f, "timeoutMs")?,
             account: f.value("account")?,
             call_data: f.value("callData")?,
@@ -403,7 +406,7 @@ impl BundlerClient {
                     if arg.is_undefined() || arg.is_null() {
                         return Err(Error::input("calls", InputRule::Missing, "is required"));
                     }
-                    let calls: Vec<CallRequest> = from_js(&arg, "calls")?;
+                    let calls = read_js(&arg, "calls", CallRequest::read_list)?;
                     let (o, on_progress) = send_options(&extra)?;
                     let opts = SendOptions {
                         factory: factory_arg(o.factory, o.factory_data, "factory")?,
@@ -445,8 +448,9 @@ impl BundlerClient {
                 }
                 Verb::DeferredInstall(store) => {
                     let data = opt_options_data(&arg, "options")?;
-                    let deadline = read_options(&data, "options", &["deadline"], |f| f.present::<U64Arg>("deadline"))?
-                        .map_or(0, |s| s.0);
+                    let deadline =
+                        read_options(&data, "options", &["deadline"], |f| f.present("deadline", read::u64_number))?
+                            .unwrap_or(0);
                     to_js(&store.service()?.deferred_install_on(net, &id, deadline).await?.into_json())
                 }
                 Verb::Owner(store, grant) => {
@@ -670,10 +674,10 @@ fn send_options(options: &JsValue) -> Result<(SendCallsOptions, Option<js_sys::F
         Ok(SendCallsOptions {
             factory: f.value("factory")?,
             factory_data: f.value("factoryData")?,
-            nonce_key: f.value::<Option<U256Arg>>("nonceKey")?.map(|q| q.0),
+            nonce_key: f.opt("nonceKey", read::u256)?,
             safety_margin_seconds: opt_u64(f, "safetyMarginSeconds")?,
             batch: f.value("batch")?,
-            authorization: f.value("authorization")?,
+            authorization: f.opt("authorization", Authorization::read)?,
         })
     })?;
     Ok((o, on_progress))

@@ -6,7 +6,7 @@
 use alloy_primitives::Address;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{from_js, options_value, read_options, to_js, U64Arg};
+use super::convert::{from_js, options_value, read_js, read_options, to_js};
 use crate::account::{self, AccountRequest};
 use crate::addresses::ENTRY_POINT_V07;
 use crate::calls::{self, CallRequest};
@@ -133,9 +133,9 @@ pub fn user_operation_hash(
     #[wasm_bindgen(js_name = chainId, unchecked_param_type = "Quantity")] chain_id: JsValue,
     #[wasm_bindgen(js_name = entryPoint)] entry_point_arg: Option<JsAddress>,
 ) -> Result<String, JsValue> {
-    let op: UserOperation = from_js(&user_op, "userOp")?;
-    let chain: U64Arg = from_js(&chain_id, "chainId")?;
-    Ok(json::hex(op.hash(chain.0, entry_point(&entry_point_arg)?)?))
+    let op = read_js(&user_op, "userOp", UserOperation::read)?;
+    let chain = read_js(&chain_id, "chainId", read::u64_number)?;
+    Ok(json::hex(op.hash(chain, entry_point(&entry_point_arg)?)?))
 }
 
 /// The v0.7 `PackedUserOperation` fields, as hex.
@@ -143,7 +143,7 @@ pub fn user_operation_hash(
 pub fn pack_user_operation(
     #[wasm_bindgen(js_name = userOp, unchecked_param_type = "UserOperation")] user_op: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let op: UserOperation = from_js(&user_op, "userOp")?;
+    let op = read_js(&user_op, "userOp", UserOperation::read)?;
     op.check()?;
     Ok(to_js(&op.packed_value())?)
 }
@@ -207,7 +207,7 @@ pub fn encode_execute(
     #[wasm_bindgen(unchecked_param_type = "Call")] call: JsValue,
     #[wasm_bindgen(js_name = withExecutionHooks, unchecked_param_type = "boolean")] with_execution_hooks: JsValue,
 ) -> Result<String, JsValue> {
-    let call: CallRequest = from_js(&call, "call")?;
+    let call = read_js(&call, "call", CallRequest::read)?;
     Ok(json::hex(calls::encode_execute(&call, bool_arg(&with_execution_hooks, "withExecutionHooks")?)))
 }
 
@@ -217,7 +217,7 @@ pub fn encode_execute_batch(
     #[wasm_bindgen(unchecked_param_type = "Call[]")] calls_arg: JsValue,
     #[wasm_bindgen(js_name = withExecutionHooks, unchecked_param_type = "boolean")] with_execution_hooks: JsValue,
 ) -> Result<String, JsValue> {
-    let list: Vec<CallRequest> = from_js(&calls_arg, "calls")?;
+    let list = read_js(&calls_arg, "calls", CallRequest::read_list)?;
     Ok(json::hex(calls::encode_execute_batch(&list, bool_arg(&with_execution_hooks, "withExecutionHooks")?)))
 }
 
@@ -233,8 +233,8 @@ pub fn sign_user_operation_with_key(
 ) -> Result<String, JsValue> {
     let req = SignUserOperationRequest {
         private_key: from_js(&private_key, "privateKey")?,
-        user_op: from_js(&user_op, "userOp")?,
-        chain_id: from_js::<U64Arg>(&chain_id, "chainId")?.0,
+        user_op: read_js(&user_op, "userOp", UserOperation::read)?,
+        chain_id: read_js(&chain_id, "chainId", read::u64_number)?,
         entry_point: Some(Addr(entry_point(&entry_point_arg)?)),
         deferred_action_data: None,
     };
@@ -276,14 +276,9 @@ pub fn hash_authorization(
     authorization: JsValue,
 ) -> Result<String, JsValue> {
     let data = options_value(&authorization, "authorization")?;
-    // `contractAddress` is viem's other name for `address`; both at once is a duplicate.
     let (chain_id, address, nonce) =
         read_options(&data, "authorization", &["chainId", "address", "contractAddress", "nonce"], |f| {
-            let key = match (f.get("address"), f.get("contractAddress")) {
-                (Some(_), Some(_)) => return Err(read::duplicate("address")),
-                (None, Some(_)) => "contractAddress",
-                _ => "address",
-            };
+            let key = crate::eip7702::address_key(f)?;
             Ok((f.req("chainId", read::u64_number)?, f.req(key, read::address)?, f.req("nonce", read::u64_number)?))
         })?;
     Ok(json::hex(crate::eip7702::authorization_hash(chain_id, address, nonce)))

@@ -1,8 +1,9 @@
 //! JsValue ⇄ core types. The only place that crosses the JS boundary with serde.
 //!
-//! JS arguments are first turned into a `serde_json::Value` and then parsed by the same code as
-//! native callers use (`json::from_value`), so the browser gets exactly the rules the native
-//! tests check, including `deny_unknown_fields` (serde-wasm-bindgen reads declared fields only).
+//! JS arguments are first turned into a `serde_json::Value` and then read by their types' field
+//! readers ([`crate::read`]), which native callers share and whose rules the native tests pin to
+//! the derived `Deserialize` ones, including `deny_unknown_fields` (serde-wasm-bindgen reads
+//! declared fields only).
 //! On the way: `bigint` becomes a `0x…` string, `undefined` properties are dropped (absent),
 //! and values JSON cannot hold (NaN, functions, symbols, cycles) are refused with a typed error.
 //!
@@ -12,7 +13,6 @@
 //! walk cost two JS calls per property and grew with every permission of a grant.)
 
 use js_sys::{Array, BigInt, Object, Reflect};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -166,11 +166,24 @@ fn walk(v: &JsValue, depth: usize, field: &str) -> Result<Value, Error> {
     Err(Error::input(here(), InputRule::Type, "expected plain data (object, array, string, number, bigint, boolean)"))
 }
 
-/// Parse a JS argument into a core type; `field` names the argument for error messages
-/// (empty for an options object whose own fields are the names).
-pub fn from_js<T: DeserializeOwned>(value: &JsValue, field: &str) -> Result<T, Error> {
+/// Parse a JS argument of a leaf type ([`read::Leaf`]: an address, hex, a quantity); `field`
+/// names the argument for error messages.
+pub fn from_js<T: read::Leaf>(value: &JsValue, field: &str) -> Result<T, Error> {
+    read_js(value, field, T::read)
+}
+
+/// Read a JS argument with its type's field reader ([`crate::read`]); `field` names the argument,
+/// and a failure is the input error at its path under it (`userOp.sender`, `calls[0].target`).
+/// Not generic over the reader's result beyond this call: the path and error work is shared.
+pub fn read_js<T>(value: &JsValue, field: &str, read: fn(&Value) -> read::Read<T>) -> Result<T, Error> {
     let data = js_to_json(value, field)?;
-    json::from_value::<T>(&data).map_err(|e| prefix(e, field))
+    read(&data).map_err(|e| named(e, field))
+}
+
+/// A failed read of argument `field` as the input error at its path under the argument.
+#[inline(never)]
+fn named(e: read::Bad, field: &str) -> Error {
+    prefix(json::read_error(e, ""), field)
 }
 
 /// The JSON value of an options or request object. The one field-path rule of every export: a path starts at
@@ -229,16 +242,6 @@ fn prefix(e: Error, field: &str) -> Error {
         other => other,
     }
 }
-
-/// A `u64` argument or field: a number, bigint, or a decimal or `0x` string.
-#[derive(serde::Deserialize)]
-#[serde(transparent)]
-pub struct U64Arg(#[serde(with = "json::u64")] pub u64);
-
-/// A 256-bit argument or field (a nonce, a nonce key): as [`U64Arg`], up to 2^256 - 1.
-#[derive(serde::Deserialize)]
-#[serde(transparent)]
-pub struct U256Arg(#[serde(with = "json::u256")] pub alloy_primitives::U256);
 
 /// A session id argument (`record.id`): a non-empty string.
 pub fn id_arg(v: &JsValue) -> Result<String, Error> {

@@ -34,12 +34,13 @@ use web_sys::{CryptoKey, IdbDatabase, IdbTransactionMode};
 
 use crate::error::{Error, InputRule, Result};
 use crate::json;
+use crate::read;
 use crate::service::Sessions;
 use crate::session::{ListFilter, NewSession, Persistence, SessionRecord};
 use crate::store::{MemoryStore, SessionStore};
 use crate::user_op::UserOperation;
 use crate::web::clock::WebClock;
-use crate::web::convert::{from_js, id_arg, opt_options_data, options_value, read_options, to_js, U256Arg, U64Arg};
+use crate::web::convert::{from_js, id_arg, opt_options_data, options_value, read_js, read_options, to_js};
 use crate::web::idb::{self, storage, Done};
 use crate::web::idb_store::IdbStore;
 use crate::web::vault::{P256Keys, WebVault};
@@ -171,7 +172,7 @@ impl OpenOptions {
                         Ok(WebAuthnOptions { rp_id: w.value("rpId")?, origin: w.value("origin")? })
                     })?
                     .unwrap_or_default(),
-                force_memory_key: f.present("forceMemoryKey")?.unwrap_or(false),
+                force_memory_key: f.present("forceMemoryKey", read::bool)?.unwrap_or(false),
             })
         })
     }
@@ -603,16 +604,13 @@ impl SessionKeyStore {
                     if arg.is_undefined() || arg.is_null() {
                         return Err(Error::input("userOp", InputRule::Missing, "is required"));
                     }
-                    let op: UserOperation = from_js(&arg, "userOp")?;
+                    let op = read_js(&arg, "userOp", UserOperation::read)?;
                     return Ok(hex_js(&inner.service()?.sign_user_operation(&id, &op).await?));
                 }
                 Verb::DeferredInstall => {
                     let data = opt_options_data(&arg, "options")?;
                     let (nonce, deadline) = read_options(&data, "options", &["nonce", "deadline"], |f| {
-                        Ok((
-                            f.value::<Option<U256Arg>>("nonce")?.map(|n| n.0),
-                            f.present::<U64Arg>("deadline")?.map_or(0, |s| s.0),
-                        ))
+                        Ok((f.opt("nonce", read::u256)?, f.present("deadline", read::u64_number)?.unwrap_or(0)))
                     })?;
                     return to_js(&inner.service()?.deferred_install(&id, nonce, deadline).await?.into_json());
                 }
