@@ -175,7 +175,7 @@ fn typed_data_json(chain_id: u64, account: Address, nonce: U256, deadline: u64, 
         json::quantity(nonce),
         json::hex(call),
     );
-    serde_json::from_str(&text).unwrap_or_default()
+    crate::json_text::parse(&text).unwrap_or_default()
 }
 
 /// `0x0{hooks}` ‖ nonce ‖ uint32 len ‖ encodePacked(uint168 locator, uint48 deadline, bytes call).

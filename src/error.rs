@@ -1191,7 +1191,7 @@ impl Error {
                 Datum::Uint(n) => serde_json::Value::from(n),
                 Datum::Int(n) => serde_json::Value::from(n),
                 Datum::Null => serde_json::Value::Null,
-                Datum::Json(text) => serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::from(text)),
+                Datum::Json(text) => crate::json_text::parse(text).unwrap_or_else(|_| serde_json::Value::from(text)),
             };
             m.insert(k.to_string(), v);
         }

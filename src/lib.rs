@@ -26,6 +26,7 @@ pub mod eip7702;
 pub mod error;
 pub mod install;
 pub mod json;
+pub mod json_text;
 pub mod key;
 #[cfg(all(feature = "native", not(target_arch = "wasm32")))]
 pub mod native;

@@ -836,3 +836,78 @@ fn unknown_keys_are_unknown_whatever_they_say() {
         assert_eq!(e.code(), "UNKNOWN_FIELD", "{key}: {e:?}");
     }
 }
+
+/// `json_text::parse` and serde_json agree on `text`: the same value to the bit (numbers of the
+/// same kind, floats with the same sign and digits), or a refusal at the same line and column.
+fn same_as_serde_json(text: &str) -> Result<(), TestCaseError> {
+    match (mav2_session_keys::json_text::parse(text), serde_json::from_str::<Value>(text)) {
+        (Ok(a), Ok(b)) => prop_assert!(a == b && format!("{a}") == format!("{b}"), "{:?}: {} vs {}", text, a, b),
+        (Err(a), Err(b)) => prop_assert_eq!((a.line, a.column), (b.line(), b.column()), "{:?}: {}", text, b),
+        (a, b) => prop_assert!(false, "{:?}: ours {:?}, serde_json {:?}", text, a, b),
+    }
+    Ok(())
+}
+
+/// JSON text in the spellings a server or a browser may use: whitespace anywhere, every escape,
+/// numbers at and past the `u64`/`i64`/`f64` edges.
+fn json_text() -> impl Strategy<Value = String> {
+    let ws = "[ \t\r\n]{0,2}";
+    let number = prop_oneof![
+        "-?(0|[1-9][0-9]{0,24})(\\.[0-9]{1,24})?([eE][+-]?[0-9]{1,4})?",
+        "-?[0-9]{1,3}(\\.[0-9]{0,3})?[eE][+-]?(0|[0-9]{8,12}|3[0-3][0-9])",
+        any::<f64>().prop_map(|f| format!("{f:e}")),
+        any::<u64>().prop_map(|n| n.to_string()),
+        any::<i64>().prop_map(|n| n.to_string()),
+    ];
+    let string = "\"([a-z é€😀\u{7f}]|\\\\[\"\\\\/bfnrt]|\\\\u[0-9a-fA-F]{4}|\\\\u[dD][89abAB][0-9a-f]{2}\\\\u[dD][c-fC-F][0-9a-f]{2})*\"";
+    let leaf = prop_oneof![
+        Just("null".to_string()),
+        Just("true".to_string()),
+        Just("false".to_string()),
+        number,
+        string.prop_map(|s| s),
+    ];
+    let leaf = (ws, leaf, ws).prop_map(|(a, v, b)| format!("{a}{v}{b}"));
+    leaf.prop_recursive(4, 32, 5, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(|items| format!("[{}]", items.join(","))),
+            prop::collection::vec(("\"([a-c]|\\\\u0061){0,2}\"", ws, inner), 0..5).prop_map(|entries| {
+                let entries: Vec<String> = entries.into_iter().map(|(k, w, v)| format!("{k}{w}:{v}")).collect();
+                format!("{{{}}}", entries.join(","))
+            }),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+    #[test]
+    fn json_text_parses_as_serde_json_does(text in json_text()) {
+        same_as_serde_json(&text)?;
+    }
+
+    #[test]
+    fn mutated_json_text_parses_as_serde_json_does(
+        text in json_text(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, "[ \n\\[\\]{}:,\"\\\\0-9eE+.\\-ux\u{0}\u{1f}é]"), 1..4),
+    ) {
+        let mut chars: Vec<char> = text.chars().collect();
+        for (at, op, c) in edits {
+            let c = c.chars().next().unwrap_or(' ');
+            let i = at.index(chars.len() + 1);
+            match op {
+                0 => chars.insert(i, c),
+                1 if i < chars.len() => { chars.remove(i); }
+                _ if i < chars.len() => chars[i] = c,
+                _ => chars.push(c),
+            }
+        }
+        same_as_serde_json(&chars.into_iter().collect::<String>())?;
+    }
+
+    #[test]
+    fn json_like_noise_parses_as_serde_json_does(text in "[ \t\n\\[\\]{}:,\"\\\\0-9eE+.\\-nultrfasbu\u{0}é]{0,40}") {
+        same_as_serde_json(&text)?;
+    }
+}

@@ -1,5 +1,6 @@
 //! Bundler / node / paymaster JSON-RPC replies (`rpc::decode_with`), for every result reader the
-//! library uses. The first byte picks the reader and the request id; the rest is the body.
+//! library uses. The first byte picks the reader and the request id; the rest is the body, which
+//! `json_text::parse` must read exactly as serde_json does.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -11,6 +12,16 @@ use mav2_session_keys::read::{self, Read};
 use mav2_session_keys::Result;
 
 include!("common.rs");
+
+/// The library's JSON text parser and serde_json's agree: the same value to the bit (numbers of
+/// the same kind, floats with the same sign and digits), or a refusal at the same line and column.
+fn same_as_serde_json(text: &str) {
+    match (mav2_session_keys::json_text::parse(text), serde_json::from_str::<serde_json::Value>(text)) {
+        (Ok(a), Ok(b)) => assert!(a == b && format!("{a}") == format!("{b}"), "{text:?}: {a} vs {b}"),
+        (Err(a), Err(b)) => assert_eq!((a.line, a.column), (b.line(), b.column()), "{text:?}: {b}"),
+        (a, b) => panic!("{text:?}: ours {a:?}, serde_json {b:?}"),
+    }
+}
 
 fn run<T>(id: u64, text: &str, len: usize, reader: fn(&serde_json::Value) -> Read<T>) {
     let r: Result<T> = decode_with("eth_test", id, text, reader);
@@ -30,6 +41,7 @@ fuzz_target!(|data: &[u8]| {
     // The reply as the library sees it: a lossy conversion makes each invalid byte three bytes of
     // U+FFFD, so bounds are relative to the text, not to the raw input.
     let len = text.len();
+    same_as_serde_json(&text);
     match sel & 0x0f {
         0 => run(id, &text, len, GasEstimate::read),
         1 => run(id, &text, len, |v| read::nullable(v, UserOperationReceipt::read)),

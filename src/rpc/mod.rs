@@ -341,8 +341,8 @@ fn response_result(method: &str, id: u64, text: &str) -> Result<serde_json::Valu
     let bad = |detail: String| Error::BadResponse { method: method.into(), detail };
     // Text to a `Value` first, read by `read`. The result moves out before the envelope is
     // read. `null` is a valid result (e.g. no receipt yet).
-    let mut value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| bad(format!("not JSON (line {}, column {}): {}", e.line(), e.column(), snippet(text))))?;
+    let mut value = crate::json_text::parse(text)
+        .map_err(|e| bad(format!("not JSON (line {}, column {}): {}", e.line, e.column, snippet(text))))?;
     let result = value.get_mut("result").map(serde_json::Value::take);
     let envelope = |f: read::Fields<'_>| -> read::Read<_> {
         Ok((f.opt("jsonrpc", read::leaf::<String>)?, f.opt("error", RpcErrorObject::read)?))

@@ -94,7 +94,7 @@ fn path(parent: &str, child: &str) -> String {
 
 /// Convert a JS argument into JSON data; `field` is its path, for errors.
 pub fn js_to_json(v: &JsValue, field: &str) -> Result<Value, Error> {
-    if let Some(value) = plain_json(v).and_then(|text| serde_json::from_str::<Value>(&text).ok()) {
+    if let Some(value) = plain_json(v).and_then(|text| crate::json_text::parse(&text).ok()) {
         if nesting(&value) <= MAX_DEPTH {
             return Ok(value);
         }

@@ -59,8 +59,7 @@ impl FetchTransport {
 
 /// Whether a non-2xx body is a JSON-RPC error response worth passing on.
 fn is_jsonrpc_error(text: &str) -> bool {
-    serde_json::from_str::<serde_json::Value>(text)
-        .is_ok_and(|v| v.get("jsonrpc").is_some() && v.get("error").is_some())
+    crate::json_text::parse(text).is_ok_and(|v| v.get("jsonrpc").is_some() && v.get("error").is_some())
 }
 
 impl Transport for FetchTransport {

@@ -1,0 +1,505 @@
+//! JSON text to a `serde_json::Value`, parsed by hand: serde_json's text deserializer is large
+//! generic code, and the library only ever reads text into a `Value` (RPC replies, JSON from
+//! JS, its own typed data). The rules are serde_json's (default features) to the bit: the same
+//! `Value` for every text it accepts (integers as `u64`, negative ones as `i64`, everything else
+//! as `f64` by its algorithm and power-of-ten table; the last of duplicate keys wins), the same
+//! refusals (at most 127 nested arrays/objects, lone surrogates, raw control characters in
+//! strings, trailing characters) and the same line and column for a refusal. tests/properties.rs
+//! and the `rpc_reply` fuzz target compare the two.
+
+use serde_json::{Map, Number, Value};
+
+/// Where a text stops being JSON, as serde_json reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Line of the failure, from 1.
+    pub line: usize,
+    /// Bytes into that line up to and including the byte refused.
+    pub column: usize,
+}
+
+/// Parse `text` as one JSON value, optionally surrounded by whitespace.
+pub fn parse(text: &str) -> Result<Value, SyntaxError> {
+    let mut p = Parser { text, s: text.as_bytes(), i: 0, depth: 128 };
+    let v = p.value();
+    let v = v.and_then(|v| if p.ws().is_some() { p.ahead() } else { Ok(v) });
+    v.map_err(|at| position(p.s, at))
+}
+
+/// serde_json's position of byte index `at`: lines counted by `\n`, column bytes into the line.
+#[cold]
+fn position(s: &[u8], at: usize) -> SyntaxError {
+    let before = &s[..at];
+    let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1);
+    SyntaxError { line: 1 + before.iter().filter(|&&b| b == b'\n').count(), column: at - start }
+}
+
+/// A step's failure is the byte index its position is computed at.
+type Step<T> = Result<T, usize>;
+
+struct Parser<'a> {
+    text: &'a str,
+    s: &'a [u8],
+    i: usize,
+    /// Nesting still allowed plus one (serde_json's `remaining_depth`).
+    depth: u8,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn peek_or_null(&self) -> u8 {
+        self.peek().unwrap_or(0)
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let c = self.peek();
+        self.i += usize::from(c.is_some());
+        c
+    }
+
+    /// Refused at the byte just consumed (serde_json's `error`).
+    fn here<T>(&self) -> Step<T> {
+        Err(self.i)
+    }
+
+    /// Refused at the byte not yet consumed (serde_json's `peek_error`).
+    fn ahead<T>(&self) -> Step<T> {
+        Err((self.i + 1).min(self.s.len()))
+    }
+
+    /// Skip whitespace; the next byte.
+    fn ws(&mut self) -> Option<u8> {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+        self.peek()
+    }
+
+    fn value(&mut self) -> Step<Value> {
+        let Some(c) = self.ws() else { return self.ahead() };
+        self.i += 1;
+        match c {
+            b'n' => self.ident(b"ull", Value::Null),
+            b't' => self.ident(b"rue", Value::Bool(true)),
+            b'f' => self.ident(b"alse", Value::Bool(false)),
+            b'-' => self.integer(false),
+            b'0'..=b'9' => {
+                self.i -= 1;
+                self.integer(true)
+            }
+            b'"' => self.string().map(Value::String),
+            b'[' | b'{' => {
+                self.depth -= 1;
+                if self.depth == 0 {
+                    return self.here();
+                }
+                let v = if c == b'[' { self.array() } else { self.object() };
+                self.depth += 1;
+                v
+            }
+            _ => self.here(),
+        }
+    }
+
+    fn ident(&mut self, rest: &[u8], v: Value) -> Step<Value> {
+        for &b in rest {
+            if self.next() != Some(b) {
+                return self.here();
+            }
+        }
+        Ok(v)
+    }
+
+    fn array(&mut self) -> Step<Value> {
+        let mut items = Vec::new();
+        loop {
+            let Some(c) = self.ws() else { return self.ahead() };
+            if c == b']' {
+                self.i += 1;
+                return Ok(Value::Array(items));
+            }
+            if !items.is_empty() {
+                if c != b',' {
+                    return self.ahead();
+                }
+                self.i += 1;
+                if matches!(self.ws(), Some(b']') | None) {
+                    return self.ahead();
+                }
+            }
+            items.push(self.value()?);
+        }
+    }
+
+    fn object(&mut self) -> Step<Value> {
+        let mut map = Map::new();
+        let mut first = true;
+        loop {
+            let Some(c) = self.ws() else { return self.ahead() };
+            if c == b'}' {
+                self.i += 1;
+                return Ok(Value::Object(map));
+            }
+            if !first {
+                if c != b',' {
+                    return self.ahead();
+                }
+                self.i += 1;
+            }
+            first = false;
+            if self.ws() != Some(b'"') {
+                return self.ahead();
+            }
+            self.i += 1;
+            let key = self.string()?;
+            if self.ws() != Some(b':') {
+                return self.ahead();
+            }
+            self.i += 1;
+            let v = self.value()?;
+            map.insert(key, v);
+        }
+    }
+
+    /// The rest of a string whose opening quote is consumed.
+    fn string(&mut self) -> Step<String> {
+        let mut out = String::new();
+        let mut start = self.i;
+        loop {
+            while let Some(c) = self.peek() {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            // Every byte stopped at is ASCII, so both ends are character boundaries.
+            out.push_str(&self.text[start..self.i]);
+            match self.next() {
+                None => return self.here(),
+                Some(b'"') => return Ok(out),
+                Some(b'\\') => self.escape(&mut out)?,
+                Some(_) => return self.here(),
+            }
+            start = self.i;
+        }
+    }
+
+    /// One escape after its backslash.
+    fn escape(&mut self, out: &mut String) -> Step<()> {
+        let c = match self.next() {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\x08',
+            Some(b'f') => '\x0c',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => return self.unicode(out),
+            _ => return self.here(),
+        };
+        out.push(c);
+        Ok(())
+    }
+
+    /// A `\u` escape after its `u`: a character outside the surrogates, or a leading surrogate
+    /// followed by `\u` and a trailing one.
+    fn unicode(&mut self, out: &mut String) -> Step<()> {
+        let n = self.hex4()?;
+        let code = match n {
+            0xDC00..=0xDFFF => return self.here(),
+            0xD800..=0xDBFF => {
+                for want in [b'\\', b'u'] {
+                    match self.peek() {
+                        None => return self.here(),
+                        Some(c) if c != want => {
+                            self.i += 1;
+                            return self.here();
+                        }
+                        Some(_) => self.i += 1,
+                    }
+                }
+                let n2 = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&n2) {
+                    return self.here();
+                }
+                (((n - 0xD800) << 10) | (n2 - 0xDC00)) + 0x1_0000
+            }
+            _ => n,
+        };
+        // Never a surrogate here, so always a character.
+        out.extend(char::from_u32(code));
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Step<u32> {
+        let Some(digits) = self.s.get(self.i..self.i + 4) else {
+            self.i = self.s.len();
+            return self.here();
+        };
+        self.i += 4;
+        let mut n = 0;
+        for &d in digits {
+            match (d as char).to_digit(16) {
+                Some(v) => n = n * 16 + v,
+                None => return self.here(),
+            }
+        }
+        Ok(n)
+    }
+
+    /// A number after its optional `-` (serde_json's `parse_integer`).
+    fn integer(&mut self, positive: bool) -> Step<Value> {
+        match self.next() {
+            Some(b'0') => {
+                if self.peek_or_null().is_ascii_digit() {
+                    return self.ahead();
+                }
+                self.number(positive, 0)
+            }
+            Some(c @ b'1'..=b'9') => {
+                let mut significand = u64::from(c - b'0');
+                while let c @ b'0'..=b'9' = self.peek_or_null() {
+                    let digit = u64::from(c - b'0');
+                    if overflows(significand, digit, u64::MAX) {
+                        return self.long_integer(positive, significand).map(float);
+                    }
+                    self.i += 1;
+                    significand = significand * 10 + digit;
+                }
+                self.number(positive, significand)
+            }
+            _ => self.here(),
+        }
+    }
+
+    fn number(&mut self, positive: bool, significand: u64) -> Step<Value> {
+        Ok(match self.peek_or_null() {
+            b'.' => float(self.decimal(positive, significand, 0)?),
+            b'e' | b'E' => float(self.exponent(positive, significand, 0)?),
+            _ if positive => Value::Number(significand.into()),
+            _ => {
+                let neg = (significand as i64).wrapping_neg();
+                // `-0` and integers below `i64::MIN` are floats.
+                if neg >= 0 {
+                    float(-(significand as f64))
+                } else {
+                    Value::Number(neg.into())
+                }
+            }
+        })
+    }
+
+    /// The digits after a `u64` overflowed: each one a power of ten, its value dropped.
+    #[cold]
+    fn long_integer(&mut self, positive: bool, significand: u64) -> Step<f64> {
+        let mut exponent = 0;
+        loop {
+            match self.peek_or_null() {
+                b'0'..=b'9' => {
+                    self.i += 1;
+                    exponent += 1;
+                }
+                b'.' => return self.decimal(positive, significand, exponent),
+                b'e' | b'E' => return self.exponent(positive, significand, exponent),
+                _ => return self.scaled(positive, significand, exponent),
+            }
+        }
+    }
+
+    fn decimal(&mut self, positive: bool, mut significand: u64, exponent_before: i32) -> Step<f64> {
+        self.i += 1;
+        let mut exponent_after = 0;
+        while let c @ b'0'..=b'9' = self.peek_or_null() {
+            let digit = u64::from(c - b'0');
+            if overflows(significand, digit, u64::MAX) {
+                // Further digits are dropped.
+                while self.peek_or_null().is_ascii_digit() {
+                    self.i += 1;
+                }
+                exponent_after += exponent_before;
+                return match self.peek_or_null() {
+                    b'e' | b'E' => self.exponent(positive, significand, exponent_after),
+                    _ => self.scaled(positive, significand, exponent_after),
+                };
+            }
+            self.i += 1;
+            significand = significand * 10 + digit;
+            exponent_after -= 1;
+        }
+        if exponent_after == 0 {
+            return self.ahead();
+        }
+        let exponent = exponent_before + exponent_after;
+        match self.peek_or_null() {
+            b'e' | b'E' => self.exponent(positive, significand, exponent),
+            _ => self.scaled(positive, significand, exponent),
+        }
+    }
+
+    fn exponent(&mut self, positive: bool, significand: u64, starting: i32) -> Step<f64> {
+        self.i += 1;
+        let positive_exp = match self.peek_or_null() {
+            b'+' => {
+                self.i += 1;
+                true
+            }
+            b'-' => {
+                self.i += 1;
+                false
+            }
+            _ => true,
+        };
+        let mut exp = match self.next() {
+            Some(c @ b'0'..=b'9') => i32::from(c - b'0'),
+            _ => return self.here(),
+        };
+        while let c @ b'0'..=b'9' = self.peek_or_null() {
+            self.i += 1;
+            let digit = i32::from(c - b'0');
+            if overflows(exp as u64, digit as u64, i32::MAX as u64) {
+                // Beyond any float: infinity is refused, zero is zero.
+                if significand != 0 && positive_exp {
+                    return self.here();
+                }
+                while self.peek_or_null().is_ascii_digit() {
+                    self.i += 1;
+                }
+                return Ok(if positive { 0.0 } else { -0.0 });
+            }
+            exp = exp * 10 + digit;
+        }
+        let exp = if positive_exp { starting.saturating_add(exp) } else { starting.saturating_sub(exp) };
+        self.scaled(positive, significand, exp)
+    }
+
+    /// serde_json's `f64_from_parts`: the significand scaled by [`POW10`], infinity refused.
+    fn scaled(&self, positive: bool, significand: u64, mut exponent: i32) -> Step<f64> {
+        let mut f = significand as f64;
+        loop {
+            match POW10.get(exponent.unsigned_abs() as usize) {
+                Some(&pow) => {
+                    if exponent >= 0 {
+                        f *= pow;
+                        if f.is_infinite() {
+                            return self.here();
+                        }
+                    } else {
+                        f /= pow;
+                    }
+                    break;
+                }
+                None => {
+                    if f == 0.0 {
+                        break;
+                    }
+                    if exponent >= 0 {
+                        return self.here();
+                    }
+                    f /= 1e308;
+                    exponent += 308;
+                }
+            }
+        }
+        Ok(if positive { f } else { -f })
+    }
+}
+
+/// Whether `a * 10 + b` exceeds `max` (serde_json's `overflow!`).
+fn overflows(a: u64, b: u64, max: u64) -> bool {
+    a >= max / 10 && (a > max / 10 || b > max % 10)
+}
+
+fn float(f: f64) -> Value {
+    Number::from_f64(f).map_or(Value::Null, Value::Number)
+}
+
+/// Powers of ten as serde_json's parser has them (`1e0` to `1e308`).
+static POW10: [f64; 309] = [
+    1e000, 1e001, 1e002, 1e003, 1e004, 1e005, 1e006, 1e007, 1e008, 1e009, //
+    1e010, 1e011, 1e012, 1e013, 1e014, 1e015, 1e016, 1e017, 1e018, 1e019, //
+    1e020, 1e021, 1e022, 1e023, 1e024, 1e025, 1e026, 1e027, 1e028, 1e029, //
+    1e030, 1e031, 1e032, 1e033, 1e034, 1e035, 1e036, 1e037, 1e038, 1e039, //
+    1e040, 1e041, 1e042, 1e043, 1e044, 1e045, 1e046, 1e047, 1e048, 1e049, //
+    1e050, 1e051, 1e052, 1e053, 1e054, 1e055, 1e056, 1e057, 1e058, 1e059, //
+    1e060, 1e061, 1e062, 1e063, 1e064, 1e065, 1e066, 1e067, 1e068, 1e069, //
+    1e070, 1e071, 1e072, 1e073, 1e074, 1e075, 1e076, 1e077, 1e078, 1e079, //
+    1e080, 1e081, 1e082, 1e083, 1e084, 1e085, 1e086, 1e087, 1e088, 1e089, //
+    1e090, 1e091, 1e092, 1e093, 1e094, 1e095, 1e096, 1e097, 1e098, 1e099, //
+    1e100, 1e101, 1e102, 1e103, 1e104, 1e105, 1e106, 1e107, 1e108, 1e109, //
+    1e110, 1e111, 1e112, 1e113, 1e114, 1e115, 1e116, 1e117, 1e118, 1e119, //
+    1e120, 1e121, 1e122, 1e123, 1e124, 1e125, 1e126, 1e127, 1e128, 1e129, //
+    1e130, 1e131, 1e132, 1e133, 1e134, 1e135, 1e136, 1e137, 1e138, 1e139, //
+    1e140, 1e141, 1e142, 1e143, 1e144, 1e145, 1e146, 1e147, 1e148, 1e149, //
+    1e150, 1e151, 1e152, 1e153, 1e154, 1e155, 1e156, 1e157, 1e158, 1e159, //
+    1e160, 1e161, 1e162, 1e163, 1e164, 1e165, 1e166, 1e167, 1e168, 1e169, //
+    1e170, 1e171, 1e172, 1e173, 1e174, 1e175, 1e176, 1e177, 1e178, 1e179, //
+    1e180, 1e181, 1e182, 1e183, 1e184, 1e185, 1e186, 1e187, 1e188, 1e189, //
+    1e190, 1e191, 1e192, 1e193, 1e194, 1e195, 1e196, 1e197, 1e198, 1e199, //
+    1e200, 1e201, 1e202, 1e203, 1e204, 1e205, 1e206, 1e207, 1e208, 1e209, //
+    1e210, 1e211, 1e212, 1e213, 1e214, 1e215, 1e216, 1e217, 1e218, 1e219, //
+    1e220, 1e221, 1e222, 1e223, 1e224, 1e225, 1e226, 1e227, 1e228, 1e229, //
+    1e230, 1e231, 1e232, 1e233, 1e234, 1e235, 1e236, 1e237, 1e238, 1e239, //
+    1e240, 1e241, 1e242, 1e243, 1e244, 1e245, 1e246, 1e247, 1e248, 1e249, //
+    1e250, 1e251, 1e252, 1e253, 1e254, 1e255, 1e256, 1e257, 1e258, 1e259, //
+    1e260, 1e261, 1e262, 1e263, 1e264, 1e265, 1e266, 1e267, 1e268, 1e269, //
+    1e270, 1e271, 1e272, 1e273, 1e274, 1e275, 1e276, 1e277, 1e278, 1e279, //
+    1e280, 1e281, 1e282, 1e283, 1e284, 1e285, 1e286, 1e287, 1e288, 1e289, //
+    1e290, 1e291, 1e292, 1e293, 1e294, 1e295, 1e296, 1e297, 1e298, 1e299, //
+    1e300, 1e301, 1e302, 1e303, 1e304, 1e305, 1e306, 1e307, 1e308,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `parse` and serde_json agree on `text`: the same value to the bit (numbers of the same kind,
+    /// floats with the same sign and digits), or a refusal at the same line and column.
+    fn same(text: &str) {
+        match (parse(text), serde_json::from_str::<Value>(text)) {
+            (Ok(a), Ok(b)) => assert!(a == b && format!("{a}") == format!("{b}"), "{text:?}: {a} vs {b}"),
+            (Err(a), Err(b)) => assert_eq!((a.line, a.column), (b.line(), b.column()), "{text:?}: {b}"),
+            (a, b) => panic!("{text:?}: ours {a:?}, serde_json {b:?}"),
+        }
+    }
+
+    #[test]
+    fn edge_cases_agree_with_serde_json() {
+        #[rustfmt::skip]
+        let cases = [
+            "", " ", "\n", "null", "nul", "nulx", "true", "tru", "trux", "false", "falsy", "truex", "NaN",
+            "Infinity", "+1", ".5", "-", "-a", "--1", "-0", "0", "-0.0", "00", "01", "-01", "0x1", "1.", "1.e5",
+            "1.x", "1e", "1e+", "1e-", "1ex", "1E5", "1e-5", "1e+5", "0.1", "1.5.5", "1 x", " 1 ", "1 2", "1,",
+            "18446744073709551615", "18446744073709551616", "18446744073709551619", "184467440737095516150",
+            "-9223372036854775808", "-9223372036854775809", "-18446744073709551615", "-18446744073709551616",
+            "123456789012345678901234567890", "1234567890123456789012.5e3", "1.8446744073709551615",
+            "1.18446744073709551616123", "18446744073709551615.5", "1844674407370955161.5",
+            "1844674407370955161.6", "18446744073709551615123.45e-7", "1e308", "1e309", "-1e309",
+            "1.7976931348623157e308", "1.7976931348623159e308", "2.2250738585072014e-308", "5e-324",
+            "4.9e-324", "2e-324", "1e-400", "0e999999999999", "0.0e-999999999999", "1e999999999999",
+            "1e-999999999999", "-1e999999999999", "-1e-999999999999", "123e-2147483648", "1e2147483647",
+            "1e2147483648", "1e-2147483648", "1e-2147483649", "0.000000000000000000000000000001e330",
+            "100000000000000000000000000000000000000e-330", "12345678901234567890e300", "9e-330",
+            "[]", "[1,2]", "[1,]", "[,1]", "[", "[1", "[1 2]", "[1,", "[1, ", "[1,\n]", "]", "[]]", "[[]",
+            "{}", "{", "}", "{\"a\"", "{\"a\":", "{\"a\":1", "{\"a\":1,}", "{\"a\":1,", "{\"a\" 1}", "{1:2}",
+            "{,}", "{\"a\":1 \"b\":2}", "{\"a\":1,\"a\":2}", "{\"b\":1,\"a\":[2,{\"c\":null}]}", "{\"a\":1}}",
+            "\"abc\"", "\"a\\u0041\"", "\"\\ud83d\\ude00\"", "\"\\uD83D\\uDE00\"", "\"\\ud83d\"",
+            "\"\\ud83dx\"", "\"\\ud83d\\x\"", "\"\\ud83d\\u\"", "\"\\ude00\"", "\"\\ud83d\\ud83d\"",
+            "\"\\ud83d\\u0041\"", "\"\\ud83d", "\"\\ud83d\\", "\"\\ud83d\\u12", "\"\\u12\"", "\"\\u12",
+            "\"\\u12g4\"", "\"\\u00e9\"", "\"\\u0000\"", "\"\\uffff\"", "\"\\q\"", "\"\\", "\"a\nb\"",
+            "\"\t\"", "\"\u{1f}\"", "\"\u{7f}\"", "\"é\\n€😀\"", "\"abc", "\"", "\"\\/\\b\\f\\n\\r\\t\\\"\\\\\"",
+            "\u{feff}1", "\n\n  [1,\n 2,\n x]", "{\"é\":\n\"\\u12x4\"}", "[\"😀\" x]", "\r\n\t 7 \r\n",
+        ];
+        for text in cases {
+            same(text);
+        }
+        for depth in [126, 127, 128, 129, 300] {
+            same(&format!("{}{}", "[".repeat(depth), "]".repeat(depth)));
+            same(&format!("{}1{}", "{\"a\":[".repeat(depth / 2), "]}".repeat(depth / 2)));
+            same(&"[".repeat(depth));
+        }
+    }
+}
