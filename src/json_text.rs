@@ -85,10 +85,10 @@ impl Parser<'_> {
             b'n' => self.ident(b"ull", Value::Null),
             b't' => self.ident(b"rue", Value::Bool(true)),
             b'f' => self.ident(b"alse", Value::Bool(false)),
-            b'-' => self.integer(false),
+            b'-' => self.number(false),
             b'0'..=b'9' => {
                 self.i -= 1;
-                self.integer(true)
+                self.number(true)
             }
             b'"' => self.string().map(Value::String),
             b'[' | b'{' => {
@@ -251,129 +251,98 @@ impl Parser<'_> {
         Ok(n)
     }
 
-    /// A number after its optional `-` (serde_json's `parse_integer`).
-    fn integer(&mut self, positive: bool) -> Step<Value> {
+    /// A number after its optional `-`: serde_json's `parse_integer` and the parts that follow
+    /// it in one pass. The significand keeps the digits that fit a `u64`; past that, an integer
+    /// digit only raises the exponent and a fraction digit is dropped.
+    fn number(&mut self, positive: bool) -> Step<Value> {
+        let mut significand = 0;
+        let mut exponent = 0i32;
+        let mut full = false;
         match self.next() {
             Some(b'0') => {
                 if self.peek_or_null().is_ascii_digit() {
                     return self.ahead();
                 }
-                self.number(positive, 0)
             }
             Some(c @ b'1'..=b'9') => {
-                let mut significand = u64::from(c - b'0');
-                while let c @ b'0'..=b'9' = self.peek_or_null() {
-                    let digit = u64::from(c - b'0');
-                    if overflows(significand, digit, u64::MAX) {
-                        return self.long_integer(positive, significand).map(float);
+                significand = u64::from(c - b'0');
+                while let Some(d) = self.digit() {
+                    full = full || overflows(significand, d, u64::MAX);
+                    if full {
+                        exponent += 1;
+                    } else {
+                        significand = significand * 10 + d;
                     }
-                    self.i += 1;
-                    significand = significand * 10 + digit;
-                }
-                self.number(positive, significand)
-            }
-            _ => self.here(),
-        }
-    }
-
-    fn number(&mut self, positive: bool, significand: u64) -> Step<Value> {
-        Ok(match self.peek_or_null() {
-            b'.' => float(self.decimal(positive, significand, 0)?),
-            b'e' | b'E' => float(self.exponent(positive, significand, 0)?),
-            _ if positive => Value::Number(significand.into()),
-            _ => {
-                let neg = (significand as i64).wrapping_neg();
-                // `-0` and integers below `i64::MIN` are floats.
-                if neg >= 0 {
-                    float(-(significand as f64))
-                } else {
-                    Value::Number(neg.into())
                 }
             }
-        })
-    }
-
-    /// The digits after a `u64` overflowed: each one a power of ten, its value dropped.
-    #[cold]
-    fn long_integer(&mut self, positive: bool, significand: u64) -> Step<f64> {
-        let mut exponent = 0;
-        loop {
-            match self.peek_or_null() {
-                b'0'..=b'9' => {
-                    self.i += 1;
-                    exponent += 1;
-                }
-                b'.' => return self.decimal(positive, significand, exponent),
-                b'e' | b'E' => return self.exponent(positive, significand, exponent),
-                _ => return self.scaled(positive, significand, exponent),
-            }
-        }
-    }
-
-    fn decimal(&mut self, positive: bool, mut significand: u64, exponent_before: i32) -> Step<f64> {
-        self.i += 1;
-        let mut exponent_after = 0;
-        while let c @ b'0'..=b'9' = self.peek_or_null() {
-            let digit = u64::from(c - b'0');
-            if overflows(significand, digit, u64::MAX) {
-                // Further digits are dropped.
-                while self.peek_or_null().is_ascii_digit() {
-                    self.i += 1;
-                }
-                exponent_after += exponent_before;
-                return match self.peek_or_null() {
-                    b'e' | b'E' => self.exponent(positive, significand, exponent_after),
-                    _ => self.scaled(positive, significand, exponent_after),
-                };
-            }
-            self.i += 1;
-            significand = significand * 10 + digit;
-            exponent_after -= 1;
-        }
-        if exponent_after == 0 {
-            return self.ahead();
-        }
-        let exponent = exponent_before + exponent_after;
-        match self.peek_or_null() {
-            b'e' | b'E' => self.exponent(positive, significand, exponent),
-            _ => self.scaled(positive, significand, exponent),
-        }
-    }
-
-    fn exponent(&mut self, positive: bool, significand: u64, starting: i32) -> Step<f64> {
-        self.i += 1;
-        let positive_exp = match self.peek_or_null() {
-            b'+' => {
-                self.i += 1;
-                true
-            }
-            b'-' => {
-                self.i += 1;
-                false
-            }
-            _ => true,
-        };
-        let mut exp = match self.next() {
-            Some(c @ b'0'..=b'9') => i32::from(c - b'0'),
             _ => return self.here(),
-        };
-        while let c @ b'0'..=b'9' = self.peek_or_null() {
-            self.i += 1;
-            let digit = i32::from(c - b'0');
-            if overflows(exp as u64, digit as u64, i32::MAX as u64) {
-                // Beyond any float: infinity is refused, zero is zero.
-                if significand != 0 && positive_exp {
-                    return self.here();
-                }
-                while self.peek_or_null().is_ascii_digit() {
-                    self.i += 1;
-                }
-                return Ok(if positive { 0.0 } else { -0.0 });
-            }
-            exp = exp * 10 + digit;
         }
-        let exp = if positive_exp { starting.saturating_add(exp) } else { starting.saturating_sub(exp) };
-        self.scaled(positive, significand, exp)
+        let c = self.peek_or_null();
+        if !full && !matches!(c, b'.' | b'e' | b'E') {
+            if positive {
+                return Ok(Value::Number(significand.into()));
+            }
+            let neg = (significand as i64).wrapping_neg();
+            // `-0` and integers below `i64::MIN` are floats.
+            return Ok(if neg >= 0 { float(-(significand as f64)) } else { Value::Number(neg.into()) });
+        }
+        if c == b'.' {
+            self.i += 1;
+            let (mut any, mut full) = (false, false);
+            while let Some(d) = self.digit() {
+                any = true;
+                full = full || overflows(significand, d, u64::MAX);
+                if !full {
+                    significand = significand * 10 + d;
+                    exponent -= 1;
+                }
+            }
+            if !any {
+                return self.ahead();
+            }
+        }
+        if let b'e' | b'E' = self.peek_or_null() {
+            self.i += 1;
+            let positive_exp = match self.peek_or_null() {
+                b'+' => {
+                    self.i += 1;
+                    true
+                }
+                b'-' => {
+                    self.i += 1;
+                    false
+                }
+                _ => true,
+            };
+            let mut exp = match self.next() {
+                Some(c @ b'0'..=b'9') => u64::from(c - b'0'),
+                _ => return self.here(),
+            };
+            while let Some(d) = self.digit() {
+                if overflows(exp, d, i32::MAX as u64) {
+                    // Beyond any float: infinity is refused, zero is zero.
+                    if significand != 0 && positive_exp {
+                        return self.here();
+                    }
+                    while self.digit().is_some() {}
+                    return Ok(float(if positive { 0.0 } else { -0.0 }));
+                }
+                exp = exp * 10 + d;
+            }
+            // At most `i32::MAX`.
+            let exp = exp as i32;
+            exponent = if positive_exp { exponent.saturating_add(exp) } else { exponent.saturating_sub(exp) };
+        }
+        self.scaled(positive, significand, exponent).map(float)
+    }
+
+    /// The next byte's value if it is a digit, consumed.
+    fn digit(&mut self) -> Option<u64> {
+        let d = self.peek_or_null().wrapping_sub(b'0');
+        (d < 10).then(|| {
+            self.i += 1;
+            u64::from(d)
+        })
     }
 
     /// serde_json's `f64_from_parts`: the significand scaled by [`POW10`], infinity refused.
