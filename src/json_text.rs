@@ -91,12 +91,13 @@ impl Parser<'_> {
                 self.number(true)
             }
             b'"' => self.string().map(Value::String),
+            // `]` and `}` are two past `[` and `{`.
             b'[' | b'{' => {
                 self.depth -= 1;
                 if self.depth == 0 {
                     return self.here();
                 }
-                let v = if c == b'[' { self.array() } else { self.object() };
+                let v = self.container(c + 2);
                 self.depth += 1;
                 v
             }
@@ -113,44 +114,34 @@ impl Parser<'_> {
         Ok(v)
     }
 
-    fn array(&mut self) -> Step<Value> {
+    /// The elements of an array or the entries of an object (`close` is `]` or `}`), whose
+    /// opening bracket is consumed.
+    fn container(&mut self, close: u8) -> Step<Value> {
         let mut items = Vec::new();
-        loop {
-            let Some(c) = self.ws() else { return self.ahead() };
-            if c == b']' {
-                self.i += 1;
-                return Ok(Value::Array(items));
-            }
-            if !items.is_empty() {
-                if c != b',' {
-                    return self.ahead();
-                }
-                self.i += 1;
-                if matches!(self.ws(), Some(b']') | None) {
-                    return self.ahead();
-                }
-            }
-            items.push(self.value()?);
-        }
-    }
-
-    fn object(&mut self) -> Step<Value> {
         let mut map = Map::new();
         let mut first = true;
         loop {
-            let Some(c) = self.ws() else { return self.ahead() };
-            if c == b'}' {
+            let Some(mut c) = self.ws() else { return self.ahead() };
+            if c == close {
                 self.i += 1;
-                return Ok(Value::Object(map));
+                return Ok(if close == b']' { Value::Array(items) } else { Value::Object(map) });
             }
             if !first {
                 if c != b',' {
                     return self.ahead();
                 }
                 self.i += 1;
+                match self.ws() {
+                    Some(next) if next != close => c = next,
+                    _ => return self.ahead(),
+                }
             }
             first = false;
-            if self.ws() != Some(b'"') {
+            if close == b']' {
+                items.push(self.value()?);
+                continue;
+            }
+            if c != b'"' {
                 return self.ahead();
             }
             self.i += 1;
