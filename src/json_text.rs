@@ -29,9 +29,14 @@ pub fn parse(text: &str) -> Result<Value, SyntaxError> {
 /// serde_json's position of byte index `at`: lines counted by `\n`, column bytes into the line.
 #[cold]
 fn position(s: &[u8], at: usize) -> SyntaxError {
-    let before = &s[..at];
-    let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |n| n + 1);
-    SyntaxError { line: 1 + before.iter().filter(|&&b| b == b'\n').count(), column: at - start }
+    let (mut line, mut start) = (1, 0);
+    for (i, &b) in s[..at].iter().enumerate() {
+        if b == b'\n' {
+            line += 1;
+            start = i + 1;
+        }
+    }
+    SyntaxError { line, column: at - start }
 }
 
 /// A step's failure is the byte index its position is computed at.
