@@ -2,7 +2,7 @@
 //! generic code, and the library only ever reads text into a `Value` (RPC replies, JSON from
 //! JS, its own typed data). The rules are serde_json's (default features) to the bit: the same
 //! `Value` for every text it accepts (integers as `u64`, negative ones as `i64`, everything else
-//! as `f64` by its algorithm and power-of-ten table; the last of duplicate keys wins), the same
+//! as `f64` by its algorithm and powers of ten; the last of duplicate keys wins), the same
 //! refusals (at most 127 nested arrays/objects, lone surrogates, raw control characters in
 //! strings, trailing characters) and the same line and column for a refusal. tests/properties.rs
 //! and the `rpc_reply` fuzz target compare the two.
@@ -341,12 +341,13 @@ impl Parser<'_> {
         })
     }
 
-    /// serde_json's `f64_from_parts`: the significand scaled by [`POW10`], infinity refused.
+    /// serde_json's `f64_from_parts`: the significand scaled by [`pow10`], infinity refused.
     fn scaled(&self, positive: bool, significand: u64, mut exponent: i32) -> Step<f64> {
         let mut f = significand as f64;
         loop {
-            match POW10.get(exponent.unsigned_abs() as usize) {
-                Some(&pow) => {
+            let k = exponent.unsigned_abs();
+            match (k <= 308).then(|| pow10(k)) {
+                Some(pow) => {
                     if exponent >= 0 {
                         f *= pow;
                         if f.is_infinite() {
@@ -382,40 +383,32 @@ fn float(f: f64) -> Value {
     Number::from_f64(f).map_or(Value::Null, Value::Number)
 }
 
-/// Powers of ten as serde_json's parser has them (`1e0` to `1e308`).
-static POW10: [f64; 309] = [
-    1e000, 1e001, 1e002, 1e003, 1e004, 1e005, 1e006, 1e007, 1e008, 1e009, //
-    1e010, 1e011, 1e012, 1e013, 1e014, 1e015, 1e016, 1e017, 1e018, 1e019, //
-    1e020, 1e021, 1e022, 1e023, 1e024, 1e025, 1e026, 1e027, 1e028, 1e029, //
-    1e030, 1e031, 1e032, 1e033, 1e034, 1e035, 1e036, 1e037, 1e038, 1e039, //
-    1e040, 1e041, 1e042, 1e043, 1e044, 1e045, 1e046, 1e047, 1e048, 1e049, //
-    1e050, 1e051, 1e052, 1e053, 1e054, 1e055, 1e056, 1e057, 1e058, 1e059, //
-    1e060, 1e061, 1e062, 1e063, 1e064, 1e065, 1e066, 1e067, 1e068, 1e069, //
-    1e070, 1e071, 1e072, 1e073, 1e074, 1e075, 1e076, 1e077, 1e078, 1e079, //
-    1e080, 1e081, 1e082, 1e083, 1e084, 1e085, 1e086, 1e087, 1e088, 1e089, //
-    1e090, 1e091, 1e092, 1e093, 1e094, 1e095, 1e096, 1e097, 1e098, 1e099, //
-    1e100, 1e101, 1e102, 1e103, 1e104, 1e105, 1e106, 1e107, 1e108, 1e109, //
-    1e110, 1e111, 1e112, 1e113, 1e114, 1e115, 1e116, 1e117, 1e118, 1e119, //
-    1e120, 1e121, 1e122, 1e123, 1e124, 1e125, 1e126, 1e127, 1e128, 1e129, //
-    1e130, 1e131, 1e132, 1e133, 1e134, 1e135, 1e136, 1e137, 1e138, 1e139, //
-    1e140, 1e141, 1e142, 1e143, 1e144, 1e145, 1e146, 1e147, 1e148, 1e149, //
-    1e150, 1e151, 1e152, 1e153, 1e154, 1e155, 1e156, 1e157, 1e158, 1e159, //
-    1e160, 1e161, 1e162, 1e163, 1e164, 1e165, 1e166, 1e167, 1e168, 1e169, //
-    1e170, 1e171, 1e172, 1e173, 1e174, 1e175, 1e176, 1e177, 1e178, 1e179, //
-    1e180, 1e181, 1e182, 1e183, 1e184, 1e185, 1e186, 1e187, 1e188, 1e189, //
-    1e190, 1e191, 1e192, 1e193, 1e194, 1e195, 1e196, 1e197, 1e198, 1e199, //
-    1e200, 1e201, 1e202, 1e203, 1e204, 1e205, 1e206, 1e207, 1e208, 1e209, //
-    1e210, 1e211, 1e212, 1e213, 1e214, 1e215, 1e216, 1e217, 1e218, 1e219, //
-    1e220, 1e221, 1e222, 1e223, 1e224, 1e225, 1e226, 1e227, 1e228, 1e229, //
-    1e230, 1e231, 1e232, 1e233, 1e234, 1e235, 1e236, 1e237, 1e238, 1e239, //
-    1e240, 1e241, 1e242, 1e243, 1e244, 1e245, 1e246, 1e247, 1e248, 1e249, //
-    1e250, 1e251, 1e252, 1e253, 1e254, 1e255, 1e256, 1e257, 1e258, 1e259, //
-    1e260, 1e261, 1e262, 1e263, 1e264, 1e265, 1e266, 1e267, 1e268, 1e269, //
-    1e270, 1e271, 1e272, 1e273, 1e274, 1e275, 1e276, 1e277, 1e278, 1e279, //
-    1e280, 1e281, 1e282, 1e283, 1e284, 1e285, 1e286, 1e287, 1e288, 1e289, //
-    1e290, 1e291, 1e292, 1e293, 1e294, 1e295, 1e296, 1e297, 1e298, 1e299, //
-    1e300, 1e301, 1e302, 1e303, 1e304, 1e305, 1e306, 1e307, 1e308,
-];
+/// `10^k` for `k` ≤ 308, rounded to the nearest `f64`: the values of serde_json's table of
+/// literals `1e0`..`1e308`, computed rather than stored (the table is 2.4 KB of wasm). `5^k` is
+/// built exactly in 32-bit limbs; its top 64 bits, with a sticky bit standing for any below them,
+/// convert to `f64` in one correct rounding, and `2^k` and the dropped bits scale it exactly.
+fn pow10(k: u32) -> f64 {
+    // 5^308 has 716 bits; one spare limb for the 96-bit window below.
+    let mut limbs = [0u32; 24];
+    limbs[0] = 1;
+    for _ in 0..k {
+        let mut carry = 0;
+        for l in &mut limbs {
+            let v = u64::from(*l) * 5 + carry;
+            *l = v as u32;
+            carry = v >> 32;
+        }
+    }
+    let top = limbs.iter().rposition(|&l| l != 0).unwrap_or(0);
+    let bits = 32 * top as u32 + 32 - limbs[top].leading_zeros();
+    let shift = bits.saturating_sub(64);
+    let (w, b) = ((shift / 32) as usize, shift % 32);
+    let window = limbs[w..w + 3].iter().rev().fold(0u128, |acc, &l| (acc << 32) | u128::from(l));
+    let sticky = limbs[..w].iter().any(|&l| l != 0) || limbs[w] & ((1 << b) - 1) != 0;
+    let high = (window >> b) as u64 | u64::from(sticky);
+    // 2^(shift + k) ≤ 2^960: a normal float, so the product is exact.
+    high as f64 * f64::from_bits(u64::from(1023 + shift + k) << 52)
+}
 
 #[cfg(test)]
 mod tests {
@@ -428,6 +421,13 @@ mod tests {
             (Ok(a), Ok(b)) => assert!(a == b && format!("{a}") == format!("{b}"), "{text:?}: {a} vs {b}"),
             (Err(a), Err(b)) => assert_eq!((a.line, a.column), (b.line(), b.column()), "{text:?}: {b}"),
             (a, b) => panic!("{text:?}: ours {a:?}, serde_json {b:?}"),
+        }
+    }
+
+    #[test]
+    fn powers_of_ten_are_the_nearest_floats() {
+        for k in 0..=308 {
+            assert_eq!(pow10(k).to_bits(), format!("1e{k}").parse::<f64>().unwrap().to_bits(), "1e{k}");
         }
     }
 
