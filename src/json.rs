@@ -110,7 +110,7 @@ pub(crate) fn shorten(s: &str, max: usize) -> String {
         return s.to_string();
     }
     let cut = (0..=max - 3).rev().find(|i| s.is_char_boundary(*i)).unwrap_or(0);
-    format!("{}…", &s[..cut])
+    format!("{}…", s.get(..cut).unwrap_or_default())
 }
 
 const ALL_RULES: [InputRule; 10] = [
@@ -141,11 +141,37 @@ fn decode_hex(s: &str) -> Read<Vec<u8>> {
 /// Shorten long user strings inside error messages.
 fn preview(s: &str) -> String {
     if s.len() <= 80 {
-        format!("{s:?}")
-    } else {
-        let cut = s.char_indices().nth(77).map(|(i, _)| i).unwrap_or(s.len());
-        format!("{:?}…", &s[..cut])
+        return quote(s);
     }
+    let cut = s.char_indices().nth(77).map(|(i, _)| i).unwrap_or(s.len());
+    // `cut` is a char boundary: `get` finds it without `&s[..cut]`'s panic path.
+    let mut out = quote(s.get(..cut).unwrap_or(s));
+    out.push('…');
+    out
+}
+
+/// `s` in double quotes for an error message, escaped as `{:?}` escapes a string's quotes,
+/// backslashes and control characters; other characters stay as they are (`{:?}` would link
+/// Unicode's printability tables into the module).
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\0' => out.push_str("\\0"),
+            c if c.is_control() => {
+                let _ = fmt::Write::write_fmt(&mut out, format_args!("\\u{{{:x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Parse an address; mixed-case input must carry a valid EIP-55 checksum (only then is it

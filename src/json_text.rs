@@ -172,7 +172,7 @@ impl Parser<'_> {
                 self.i += 1;
             }
             // Every byte stopped at is ASCII, so both ends are character boundaries.
-            out.push_str(&self.text[start..self.i]);
+            out.push_str(self.text.get(start..self.i).unwrap_or_default());
             match self.next() {
                 None => return self.here(),
                 Some(b'"') => return Ok(out),

@@ -548,7 +548,7 @@ pub fn find_in_text(text: &str) -> Option<DecodedRevert> {
             let end = start + b[start..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
             let digits = end - start;
             if digits >= 8 && digits % 2 == 0 && (digits / 2 - 4) % 32 == 0 {
-                if let Ok(bytes) = alloy_primitives::hex::decode(&text[start..end]) {
+                if let Ok(bytes) = alloy_primitives::hex::decode(&b[start..end]) {
                     runs.push(bytes);
                 }
             }

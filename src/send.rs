@@ -156,7 +156,10 @@ impl<W: PersonalSign> UserOpSigner for OwnerSigner<W> {
                 ),
             });
         }
-        let sig65: [u8; 65] = sig.as_ref().try_into().expect("recover checked 65 bytes");
+        let sig65: [u8; 65] = sig.as_ref().try_into().map_err(|_| Error::InvalidSignature {
+            field: "signature",
+            detail: format!("expected a 65-byte signature, got {} bytes", sig.len()),
+        })?;
         Ok(match self.kind {
             AccountKind::Mav2 | AccountKind::Mav27702 => sign::pack_user_op_signature(&sig65),
             AccountKind::SimpleAccount => Bytes::copy_from_slice(&sig65),

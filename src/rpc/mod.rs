@@ -102,7 +102,7 @@ pub fn find_aa_reason(message: &str) -> Option<&str> {
             && b[i + 2].is_ascii_digit()
             && b[i + 3].is_ascii_digit()
             && b.get(i + 4).is_none_or(|c| !c.is_ascii_alphanumeric());
-        hit.then(|| &message[i..i + 4])
+        message.get(i..i + 4).filter(|_| hit)
     })
 }
 

@@ -340,7 +340,11 @@ async fn open_inner(opts: OpenOptions) -> Result<Inner> {
                 if idb::error_name(&e) == "VersionError" {
                     Error::Storage {
                         op: "open",
-                        detail: format!("database {name:?} was written by a newer build ({})", idb::describe(&e)),
+                        detail: format!(
+                            "database {} was written by a newer build ({})",
+                            json::quote(&name),
+                            idb::describe(&e)
+                        ),
                     }
                 } else {
                     storage("open")(e)

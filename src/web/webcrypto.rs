@@ -78,7 +78,10 @@ pub async fn encrypt_key(wrap: &CryptoKey, id: &str, secret: &[u8]) -> Result<En
 /// Decrypt the key bytes of session `id`. Any authentication failure is `DECRYPT_FAILED`.
 pub async fn decrypt_key(wrap: &CryptoKey, id: &str, enc: &EncryptedKey) -> Result<Zeroizing<Vec<u8>>> {
     if enc.alg != "AES-GCM" {
-        return Err(Error::RecordCorrupt { id: id.into(), detail: format!("unknown key algorithm {:?}", enc.alg) });
+        return Err(Error::RecordCorrupt {
+            id: id.into(),
+            detail: format!("unknown key algorithm {}", crate::json::quote(&enc.alg)),
+        });
     }
     let params = gcm_params(enc.iv.0.as_slice(), &key_aad(id));
     let p =
