@@ -12,12 +12,12 @@ use alloy_primitives::{keccak256, Address, B256};
 use k256::ecdsa::hazmat::SignPrimitive;
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
 use k256::elliptic_curve::ops::{Invert, LinearCombination, Reduce};
-use k256::elliptic_curve::point::DecompressPoint;
+use k256::elliptic_curve::point::{AffineCoordinates, DecompressPoint};
 use k256::elliptic_curve::scalar::IsHigh;
-use k256::elliptic_curve::subtle::{Choice, CtOption};
+use k256::elliptic_curve::subtle::{Choice, ConditionallySelectable, ConstantTimeEq, CtOption};
 use k256::elliptic_curve::{Curve, FieldBytesEncoding, PrimeField};
 use k256::sha2::Sha256;
-use k256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar, Secp256k1, SecretKey, U256};
+use k256::{AffinePoint, FieldBytes, FieldElement, ProjectivePoint, Scalar, Secp256k1, SecretKey, U256};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, Result};
@@ -152,10 +152,23 @@ impl Drop for MaskedNonce {
     }
 }
 
-/// The Ethereum address of a public key: last 20 bytes of keccak256 of the uncompressed point.
+/// The Ethereum address of a public key: last 20 bytes of keccak256 of the uncompressed point
+/// `x ‖ y`. `y` comes from `x` and its parity by the curve equation, as k256's point decompression
+/// computes it: k256 hands out `y` only inside a sec1 `EncodedPoint`, whose byte view re-checks
+/// its tag with an `expect` that links sec1's and der's error formatting into the module.
 pub fn address_of(key: &VerifyingKey) -> Address {
-    let point = key.to_encoded_point(false);
-    Address::from_slice(&keccak256(&point.as_bytes()[1..])[12..])
+    let point = key.as_affine();
+    let x = point.x();
+    let y = FieldElement::from_bytes(&x).and_then(|x| (x * x * x + FieldElement::from_u64(7)).sqrt()).map(|beta| {
+        let beta = beta.normalize();
+        FieldElement::conditional_select(&beta.negate(1), &beta, beta.is_odd().ct_eq(&point.y_is_odd())).normalize()
+    });
+    // A verifying key is a point of the curve, so its `x` always has this root.
+    let y = Option::<FieldElement>::from(y).unwrap_or(FieldElement::ZERO);
+    let mut xy = [0u8; 64];
+    xy[..32].copy_from_slice(&x);
+    xy[32..].copy_from_slice(&y.to_bytes());
+    Address::from_slice(&keccak256(xy)[12..])
 }
 
 /// Recover the signer address of a 65-byte `r ‖ s ‖ v` signature over `digest` (v = 27/28 or 0/1).
@@ -198,6 +211,19 @@ mod tests {
     // anvil's first two dev keys (public test keys, shared/mav2-spec.md §9.2).
     const OWNER: [u8; 32] = hex!("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
     const SESSION: [u8; 32] = hex!("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+
+    #[test]
+    fn address_of_is_the_uncompressed_points_hash() {
+        let mut parities = [false; 2];
+        for i in 0u32..64 {
+            let Ok(k) = SecretKey::from_slice(keccak256(i.to_be_bytes()).as_slice()) else { continue };
+            let vk = VerifyingKey::from(k.public_key());
+            let point = vk.to_encoded_point(false);
+            parities[usize::from(point.as_bytes()[64] & 1)] = true;
+            assert_eq!(address_of(&vk), Address::from_slice(&keccak256(&point.as_bytes()[1..])[12..]));
+        }
+        assert_eq!(parities, [true, true]);
+    }
 
     #[test]
     fn address_of_known_keys() {
