@@ -20,7 +20,7 @@ use alloy_primitives::{Address, Bytes, B256, U256};
 use crate::addresses::ENTRY_POINT_V07;
 use crate::eip7702::{self, Authorization, UserOperation7702};
 use crate::error::{Error, Result};
-use crate::json::{Addr, HexBytes};
+use crate::json::{self, Addr, HexBytes};
 use crate::key::SessionKey;
 use crate::read;
 use crate::rpc::bundler::{self, Fees, UserOperationReceipt};
@@ -506,7 +506,11 @@ impl<T: Transport, C: Clock> Sender<T, C> {
         match sent {
             Ok(h) if h != hash => Err(Error::BadResponse {
                 method: "eth_sendUserOperation".into(),
-                detail: format!("the bundler returned hash {h}, the operation's hash is {hash}"),
+                detail: format!(
+                    "the bundler returned hash {}, the operation's hash is {}",
+                    json::hex(h),
+                    json::hex(hash)
+                ),
             }),
             Ok(h) => Ok(h),
             Err(e @ Error::Rpc { .. }) => {
