@@ -611,7 +611,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
     ) -> Result<DeferredInstall> {
         let r = self.store.get(id).await?;
         let key_nonce = Self::deferred_nonce(&r, 0)?;
-        let current = net.sender.nonce(r.account.0, U192::from(key_nonce >> 64)).await?;
+        let current = net.sender.nonce(r.account.0, low_192(key_nonce >> 64)).await?;
         self.deferred_install(id, Some(current), deadline).await
     }
 
@@ -769,7 +769,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         if net.kind.is_mav2() {
             let signed = r.deferred.as_ref().filter(|d| d.deferred_action_digest.is_some()).map(|d| d.nonce);
             if let (StoredStatus::Pending, Some(bound)) = (r.status, signed) {
-                let onchain = net.sender.nonce(account, U192::from(bound >> 64)).await?;
+                let onchain = net.sender.nonce(account, low_192(bound >> 64)).await?;
                 if onchain <= bound {
                     // The first op after a deferred grant: its nonce is the one the owner signed.
                     if let Some(full) = r.deferred_for_nonce(bound) {
@@ -804,7 +804,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
                 parallel
             }
         };
-        Ok((net.sender.nonce(account, U192::from(key)).await?, None))
+        Ok((net.sender.nonce(account, low_192(key)).await?, None))
     }
 
     /// The factory fields for an operation of `r`'s account: the caller's, else the session's
@@ -857,7 +857,7 @@ impl<S: SessionStore, V: KeyVault, C: Clock, R: Random> Sessions<S, V, C, R> {
         };
         let req = OpRequest {
             sender: r.account.0,
-            nonce_key: U192::from(nonce >> 64),
+            nonce_key: low_192(nonce >> 64),
             factory: Self::factory(net.kind, &r, o.factory),
             call_data,
             nonce: Some(nonce),
@@ -1024,6 +1024,13 @@ pub enum OwnerChange {
 }
 
 /// A `p256-webcrypto` session's key is checked by MAv2's WebAuthn module; a SimpleAccount has none.
+/// The low 192 bits of `v`: a nonce's key (`nonce >> 64`) or a composed key, which fit 192 bits;
+/// `U192::from` of a `U256` would carry ruint's overflow panic.
+fn low_192(v: U256) -> U192 {
+    let [a, b, c, _] = v.into_limbs();
+    U192::from_limbs([a, b, c])
+}
+
 fn p256_needs_mav2() -> Error {
     Error::KeyKindUnsupported {
         key_kind: KeyKind::P256WebCrypto.as_str(),
