@@ -975,12 +975,13 @@ impl Error {
         }
     }
 
-    /// The figures of the refusal as JSON (JS sees them as `error.data`), where it has any: the
-    /// server's JSON-RPC code, message and data, the wallet's code, the limit and the amount a
-    /// pre-check refused, the times compared. Key names are the same across variants; the
-    /// typings' `ErrorData` lists them.
-    pub fn data_fields(&self) -> Option<Vec<(&'static str, Datum<'_>)>> {
-        let v = match self {
+    /// The figures of the refusal (JS sees them as `error.data`), handed to `put` one key at a
+    /// time, where it has any: the server's JSON-RPC code, message and data, the wallet's code,
+    /// the limit and the amount a pre-check refused, the times compared. Key names are the same
+    /// across variants; the typings' `ErrorData` lists them. A sink rather than a list: the
+    /// browser shell sets each value on the JS object as it comes, with no vector in between.
+    pub fn data_each(&self, put: &mut dyn FnMut(&'static str, Datum<'_>)) {
+        match self {
             Error::InvalidInput { .. }
             | Error::RootPermissionOnly { .. }
             | Error::MultipleNativeTokenTransfer { .. }
@@ -996,195 +997,201 @@ impl Error {
             | Error::InvalidAssertion { .. }
             | Error::Random { .. }
             | Error::InvalidDeferredAction { .. }
-            | Error::StoreClosed => return None,
-            Error::DuplicateTargetAddress { address, .. } => vec![("target", Datum::from(address))],
+            | Error::StoreClosed => {}
+            Error::DuplicateTargetAddress { address, .. } => put("target", Datum::from(address)),
             Error::SelectorNotAllowed { selector, name, .. } => {
-                vec![("selector", Datum::from(selector)), ("functionName", Datum::from(name))]
+                put("selector", Datum::from(selector));
+                put("functionName", Datum::from(name));
             }
-            Error::InvalidEntityId { entity_id } => vec![("entityId", Datum::from(entity_id))],
-            Error::Expired { value, now, .. } => vec![("value", Datum::from(value)), ("now", Datum::from(now))],
+            Error::InvalidEntityId { entity_id } => put("entityId", Datum::from(entity_id)),
+            Error::Expired { value, now, .. } => {
+                put("value", Datum::from(value));
+                put("now", Datum::from(now));
+            }
             // Beyond 2^53 a JS number would round: such a value goes out as a decimal string.
-            Error::TimeOverLimit { value, .. } if *value > (1 << 53) => {
-                vec![("value", Datum::Owned(value.to_string()))]
-            }
-            Error::TimeOverLimit { value, .. } => vec![("value", Datum::from(value))],
+            Error::TimeOverLimit { value, .. } if *value > (1 << 53) => put("value", Datum::Owned(value.to_string())),
+            Error::TimeOverLimit { value, .. } => put("value", Datum::from(value)),
             Error::ValidAfterNotBeforeExpiry { valid_after, expires_at } => {
-                vec![("validAfter", Datum::from(valid_after)), ("expiresAt", Datum::from(expires_at))]
+                put("validAfter", Datum::from(valid_after));
+                put("expiresAt", Datum::from(expires_at));
             }
-            Error::InvalidNonceKey { value } => vec![("nonceKey", Datum::from(value))],
+            Error::InvalidNonceKey { value } => put("nonceKey", Datum::from(value)),
             Error::SessionNotFound { id }
             | Error::RecordCorrupt { id, .. }
             | Error::DecryptFailed { id }
             | Error::SessionRevoked { id }
             | Error::DeferredNotPrepared { id }
-            | Error::KeyWiped { id } => vec![("id", Datum::from(id))],
-            Error::SchemaTooNew { id, schema } => vec![("id", Datum::from(id)), ("schema", Datum::from(schema))],
-            Error::InvalidStatusTransition { id, from, to } => {
-                vec![("id", Datum::from(id)), ("from", Datum::from(from)), ("to", Datum::from(to))]
+            | Error::KeyWiped { id } => put("id", Datum::from(id)),
+            Error::SchemaTooNew { id, schema } => {
+                put("id", Datum::from(id));
+                put("schema", Datum::from(schema));
             }
-            Error::EntityIdInUse { entity_id } => vec![("entityId", Datum::from(entity_id))],
-            Error::EntityIdSearchLimit { tried } => vec![("tried", Datum::from(tried))],
-            Error::Storage { op, .. } | Error::Crypto { op, .. } => vec![("operation", Datum::from(op))],
+            Error::InvalidStatusTransition { id, from, to } => {
+                put("id", Datum::from(id));
+                put("from", Datum::from(from));
+                put("to", Datum::from(to));
+            }
+            Error::EntityIdInUse { entity_id } => put("entityId", Datum::from(entity_id)),
+            Error::EntityIdSearchLimit { tried } => put("tried", Datum::from(tried)),
+            Error::Storage { op, .. } | Error::Crypto { op, .. } => put("operation", Datum::from(op)),
             Error::Rpc { method, rpc_code, message, data, .. } => {
-                let mut v = vec![
-                    ("method", Datum::from(method)),
-                    ("rpcCode", Datum::from(rpc_code)),
-                    ("rpcMessage", Datum::from(message)),
-                ];
+                put("method", Datum::from(method));
+                put("rpcCode", Datum::from(rpc_code));
+                put("rpcMessage", Datum::from(message));
                 if let Some(d) = data {
                     // The server's data came as JSON; it goes back out as the same JSON value.
-                    v.push(("rpcData", Datum::Json(d)));
+                    put("rpcData", Datum::Json(d));
                 }
-                v
             }
             Error::Wallet { method, wallet_code, message, .. } => {
-                vec![
-                    ("method", Datum::from(method)),
-                    ("walletCode", Datum::from(wallet_code)),
-                    ("walletMessage", Datum::from(message)),
-                ]
+                put("method", Datum::from(method));
+                put("walletCode", Datum::from(wallet_code));
+                put("walletMessage", Datum::from(message));
             }
             Error::UserOpReverted { user_op_hash, reason } => {
-                vec![("userOpHash", Datum::from(user_op_hash)), ("reason", Datum::from(reason))]
+                put("userOpHash", Datum::from(user_op_hash));
+                put("reason", Datum::from(reason));
             }
-            Error::Network { url, .. } => vec![("url", Datum::from(url))],
+            Error::Network { url, .. } => put("url", Datum::from(url)),
             Error::Timeout { url, timeout_ms } => {
-                vec![("url", Datum::from(url)), ("timeoutMs", Datum::from(timeout_ms))]
+                put("url", Datum::from(url));
+                put("timeoutMs", Datum::from(timeout_ms));
             }
             Error::Http { url, status, body } => {
-                vec![("url", Datum::from(url)), ("status", Datum::from(status)), ("body", Datum::from(body))]
+                put("url", Datum::from(url));
+                put("status", Datum::from(status));
+                put("body", Datum::from(body));
             }
-            Error::BadResponse { method, .. } => vec![("method", Datum::from(method))],
+            Error::BadResponse { method, .. } => put("method", Datum::from(method)),
             Error::WrongChain { expected, actual } => {
-                vec![("expectedChainId", Datum::from(expected)), ("actualChainId", Datum::from(actual))]
+                put("expectedChainId", Datum::from(expected));
+                put("actualChainId", Datum::from(actual));
             }
             Error::EntryPointNotSupported { entry_point, supported } => {
-                vec![("entryPoint", Datum::from(entry_point)), ("supported", Datum::from(supported))]
+                put("entryPoint", Datum::from(entry_point));
+                put("supported", Datum::from(supported));
             }
             Error::ReceiptTimeout { user_op_hash, waited_ms } => {
-                vec![("userOpHash", Datum::from(user_op_hash)), ("waitedMs", Datum::from(waited_ms))]
+                put("userOpHash", Datum::from(user_op_hash));
+                put("waitedMs", Datum::from(waited_ms));
             }
-            Error::OutOfScopeTarget { target, .. } => vec![("target", Datum::from(target))],
+            Error::OutOfScopeTarget { target, .. } => put("target", Datum::from(target)),
             Error::OutOfScopeSelector { target, selector, .. } => {
-                vec![("target", Datum::from(target)), ("selector", Datum::from(selector))]
+                put("target", Datum::from(target));
+                put("selector", Datum::from(selector));
             }
             Error::NativeLimitExceeded { requested, limit, .. } => {
-                vec![("requested", Datum::from(requested)), ("limit", Datum::from(limit))]
+                put("requested", Datum::from(requested));
+                put("limit", Datum::from(limit));
             }
             Error::Erc20LimitExceeded { token, requested, limit, .. } => {
-                vec![
-                    ("token", Datum::from(token)),
-                    ("requested", Datum::from(requested)),
-                    ("limit", Datum::from(limit)),
-                ]
+                put("token", Datum::from(token));
+                put("requested", Datum::from(requested));
+                put("limit", Datum::from(limit));
             }
             Error::SessionExpired { expires_at, now, margin_s } => {
-                vec![
-                    ("expiresAt", Datum::from(expires_at)),
-                    ("now", Datum::from(now)),
-                    ("safetyMarginSeconds", Datum::from(margin_s)),
-                ]
+                put("expiresAt", Datum::from(expires_at));
+                put("now", Datum::from(now));
+                put("safetyMarginSeconds", Datum::from(margin_s));
             }
             Error::SessionNotYetValid { valid_after, now } => {
-                vec![("validAfter", Datum::from(valid_after)), ("now", Datum::from(now))]
+                put("validAfter", Datum::from(valid_after));
+                put("now", Datum::from(now));
             }
-            Error::PaymasterRequired { paymaster } => vec![("paymaster", Datum::from(paymaster))],
+            Error::PaymasterRequired { paymaster } => put("paymaster", Datum::from(paymaster)),
             Error::PaymasterMismatch { required, offered } => {
-                vec![("paymaster", Datum::from(required)), ("offeredPaymaster", Datum::from(offered))]
+                put("paymaster", Datum::from(required));
+                put("offeredPaymaster", Datum::from(offered));
             }
             Error::OwnerMismatch { owner, salt, predicted, account } => {
-                vec![
-                    ("owner", Datum::from(owner)),
-                    ("salt", Datum::from(salt)),
-                    ("predicted", Datum::from(predicted)),
-                    ("account", Datum::from(account)),
-                ]
+                put("owner", Datum::from(owner));
+                put("salt", Datum::from(salt));
+                put("predicted", Datum::from(predicted));
+                put("account", Datum::from(account));
             }
-            Error::AccountKindUnsupported { kind, .. } => vec![("accountKind", Datum::from(kind))],
+            Error::AccountKindUnsupported { kind, .. } => put("accountKind", Datum::from(kind)),
             Error::KeyNotExportable { id, key_kind } => {
-                vec![("id", Datum::from(id)), ("keyKind", Datum::from(key_kind))]
+                put("id", Datum::from(id));
+                put("keyKind", Datum::from(key_kind));
             }
-            Error::KeyKindUnsupported { key_kind, .. } => vec![("keyKind", Datum::from(key_kind))],
+            Error::KeyKindUnsupported { key_kind, .. } => put("keyKind", Datum::from(key_kind)),
             Error::Reverted { rpc, revert, args, window, .. } => {
-                let mut v = rpc.data_fields().unwrap_or_default();
-                v.push(("bundlerCode", Datum::Str(rpc.code())));
+                rpc.data_each(put);
+                put("bundlerCode", Datum::Str(rpc.code()));
                 if !revert.error.is_empty() {
-                    v.push(("error", Datum::Str(revert.error)));
+                    put("error", Datum::Str(revert.error));
                 }
                 if let Some(m) = revert.module {
-                    v.push(("module", Datum::Owned(m.to_checksum(None))));
+                    put("module", Datum::Owned(m.to_checksum(None)));
                 }
                 if let Some(n) = revert.module_name {
-                    v.push(("moduleName", Datum::Str(n)));
+                    put("moduleName", Datum::Str(n));
                 }
                 if let Some(e) = &revert.entity_id {
-                    v.push(("entityId", Datum::from(e)));
+                    put("entityId", Datum::from(e));
                 }
                 if let Some(e) = &revert.session_entity_id {
-                    v.push(("sessionEntityId", Datum::from(e)));
+                    put("sessionEntityId", Datum::from(e));
                 }
                 if let Some(aa) = &revert.aa {
-                    v.push(("aa", Datum::Str(aa)));
+                    put("aa", Datum::Str(aa));
                 }
-                v.push(("args", Datum::Json(args)));
+                put("args", Datum::Json(args));
                 if let Some(raw) = &revert.raw {
-                    v.push(("raw", Datum::Owned(crate::json::hex(raw))));
+                    put("raw", Datum::Owned(crate::json::hex(raw)));
                 }
                 if let Some([after, until, now]) = window {
-                    v.extend([
-                        ("validAfter", Datum::from(after)),
-                        ("validUntil", Datum::from(until)),
-                        ("chainTime", Datum::from(now)),
-                    ]);
+                    put("validAfter", Datum::from(after));
+                    put("validUntil", Datum::from(until));
+                    put("chainTime", Datum::from(now));
                 }
-                v
             }
             Error::Budget { inner, granted, remaining, basis } => {
-                let mut v = inner.data_fields().unwrap_or_default();
-                v.push(("granted", Datum::from(granted)));
+                inner.data_each(put);
+                put("granted", Datum::from(granted));
                 if let Some(r) = remaining {
-                    v.push(("remaining", Datum::from(r)));
+                    put("remaining", Datum::from(r));
                 }
-                v.push(("source", Datum::Str(basis)));
-                v
+                put("source", Datum::Str(basis));
             }
             Error::DelegatedElsewhere { account, delegate, expected } => {
-                vec![
-                    ("account", Datum::from(account)),
-                    ("delegate", Datum::from(delegate)),
-                    ("expectedDelegate", Datum::from(expected)),
-                ]
+                put("account", Datum::from(account));
+                put("delegate", Datum::from(delegate));
+                put("expectedDelegate", Datum::from(expected));
             }
             Error::AccountHasCode { account, size, .. } => {
-                vec![("account", Datum::from(account)), ("codeSize", Datum::from(size))]
+                put("account", Datum::from(account));
+                put("codeSize", Datum::from(size));
             }
-            Error::AuthorizationRequired { account } => vec![("account", Datum::from(account))],
+            Error::AuthorizationRequired { account } => put("account", Datum::from(account)),
             Error::AuthorizationWrongDelegate { address, expected } => {
-                vec![("delegate", Datum::from(address)), ("expectedDelegate", Datum::from(expected))]
+                put("delegate", Datum::from(address));
+                put("expectedDelegate", Datum::from(expected));
             }
             Error::AuthorizationWrongChain { chain_id, expected } => {
-                vec![("chainId", Datum::from(chain_id)), ("expectedChainId", Datum::from(expected))]
+                put("chainId", Datum::from(chain_id));
+                put("expectedChainId", Datum::from(expected));
             }
             Error::AuthorizationWrongNonce { nonce, expected } => {
-                vec![("nonce", Datum::from(nonce)), ("expectedNonce", Datum::from(expected))]
+                put("nonce", Datum::from(nonce));
+                put("expectedNonce", Datum::from(expected));
             }
             Error::AuthorizationWrongSigner { signer, account } => {
-                vec![("signer", Datum::from(signer)), ("account", Datum::from(account))]
+                put("signer", Datum::from(signer));
+                put("account", Datum::from(account));
             }
             Error::SendFailed { user_op_hash, cause } => {
-                let mut v = cause.data_fields().unwrap_or_default();
-                v.push(("userOpHash", Datum::from(user_op_hash)));
-                v
+                cause.data_each(put);
+                put("userOpHash", Datum::from(user_op_hash));
             }
-        };
-        Some(v)
+        }
     }
 
-    /// [`Error::data_fields`] as one JSON object (native callers, tests).
+    /// [`Error::data_each`] as one JSON object (native callers, tests); `None` when the refusal
+    /// has no figures.
     pub fn data(&self) -> Option<serde_json::Value> {
-        let fields = self.data_fields()?;
         let mut m = serde_json::Map::new();
-        for (k, v) in fields {
+        self.data_each(&mut |k, v| {
             let v = match v {
                 Datum::Str(s) => serde_json::Value::from(s),
                 Datum::Owned(s) => serde_json::Value::from(s),
@@ -1194,8 +1201,8 @@ impl Error {
                 Datum::Json(text) => crate::json_text::parse(text).unwrap_or_else(|_| serde_json::Value::from(text)),
             };
             m.insert(k.to_string(), v);
-        }
-        Some(serde_json::Value::Object(m))
+        });
+        (!m.is_empty()).then_some(serde_json::Value::Object(m))
     }
 
     /// Shorthand for an input error.
