@@ -235,9 +235,8 @@ impl From<Error> for JsValue {
         // `data` is set when the first figure comes: refusals without figures have none.
         let mut data: Option<js_sys::Object> = None;
         e.data_each(&mut |k, v| {
-            let v = match v {
+            let v = match *v {
                 Datum::Str(s) => JsValue::from_str(s),
-                Datum::Owned(s) => JsValue::from_str(&s),
                 Datum::Uint(n) => JsValue::from_f64(n as f64),
                 Datum::Int(n) => JsValue::from_f64(n as f64),
                 Datum::Null => JsValue::NULL,
