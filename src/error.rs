@@ -998,32 +998,32 @@ impl Error {
             | Error::Random { .. }
             | Error::InvalidDeferredAction { .. }
             | Error::StoreClosed => {}
-            Error::DuplicateTargetAddress { address, .. } => each(put, &["target"], &[Datum::from(address)]),
+            Error::DuplicateTargetAddress { address, .. } => each(put, "target", &[Datum::from(address)]),
             Error::SelectorNotAllowed { selector, name, .. } => {
-                each(put, &["selector", "functionName"], &[Datum::from(selector), Datum::from(name)])
+                each(put, "selector functionName", &[Datum::from(selector), Datum::from(name)])
             }
-            Error::InvalidEntityId { entity_id } => each(put, &["entityId"], &[Datum::from(entity_id)]),
-            Error::Expired { value, now, .. } => each(put, &["value", "now"], &[Datum::from(value), Datum::from(now)]),
+            Error::InvalidEntityId { entity_id } => each(put, "entityId", &[Datum::from(entity_id)]),
+            Error::Expired { value, now, .. } => each(put, "value now", &[Datum::from(value), Datum::from(now)]),
             // Beyond 2^53 a JS number would round: such a value goes out as a decimal string.
             Error::TimeOverLimit { value, .. } if *value > (1 << 53) => put("value", &Datum::Str(&value.to_string())),
-            Error::TimeOverLimit { value, .. } => each(put, &["value"], &[Datum::from(value)]),
+            Error::TimeOverLimit { value, .. } => each(put, "value", &[Datum::from(value)]),
             Error::ValidAfterNotBeforeExpiry { valid_after, expires_at } => {
-                each(put, &["validAfter", "expiresAt"], &[Datum::from(valid_after), Datum::from(expires_at)])
+                each(put, "validAfter expiresAt", &[Datum::from(valid_after), Datum::from(expires_at)])
             }
-            Error::InvalidNonceKey { value } => each(put, &["nonceKey"], &[Datum::from(value)]),
+            Error::InvalidNonceKey { value } => each(put, "nonceKey", &[Datum::from(value)]),
             Error::SessionNotFound { id }
             | Error::RecordCorrupt { id, .. }
             | Error::DecryptFailed { id }
             | Error::SessionRevoked { id }
             | Error::DeferredNotPrepared { id }
-            | Error::KeyWiped { id } => each(put, &["id"], &[Datum::from(id)]),
-            Error::SchemaTooNew { id, schema } => each(put, &["id", "schema"], &[Datum::from(id), Datum::from(schema)]),
+            | Error::KeyWiped { id } => each(put, "id", &[Datum::from(id)]),
+            Error::SchemaTooNew { id, schema } => each(put, "id schema", &[Datum::from(id), Datum::from(schema)]),
             Error::InvalidStatusTransition { id, from, to } => {
-                each(put, &["id", "from", "to"], &[Datum::from(id), Datum::from(from), Datum::from(to)])
+                each(put, "id from to", &[Datum::from(id), Datum::from(from), Datum::from(to)])
             }
-            Error::EntityIdInUse { entity_id } => each(put, &["entityId"], &[Datum::from(entity_id)]),
-            Error::EntityIdSearchLimit { tried } => each(put, &["tried"], &[Datum::from(tried)]),
-            Error::Storage { op, .. } | Error::Crypto { op, .. } => each(put, &["operation"], &[Datum::from(op)]),
+            Error::EntityIdInUse { entity_id } => each(put, "entityId", &[Datum::from(entity_id)]),
+            Error::EntityIdSearchLimit { tried } => each(put, "tried", &[Datum::from(tried)]),
+            Error::Storage { op, .. } | Error::Crypto { op, .. } => each(put, "operation", &[Datum::from(op)]),
             Error::Rpc { method, rpc_code, message, data, .. } => {
                 put("method", &Datum::from(method));
                 put("rpcCode", &Datum::from(rpc_code));
@@ -1035,63 +1035,61 @@ impl Error {
             }
             Error::Wallet { method, wallet_code, message, .. } => each(
                 put,
-                &["method", "walletCode", "walletMessage"],
+                "method walletCode walletMessage",
                 &[Datum::from(method), Datum::from(wallet_code), Datum::from(message)],
             ),
             Error::UserOpReverted { user_op_hash, reason } => {
-                each(put, &["userOpHash", "reason"], &[Datum::from(user_op_hash), Datum::from(reason)])
+                each(put, "userOpHash reason", &[Datum::from(user_op_hash), Datum::from(reason)])
             }
-            Error::Network { url, .. } => each(put, &["url"], &[Datum::from(url)]),
+            Error::Network { url, .. } => each(put, "url", &[Datum::from(url)]),
             Error::Timeout { url, timeout_ms } => {
-                each(put, &["url", "timeoutMs"], &[Datum::from(url), Datum::from(timeout_ms)])
+                each(put, "url timeoutMs", &[Datum::from(url), Datum::from(timeout_ms)])
             }
             Error::Http { url, status, body } => {
-                each(put, &["url", "status", "body"], &[Datum::from(url), Datum::from(status), Datum::from(body)])
+                each(put, "url status body", &[Datum::from(url), Datum::from(status), Datum::from(body)])
             }
-            Error::BadResponse { method, .. } => each(put, &["method"], &[Datum::from(method)]),
+            Error::BadResponse { method, .. } => each(put, "method", &[Datum::from(method)]),
             Error::WrongChain { expected, actual } => {
-                each(put, &["expectedChainId", "actualChainId"], &[Datum::from(expected), Datum::from(actual)])
+                each(put, "expectedChainId actualChainId", &[Datum::from(expected), Datum::from(actual)])
             }
             Error::EntryPointNotSupported { entry_point, supported } => {
-                each(put, &["entryPoint", "supported"], &[Datum::from(entry_point), Datum::from(supported)])
+                each(put, "entryPoint supported", &[Datum::from(entry_point), Datum::from(supported)])
             }
             Error::ReceiptTimeout { user_op_hash, waited_ms } => {
-                each(put, &["userOpHash", "waitedMs"], &[Datum::from(user_op_hash), Datum::from(waited_ms)])
+                each(put, "userOpHash waitedMs", &[Datum::from(user_op_hash), Datum::from(waited_ms)])
             }
-            Error::OutOfScopeTarget { target, .. } => each(put, &["target"], &[Datum::from(target)]),
+            Error::OutOfScopeTarget { target, .. } => each(put, "target", &[Datum::from(target)]),
             Error::OutOfScopeSelector { target, selector, .. } => {
-                each(put, &["target", "selector"], &[Datum::from(target), Datum::from(selector)])
+                each(put, "target selector", &[Datum::from(target), Datum::from(selector)])
             }
             Error::NativeLimitExceeded { requested, limit, .. } => {
-                each(put, &["requested", "limit"], &[Datum::from(requested), Datum::from(limit)])
+                each(put, "requested limit", &[Datum::from(requested), Datum::from(limit)])
             }
-            Error::Erc20LimitExceeded { token, requested, limit, .. } => each(
-                put,
-                &["token", "requested", "limit"],
-                &[Datum::from(token), Datum::from(requested), Datum::from(limit)],
-            ),
+            Error::Erc20LimitExceeded { token, requested, limit, .. } => {
+                each(put, "token requested limit", &[Datum::from(token), Datum::from(requested), Datum::from(limit)])
+            }
             Error::SessionExpired { expires_at, now, margin_s } => each(
                 put,
-                &["expiresAt", "now", "safetyMarginSeconds"],
+                "expiresAt now safetyMarginSeconds",
                 &[Datum::from(expires_at), Datum::from(now), Datum::from(margin_s)],
             ),
             Error::SessionNotYetValid { valid_after, now } => {
-                each(put, &["validAfter", "now"], &[Datum::from(valid_after), Datum::from(now)])
+                each(put, "validAfter now", &[Datum::from(valid_after), Datum::from(now)])
             }
-            Error::PaymasterRequired { paymaster } => each(put, &["paymaster"], &[Datum::from(paymaster)]),
+            Error::PaymasterRequired { paymaster } => each(put, "paymaster", &[Datum::from(paymaster)]),
             Error::PaymasterMismatch { required, offered } => {
-                each(put, &["paymaster", "offeredPaymaster"], &[Datum::from(required), Datum::from(offered)])
+                each(put, "paymaster offeredPaymaster", &[Datum::from(required), Datum::from(offered)])
             }
             Error::OwnerMismatch { owner, salt, predicted, account } => each(
                 put,
-                &["owner", "salt", "predicted", "account"],
+                "owner salt predicted account",
                 &[Datum::from(owner), Datum::from(salt), Datum::from(predicted), Datum::from(account)],
             ),
-            Error::AccountKindUnsupported { kind, .. } => each(put, &["accountKind"], &[Datum::from(kind)]),
+            Error::AccountKindUnsupported { kind, .. } => each(put, "accountKind", &[Datum::from(kind)]),
             Error::KeyNotExportable { id, key_kind } => {
-                each(put, &["id", "keyKind"], &[Datum::from(id), Datum::from(key_kind)])
+                each(put, "id keyKind", &[Datum::from(id), Datum::from(key_kind)])
             }
-            Error::KeyKindUnsupported { key_kind, .. } => each(put, &["keyKind"], &[Datum::from(key_kind)]),
+            Error::KeyKindUnsupported { key_kind, .. } => each(put, "keyKind", &[Datum::from(key_kind)]),
             Error::Reverted { rpc, revert, args, window, .. } => {
                 rpc.data_each(put);
                 put("bundlerCode", &Datum::Str(rpc.code()));
@@ -1133,24 +1131,24 @@ impl Error {
             }
             Error::DelegatedElsewhere { account, delegate, expected } => each(
                 put,
-                &["account", "delegate", "expectedDelegate"],
+                "account delegate expectedDelegate",
                 &[Datum::from(account), Datum::from(delegate), Datum::from(expected)],
             ),
             Error::AccountHasCode { account, size, .. } => {
-                each(put, &["account", "codeSize"], &[Datum::from(account), Datum::from(size)])
+                each(put, "account codeSize", &[Datum::from(account), Datum::from(size)])
             }
-            Error::AuthorizationRequired { account } => each(put, &["account"], &[Datum::from(account)]),
+            Error::AuthorizationRequired { account } => each(put, "account", &[Datum::from(account)]),
             Error::AuthorizationWrongDelegate { address, expected } => {
-                each(put, &["delegate", "expectedDelegate"], &[Datum::from(address), Datum::from(expected)])
+                each(put, "delegate expectedDelegate", &[Datum::from(address), Datum::from(expected)])
             }
             Error::AuthorizationWrongChain { chain_id, expected } => {
-                each(put, &["chainId", "expectedChainId"], &[Datum::from(chain_id), Datum::from(expected)])
+                each(put, "chainId expectedChainId", &[Datum::from(chain_id), Datum::from(expected)])
             }
             Error::AuthorizationWrongNonce { nonce, expected } => {
-                each(put, &["nonce", "expectedNonce"], &[Datum::from(nonce), Datum::from(expected)])
+                each(put, "nonce expectedNonce", &[Datum::from(nonce), Datum::from(expected)])
             }
             Error::AuthorizationWrongSigner { signer, account } => {
-                each(put, &["signer", "account"], &[Datum::from(signer), Datum::from(account)])
+                each(put, "signer account", &[Datum::from(signer), Datum::from(account)])
             }
             Error::SendFailed { user_op_hash, cause } => {
                 cause.data_each(put);
@@ -1191,11 +1189,12 @@ impl Error {
     }
 }
 
-/// Hands `keys[i]` and `values[i]` to `put`, pair by pair: a refusal's fixed figures as two
-/// lists, so each variant is a table and one loop makes the calls.
+/// Hands the `i`th of the space-separated `keys` and `values[i]` to `put`, pair by pair: a
+/// refusal's fixed figures as one key string and a value list, so each variant is a constant and
+/// one loop makes the calls.
 #[inline(never)]
-fn each(put: &mut dyn FnMut(&'static str, &Datum<'_>), keys: &[&'static str], values: &[Datum<'_>]) {
-    for (k, v) in keys.iter().zip(values) {
+fn each(put: &mut dyn FnMut(&'static str, &Datum<'_>), keys: &'static str, values: &[Datum<'_>]) {
+    for (k, v) in keys.split(' ').zip(values) {
         put(k, v);
     }
 }
