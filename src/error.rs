@@ -837,70 +837,17 @@ impl Error {
         }
     }
 
-    /// The field the error is about, as a path, where one applies.
+    /// The field the error is about, as a path, where one applies: the head of the message
+    /// before its first `:`, unless [`Error::parts`] marks the variant as about no field.
     pub fn field(&self) -> Option<String> {
         match self {
-            Error::InvalidInput { field, .. }
-            | Error::RootPermissionOnly { field }
-            | Error::MultipleNativeTokenTransfer { field }
-            | Error::MultipleGasLimit { field }
-            | Error::AccountAddressAsTarget { field }
-            | Error::DuplicateTargetAddress { field, .. }
-            | Error::NoFunctionsProvided { field }
-            | Error::SelectorNotAllowed { field, .. }
-            | Error::ZeroAddress { field } => Some(field.clone()),
-            Error::InvalidEntityId { .. } => Some("entityId".into()),
-            Error::ValidationConfigUnset => Some("permissions".into()),
-            Error::Expired { field, .. } | Error::TimeOverLimit { field, .. } => Some((*field).into()),
-            Error::ValidAfterNotBeforeExpiry { .. } | Error::ValidAfterWithoutExpiry => Some("validAfter".into()),
-            Error::InvalidNonceKey { .. } => Some("nonceKey".into()),
-            Error::InvalidPrivateKey { field }
-            | Error::InvalidSignature { field, .. }
-            | Error::InvalidPublicKey { field, .. }
-            | Error::InvalidAssertion { field, .. } => Some((*field).into()),
-            Error::InvalidDeferredAction { .. } => Some("preSignatureDigest".into()),
-            Error::Random { .. } => None,
-            Error::SessionNotFound { .. }
-            | Error::RecordCorrupt { .. }
-            | Error::SchemaTooNew { .. }
-            | Error::DecryptFailed { .. }
-            | Error::InvalidStatusTransition { .. }
-            | Error::SessionRevoked { .. }
-            | Error::DeferredNotPrepared { .. } => Some("id".into()),
-            Error::EntityIdInUse { .. } | Error::EntityIdSearchLimit { .. } => Some("entityId".into()),
-            Error::Storage { .. } | Error::Crypto { .. } | Error::StoreClosed => None,
-            Error::Rpc { .. }
-            | Error::Wallet { .. }
-            | Error::UserOpReverted { .. }
-            | Error::Network { .. }
-            | Error::Timeout { .. }
-            | Error::Http { .. }
-            | Error::BadResponse { .. } => None,
-            Error::WrongChain { .. } => Some("chainId".into()),
-            Error::EntryPointNotSupported { .. } => Some("entryPoint".into()),
-            Error::ReceiptTimeout { .. } => Some("userOpHash".into()),
-            Error::OutOfScopeTarget { field, .. }
-            | Error::OutOfScopeSelector { field, .. }
-            | Error::NativeLimitExceeded { field, .. }
-            | Error::Erc20LimitExceeded { field, .. } => Some(field.clone()),
-            Error::SessionExpired { .. } => Some("expiresAt".into()),
-            Error::SessionNotYetValid { .. } => Some("validAfter".into()),
-            Error::PaymasterRequired { .. } | Error::PaymasterMismatch { .. } => Some("paymaster".into()),
-            Error::KeyWiped { .. } => None,
-            Error::KeyNotExportable { .. } => Some("id".into()),
-            Error::KeyKindUnsupported { .. } => Some("keyKind".into()),
-            Error::OwnerMismatch { .. } => Some("owner".into()),
-            Error::AccountKindUnsupported { .. } => Some("accountKind".into()),
-            Error::Reverted { .. } => None,
             Error::Budget { inner, .. } => inner.field(),
-            Error::DelegatedElsewhere { .. } | Error::AccountHasCode { .. } => Some("account".into()),
-            Error::AuthorizationRequired { .. } | Error::AuthorizationWrongSigner { .. } => {
-                Some("authorization".into())
-            }
-            Error::AuthorizationWrongDelegate { .. } => Some("authorization.address".into()),
-            Error::AuthorizationWrongChain { .. } => Some("authorization.chainId".into()),
-            Error::AuthorizationWrongNonce { .. } => Some("authorization.nonce".into()),
             Error::SendFailed { cause, .. } => cause.field(),
+            _ => {
+                let mut r = None;
+                self.parts(&mut |template, values| r = field_of(template, values));
+                r
+            }
         }
     }
 
@@ -977,7 +924,8 @@ impl Error {
     /// but `Rpc`, whose data has an optional key, and the three that wrap one). `values` lists the
     /// figures first, in data order, then what only the message shows. The template is the
     /// message with `{i}` where `values[i]` goes, then, when there are figures, a NUL and their
-    /// space-separated keys. Message and data share this one match: each variant's fields are
+    /// space-separated keys. The message's head before `:` is the field ([`Error::field`]);
+    /// a leading U+0001 marks a variant about no field. Message and data share this one match: each variant's fields are
     /// read once for both.
     fn parts(&self, out: &mut dyn FnMut(&'static str, &[Datum<'_>])) {
         match self {
@@ -1001,7 +949,7 @@ impl Error {
             Error::InvalidSignature { field, detail } => out("{0}: {1}", &[Datum::from(field), Datum::from(detail)]),
             Error::InvalidPublicKey { field, detail } => out("{0}: {1}", &[Datum::from(field), Datum::from(detail)]),
             Error::InvalidAssertion { field, detail } => out("{0}: {1}", &[Datum::from(field), Datum::from(detail)]),
-            Error::Random { detail } => out("random: the platform CSPRNG failed: {0}", &[Datum::from(detail)]),
+            Error::Random { detail } => out("\u{1}random: the platform CSPRNG failed: {0}", &[Datum::from(detail)]),
             Error::InvalidDeferredAction { detail } => out("preSignatureDigest: {0}", &[Datum::from(detail)]),
             Error::SessionNotFound { id } => out("id: no session {0} in this store\0id", &[Datum::from(id)]),
             Error::RecordCorrupt { id, detail } => out("id: stored session {0} is unreadable: {1}\0id", &[Datum::from(id), Datum::from(detail)]),
@@ -1012,15 +960,15 @@ impl Error {
             Error::InvalidStatusTransition { id, from, to } => out("id: session {0} is {1}; it cannot become {2}\0id from to", &[Datum::from(id), Datum::from(from), Datum::from(to)]),
             Error::SessionRevoked { id } => out("id: session {0} is revoked\0id", &[Datum::from(id)]),
             Error::DeferredNotPrepared { id } => out("id: session {0} has no deferred install prepared; call deferredInstall first\0id", &[Datum::from(id)]),
-            Error::Storage { op, detail } => out("storage: {0} failed: {1}\0operation", &[Datum::from(op), Datum::from(detail)]),
-            Error::Crypto { op, detail } => out("crypto: {0} failed: {1}\0operation", &[Datum::from(op), Datum::from(detail)]),
-            Error::StoreClosed => out("store: this SessionKeyStore was closed; open it again", &[]),
-            Error::Wallet { method, wallet_code, message, .. } => out("wallet: {0}: {2} (EIP-1193 {1})\0method walletCode walletMessage", &[Datum::from(method), Datum::from(wallet_code), Datum::from(message)]),
-            Error::UserOpReverted { user_op_hash, reason } => out("the operation {0} was mined but its execution reverted\0userOpHash reason", &[Datum::from(user_op_hash), Datum::from(reason)]),
-            Error::Network { url, detail } => out("{0}: network error: {1}\0url", &[Datum::from(url), Datum::from(detail)]),
-            Error::Timeout { url, timeout_ms } => out("{0}: no answer within {1} ms\0url timeoutMs", &[Datum::from(url), Datum::from(timeout_ms)]),
-            Error::Http { url, status, body } => out("{0}: HTTP {1}: {2}\0url status body", &[Datum::from(url), Datum::from(status), Datum::from(body)]),
-            Error::BadResponse { method, detail } => out("{0}: bad JSON-RPC response: {1}\0method", &[Datum::from(method), Datum::from(detail)]),
+            Error::Storage { op, detail } => out("\u{1}storage: {0} failed: {1}\0operation", &[Datum::from(op), Datum::from(detail)]),
+            Error::Crypto { op, detail } => out("\u{1}crypto: {0} failed: {1}\0operation", &[Datum::from(op), Datum::from(detail)]),
+            Error::StoreClosed => out("\u{1}store: this SessionKeyStore was closed; open it again", &[]),
+            Error::Wallet { method, wallet_code, message, .. } => out("\u{1}wallet: {0}: {2} (EIP-1193 {1})\0method walletCode walletMessage", &[Datum::from(method), Datum::from(wallet_code), Datum::from(message)]),
+            Error::UserOpReverted { user_op_hash, reason } => out("\u{1}the operation {0} was mined but its execution reverted\0userOpHash reason", &[Datum::from(user_op_hash), Datum::from(reason)]),
+            Error::Network { url, detail } => out("\u{1}{0}: network error: {1}\0url", &[Datum::from(url), Datum::from(detail)]),
+            Error::Timeout { url, timeout_ms } => out("\u{1}{0}: no answer within {1} ms\0url timeoutMs", &[Datum::from(url), Datum::from(timeout_ms)]),
+            Error::Http { url, status, body } => out("\u{1}{0}: HTTP {1}: {2}\0url status body", &[Datum::from(url), Datum::from(status), Datum::from(body)]),
+            Error::BadResponse { method, detail } => out("\u{1}{0}: bad JSON-RPC response: {1}\0method", &[Datum::from(method), Datum::from(detail)]),
             Error::WrongChain { expected, actual } => out("chainId: the bundler is on chain {1}, expected {0}\0expectedChainId actualChainId", &[Datum::from(expected), Datum::from(actual)]),
             Error::EntryPointNotSupported { entry_point, supported } => out("entryPoint: the bundler does not support {0} (it supports {1})\0entryPoint supported", &[Datum::from(entry_point), Datum::from(supported)]),
             Error::ReceiptTimeout { user_op_hash, waited_ms } => out("userOpHash: no receipt for {0} within {1} ms\0userOpHash waitedMs", &[Datum::from(user_op_hash), Datum::from(waited_ms)]),
@@ -1032,7 +980,7 @@ impl Error {
             Error::SessionNotYetValid { valid_after, now } => out("validAfter: the session is valid from {0}; now is {1}\0validAfter now", &[Datum::from(valid_after), Datum::from(now)]),
             Error::PaymasterRequired { paymaster } => out("paymaster: this session only validates operations paid by {0}; give the client a paymaster service\0paymaster", &[Datum::from(paymaster)]),
             Error::PaymasterMismatch { required, offered } => out("paymaster: the paymaster service chose {1}, but this session only validates operations paid by {0}\0paymaster offeredPaymaster", &[Datum::from(required), Datum::from(offered)]),
-            Error::KeyWiped { id } => out("session {0} has no key (revoked)\0id", &[Datum::from(id)]),
+            Error::KeyWiped { id } => out("\u{1}session {0} has no key (revoked)\0id", &[Datum::from(id)]),
             Error::KeyNotExportable { id, key_kind } => out("id: the key of session {0} is a non-extractable {1} key; it cannot be exported\0id keyKind", &[Datum::from(id), Datum::from(key_kind)]),
             Error::KeyKindUnsupported { key_kind, detail } => out("keyKind: {1}\0keyKind", &[Datum::from(key_kind), Datum::from(detail)]),
             Error::OwnerMismatch { owner, salt, predicted, account } => out("owner: {0} with salt {1} deploys {2}, not the session's account {3}\0owner salt predicted account", &[Datum::from(owner), Datum::from(salt), Datum::from(predicted), Datum::from(account)]),
@@ -1101,6 +1049,7 @@ impl std::error::Error for Error {}
 /// Writes a [`Error::parts`] template's message: its text up to the NUL, each `{i}` replaced by
 /// `values[i]`.
 fn message(f: &mut fmt::Formatter<'_>, template: &str, values: &[Datum<'_>]) -> fmt::Result {
+    let template = template.strip_prefix('\u{1}').unwrap_or(template);
     let mut rest = template.split_once('\0').map_or(template, |(text, _)| text);
     while let Some((text, after)) = rest.split_once('{') {
         f.write_str(text)?;
@@ -1115,6 +1064,23 @@ fn message(f: &mut fmt::Formatter<'_>, template: &str, values: &[Datum<'_>]) -> 
         rest = after;
     }
     f.write_str(rest)
+}
+
+/// The field of a [`Error::parts`] template: its head before `:`, a literal path or the
+/// `{i}` of the value that holds it; none when the template is marked as about no field.
+fn field_of(template: &str, values: &[Datum<'_>]) -> Option<String> {
+    if template.starts_with('\u{1}') {
+        return None;
+    }
+    let (head, _) = template.split_once(':')?;
+    if !head.starts_with('{') {
+        return Some(head.into());
+    }
+    let i = head.as_bytes().get(1).copied().unwrap_or(0).wrapping_sub(b'0');
+    match values.get(usize::from(i)) {
+        Some(Datum::Str(s)) => Some((*s).into()),
+        _ => None,
+    }
 }
 
 /// Hands the `i`th of the space-separated `keys` and `values[i]` to `put`, pair by pair: a
