@@ -266,7 +266,8 @@ impl fmt::Display for InputRule {
     }
 }
 
-/// Every refusal the library makes.
+/// Every refusal the library makes. A variant's message, field and data come from one template
+/// in `Error::parts` (but for `Rpc` and the three that wrap another error).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
     /// Input did not parse. `field` is the path (`permissions[2].data.allowance`).
@@ -525,7 +526,6 @@ pub enum Error {
         timeout_ms: u64,
     },
     /// The server answered with an HTTP status other than 2xx.
-    // (The status widened: u16's own formatter would be linked for this one message.)
     Http {
         /// Where the request went.
         url: String,
