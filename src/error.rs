@@ -266,11 +266,11 @@ impl fmt::Display for InputRule {
     }
 }
 
-/// Every refusal the library makes.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Every refusal the library makes. A variant's message, field and data come from one template
+/// in `Error::parts` (but for `Rpc` and the three that wrap another error).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
     /// Input did not parse. `field` is the path (`permissions[2].data.allowance`).
-    #[error("{field}: {detail}")]
     InvalidInput {
         /// Path of the offending field.
         field: String,
@@ -282,31 +282,26 @@ pub enum Error {
 
     // ---- permission rules (mirror Alchemy's PermissionBuilder refusals) ----
     /// `root` must be the only permission (SDK: RootPermissionOnlyError).
-    #[error("{field}: the root permission must be the only permission")]
     RootPermissionOnly {
         /// Path of the offending permission.
         field: String,
     },
     /// At most one `native-token-transfer` (SDK: MultipleNativeTokenTransferError).
-    #[error("{field}: at most one native-token-transfer permission is allowed")]
     MultipleNativeTokenTransfer {
         /// Path of the offending permission.
         field: String,
     },
     /// At most one `gas-limit` (SDK: MultipleGasLimitError).
-    #[error("{field}: at most one gas-limit permission is allowed")]
     MultipleGasLimit {
         /// Path of the offending permission.
         field: String,
     },
     /// The account itself may not be a target (SDK: AccountAddressAsTargetError).
-    #[error("{field}: the account itself may not be a target; use account-functions")]
     AccountAddressAsTarget {
         /// Path of the offending address.
         field: String,
     },
     /// A target address may appear in one contract permission only (SDK: DuplicateTargetAddressError).
-    #[error("{field}: target {address} already has a contract-access or functions-on-contract permission")]
     DuplicateTargetAddress {
         /// Path of the offending address.
         field: String,
@@ -314,13 +309,11 @@ pub enum Error {
         address: String,
     },
     /// Function lists may not be empty (SDK: NoFunctionsProvidedError).
-    #[error("{field}: at least one function selector is required")]
     NoFunctionsProvided {
         /// Path of the empty list.
         field: String,
     },
     /// A selector that would hand over control of the account (SDK: SelectorNotAllowed).
-    #[error("{field}: selector {selector} ({name}) may not be granted to a session key")]
     SelectorNotAllowed {
         /// Path of the selector.
         field: String,
@@ -330,22 +323,18 @@ pub enum Error {
         name: &'static str,
     },
     /// The zero address is not a valid target or token (SDK: ZeroAddressError).
-    #[error("{field}: the zero address is not allowed")]
     ZeroAddress {
         /// Path of the address.
         field: String,
     },
     /// Entity ids must stay below 2^31 - 1 and above 0 (SDK: InvalidEntityIdError, EntityIdOverrideError).
-    #[error("entityId: {entity_id} is not allowed; session entity ids are 1 ..= 2147483646")]
     InvalidEntityId {
         /// The rejected id.
         entity_id: u64,
     },
     /// A non-root session needs at least one selector (SDK: ValidationConfigUnsetError).
-    #[error("permissions: a session that is not root needs at least one callable function (add contract-access, functions-on-*, erc20-token-transfer or account-functions)")]
     ValidationConfigUnset,
     /// A time bound already in the past (SDK: ExpiredDeadlineError).
-    #[error("{field}: {value} is in the past (now is {now})")]
     Expired {
         /// `expiresAt` or `deadline`.
         field: &'static str,
@@ -355,7 +344,6 @@ pub enum Error {
         now: u64,
     },
     /// A time bound beyond uint48 (SDK: DeadlineOverLimitError).
-    #[error("{field}: {value} does not fit uint48")]
     TimeOverLimit {
         /// `expiresAt`, `validAfter` or `deadline`.
         field: &'static str,
@@ -363,7 +351,6 @@ pub enum Error {
         value: u64,
     },
     /// `validAfter` must be before `expiresAt` (the TimeRange module reverts otherwise).
-    #[error("validAfter: {valid_after} must be before expiresAt {expires_at}")]
     ValidAfterNotBeforeExpiry {
         /// Start of the window.
         valid_after: u64,
@@ -371,10 +358,8 @@ pub enum Error {
         expires_at: u64,
     },
     /// `validAfter` without `expiresAt` has no time-range hook to live in.
-    #[error("validAfter: requires expiresAt")]
     ValidAfterWithoutExpiry,
     /// The parallel nonce key has at most 152 bits (SDK: InvalidNonceKeyError).
-    #[error("nonceKey: {value} does not fit in 152 bits")]
     InvalidNonceKey {
         /// The rejected key, hex.
         value: String,
@@ -382,13 +367,11 @@ pub enum Error {
 
     // ---- keys and signatures ----
     /// The private key bytes are not a valid secp256k1 scalar.
-    #[error("{field}: not a valid secp256k1 private key")]
     InvalidPrivateKey {
         /// Path of the key field.
         field: &'static str,
     },
     /// A signature that cannot be used (wrong length or malformed).
-    #[error("{field}: {detail}")]
     InvalidSignature {
         /// Path of the signature field.
         field: &'static str,
@@ -396,7 +379,6 @@ pub enum Error {
         detail: String,
     },
     /// Not an uncompressed P-256 public key on the curve.
-    #[error("{field}: {detail}")]
     InvalidPublicKey {
         /// Path of the key field.
         field: &'static str,
@@ -404,7 +386,6 @@ pub enum Error {
         detail: String,
     },
     /// A WebAuthn assertion field the module or a WebAuthn verifier would refuse.
-    #[error("{field}: {detail}")]
     InvalidAssertion {
         /// `rpId`, `origin` or `flags`.
         field: &'static str,
@@ -412,13 +393,11 @@ pub enum Error {
         detail: String,
     },
     /// The platform's random number generator failed.
-    #[error("random: the platform CSPRNG failed: {detail}")]
     Random {
         /// What the platform said.
         detail: String,
     },
     /// The deferred-action digest given is not one this library builds.
-    #[error("preSignatureDigest: {detail}")]
     InvalidDeferredAction {
         /// What is wrong with it.
         detail: String,
@@ -426,13 +405,11 @@ pub enum Error {
 
     // ---- session store (browser shell; see `session`) ----
     /// No session with this id in the store.
-    #[error("id: no session {id} in this store")]
     SessionNotFound {
         /// The id asked for.
         id: String,
     },
     /// A stored record could not be read (damaged or written by an unknown build).
-    #[error("id: stored session {id} is unreadable: {detail}")]
     RecordCorrupt {
         /// The record's id (`(unknown)` if it has none).
         id: String,
@@ -440,7 +417,6 @@ pub enum Error {
         detail: String,
     },
     /// A stored record was written by a newer build of this library.
-    #[error("id: stored session {id} has schema {schema}, newer than this build understands")]
     SchemaTooNew {
         /// The record's id.
         id: String,
@@ -448,25 +424,21 @@ pub enum Error {
         schema: u64,
     },
     /// The key's ciphertext did not authenticate (altered record, or a different wrapping key).
-    #[error("id: the key of session {id} does not decrypt (record altered, or its wrapping key is gone)")]
     DecryptFailed {
         /// The record's id.
         id: String,
     },
     /// The entity id asked for is used by another stored session of the same account and chain.
-    #[error("entityId: {entity_id} is already used by another session of this account")]
     EntityIdInUse {
         /// The id asked for.
         entity_id: u32,
     },
     /// The on-chain entity-id search stepped over this many installed ids without finding a free one.
-    #[error("entityId: {tried} entity ids in a row are installed on chain; pass entityId explicitly")]
     EntityIdSearchLimit {
         /// How many installed ids were stepped over.
         tried: u32,
     },
     /// A status change the lifecycle does not allow (e.g. revoked → active).
-    #[error("id: session {id} is {from}; it cannot become {to}")]
     InvalidStatusTransition {
         /// The record's id.
         id: String,
@@ -476,19 +448,16 @@ pub enum Error {
         to: &'static str,
     },
     /// The session was revoked; it signs nothing.
-    #[error("id: session {id} is revoked")]
     SessionRevoked {
         /// The record's id.
         id: String,
     },
     /// `attachOwnerSignature` before `deferredInstall`.
-    #[error("id: session {id} has no deferred install prepared; call deferredInstall first")]
     DeferredNotPrepared {
         /// The record's id.
         id: String,
     },
     /// IndexedDB refused an operation.
-    #[error("storage: {op} failed: {detail}")]
     Storage {
         /// What was being done.
         op: &'static str,
@@ -496,7 +465,6 @@ pub enum Error {
         detail: String,
     },
     /// WebCrypto is missing or refused an operation.
-    #[error("crypto: {op} failed: {detail}")]
     Crypto {
         /// What was being done.
         op: &'static str,
@@ -504,7 +472,6 @@ pub enum Error {
         detail: String,
     },
     /// The store was closed.
-    #[error("store: this SessionKeyStore was closed; open it again")]
     StoreClosed,
 
     // ---- bundler / node JSON-RPC (see `rpc`) ----
@@ -512,7 +479,6 @@ pub enum Error {
     /// [`crate::rpc::error_code`]): `BUNDLER_AAxx` when the message carries an EntryPoint `AAxx`
     /// reason, else one per ERC-7769 / JSON-RPC error code (`BUNDLER_SIMULATE_VALIDATION`, …).
     /// The server's own code, message and data are kept as they came.
-    #[error("{method}: {message} (JSON-RPC {rpc_code})")]
     Rpc {
         /// Stable code.
         code: ErrorCode,
@@ -527,7 +493,6 @@ pub enum Error {
     },
     /// An EIP-1193 wallet refused a request: `WALLET_REJECTED` when the user said no (`4001`),
     /// else `WALLET_ERROR`. Not an [`Error::Rpc`]: no bundler or node was asked.
-    #[error("wallet: {method}: {message} (EIP-1193 {wallet_code})")]
     Wallet {
         /// `WalletRejected` or `WalletError`.
         code: ErrorCode,
@@ -539,7 +504,6 @@ pub enum Error {
         message: String,
     },
     /// An operation was mined but its execution reverted (the receipt says `success: false`).
-    #[error("the operation {user_op_hash} was mined but its execution reverted")]
     UserOpReverted {
         /// The operation's hash.
         user_op_hash: String,
@@ -548,7 +512,6 @@ pub enum Error {
     },
     /// The request did not reach the server or no answer came back (connection refused, DNS,
     /// reset, CORS refusal in a browser).
-    #[error("{url}: network error: {detail}")]
     Network {
         /// Where the request went.
         url: String,
@@ -556,7 +519,6 @@ pub enum Error {
         detail: String,
     },
     /// No answer within the request timeout.
-    #[error("{url}: no answer within {timeout_ms} ms")]
     Timeout {
         /// Where the request went.
         url: String,
@@ -564,8 +526,6 @@ pub enum Error {
         timeout_ms: u64,
     },
     /// The server answered with an HTTP status other than 2xx.
-    // (The status widened: u16's own formatter would be linked for this one message.)
-    #[error("{url}: HTTP {}: {body}", u32::from(*.status))]
     Http {
         /// Where the request went.
         url: String,
@@ -575,7 +535,6 @@ pub enum Error {
         body: String,
     },
     /// The answer is not a JSON-RPC 2.0 response to our request (bad JSON, wrong id, bad result shape).
-    #[error("{method}: bad JSON-RPC response: {detail}")]
     BadResponse {
         /// The method called.
         method: String,
@@ -583,7 +542,6 @@ pub enum Error {
         detail: String,
     },
     /// The bundler (or node) is on another chain than the one asked for.
-    #[error("chainId: the bundler is on chain {actual}, expected {expected}")]
     WrongChain {
         /// The chain id asked for.
         expected: u64,
@@ -591,7 +549,6 @@ pub enum Error {
         actual: u64,
     },
     /// The bundler does not support EntryPoint v0.7.
-    #[error("entryPoint: the bundler does not support {entry_point} (it supports {supported})")]
     EntryPointNotSupported {
         /// The EntryPoint asked for.
         entry_point: String,
@@ -599,7 +556,6 @@ pub enum Error {
         supported: String,
     },
     /// No receipt for the user operation before the deadline.
-    #[error("userOpHash: no receipt for {user_op_hash} within {waited_ms} ms")]
     ReceiptTimeout {
         /// The operation's hash.
         user_op_hash: String,
@@ -609,7 +565,6 @@ pub enum Error {
 
     // ---- local pre-check of calls against a session's permissions (see `precheck`) ----
     /// A call to a target the session may not call.
-    #[error("{field}: target {target} is not allowed for this session")]
     OutOfScopeTarget {
         /// Path of the call (`calls[1].target`).
         field: String,
@@ -617,7 +572,6 @@ pub enum Error {
         target: String,
     },
     /// A call of a function the session may not call on that target.
-    #[error("{field}: selector {selector} is not allowed on {target} for this session")]
     OutOfScopeSelector {
         /// Path of the call data (`calls[1].data`).
         field: String,
@@ -627,7 +581,6 @@ pub enum Error {
         selector: String,
     },
     /// Native value beyond what the session may still spend.
-    #[error("{field}: sends {requested} wei in total, the session's native limit is {limit} wei")]
     NativeLimitExceeded {
         /// Path of the call that crosses the limit (`calls[2].value`).
         field: String,
@@ -637,7 +590,6 @@ pub enum Error {
         limit: String,
     },
     /// ERC-20 transfer/approve amounts beyond the session's limit for that token.
-    #[error("{field}: {requested} units of {token} in total, the session's limit is {limit}")]
     Erc20LimitExceeded {
         /// Path of the call that crosses the limit (`calls[0].data`).
         field: String,
@@ -649,7 +601,6 @@ pub enum Error {
         limit: String,
     },
     /// The session expires before the operation could safely land.
-    #[error("expiresAt: the session expires at {expires_at}; now {now} + safety margin {margin_s} s is past it")]
     SessionExpired {
         /// The session's expiry (unix seconds).
         expires_at: u64,
@@ -659,7 +610,6 @@ pub enum Error {
         margin_s: u64,
     },
     /// The session is not valid yet.
-    #[error("validAfter: the session is valid from {valid_after}; now is {now}")]
     SessionNotYetValid {
         /// Start of the session's window (unix seconds).
         valid_after: u64,
@@ -670,15 +620,11 @@ pub enum Error {
     // ---- session service ----
     /// The session only validates operations paid by its paymaster, and no paymaster service
     /// was given to send through.
-    #[error(
-        "paymaster: this session only validates operations paid by {paymaster}; give the client a paymaster service"
-    )]
     PaymasterRequired {
         /// The session's paymaster.
         paymaster: String,
     },
     /// The paymaster service offered another paymaster than the one the session is pinned to.
-    #[error("paymaster: the paymaster service chose {offered}, but this session only validates operations paid by {required}")]
     PaymasterMismatch {
         /// The session's paymaster.
         required: String,
@@ -686,13 +632,11 @@ pub enum Error {
         offered: String,
     },
     /// The session has no key any more (revoked: the key was wiped).
-    #[error("session {id} has no key (revoked)")]
     KeyWiped {
         /// The session id.
         id: String,
     },
     /// The session's key cannot leave the vault that made it (a non-extractable WebCrypto key).
-    #[error("id: the key of session {id} is a non-extractable {key_kind} key; it cannot be exported")]
     KeyNotExportable {
         /// The session id.
         id: String,
@@ -700,7 +644,6 @@ pub enum Error {
         key_kind: &'static str,
     },
     /// The key kind cannot do what was asked.
-    #[error("keyKind: {detail}")]
     KeyKindUnsupported {
         /// The key kind asked for or held by the session.
         key_kind: &'static str,
@@ -708,7 +651,6 @@ pub enum Error {
         detail: String,
     },
     /// The owner given does not own the session's account (its counterfactual address differs).
-    #[error("owner: {owner} with salt {salt} deploys {predicted}, not the session's account {account}")]
     OwnerMismatch {
         /// The owner given.
         owner: String,
@@ -721,7 +663,6 @@ pub enum Error {
     },
 
     /// The call reads MAv2's modules, which the account kind does not have.
-    #[error("accountKind: {what} reads MAv2's modules; a {kind} account has none")]
     AccountKindUnsupported {
         /// What was asked (`sessionStatus`).
         what: &'static str,
@@ -730,7 +671,6 @@ pub enum Error {
     },
     /// Estimating or sending failed with revert data: `code` says what happened on chain (an
     /// `_ON_CHAIN` code, or the bundler's own when the data matches no known error).
-    #[error("{rpc} [{code}]")]
     Reverted {
         /// The decoded code.
         code: ErrorCode,
@@ -745,7 +685,6 @@ pub enum Error {
     },
     /// A limit refusal of the pre-check, with the figures it compared: the grant's, and what the
     /// chain says is left when it was read.
-    #[error("{inner}")]
     Budget {
         /// `NATIVE_LIMIT_EXCEEDED` or `ERC20_LIMIT_EXCEEDED`.
         inner: Box<Error>,
@@ -759,7 +698,6 @@ pub enum Error {
 
     // ---- EIP-7702 accounts (see `eip7702`) ----
     /// The EOA delegates its code to another contract than SemiModularAccount7702.
-    #[error("account: {account} is delegated to {delegate}, not to MAv2's SemiModularAccount7702 {expected}")]
     DelegatedElsewhere {
         /// The EOA.
         account: String,
@@ -769,7 +707,6 @@ pub enum Error {
         expected: String,
     },
     /// The address holds contract code that is no EIP-7702 delegation: it is not an EOA.
-    #[error("account: {account} holds {size} bytes of contract code ({head}…), not an EIP-7702 delegation; it is not an EOA")]
     AccountHasCode {
         /// The address.
         account: String,
@@ -779,15 +716,11 @@ pub enum Error {
         head: String,
     },
     /// The EOA is not delegated yet, so its first operation needs a signed authorization.
-    #[error("authorization: {account} is not delegated to SemiModularAccount7702 yet; its first operation needs a signed EIP-7702 authorization")]
     AuthorizationRequired {
         /// The EOA.
         account: String,
     },
     /// The authorization delegates to another contract than SemiModularAccount7702.
-    #[error(
-        "authorization.address: the authorization delegates to {address}, expected SemiModularAccount7702 {expected}"
-    )]
     AuthorizationWrongDelegate {
         /// The address in the authorization.
         address: String,
@@ -795,7 +728,6 @@ pub enum Error {
         expected: String,
     },
     /// The authorization is for another chain (0 means any chain and is accepted).
-    #[error("authorization.chainId: the authorization is for chain {chain_id}, the operation for chain {expected}")]
     AuthorizationWrongChain {
         /// The authorization's chain id.
         chain_id: u64,
@@ -803,7 +735,6 @@ pub enum Error {
         expected: u64,
     },
     /// The authorization's nonce is not the EOA's current nonce, so the chain would skip it.
-    #[error("authorization.nonce: the authorization has nonce {nonce}, the account's current nonce is {expected}")]
     AuthorizationWrongNonce {
         /// The authorization's nonce.
         nonce: u64,
@@ -811,7 +742,6 @@ pub enum Error {
         expected: u64,
     },
     /// The authorization was signed by another key than the EOA's.
-    #[error("authorization: signed by {signer}, not by the account {account}")]
     AuthorizationWrongSigner {
         /// The address the signature recovers to.
         signer: String,
@@ -821,7 +751,6 @@ pub enum Error {
 
     /// Sending failed after the operation was signed: the cause keeps its own code, field and
     /// data, and the userOpHash the caller can look up or wait for is added to the data.
-    #[error("{cause} (userOpHash {user_op_hash})")]
     SendFailed {
         /// The signed operation's hash.
         user_op_hash: String,
@@ -908,294 +837,180 @@ impl Error {
         }
     }
 
-    /// The field the error is about, as a path, where one applies.
+    /// The field the error is about, as a path, where one applies: the head of the message
+    /// before its first `:`, unless [`Error::parts`] marks the variant as about no field.
     pub fn field(&self) -> Option<String> {
         match self {
-            Error::InvalidInput { field, .. }
-            | Error::RootPermissionOnly { field }
-            | Error::MultipleNativeTokenTransfer { field }
-            | Error::MultipleGasLimit { field }
-            | Error::AccountAddressAsTarget { field }
-            | Error::DuplicateTargetAddress { field, .. }
-            | Error::NoFunctionsProvided { field }
-            | Error::SelectorNotAllowed { field, .. }
-            | Error::ZeroAddress { field } => Some(field.clone()),
-            Error::InvalidEntityId { .. } => Some("entityId".into()),
-            Error::ValidationConfigUnset => Some("permissions".into()),
-            Error::Expired { field, .. } | Error::TimeOverLimit { field, .. } => Some((*field).into()),
-            Error::ValidAfterNotBeforeExpiry { .. } | Error::ValidAfterWithoutExpiry => Some("validAfter".into()),
-            Error::InvalidNonceKey { .. } => Some("nonceKey".into()),
-            Error::InvalidPrivateKey { field }
-            | Error::InvalidSignature { field, .. }
-            | Error::InvalidPublicKey { field, .. }
-            | Error::InvalidAssertion { field, .. } => Some((*field).into()),
-            Error::InvalidDeferredAction { .. } => Some("preSignatureDigest".into()),
-            Error::Random { .. } => None,
-            Error::SessionNotFound { .. }
-            | Error::RecordCorrupt { .. }
-            | Error::SchemaTooNew { .. }
-            | Error::DecryptFailed { .. }
-            | Error::InvalidStatusTransition { .. }
-            | Error::SessionRevoked { .. }
-            | Error::DeferredNotPrepared { .. } => Some("id".into()),
-            Error::EntityIdInUse { .. } | Error::EntityIdSearchLimit { .. } => Some("entityId".into()),
-            Error::Storage { .. } | Error::Crypto { .. } | Error::StoreClosed => None,
-            Error::Rpc { .. }
-            | Error::Wallet { .. }
-            | Error::UserOpReverted { .. }
-            | Error::Network { .. }
-            | Error::Timeout { .. }
-            | Error::Http { .. }
-            | Error::BadResponse { .. } => None,
-            Error::WrongChain { .. } => Some("chainId".into()),
-            Error::EntryPointNotSupported { .. } => Some("entryPoint".into()),
-            Error::ReceiptTimeout { .. } => Some("userOpHash".into()),
-            Error::OutOfScopeTarget { field, .. }
-            | Error::OutOfScopeSelector { field, .. }
-            | Error::NativeLimitExceeded { field, .. }
-            | Error::Erc20LimitExceeded { field, .. } => Some(field.clone()),
-            Error::SessionExpired { .. } => Some("expiresAt".into()),
-            Error::SessionNotYetValid { .. } => Some("validAfter".into()),
-            Error::PaymasterRequired { .. } | Error::PaymasterMismatch { .. } => Some("paymaster".into()),
-            Error::KeyWiped { .. } => None,
-            Error::KeyNotExportable { .. } => Some("id".into()),
-            Error::KeyKindUnsupported { .. } => Some("keyKind".into()),
-            Error::OwnerMismatch { .. } => Some("owner".into()),
-            Error::AccountKindUnsupported { .. } => Some("accountKind".into()),
-            Error::Reverted { .. } => None,
             Error::Budget { inner, .. } => inner.field(),
-            Error::DelegatedElsewhere { .. } | Error::AccountHasCode { .. } => Some("account".into()),
-            Error::AuthorizationRequired { .. } | Error::AuthorizationWrongSigner { .. } => {
-                Some("authorization".into())
-            }
-            Error::AuthorizationWrongDelegate { .. } => Some("authorization.address".into()),
-            Error::AuthorizationWrongChain { .. } => Some("authorization.chainId".into()),
-            Error::AuthorizationWrongNonce { .. } => Some("authorization.nonce".into()),
             Error::SendFailed { cause, .. } => cause.field(),
+            _ => {
+                let mut r = None;
+                self.parts(&mut |template, values| r = field_of(template, values));
+                r
+            }
         }
     }
 
-    /// The figures of the refusal as JSON (JS sees them as `error.data`), where it has any: the
-    /// server's JSON-RPC code, message and data, the wallet's code, the limit and the amount a
-    /// pre-check refused, the times compared. Key names are the same across variants; the
-    /// typings' `ErrorData` lists them.
-    pub fn data_fields(&self) -> Option<Vec<(&'static str, Datum<'_>)>> {
-        let v = match self {
-            Error::InvalidInput { .. }
-            | Error::RootPermissionOnly { .. }
-            | Error::MultipleNativeTokenTransfer { .. }
-            | Error::MultipleGasLimit { .. }
-            | Error::AccountAddressAsTarget { .. }
-            | Error::NoFunctionsProvided { .. }
-            | Error::ZeroAddress { .. }
-            | Error::ValidationConfigUnset
-            | Error::ValidAfterWithoutExpiry
-            | Error::InvalidPrivateKey { .. }
-            | Error::InvalidSignature { .. }
-            | Error::InvalidPublicKey { .. }
-            | Error::InvalidAssertion { .. }
-            | Error::Random { .. }
-            | Error::InvalidDeferredAction { .. }
-            | Error::StoreClosed => return None,
-            Error::DuplicateTargetAddress { address, .. } => vec![("target", Datum::from(address))],
-            Error::SelectorNotAllowed { selector, name, .. } => {
-                vec![("selector", Datum::from(selector)), ("functionName", Datum::from(name))]
-            }
-            Error::InvalidEntityId { entity_id } => vec![("entityId", Datum::from(entity_id))],
-            Error::Expired { value, now, .. } => vec![("value", Datum::from(value)), ("now", Datum::from(now))],
+    /// The figures of the refusal (JS sees them as `error.data`), handed to `put` one key at a
+    /// time, where it has any: the server's JSON-RPC code, message and data, the wallet's code,
+    /// the limit and the amount a pre-check refused, the times compared. Key names are the same
+    /// across variants; the typings' `ErrorData` lists them. A sink rather than a list: the
+    /// browser shell sets each value on the JS object as it comes, with no vector in between.
+    pub fn data_each(&self, put: &mut dyn FnMut(&'static str, &Datum<'_>)) {
+        match self {
             // Beyond 2^53 a JS number would round: such a value goes out as a decimal string.
-            Error::TimeOverLimit { value, .. } if *value > (1 << 53) => {
-                vec![("value", Datum::Owned(value.to_string()))]
-            }
-            Error::TimeOverLimit { value, .. } => vec![("value", Datum::from(value))],
-            Error::ValidAfterNotBeforeExpiry { valid_after, expires_at } => {
-                vec![("validAfter", Datum::from(valid_after)), ("expiresAt", Datum::from(expires_at))]
-            }
-            Error::InvalidNonceKey { value } => vec![("nonceKey", Datum::from(value))],
-            Error::SessionNotFound { id }
-            | Error::RecordCorrupt { id, .. }
-            | Error::DecryptFailed { id }
-            | Error::SessionRevoked { id }
-            | Error::DeferredNotPrepared { id }
-            | Error::KeyWiped { id } => vec![("id", Datum::from(id))],
-            Error::SchemaTooNew { id, schema } => vec![("id", Datum::from(id)), ("schema", Datum::from(schema))],
-            Error::InvalidStatusTransition { id, from, to } => {
-                vec![("id", Datum::from(id)), ("from", Datum::from(from)), ("to", Datum::from(to))]
-            }
-            Error::EntityIdInUse { entity_id } => vec![("entityId", Datum::from(entity_id))],
-            Error::EntityIdSearchLimit { tried } => vec![("tried", Datum::from(tried))],
-            Error::Storage { op, .. } | Error::Crypto { op, .. } => vec![("operation", Datum::from(op))],
+            Error::TimeOverLimit { value, .. } if *value > (1 << 53) => put("value", &Datum::Str(&value.to_string())),
             Error::Rpc { method, rpc_code, message, data, .. } => {
-                let mut v = vec![
-                    ("method", Datum::from(method)),
-                    ("rpcCode", Datum::from(rpc_code)),
-                    ("rpcMessage", Datum::from(message)),
-                ];
+                put("method", &Datum::from(method));
+                put("rpcCode", &Datum::from(rpc_code));
+                put("rpcMessage", &Datum::from(message));
                 if let Some(d) = data {
                     // The server's data came as JSON; it goes back out as the same JSON value.
-                    v.push(("rpcData", Datum::Json(d)));
+                    put("rpcData", &Datum::Json(d));
                 }
-                v
             }
-            Error::Wallet { method, wallet_code, message, .. } => {
-                vec![
-                    ("method", Datum::from(method)),
-                    ("walletCode", Datum::from(wallet_code)),
-                    ("walletMessage", Datum::from(message)),
-                ]
-            }
-            Error::UserOpReverted { user_op_hash, reason } => {
-                vec![("userOpHash", Datum::from(user_op_hash)), ("reason", Datum::from(reason))]
-            }
-            Error::Network { url, .. } => vec![("url", Datum::from(url))],
-            Error::Timeout { url, timeout_ms } => {
-                vec![("url", Datum::from(url)), ("timeoutMs", Datum::from(timeout_ms))]
-            }
-            Error::Http { url, status, body } => {
-                vec![("url", Datum::from(url)), ("status", Datum::from(status)), ("body", Datum::from(body))]
-            }
-            Error::BadResponse { method, .. } => vec![("method", Datum::from(method))],
-            Error::WrongChain { expected, actual } => {
-                vec![("expectedChainId", Datum::from(expected)), ("actualChainId", Datum::from(actual))]
-            }
-            Error::EntryPointNotSupported { entry_point, supported } => {
-                vec![("entryPoint", Datum::from(entry_point)), ("supported", Datum::from(supported))]
-            }
-            Error::ReceiptTimeout { user_op_hash, waited_ms } => {
-                vec![("userOpHash", Datum::from(user_op_hash)), ("waitedMs", Datum::from(waited_ms))]
-            }
-            Error::OutOfScopeTarget { target, .. } => vec![("target", Datum::from(target))],
-            Error::OutOfScopeSelector { target, selector, .. } => {
-                vec![("target", Datum::from(target)), ("selector", Datum::from(selector))]
-            }
-            Error::NativeLimitExceeded { requested, limit, .. } => {
-                vec![("requested", Datum::from(requested)), ("limit", Datum::from(limit))]
-            }
-            Error::Erc20LimitExceeded { token, requested, limit, .. } => {
-                vec![
-                    ("token", Datum::from(token)),
-                    ("requested", Datum::from(requested)),
-                    ("limit", Datum::from(limit)),
-                ]
-            }
-            Error::SessionExpired { expires_at, now, margin_s } => {
-                vec![
-                    ("expiresAt", Datum::from(expires_at)),
-                    ("now", Datum::from(now)),
-                    ("safetyMarginSeconds", Datum::from(margin_s)),
-                ]
-            }
-            Error::SessionNotYetValid { valid_after, now } => {
-                vec![("validAfter", Datum::from(valid_after)), ("now", Datum::from(now))]
-            }
-            Error::PaymasterRequired { paymaster } => vec![("paymaster", Datum::from(paymaster))],
-            Error::PaymasterMismatch { required, offered } => {
-                vec![("paymaster", Datum::from(required)), ("offeredPaymaster", Datum::from(offered))]
-            }
-            Error::OwnerMismatch { owner, salt, predicted, account } => {
-                vec![
-                    ("owner", Datum::from(owner)),
-                    ("salt", Datum::from(salt)),
-                    ("predicted", Datum::from(predicted)),
-                    ("account", Datum::from(account)),
-                ]
-            }
-            Error::AccountKindUnsupported { kind, .. } => vec![("accountKind", Datum::from(kind))],
-            Error::KeyNotExportable { id, key_kind } => {
-                vec![("id", Datum::from(id)), ("keyKind", Datum::from(key_kind))]
-            }
-            Error::KeyKindUnsupported { key_kind, .. } => vec![("keyKind", Datum::from(key_kind))],
             Error::Reverted { rpc, revert, args, window, .. } => {
-                let mut v = rpc.data_fields().unwrap_or_default();
-                v.push(("bundlerCode", Datum::Str(rpc.code())));
+                rpc.data_each(put);
+                put("bundlerCode", &Datum::Str(rpc.code()));
                 if !revert.error.is_empty() {
-                    v.push(("error", Datum::Str(revert.error)));
+                    put("error", &Datum::Str(revert.error));
                 }
                 if let Some(m) = revert.module {
-                    v.push(("module", Datum::Owned(m.to_checksum(None))));
+                    put("module", &Datum::Str(&m.to_checksum(None)));
                 }
                 if let Some(n) = revert.module_name {
-                    v.push(("moduleName", Datum::Str(n)));
+                    put("moduleName", &Datum::Str(n));
                 }
                 if let Some(e) = &revert.entity_id {
-                    v.push(("entityId", Datum::from(e)));
+                    put("entityId", &Datum::from(e));
                 }
                 if let Some(e) = &revert.session_entity_id {
-                    v.push(("sessionEntityId", Datum::from(e)));
+                    put("sessionEntityId", &Datum::from(e));
                 }
                 if let Some(aa) = &revert.aa {
-                    v.push(("aa", Datum::Str(aa)));
+                    put("aa", &Datum::Str(aa));
                 }
-                v.push(("args", Datum::Json(args)));
+                put("args", &Datum::Json(args));
                 if let Some(raw) = &revert.raw {
-                    v.push(("raw", Datum::Owned(crate::json::hex(raw))));
+                    put("raw", &Datum::Str(&crate::json::hex(raw)));
                 }
                 if let Some([after, until, now]) = window {
-                    v.extend([
-                        ("validAfter", Datum::from(after)),
-                        ("validUntil", Datum::from(until)),
-                        ("chainTime", Datum::from(now)),
-                    ]);
+                    put("validAfter", &Datum::from(after));
+                    put("validUntil", &Datum::from(until));
+                    put("chainTime", &Datum::from(now));
                 }
-                v
             }
             Error::Budget { inner, granted, remaining, basis } => {
-                let mut v = inner.data_fields().unwrap_or_default();
-                v.push(("granted", Datum::from(granted)));
+                inner.data_each(put);
+                put("granted", &Datum::from(granted));
                 if let Some(r) = remaining {
-                    v.push(("remaining", Datum::from(r)));
+                    put("remaining", &Datum::from(r));
                 }
-                v.push(("source", Datum::Str(basis)));
-                v
-            }
-            Error::DelegatedElsewhere { account, delegate, expected } => {
-                vec![
-                    ("account", Datum::from(account)),
-                    ("delegate", Datum::from(delegate)),
-                    ("expectedDelegate", Datum::from(expected)),
-                ]
-            }
-            Error::AccountHasCode { account, size, .. } => {
-                vec![("account", Datum::from(account)), ("codeSize", Datum::from(size))]
-            }
-            Error::AuthorizationRequired { account } => vec![("account", Datum::from(account))],
-            Error::AuthorizationWrongDelegate { address, expected } => {
-                vec![("delegate", Datum::from(address)), ("expectedDelegate", Datum::from(expected))]
-            }
-            Error::AuthorizationWrongChain { chain_id, expected } => {
-                vec![("chainId", Datum::from(chain_id)), ("expectedChainId", Datum::from(expected))]
-            }
-            Error::AuthorizationWrongNonce { nonce, expected } => {
-                vec![("nonce", Datum::from(nonce)), ("expectedNonce", Datum::from(expected))]
-            }
-            Error::AuthorizationWrongSigner { signer, account } => {
-                vec![("signer", Datum::from(signer)), ("account", Datum::from(account))]
+                put("source", &Datum::Str(basis));
             }
             Error::SendFailed { user_op_hash, cause } => {
-                let mut v = cause.data_fields().unwrap_or_default();
-                v.push(("userOpHash", Datum::from(user_op_hash)));
-                v
+                cause.data_each(put);
+                put("userOpHash", &Datum::from(user_op_hash));
             }
-        };
-        Some(v)
+            _ => self.parts(&mut |template, values| {
+                if let Some((_, keys)) = template.split_once('\0') {
+                    each(put, keys, values);
+                }
+            }),
+        }
     }
 
-    /// [`Error::data_fields`] as one JSON object (native callers, tests).
+    /// The message template and values of a refusal that wraps no other error (every variant
+    /// but `Rpc`, whose data has an optional key, and the three that wrap one). `values` lists the
+    /// figures first, in data order, then what only the message shows. The template is the
+    /// message with `{i}` where `values[i]` goes, then, when there are figures, a NUL and their
+    /// space-separated keys. The message's head before `:` is the field ([`Error::field`]);
+    /// a leading U+0001 marks a variant about no field. Message and data share this one match: each variant's fields are
+    /// read once for both.
+    fn parts(&self, out: &mut dyn FnMut(&'static str, &[Datum<'_>])) {
+        match self {
+            Error::InvalidInput { field, detail, .. } => out("{0}: {1}", &[Datum::from(field), Datum::from(detail)]),
+            Error::RootPermissionOnly { field } => out("{0}: the root permission must be the only permission", &[Datum::from(field)]),
+            Error::MultipleNativeTokenTransfer { field } => out("{0}: at most one native-token-transfer permission is allowed", &[Datum::from(field)]),
+            Error::MultipleGasLimit { field } => out("{0}: at most one gas-limit permission is allowed", &[Datum::from(field)]),
+            Error::AccountAddressAsTarget { field } => out("{0}: the account itself may not be a target; use account-functions", &[Datum::from(field)]),
+            Error::DuplicateTargetAddress { address, field } => out("{1}: target {0} already has a contract-access or functions-on-contract permission\0target", &[Datum::from(address), Datum::from(field)]),
+            Error::NoFunctionsProvided { field } => out("{0}: at least one function selector is required", &[Datum::from(field)]),
+            Error::SelectorNotAllowed { selector, name, field } => out("{2}: selector {0} ({1}) may not be granted to a session key\0selector functionName", &[Datum::from(selector), Datum::from(name), Datum::from(field)]),
+            Error::ZeroAddress { field } => out("{0}: the zero address is not allowed", &[Datum::from(field)]),
+            Error::InvalidEntityId { entity_id } => out("entityId: {0} is not allowed; session entity ids are 1 ..= 2147483646\0entityId", &[Datum::from(entity_id)]),
+            Error::ValidationConfigUnset => out("permissions: a session that is not root needs at least one callable function (add contract-access, functions-on-*, erc20-token-transfer or account-functions)", &[]),
+            Error::Expired { value, now, field } => out("{2}: {0} is in the past (now is {1})\0value now", &[Datum::from(value), Datum::from(now), Datum::from(field)]),
+            Error::TimeOverLimit { value, field } => out("{1}: {0} does not fit uint48\0value", &[Datum::from(value), Datum::from(field)]),
+            Error::ValidAfterNotBeforeExpiry { valid_after, expires_at } => out("validAfter: {0} must be before expiresAt {1}\0validAfter expiresAt", &[Datum::from(valid_after), Datum::from(expires_at)]),
+            Error::ValidAfterWithoutExpiry => out("validAfter: requires expiresAt", &[]),
+            Error::InvalidNonceKey { value } => out("nonceKey: {0} does not fit in 152 bits\0nonceKey", &[Datum::from(value)]),
+            Error::InvalidPrivateKey { field } => out("{0}: not a valid secp256k1 private key", &[Datum::from(field)]),
+            Error::InvalidSignature { field, detail } => out("{0}: {1}", &[Datum::from(field), Datum::from(detail)]),
+            Error::InvalidPublicKey { field, detail } => out("{0}: {1}", &[Datum::from(field), Datum::from(detail)]),
+            Error::InvalidAssertion { field, detail } => out("{0}: {1}", &[Datum::from(field), Datum::from(detail)]),
+            Error::Random { detail } => out("\u{1}random: the platform CSPRNG failed: {0}", &[Datum::from(detail)]),
+            Error::InvalidDeferredAction { detail } => out("preSignatureDigest: {0}", &[Datum::from(detail)]),
+            Error::SessionNotFound { id } => out("id: no session {0} in this store\0id", &[Datum::from(id)]),
+            Error::RecordCorrupt { id, detail } => out("id: stored session {0} is unreadable: {1}\0id", &[Datum::from(id), Datum::from(detail)]),
+            Error::SchemaTooNew { id, schema } => out("id: stored session {0} has schema {1}, newer than this build understands\0id schema", &[Datum::from(id), Datum::from(schema)]),
+            Error::DecryptFailed { id } => out("id: the key of session {0} does not decrypt (record altered, or its wrapping key is gone)\0id", &[Datum::from(id)]),
+            Error::EntityIdInUse { entity_id } => out("entityId: {0} is already used by another session of this account\0entityId", &[Datum::from(entity_id)]),
+            Error::EntityIdSearchLimit { tried } => out("entityId: {0} entity ids in a row are installed on chain; pass entityId explicitly\0tried", &[Datum::from(tried)]),
+            Error::InvalidStatusTransition { id, from, to } => out("id: session {0} is {1}; it cannot become {2}\0id from to", &[Datum::from(id), Datum::from(from), Datum::from(to)]),
+            Error::SessionRevoked { id } => out("id: session {0} is revoked\0id", &[Datum::from(id)]),
+            Error::DeferredNotPrepared { id } => out("id: session {0} has no deferred install prepared; call deferredInstall first\0id", &[Datum::from(id)]),
+            Error::Storage { op, detail } => out("\u{1}storage: {0} failed: {1}\0operation", &[Datum::from(op), Datum::from(detail)]),
+            Error::Crypto { op, detail } => out("\u{1}crypto: {0} failed: {1}\0operation", &[Datum::from(op), Datum::from(detail)]),
+            Error::StoreClosed => out("\u{1}store: this SessionKeyStore was closed; open it again", &[]),
+            Error::Wallet { method, wallet_code, message, .. } => out("\u{1}wallet: {0}: {2} (EIP-1193 {1})\0method walletCode walletMessage", &[Datum::from(method), Datum::from(wallet_code), Datum::from(message)]),
+            Error::UserOpReverted { user_op_hash, reason } => out("\u{1}the operation {0} was mined but its execution reverted\0userOpHash reason", &[Datum::from(user_op_hash), Datum::from(reason)]),
+            Error::Network { url, detail } => out("\u{1}{0}: network error: {1}\0url", &[Datum::from(url), Datum::from(detail)]),
+            Error::Timeout { url, timeout_ms } => out("\u{1}{0}: no answer within {1} ms\0url timeoutMs", &[Datum::from(url), Datum::from(timeout_ms)]),
+            Error::Http { url, status, body } => out("\u{1}{0}: HTTP {1}: {2}\0url status body", &[Datum::from(url), Datum::from(status), Datum::from(body)]),
+            Error::BadResponse { method, detail } => out("\u{1}{0}: bad JSON-RPC response: {1}\0method", &[Datum::from(method), Datum::from(detail)]),
+            Error::WrongChain { expected, actual } => out("chainId: the bundler is on chain {1}, expected {0}\0expectedChainId actualChainId", &[Datum::from(expected), Datum::from(actual)]),
+            Error::EntryPointNotSupported { entry_point, supported } => out("entryPoint: the bundler does not support {0} (it supports {1})\0entryPoint supported", &[Datum::from(entry_point), Datum::from(supported)]),
+            Error::ReceiptTimeout { user_op_hash, waited_ms } => out("userOpHash: no receipt for {0} within {1} ms\0userOpHash waitedMs", &[Datum::from(user_op_hash), Datum::from(waited_ms)]),
+            Error::OutOfScopeTarget { target, field } => out("{1}: target {0} is not allowed for this session\0target", &[Datum::from(target), Datum::from(field)]),
+            Error::OutOfScopeSelector { target, selector, field } => out("{2}: selector {1} is not allowed on {0} for this session\0target selector", &[Datum::from(target), Datum::from(selector), Datum::from(field)]),
+            Error::NativeLimitExceeded { requested, limit, field } => out("{2}: sends {0} wei in total, the session's native limit is {1} wei\0requested limit", &[Datum::from(requested), Datum::from(limit), Datum::from(field)]),
+            Error::Erc20LimitExceeded { token, requested, limit, field } => out("{3}: {1} units of {0} in total, the session's limit is {2}\0token requested limit", &[Datum::from(token), Datum::from(requested), Datum::from(limit), Datum::from(field)]),
+            Error::SessionExpired { expires_at, now, margin_s } => out("expiresAt: the session expires at {0}; now {1} + safety margin {2} s is past it\0expiresAt now safetyMarginSeconds", &[Datum::from(expires_at), Datum::from(now), Datum::from(margin_s)]),
+            Error::SessionNotYetValid { valid_after, now } => out("validAfter: the session is valid from {0}; now is {1}\0validAfter now", &[Datum::from(valid_after), Datum::from(now)]),
+            Error::PaymasterRequired { paymaster } => out("paymaster: this session only validates operations paid by {0}; give the client a paymaster service\0paymaster", &[Datum::from(paymaster)]),
+            Error::PaymasterMismatch { required, offered } => out("paymaster: the paymaster service chose {1}, but this session only validates operations paid by {0}\0paymaster offeredPaymaster", &[Datum::from(required), Datum::from(offered)]),
+            Error::KeyWiped { id } => out("\u{1}session {0} has no key (revoked)\0id", &[Datum::from(id)]),
+            Error::KeyNotExportable { id, key_kind } => out("id: the key of session {0} is a non-extractable {1} key; it cannot be exported\0id keyKind", &[Datum::from(id), Datum::from(key_kind)]),
+            Error::KeyKindUnsupported { key_kind, detail } => out("keyKind: {1}\0keyKind", &[Datum::from(key_kind), Datum::from(detail)]),
+            Error::OwnerMismatch { owner, salt, predicted, account } => out("owner: {0} with salt {1} deploys {2}, not the session's account {3}\0owner salt predicted account", &[Datum::from(owner), Datum::from(salt), Datum::from(predicted), Datum::from(account)]),
+            Error::AccountKindUnsupported { kind, what } => out("accountKind: {1} reads MAv2's modules; a {0} account has none\0accountKind", &[Datum::from(kind), Datum::from(what)]),
+            Error::DelegatedElsewhere { account, delegate, expected } => out("account: {0} is delegated to {1}, not to MAv2's SemiModularAccount7702 {2}\0account delegate expectedDelegate", &[Datum::from(account), Datum::from(delegate), Datum::from(expected)]),
+            Error::AccountHasCode { account, size, head } => out("account: {0} holds {1} bytes of contract code ({2}…), not an EIP-7702 delegation; it is not an EOA\0account codeSize", &[Datum::from(account), Datum::from(size), Datum::from(head)]),
+            Error::AuthorizationRequired { account } => out("authorization: {0} is not delegated to SemiModularAccount7702 yet; its first operation needs a signed EIP-7702 authorization\0account", &[Datum::from(account)]),
+            Error::AuthorizationWrongDelegate { address, expected } => out("authorization.address: the authorization delegates to {0}, expected SemiModularAccount7702 {1}\0delegate expectedDelegate", &[Datum::from(address), Datum::from(expected)]),
+            Error::AuthorizationWrongChain { chain_id, expected } => out("authorization.chainId: the authorization is for chain {0}, the operation for chain {1}\0chainId expectedChainId", &[Datum::from(chain_id), Datum::from(expected)]),
+            Error::AuthorizationWrongNonce { nonce, expected } => out("authorization.nonce: the authorization has nonce {0}, the account's current nonce is {1}\0nonce expectedNonce", &[Datum::from(nonce), Datum::from(expected)]),
+            Error::AuthorizationWrongSigner { signer, account } => out("authorization: signed by {0}, not by the account {1}\0signer account", &[Datum::from(signer), Datum::from(account)]),
+            Error::Rpc { .. } | Error::Reverted { .. } | Error::Budget { .. } | Error::SendFailed { .. } => {}
+        }
+    }
+
+    /// [`Error::data_each`] as one JSON object (native callers, tests); `None` when the refusal
+    /// has no figures.
     pub fn data(&self) -> Option<serde_json::Value> {
-        let fields = self.data_fields()?;
         let mut m = serde_json::Map::new();
-        for (k, v) in fields {
-            let v = match v {
+        self.data_each(&mut |k, v| {
+            let v = match *v {
                 Datum::Str(s) => serde_json::Value::from(s),
-                Datum::Owned(s) => serde_json::Value::from(s),
                 Datum::Uint(n) => serde_json::Value::from(n),
                 Datum::Int(n) => serde_json::Value::from(n),
                 Datum::Null => serde_json::Value::Null,
                 Datum::Json(text) => crate::json_text::parse(text).unwrap_or_else(|_| serde_json::Value::from(text)),
             };
             m.insert(k.to_string(), v);
-        }
-        Some(serde_json::Value::Object(m))
+        });
+        (!m.is_empty()).then_some(serde_json::Value::Object(m))
     }
 
     /// Shorthand for an input error.
@@ -1213,14 +1028,77 @@ impl Error {
     }
 }
 
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Rpc { method, rpc_code, message, .. } => write!(f, "{method}: {message} (JSON-RPC {rpc_code})"),
+            Error::Reverted { rpc, code, .. } => write!(f, "{rpc} [{code}]"),
+            Error::Budget { inner, .. } => inner.fmt(f),
+            Error::SendFailed { user_op_hash, cause } => write!(f, "{cause} (userOpHash {user_op_hash})"),
+            _ => {
+                let mut r = Ok(());
+                self.parts(&mut |template, values| r = message(f, template, values));
+                r
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Writes a [`Error::parts`] template's message: its text up to the NUL, each `{i}` replaced by
+/// `values[i]`.
+fn message(f: &mut fmt::Formatter<'_>, template: &str, values: &[Datum<'_>]) -> fmt::Result {
+    let template = template.strip_prefix('\u{1}').unwrap_or(template);
+    let mut rest = template.split_once('\0').map_or(template, |(text, _)| text);
+    while let Some((text, after)) = rest.split_once('{') {
+        f.write_str(text)?;
+        let (index, after) = after.split_once('}').unwrap_or((after, ""));
+        let i = index.bytes().next().unwrap_or(0).wrapping_sub(b'0');
+        match values.get(usize::from(i)) {
+            Some(Datum::Str(s)) => f.write_str(s)?,
+            Some(Datum::Uint(n)) => write!(f, "{n}")?,
+            Some(Datum::Int(n)) => write!(f, "{n}")?,
+            _ => {}
+        }
+        rest = after;
+    }
+    f.write_str(rest)
+}
+
+/// The field of a [`Error::parts`] template: its head before `:`, a literal path or the
+/// `{i}` of the value that holds it; none when the template is marked as about no field.
+fn field_of(template: &str, values: &[Datum<'_>]) -> Option<String> {
+    if template.starts_with('\u{1}') {
+        return None;
+    }
+    let (head, _) = template.split_once(':')?;
+    if !head.starts_with('{') {
+        return Some(head.into());
+    }
+    let i = head.as_bytes().get(1).copied().unwrap_or(0).wrapping_sub(b'0');
+    match values.get(usize::from(i)) {
+        Some(Datum::Str(s)) => Some((*s).into()),
+        _ => None,
+    }
+}
+
+/// Hands the `i`th of the space-separated `keys` and `values[i]` to `put`, pair by pair: a
+/// refusal's fixed figures as one key string and a value list, so each variant is a constant and
+/// one loop makes the calls.
+#[inline(never)]
+fn each(put: &mut dyn FnMut(&'static str, &Datum<'_>), keys: &'static str, values: &[Datum<'_>]) {
+    for (k, v) in keys.split(' ').zip(values) {
+        put(k, v);
+    }
+}
+
 /// One value of an error's data: kept as plain parts so the browser shell can build the JS object
 /// without a JSON tree in between.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Datum<'a> {
     /// A string.
     Str(&'a str),
-    /// A string made for the occasion (a number beyond 2^53 as decimal).
-    Owned(String),
     /// A whole number below 2^53.
     Uint(u64),
     /// A signed whole number (JSON-RPC and wallet codes).

@@ -232,19 +232,19 @@ impl From<Error> for JsValue {
         if let Some(field) = e.field() {
             let _ = Reflect::set(&js, &"field".into(), &field.into());
         }
-        if let Some(fields) = e.data_fields() {
-            let data = js_sys::Object::new();
-            for (k, v) in fields {
-                let v = match v {
-                    Datum::Str(s) => JsValue::from_str(s),
-                    Datum::Owned(s) => JsValue::from_str(&s),
-                    Datum::Uint(n) => JsValue::from_f64(n as f64),
-                    Datum::Int(n) => JsValue::from_f64(n as f64),
-                    Datum::Null => JsValue::NULL,
-                    Datum::Json(text) => js_sys::JSON::parse(text).unwrap_or_else(|_| JsValue::from_str(text)),
-                };
-                let _ = Reflect::set(&data, &k.into(), &v);
-            }
+        // `data` is set when the first figure comes: refusals without figures have none.
+        let mut data: Option<js_sys::Object> = None;
+        e.data_each(&mut |k, v| {
+            let v = match *v {
+                Datum::Str(s) => JsValue::from_str(s),
+                Datum::Uint(n) => JsValue::from_f64(n as f64),
+                Datum::Int(n) => JsValue::from_f64(n as f64),
+                Datum::Null => JsValue::NULL,
+                Datum::Json(text) => js_sys::JSON::parse(text).unwrap_or_else(|_| JsValue::from_str(text)),
+            };
+            let _ = Reflect::set(data.get_or_insert_with(js_sys::Object::new), &k.into(), &v);
+        });
+        if let Some(data) = data {
             let _ = Reflect::set(&js, &"data".into(), &data);
         }
         js.into()
