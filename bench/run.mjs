@@ -31,8 +31,8 @@ const VIEM_APP_ALCHEMY = path.join(ROOT, "target/bench-js/viem-app-alchemy.min.j
 const OUT_DIR = path.join(ROOT, "target/bench");
 
 /** Our .wasm + our JS (minified as the JS side), gzip -9, must stay at or under this (bytes), just
- *  above the latest measured size (252,619 B). The target is 0.35× the JS stack. */
-export const GZIP_BUDGET = 254_000;
+ *  above the latest measured size (210,415 B). The target is 0.35× the JS stack. */
+export const GZIP_BUDGET = 212_000;
 const TARGET_RATIO = 0.35;
 /** The marginal-price target: ours (wasm + glue, gzip -9) at most 90 KB (90,000 B), the issue's
  *  figure, which it set at ≤ 1.7× of what Alchemy's session pieces add to a viem app by its own
