@@ -307,24 +307,33 @@ fn permissions_json(permissions: &[Permission]) -> Value {
     write::list(permissions, Permission::to_json)
 }
 
-impl SessionRecord {
-    /// The fields the stored and the public shapes share: numbers stay numbers (the IndexedDB
-    /// index keys on `chainId`), accounts checksummed, an absent optional field `null`.
-    fn shared_json(&self) -> Obj {
+/// The fields the stored and the public shapes share, written from a [`SessionRecord`] or a
+/// [`PublicRecord`] (both have them under the same names): numbers stay numbers (the IndexedDB
+/// index keys on `chainId`), accounts checksummed, an absent optional field `null`.
+macro_rules! shared_json {
+    ($r:expr) => {{
+        let r = $r;
         Obj::new()
-            .str("id", self.id.as_str())
-            .str("keyKind", self.key_kind.as_str())
-            .or_null("address", opt_address(self.address))
-            .or_null("publicKey", self.public_key.as_ref().map(PublicKeyXy::to_json))
-            .number("chainId", self.chain_id)
-            .address("account", &self.account.0)
-            .number("entityId", u64::from(self.entity_id))
-            .put("permissions", permissions_json(&self.permissions))
-            .or_null("expiresAt", opt_number(self.expires_at))
-            .or_null("validAfter", opt_number(self.valid_after))
-            .or_null("paymaster", opt_address(self.paymaster))
-            .number("createdAt", self.created_at)
+            .str("id", r.id.as_str())
+            .str("keyKind", r.key_kind.as_str())
+            .or_null("address", opt_address(r.address))
+            .or_null("publicKey", r.public_key.as_ref().map(PublicKeyXy::to_json))
+            .number("chainId", r.chain_id)
+            .address("account", &r.account.0)
+            .number("entityId", u64::from(r.entity_id))
+            .put("permissions", permissions_json(&r.permissions))
+            .or_null("expiresAt", opt_number(r.expires_at))
+            .or_null("validAfter", opt_number(r.valid_after))
+            .or_null("paymaster", opt_address(r.paymaster))
+            .number("createdAt", r.created_at)
             .take()
+    }};
+}
+
+impl SessionRecord {
+    /// The fields the stored and the public shapes share (see [`shared_json!`]).
+    fn shared_json(&self) -> Obj {
+        shared_json!(self)
     }
 
     /// The stored shape, written as `schema`.
@@ -1022,19 +1031,7 @@ pub struct PublicRecord {
 impl PublicRecord {
     /// The JS shape (as [`SessionRecord::to_json`] for the fields both have).
     pub fn to_json(&self) -> Value {
-        Obj::new()
-            .str("id", self.id.as_str())
-            .str("keyKind", self.key_kind.as_str())
-            .or_null("address", opt_address(self.address))
-            .or_null("publicKey", self.public_key.as_ref().map(PublicKeyXy::to_json))
-            .number("chainId", self.chain_id)
-            .address("account", &self.account.0)
-            .number("entityId", u64::from(self.entity_id))
-            .put("permissions", permissions_json(&self.permissions))
-            .or_null("expiresAt", opt_number(self.expires_at))
-            .or_null("validAfter", opt_number(self.valid_after))
-            .or_null("paymaster", opt_address(self.paymaster))
-            .number("createdAt", self.created_at)
+        shared_json!(self)
             .str("status", self.status.as_str())
             .str("persistence", self.persistence.as_str())
             .str("deferred", self.deferred.as_str())
