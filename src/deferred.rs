@@ -60,19 +60,7 @@ impl DeferredInstallRequest {
     /// Read the grant object; a failure is the input error at its path (`argument` names the
     /// whole value when it is not an object).
     pub fn from_json(v: &Value, argument: &str) -> Result<Self> {
-        const KEYS: [&str; 10] = [
-            "chainId",
-            "account",
-            "entityId",
-            "permissions",
-            "expiresAt",
-            "validAfter",
-            "paymaster",
-            "sessionKey",
-            "deadline",
-            "nonce",
-        ];
-        read::strict(v, &KEYS)
+        read::strict(v, &install::GRANT_KEYS)
             .and_then(|f| {
                 let session_key = f.req("sessionKey", read::leaf)?;
                 let deadline = f.req("deadline", read::u64_number)?;

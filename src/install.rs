@@ -68,9 +68,22 @@ pub struct SessionUninstallRequest {
     pub paymaster: Option<Addr>,
 }
 
-/// The keys of a grant request without its key; [`SessionInstallRequest`] adds `sessionKey`.
-const GRANT_KEYS: [&str; 8] =
-    ["chainId", "account", "entityId", "permissions", "expiresAt", "validAfter", "paymaster", "sessionKey"];
+/// The keys of a grant's three forms, each a prefix of the next: a revocation
+/// ([`SessionUninstallRequest`]) has the first seven, a grant ([`SessionInstallRequest`]) adds
+/// `sessionKey`, a deferred grant ([`crate::deferred::DeferredInstallRequest`]) adds `deadline`
+/// and `nonce`.
+pub(crate) const GRANT_KEYS: [&str; 10] = [
+    "chainId",
+    "account",
+    "entityId",
+    "permissions",
+    "expiresAt",
+    "validAfter",
+    "paymaster",
+    "sessionKey",
+    "deadline",
+    "nonce",
+];
 
 /// The fields a grant, its revocation and its deferred form share: chain id, account, entity id, permissions,
 /// expiry, start and paymaster.
@@ -93,7 +106,7 @@ impl SessionInstallRequest {
     /// Read the grant object; a failure is the input error at its path (`argument` names the
     /// whole value when it is not an object).
     pub fn from_json(v: &Value, argument: &str) -> Result<Self> {
-        read::strict(v, &GRANT_KEYS)
+        read::strict(v, &GRANT_KEYS[..8])
             .and_then(|f| {
                 let session_key = f.req("sessionKey", read::leaf)?;
                 let (chain_id, account, entity_id, permissions, expires_at, valid_after, paymaster) = grant_fields(f)?;
