@@ -31,7 +31,7 @@ const VIEM_APP_ALCHEMY = path.join(ROOT, "target/bench-js/viem-app-alchemy.min.j
 const OUT_DIR = path.join(ROOT, "target/bench");
 
 /** Our .wasm + our JS (minified as the JS side), gzip -9, must stay at or under this (bytes), just
- *  above the latest measured size (210,415 B). The target is 0.35× the JS stack. */
+ *  above the latest measured size (210,401 B). The target is 0.35× the JS stack. */
 export const GZIP_BUDGET = 212_000;
 const TARGET_RATIO = 0.35;
 /** The marginal-price target: ours (wasm + glue, gzip -9) at most 90 KB (90,000 B), the issue's
