@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use alloy_primitives::{keccak256, Address, B256};
 use k256::ecdsa::hazmat::SignPrimitive;
 use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
-use k256::elliptic_curve::ops::{Invert, LinearCombination, Reduce};
+use k256::elliptic_curve::ops::{Invert, LinearCombination, MulByGenerator, Reduce};
 use k256::elliptic_curve::point::{AffineCoordinates, DecompressPoint};
 use k256::elliptic_curve::scalar::IsHigh;
 use k256::elliptic_curve::subtle::{Choice, ConditionallySelectable, ConstantTimeEq, CtOption};
@@ -63,7 +63,10 @@ impl SessionKey {
 
     /// The Ethereum address of the key.
     pub fn address(&self) -> Address {
-        *self.address.get_or_init(|| address_of(&VerifyingKey::from(self.secret.public_key())))
+        // k·G by the precomputed tables signing already uses, not `public_key()`'s generic multiply.
+        *self.address.get_or_init(|| {
+            address_of(&ProjectivePoint::mul_by_generator(self.secret.to_nonzero_scalar().as_ref()).to_affine())
+        })
     }
 
     /// The 32 secret bytes, in a buffer that is wiped when dropped. Callers must not log it.
@@ -152,12 +155,11 @@ impl Drop for MaskedNonce {
     }
 }
 
-/// The Ethereum address of a public key: last 20 bytes of keccak256 of the uncompressed point
+/// The Ethereum address of a public key (a point of the curve, not the identity): last 20 bytes of keccak256 of the uncompressed point
 /// `x ‖ y`. `y` comes from `x` and its parity by the curve equation, as k256's point decompression
 /// computes it: k256 hands out `y` only inside a sec1 `EncodedPoint`, whose byte view re-checks
 /// its tag with an `expect` that links sec1's and der's error formatting into the module.
-pub fn address_of(key: &VerifyingKey) -> Address {
-    let point = key.as_affine();
+pub fn address_of(point: &AffinePoint) -> Address {
     let x = point.x();
     let y = FieldElement::from_bytes(&x).and_then(|x| (x * x * x + FieldElement::from_u64(7)).sqrt()).map(|beta| {
         let beta = beta.normalize();
@@ -200,7 +202,7 @@ pub fn recover(digest: &B256, sig: &[u8]) -> Result<Address> {
     let z = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(digest.0));
     let q = ProjectivePoint::lincomb(&ProjectivePoint::GENERATOR, &-(r_inv * z), &big_r.into(), &(r_inv * *s));
     let key = VerifyingKey::from_affine(q.to_affine()).map_err(|_| none())?;
-    Ok(address_of(&key))
+    Ok(address_of(key.as_affine()))
 }
 
 #[cfg(test)]
@@ -220,7 +222,10 @@ mod tests {
             let vk = VerifyingKey::from(k.public_key());
             let point = vk.to_encoded_point(false);
             parities[usize::from(point.as_bytes()[64] & 1)] = true;
-            assert_eq!(address_of(&vk), Address::from_slice(&keccak256(&point.as_bytes()[1..])[12..]));
+            let expected = Address::from_slice(&keccak256(&point.as_bytes()[1..])[12..]);
+            assert_eq!(address_of(vk.as_affine()), expected);
+            // The session key's own k·G (precomputed tables) against k256's `public_key()`.
+            assert_eq!(SessionKey::from_bytes(&k.to_bytes(), "k").unwrap().address(), expected);
         }
         assert_eq!(parities, [true, true]);
     }

@@ -371,7 +371,7 @@ proptest! {
             k256::ecdsa::VerifyingKey::recover_from_prehash(digest.as_slice(), &s, id).ok()
         });
         match (recover(&digest, &sig), theirs) {
-            (Ok(a), Some(k)) => prop_assert_eq!(a, mav2_session_keys::key::address_of(&k)),
+            (Ok(a), Some(k)) => prop_assert_eq!(a, mav2_session_keys::key::address_of(k.as_affine())),
             (Err(e), None) => prop_assert_eq!(e.code(), "INVALID_SIGNATURE"),
             (ours, theirs) => prop_assert!(false, "ours {:?}, k256 {:?}", ours.map_err(|e| e.to_string()), theirs),
         }
