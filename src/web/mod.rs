@@ -3,16 +3,25 @@
 //! Every export parses its arguments with [`convert`], makes one call into the core, and converts
 //! the result back; errors leave through [`js_error`] as a JS `Error` with a stable `code`.
 
+#[cfg(feature = "service")]
 pub mod bundler;
+#[cfg(feature = "service")]
 pub mod clock;
 pub mod codec;
 pub mod convert;
+#[cfg(feature = "service")]
 pub mod fetch;
+#[cfg(feature = "service")]
 pub mod idb;
+#[cfg(feature = "service")]
 pub mod idb_store;
 pub mod js_error;
+pub mod key;
+#[cfg(feature = "service")]
 pub mod store;
+#[cfg(feature = "service")]
 pub mod vault;
+#[cfg(feature = "service")]
 pub mod webcrypto;
 
 use wasm_bindgen::prelude::*;

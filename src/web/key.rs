@@ -1,0 +1,92 @@
+//! `SessionKey`: a secp256k1 session key held in wasm memory, for apps that keep and send
+//! sessions themselves (the `mav2-session-keys/core` entry has no store). The key leaves the wasm
+//! only through `exportPrivateKey`; `free()` wipes it.
+
+use wasm_bindgen::prelude::*;
+
+use super::convert::{from_js, opt_options_data, read_js, read_options};
+use crate::addresses::ENTRY_POINT_V07;
+use crate::json::{self, Secret32};
+use crate::key;
+use crate::read;
+use crate::sign;
+use crate::user_op::UserOperation;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Options of `SessionKey.signUserOperation`. */
+export interface SignUserOperationOptions {
+  /** EntryPoint; v0.7 when absent. */
+  entryPoint?: Address;
+  /** The `deferredActionDigest` result: put in front of the first operation of a deferred grant. */
+  deferredAction?: Hex;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `SignUserOperationOptions`, checked in Rust.
+    #[wasm_bindgen(typescript_type = "SignUserOperationOptions")]
+    pub type JsSignOptions;
+}
+
+/// A session key inside the wasm: sign user operations with it without the key crossing into JS.
+#[wasm_bindgen(js_name = SessionKey)]
+pub struct JsSessionKey {
+    key: key::SessionKey,
+}
+
+#[wasm_bindgen(js_class = SessionKey)]
+impl JsSessionKey {
+    /// A fresh key from the platform CSPRNG (`crypto.getRandomValues`).
+    pub fn generate() -> Result<JsSessionKey, JsValue> {
+        Ok(JsSessionKey { key: key::SessionKey::generate()? })
+    }
+
+    /// A key from its 32 secret bytes (`0x` hex), e.g. one kept by the app since `exportPrivateKey`.
+    #[wasm_bindgen(js_name = fromPrivateKey)]
+    pub fn from_private_key(
+        #[wasm_bindgen(js_name = privateKey, unchecked_param_type = "Hex")] private_key: JsValue,
+    ) -> Result<JsSessionKey, JsValue> {
+        let secret: Secret32 = from_js(&private_key, "privateKey")?;
+        Ok(JsSessionKey { key: key::SessionKey::from_bytes(secret.0.as_slice(), "privateKey")? })
+    }
+
+    /// The key's address (EIP-55), the `sessionKey` of a grant.
+    #[wasm_bindgen(getter, unchecked_return_type = "Address")]
+    pub fn address(&self) -> String {
+        json::address(&self.key.address())
+    }
+
+    /// Sign a user operation: the packed MAv2 signature `0xFF ‖ 0x00 ‖ r ‖ s ‖ v`, with
+    /// `options.deferredAction` (the `deferredActionDigest` result, the SDK's `deferredAction`) in
+    /// front for the first operation of a deferred grant. `options.entryPoint` defaults to v0.7.
+    #[wasm_bindgen(js_name = signUserOperation, unchecked_return_type = "Hex")]
+    pub fn sign_user_operation(
+        &self,
+        #[wasm_bindgen(js_name = userOp, unchecked_param_type = "UserOperation")] user_op: JsValue,
+        #[wasm_bindgen(js_name = chainId, unchecked_param_type = "Quantity")] chain_id: JsValue,
+        options: Option<JsSignOptions>,
+    ) -> Result<String, JsValue> {
+        let op = read_js(&user_op, "userOp", UserOperation::read)?;
+        let chain_id = read_js(&chain_id, "chainId", read::u64_number)?;
+        let data = opt_options_data(options.as_deref().unwrap_or(&JsValue::UNDEFINED), "options")?;
+        let (entry_point, deferred) = read_options(&data, "options", &["entryPoint", "deferredAction"], |f| {
+            Ok((f.opt("entryPoint", read::address)?, f.opt("deferredAction", read::bytes)?))
+        })?;
+        let sig = sign::sign_user_operation(
+            &self.key,
+            &op,
+            chain_id,
+            entry_point.unwrap_or(ENTRY_POINT_V07),
+            deferred.as_ref().map(|d| d.as_ref()),
+        )?;
+        Ok(json::hex(sig))
+    }
+
+    /// The 32 secret bytes as `0x` hex: the one way the key leaves the wasm. Store it as a secret.
+    #[wasm_bindgen(js_name = exportPrivateKey, unchecked_return_type = "Hex")]
+    pub fn export_private_key(&self) -> String {
+        json::hex(self.key.export_secret().as_slice())
+    }
+}
