@@ -15,7 +15,7 @@ use k256::elliptic_curve::ops::{Invert, LinearCombination, MulByGenerator, Reduc
 use k256::elliptic_curve::point::{AffineCoordinates, DecompressPoint};
 use k256::elliptic_curve::scalar::IsHigh;
 use k256::elliptic_curve::subtle::{Choice, ConditionallySelectable, ConstantTimeEq, CtOption};
-use k256::elliptic_curve::{Curve, FieldBytesEncoding, PrimeField};
+use k256::elliptic_curve::{Curve, Field, FieldBytesEncoding, PrimeField};
 use k256::sha2::Sha256;
 use k256::{AffinePoint, FieldBytes, FieldElement, ProjectivePoint, Scalar, Secp256k1, SecretKey, U256};
 use zeroize::{Zeroize, Zeroizing};
@@ -155,18 +155,35 @@ impl Drop for MaskedNonce {
     }
 }
 
-/// The Ethereum address of a public key (a point of the curve, not the identity): last 20 bytes of keccak256 of the uncompressed point
-/// `x ‖ y`. `y` comes from `x` and its parity by the curve equation, as k256's point decompression
-/// computes it: k256 hands out `y` only inside a sec1 `EncodedPoint`, whose byte view re-checks
-/// its tag with an `expect` that links sec1's and der's error formatting into the module.
+/// `(p + 1) / 4` as little-endian limbs: as p ≡ 3 (mod 4), `a^((p+1)/4)` is a square root of
+/// any square `a` (the core build's root in [`y_for_x`]).
+const SQRT_EXP: [u64; 4] = [0xffff_ffff_bfff_ff0c, u64::MAX, u64::MAX, 0x3fff_ffff_ffff_ffff];
+
+/// The `y` of the curve point with x-coordinate `x` and y-parity `odd`, if there is one.
+///
+/// With the session service, `recover` links k256's `sqrt` (an addition chain, through point
+/// decompression), so it serves here too. Without it (the core build) the root is a square-and-
+/// multiply over field operations signing already links, ~700 B less wasm gzip; the points are
+/// public (a session's key), so variable time is fine. Either root is checked, as k256's is.
+fn y_for_x(x: &FieldBytes, odd: Choice) -> Option<FieldElement> {
+    let x = Option::<FieldElement>::from(FieldElement::from_bytes(x))?;
+    let rhs = (x * x * x + FieldElement::from_u64(7)).normalize();
+    let beta =
+        if cfg!(feature = "service") { Option::from(rhs.sqrt())? } else { rhs.pow_vartime(SQRT_EXP) }.normalize();
+    if !bool::from(beta.square().normalize().ct_eq(&rhs)) {
+        return None;
+    }
+    Some(FieldElement::conditional_select(&beta.negate(1).normalize(), &beta, beta.is_odd().ct_eq(&odd)))
+}
+
+/// The Ethereum address of a public key (a point of the curve, not the identity): last 20 bytes
+/// of keccak256 of the uncompressed point `x ‖ y`. `y` comes from `x` and its parity by the curve
+/// equation: k256 hands out `y` only inside a sec1 `EncodedPoint`, whose byte view re-checks its
+/// tag with an `expect` that links sec1's and der's error formatting into the module.
 pub fn address_of(point: &AffinePoint) -> Address {
     let x = point.x();
-    let y = FieldElement::from_bytes(&x).and_then(|x| (x * x * x + FieldElement::from_u64(7)).sqrt()).map(|beta| {
-        let beta = beta.normalize();
-        FieldElement::conditional_select(&beta.negate(1), &beta, beta.is_odd().ct_eq(&point.y_is_odd())).normalize()
-    });
-    // A verifying key is a point of the curve, so its `x` always has this root.
-    let y = Option::<FieldElement>::from(y).unwrap_or(FieldElement::ZERO);
+    // A point of the curve: its `x` always has this root.
+    let y = y_for_x(&x, point.y_is_odd()).unwrap_or(FieldElement::ZERO);
     let mut xy = [0u8; 64];
     xy[..32].copy_from_slice(&x);
     xy[32..].copy_from_slice(&y.to_bytes());
@@ -228,6 +245,29 @@ mod tests {
             assert_eq!(SessionKey::from_bytes(&k.to_bytes(), "k").unwrap().address(), expected);
         }
         assert_eq!(parities, [true, true]);
+    }
+
+    #[test]
+    fn square_and_multiply_root_is_k256s_sqrt() {
+        // The core build's root (`pow_vartime(SQRT_EXP)`) against k256's addition chain, on
+        // squares and non-squares.
+        let (mut squares, mut others) = (0, 0);
+        for i in 0u32..200 {
+            let a = FieldElement::from_bytes(&keccak256(i.to_be_bytes()).0.into()).unwrap().normalize();
+            let pow = a.pow_vartime(SQRT_EXP).normalize();
+            match Option::<FieldElement>::from(a.sqrt()) {
+                Some(root) => {
+                    squares += 1;
+                    let root = root.normalize();
+                    assert!(bool::from(pow.ct_eq(&root) | pow.ct_eq(&root.negate(1).normalize())));
+                }
+                None => {
+                    others += 1;
+                    assert!(!bool::from(pow.square().normalize().ct_eq(&a)));
+                }
+            }
+        }
+        assert!(squares > 50 && others > 50);
     }
 
     #[test]

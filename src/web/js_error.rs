@@ -9,6 +9,15 @@ use crate::error::{Datum, Error};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_ERROR_TYPES: &'static str = r#"
+/** `pending`: created, grant not confirmed · `active`: installed (markActive) ·
+ *  `expired`: past expiresAt · `revoked`: uninstalled or abandoned (markRevoked). */
+export type SessionStatus = "pending" | "active" | "expired" | "revoked";
+/** `secp256k1` (default): made in wasm, sealed at rest, checked by MAv2's SingleSigner module;
+ *  `exportPrivateKey` gives it out. `p256-webcrypto`: made by WebCrypto as a non-extractable
+ *  P-256 `CryptoKey` and kept as one in IndexedDB, checked by MAv2's WebAuthn validation module;
+ *  no code can read it (`exportPrivateKey` → `KEY_NOT_EXPORTABLE`), script in the page can sign
+ *  with it while the page is open. */
+export type KeyKind = "secp256k1" | "p256-webcrypto";
 /** Every `code` a {@link Mav2SessionKeyError} can carry; the package README's table says what each means. */
 export type ErrorCode =
   | "MISSING_FIELD"

@@ -74,12 +74,18 @@ impl JsSessionKey {
         let (entry_point, deferred) = read_options(&data, "options", &["entryPoint", "deferredAction"], |f| {
             Ok((f.opt("entryPoint", read::address)?, f.opt("deferredAction", read::bytes)?))
         })?;
+        // The SDK's `deferredAction` (the `deferredActionDigest` result): its on-chain part, without
+        // the flag byte and nonce, goes in front of the signature.
+        let prefix = match &deferred {
+            Some(digest) => Some(crate::deferred::split_deferred_action(digest)?.2),
+            None => None,
+        };
         let sig = sign::sign_user_operation(
             &self.key,
             &op,
             chain_id,
             entry_point.unwrap_or(ENTRY_POINT_V07),
-            deferred.as_ref().map(|d| d.as_ref()),
+            prefix.as_ref().map(|d| d.as_ref()),
         )?;
         Ok(json::hex(sig))
     }

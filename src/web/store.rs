@@ -49,9 +49,6 @@ use crate::webauthn::{self, Assertion, AssertionOptions};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_STORE_TYPES: &'static str = r#"
-/** `pending`: created, grant not confirmed · `active`: installed (markActive) ·
- *  `expired`: past expiresAt · `revoked`: uninstalled or abandoned (markRevoked). */
-export type SessionStatus = "pending" | "active" | "expired" | "revoked";
 /** `indexeddb`: survives reloads · `memory`: this page only (the browser refused to store a CryptoKey). */
 export type SessionPersistence = "indexeddb" | "memory";
 export interface SessionKeyStoreOptions {
@@ -63,12 +60,6 @@ export interface SessionKeyStoreOptions {
   /** Testing aid: behave as a browser that cannot store a CryptoKey (WebKit private mode). */
   forceMemoryKey?: boolean;
 }
-/** `secp256k1` (default): made in wasm, sealed at rest, checked by MAv2's SingleSigner module;
- *  `exportPrivateKey` gives it out. `p256-webcrypto`: made by WebCrypto as a non-extractable
- *  P-256 `CryptoKey` and kept as one in IndexedDB, checked by MAv2's WebAuthn validation module;
- *  no code can read it (`exportPrivateKey` → `KEY_NOT_EXPORTABLE`), script in the page can sign
- *  with it while the page is open. */
-export type KeyKind = "secp256k1" | "p256-webcrypto";
 export interface CreateSessionOptions extends Omit<SessionGrantFields, "entityId"> {
   /** Default: the lowest id ≥ 1 no stored session of this account and chain uses. */
   entityId?: Quantity;

@@ -73,3 +73,30 @@ test("after init(): the same exports work, instanceof holds, errors carry code, 
     return true;
   });
 });
+
+// `mav2-session-keys/core` (pkg/core.js): the same guard over the build without the session service.
+const core = await import(pkg("core.js"));
+const coreGlue = await import(pkg("core/mav2_session_keys_core.js"));
+
+test("core entry: the core glue's exports plus init; no store or bundler client", () => {
+  const expected = new Set([...Object.keys(coreGlue).filter((k) => k !== "default"), "init", "default"]);
+  assert.deepEqual(new Set(Object.keys(core)), expected);
+  assert.equal(core.SessionKeyStore, undefined);
+  assert.equal(core.BundlerClient, undefined);
+  // Every sync export of the full entry is in the core one, so an app can move between them.
+  for (const k of Object.keys(coreGlue)) assert.ok(k in glue, `${k} only in the core build`);
+  for (const k of Object.keys(glue)) {
+    if (!["SessionKeyStore", "BundlerClient"].includes(k)) assert.ok(k in coreGlue, `${k} missing from the core build`);
+  }
+});
+
+test("core entry: NOT_INITIALIZED before its own init(), working after it", async () => {
+  notInitialized(() => core.dummySignature(), "dummySignature");
+  notInitialized(() => core.SessionKey.generate(), "SessionKey.generate");
+  await core.init({ module_or_path: readFileSync(path.join(root, "pkg/core/mav2_session_keys_core_bg.wasm")) });
+  assert.equal(core.predictAccountAddress({ owner: ACCOUNT }), m.predictAccountAddress({ owner: ACCOUNT }));
+  const key = core.SessionKey.generate();
+  assert.ok(key instanceof core.SessionKey);
+  assert.match(key.address, /^0x[0-9a-fA-F]{40}$/);
+  key.free();
+});

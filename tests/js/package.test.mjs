@@ -28,12 +28,12 @@ after(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test("npm pack → Vite 7 app: typecheck, build, run in Chromium, survive a reload", { timeout: 300_000 }, async () => {
+test("npm pack → Vite 7 app (both entries): typecheck, build, run in Chromium, survive a reload", { timeout: 300_000 }, async () => {
   run("npm", ["pack", "--pack-destination", work, "--silent"], path.join(root, "pkg"));
   const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"));
   assert.ok(tarball, "npm pack produced no tarball");
   const files = run("tar", ["-tzf", path.join(work, tarball)], work);
-  for (const f of ["package/index.js", "package/index.d.ts", "package/mav2_session_keys_bg.wasm", "package/README.md"]) {
+  for (const f of ["package/index.js", "package/index.d.ts", "package/mav2_session_keys_bg.wasm", "package/README.md", "package/core.js", "package/core.d.ts", "package/core/mav2_session_keys_core.js", "package/core/mav2_session_keys_core_bg.wasm"]) {
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   }
 
@@ -71,6 +71,10 @@ test("npm pack → Vite 7 app: typecheck, build, run in Chromium, survive a relo
     assert.equal(first.created, true);
     assert.equal(first.persistence, "indexeddb");
     assert.match(first.signature, /^0xff00[0-9a-f]{130}$/i);
+    // The core entry resolved and loaded its own .wasm through the bundler, and signs as the full one.
+    assert.equal(first.core.address, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+    assert.match(first.core.signature, /^0xff00[0-9a-f]{130}$/i);
+    assert.equal(first.core.signature, first.core.full);
 
     await page.reload();
     const second = await read();

@@ -1,6 +1,8 @@
 // What a web app does on first load and after a reload: open the store, create a session once,
-// find it again, and sign a user operation with it. Results go to the page for the test to read.
-import init, { SessionKeyStore, encodeExecute, nonceKey } from "mav2-session-keys";
+// find it again, and sign a user operation with it; and the same operation signed through the
+// `mav2-session-keys/core` entry with a known key. Results go to the page for the test to read.
+import init, { SessionKeyStore, encodeExecute, nonceKey, signUserOperationWithKey } from "mav2-session-keys";
+import initCore, { SessionKey } from "mav2-session-keys/core";
 
 const out = document.getElementById("out");
 const account = "0x65b5DE0251f553B2208762a4724303E750294D96";
@@ -26,7 +28,12 @@ try {
     maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n, signature: "0x",
   };
   const signature = await store.signUserOperation(session.id, userOp);
-  out.textContent = JSON.stringify({ ok: true, created, id: session.id, address: session.address, persistence: store.persistence, signature });
+  await initCore();
+  const anvil1 = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"; // public test key
+  const key = SessionKey.fromPrivateKey(anvil1);
+  const core = { address: key.address, signature: key.signUserOperation(userOp, 11155111), full: signUserOperationWithKey(anvil1, userOp, 11155111) };
+  key.free();
+  out.textContent = JSON.stringify({ ok: true, created, id: session.id, address: session.address, persistence: store.persistence, signature, core });
 } catch (e) {
   out.textContent = JSON.stringify({ ok: false, code: e.code, message: String(e.message ?? e) });
 }

@@ -6,6 +6,19 @@ import init, {
   type ErrorCode, type Mav2SessionKeyError, type SendProgress, type PackedUserOperation,
   type SessionRecord, type KeyKind,
 } from "mav2-session-keys";
+import initCore, { SessionKey, type SignUserOperationOptions, encodeExecute as coreEncodeExecute } from "mav2-session-keys/core";
+
+/** The core entry: a key held in wasm, signing with typed options. */
+export async function typedCore(op: UserOperation, deferredAction?: Hex): Promise<Hex> {
+  await initCore();
+  const key: SessionKey = SessionKey.generate();
+  const address: Address = key.address;
+  const options: SignUserOperationOptions = { deferredAction };
+  const callData: Hex = coreEncodeExecute({ target: address }, false);
+  const sig: Hex = key.signUserOperation({ ...op, callData }, 1n, options);
+  key.free();
+  return sig;
+}
 
 /** The record narrows on its key kind: a P-256 session has a public key and no address. */
 export function signerOf(r: SessionRecord): string {
