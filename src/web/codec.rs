@@ -16,7 +16,7 @@ use crate::install::{self, SessionInstallRequest, SessionUninstallRequest};
 use crate::json::{self, Addr, HexBytes};
 use crate::nonce::{self, NonceKeyRequest};
 use crate::read;
-use crate::sign::{self, SignUserOperationRequest};
+use crate::sign;
 use crate::user_op::UserOperation;
 
 /// Wall clock in unix seconds (expiry checks).
@@ -231,14 +231,9 @@ pub fn sign_user_operation_with_key(
     #[wasm_bindgen(js_name = chainId, unchecked_param_type = "Quantity")] chain_id: JsValue,
     #[wasm_bindgen(js_name = entryPoint)] entry_point_arg: Option<JsAddress>,
 ) -> Result<String, JsValue> {
-    let req = SignUserOperationRequest {
-        private_key: from_js(&private_key, "privateKey")?,
-        user_op: read_js(&user_op, "userOp", UserOperation::read)?,
-        chain_id: read_js(&chain_id, "chainId", read::u64_number)?,
-        entry_point: Some(Addr(entry_point(&entry_point_arg)?)),
-        deferred_action_data: None,
-    };
-    Ok(json::hex(sign::sign_user_operation_with_key(&req)?))
+    let secret: json::Secret32 = from_js(&private_key, "privateKey")?;
+    let key = crate::key::SessionKey::from_bytes(secret.0.as_slice(), "privateKey")?;
+    Ok(super::key::sign_js(&key, &user_op, &chain_id, entry_point(&entry_point_arg)?, None)?)
 }
 
 /// The dummy signature bundlers estimate gas with (`0xFF ‖ 0x00 ‖ placeholder`).

@@ -2,10 +2,12 @@
 //! sessions themselves (the `mav2-session-keys/core` entry has no store). The key leaves the wasm
 //! only through `exportPrivateKey`; `free()` wipes it.
 
+use alloy_primitives::Address;
 use wasm_bindgen::prelude::*;
 
 use super::convert::{from_js, opt_options_data, read_js, read_options};
 use crate::addresses::ENTRY_POINT_V07;
+use crate::error::Error;
 use crate::json::{self, Secret32};
 use crate::key;
 use crate::read;
@@ -68,8 +70,6 @@ impl JsSessionKey {
         #[wasm_bindgen(js_name = chainId, unchecked_param_type = "Quantity")] chain_id: JsValue,
         options: Option<JsSignOptions>,
     ) -> Result<String, JsValue> {
-        let op = read_js(&user_op, "userOp", UserOperation::read)?;
-        let chain_id = read_js(&chain_id, "chainId", read::u64_number)?;
         let data = opt_options_data(options.as_deref().unwrap_or(&JsValue::UNDEFINED), "options")?;
         let (entry_point, deferred) = read_options(&data, "options", &["entryPoint", "deferredAction"], |f| {
             Ok((f.opt("entryPoint", read::address)?, f.opt("deferredAction", read::bytes)?))
@@ -80,14 +80,13 @@ impl JsSessionKey {
             Some(digest) => Some(crate::deferred::split_deferred_action(digest)?.2),
             None => None,
         };
-        let sig = sign::sign_user_operation(
+        Ok(sign_js(
             &self.key,
-            &op,
-            chain_id,
+            &user_op,
+            &chain_id,
             entry_point.unwrap_or(ENTRY_POINT_V07),
             prefix.as_ref().map(|d| d.as_ref()),
-        )?;
-        Ok(json::hex(sig))
+        )?)
     }
 
     /// The 32 secret bytes as `0x` hex: the one way the key leaves the wasm. Store it as a secret.
@@ -95,4 +94,19 @@ impl JsSessionKey {
     pub fn export_private_key(&self) -> String {
         json::hex(self.key.export_secret().as_slice())
     }
+}
+
+/// Read `userOp` and `chainId` and sign: the one body of `SessionKey.signUserOperation` and
+/// `signUserOperationWithKey` (not inlined into both).
+#[inline(never)]
+pub(super) fn sign_js(
+    key: &key::SessionKey,
+    user_op: &JsValue,
+    chain_id: &JsValue,
+    entry_point: Address,
+    deferred_prefix: Option<&[u8]>,
+) -> Result<String, Error> {
+    let op = read_js(user_op, "userOp", UserOperation::read)?;
+    let chain_id = read_js(chain_id, "chainId", read::u64_number)?;
+    Ok(json::hex(sign::sign_user_operation(key, &op, chain_id, entry_point, deferred_prefix)?))
 }
