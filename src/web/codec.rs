@@ -6,7 +6,7 @@
 use alloy_primitives::Address;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{from_js, options_value, read_js, read_options, to_js};
+use super::convert::{from_js, options_value, read_js, to_js};
 use crate::account::{self, AccountRequest};
 use crate::addresses::ENTRY_POINT_V07;
 use crate::calls::{self, CallRequest};
@@ -15,9 +15,7 @@ use crate::error::Error;
 use crate::install::{self, SessionInstallRequest, SessionUninstallRequest};
 use crate::json::{self, Addr, HexBytes};
 use crate::nonce::{self, NonceKeyRequest};
-use crate::read;
 use crate::sign;
-use crate::user_op::UserOperation;
 
 /// Wall clock in unix seconds (expiry checks).
 fn now_secs() -> u64 {
@@ -33,7 +31,7 @@ extern "C" {
 
 /// Optional trailing `entryPoint` argument; EntryPoint v0.7 when absent. Taken as a JS value
 /// (not `Option<String>`): wasm-bindgen's string glue traps on a non-string.
-fn entry_point(v: &Option<JsAddress>) -> Result<Address, Error> {
+pub(super) fn entry_point(v: &Option<JsAddress>) -> Result<Address, Error> {
     match v {
         Some(v) if !v.is_undefined() && !v.is_null() => Ok(from_js::<Addr>(v, "entryPoint")?.0),
         _ => Ok(ENTRY_POINT_V07),
@@ -125,28 +123,6 @@ export interface PackedUserOperation {
   signature: Hex;
 }
 "#;
-
-/// The v0.7 userOpHash (`EntryPoint.getUserOpHash`).
-#[wasm_bindgen(js_name = userOperationHash, unchecked_return_type = "Hex")]
-pub fn user_operation_hash(
-    #[wasm_bindgen(js_name = userOp, unchecked_param_type = "UserOperation")] user_op: JsValue,
-    #[wasm_bindgen(js_name = chainId, unchecked_param_type = "Quantity")] chain_id: JsValue,
-    #[wasm_bindgen(js_name = entryPoint)] entry_point_arg: Option<JsAddress>,
-) -> Result<String, JsValue> {
-    let op = read_js(&user_op, "userOp", UserOperation::read)?;
-    let chain = read_js(&chain_id, "chainId", read::u64_number)?;
-    Ok(json::hex(op.hash(chain, entry_point(&entry_point_arg)?)?))
-}
-
-/// The v0.7 `PackedUserOperation` fields, as hex.
-#[wasm_bindgen(js_name = packUserOperation, unchecked_return_type = "PackedUserOperation")]
-pub fn pack_user_operation(
-    #[wasm_bindgen(js_name = userOp, unchecked_param_type = "UserOperation")] user_op: JsValue,
-) -> Result<JsValue, JsValue> {
-    let op = read_js(&user_op, "userOp", UserOperation::read)?;
-    op.check()?;
-    Ok(to_js(&op.packed_value())?)
-}
 
 /// `installValidation` call data that grants the session key (the owner signs an op with it).
 #[wasm_bindgen(js_name = encodeSessionInstall, unchecked_return_type = "Hex")]
@@ -258,23 +234,4 @@ pub fn account_factory_data(
 ) -> Result<JsValue, JsValue> {
     let req = AccountRequest::from_json(&options_value(&options, "options")?, "options")?;
     Ok(to_js(&account::predict(&req).to_json())?)
-}
-
-/// The hash an EOA signs to delegate its code (EIP-7702: `keccak256(0x05 ‖ rlp([chainId,
-/// address, nonce]))`, viem's `hashAuthorization`), for an app's own signer; the signed result
-/// goes to `sendCalls` / `grantSession` as `authorization`.
-#[wasm_bindgen(js_name = hashAuthorization, unchecked_return_type = "Hex")]
-pub fn hash_authorization(
-    #[wasm_bindgen(
-        unchecked_param_type = "{ chainId: Quantity; nonce: Quantity } & ({ address: Address } | { contractAddress: Address })"
-    )]
-    authorization: JsValue,
-) -> Result<String, JsValue> {
-    let data = options_value(&authorization, "authorization")?;
-    let (chain_id, address, nonce) =
-        read_options(&data, "authorization", &["chainId", "address", "contractAddress", "nonce"], |f| {
-            let key = crate::eip7702::address_key(f)?;
-            Ok((f.req("chainId", read::u64_number)?, f.req(key, read::address)?, f.req("nonce", read::u64_number)?))
-        })?;
-    Ok(json::hex(crate::eip7702::authorization_hash(chain_id, address, nonce)))
 }

@@ -22,6 +22,8 @@ pub mod store;
 #[cfg(feature = "service")]
 pub mod vault;
 #[cfg(feature = "service")]
+pub mod viem_too;
+#[cfg(feature = "service")]
 pub mod webcrypto;
 
 use wasm_bindgen::prelude::*;
