@@ -60,15 +60,17 @@ function toCall({ to, value, data }) {
 }
 
 const USER_OP_FIELDS = [
-  "sender", "nonce", "factory", "factoryData", "callData",
+  "nonce", "factory", "factoryData", "callData",
   "callGasLimit", "verificationGasLimit", "preVerificationGas", "maxFeePerGas", "maxPriorityFeePerGas",
-  "paymaster", "paymasterVerificationGasLimit", "paymasterPostOpGasLimit", "paymasterData",
 ];
+const PAYMASTER_FIELDS = ["paymaster", "paymasterVerificationGasLimit", "paymasterPostOpGasLimit", "paymasterData"];
 
-/** The v0.7 fields of the operation viem hands over (it may carry others, e.g. `authorization`). */
+/** The v0.7 fields of the operation viem hands over. viem may add others (`authorization`), and
+ *  paymaster gas limits from the bundler's estimate without a paymaster, which the hash ignores. */
 function toUserOp(op, sender) {
   const out = { sender };
-  for (const k of USER_OP_FIELDS) if (op[k] !== undefined && op[k] !== null) out[k] = op[k];
+  const fields = op.paymaster ? [...USER_OP_FIELDS, ...PAYMASTER_FIELDS] : USER_OP_FIELDS;
+  for (const k of fields) if (op[k] !== undefined && op[k] !== null) out[k] = op[k];
   return out;
 }
 
