@@ -25,8 +25,9 @@ export type SessionEntryPointAbi = readonly [
 ];
 
 export interface ToSessionAccountOptions {
-  /** A viem client on the account's chain (reads: code, EntryPoint nonce, validation data). */
-  client: Client<Transport, Chain | undefined, JsonRpcAccount | LocalAccount | undefined>;
+  /** A viem client on the account's chain, with its `chain` (reads: code, EntryPoint nonce,
+   *  validation data; the chain id signs). */
+  client: Client<Transport, Chain, JsonRpcAccount | LocalAccount | undefined>;
   /** The session key (`SessionKey.generate()` / `fromPrivateKey` of `mav2-session-keys/core`), after `init()`. */
   sessionKey: SessionKey;
   /** The MAv2 account; derived from `owner` and `salt` when absent. */
@@ -71,6 +72,7 @@ export type SessionAccount = SmartAccount<SessionAccountImplementation>;
  *  calls they make throw the core entry's `Mav2SessionKeyError` codes). */
 export type SessionAccountErrorCode =
   | "MISSING_FIELD"
+  | "INVALID_HEX"
   | "INVALID_ENTITY_ID"
   | "DEFERRED_ACTION_NONCE_AHEAD"
   | "ACCOUNT_KIND_UNSUPPORTED"

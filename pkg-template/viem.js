@@ -6,7 +6,7 @@
 // deferredAction })` does for a session key, and tests/js/viem_account.test.mjs holds it to the
 // SDK's bytes (tests/vectors/viem_account.json).
 import { hashMessage, hashTypedData } from "viem";
-import { call, getChainId, getCode, readContract } from "viem/actions";
+import { call, getCode, readContract } from "viem/actions";
 import { toSmartAccount } from "viem/account-abstraction";
 import {
   accountFactoryData,
@@ -89,6 +89,8 @@ export async function toSessionAccount(options) {
     nonceKeyManager = zeroKeyManager,
   } = options ?? {};
   if (!client) throw refusal("MISSING_FIELD", "toSessionAccount: `client` (a viem client on the account's chain) is required", "client");
+  // viem's account reads the chain id from the client for every nonce, and signatures need it.
+  if (!client.chain) throw refusal("MISSING_FIELD", "toSessionAccount: `client.chain` is required (createPublicClient({ chain, transport }))", "client.chain");
   if (!sessionKey) throw refusal("MISSING_FIELD", "toSessionAccount: `sessionKey` (a SessionKey) is required", "sessionKey");
 
   // Counterfactual address and deployment from the owner, as the owner's account was created.
@@ -99,6 +101,9 @@ export async function toSessionAccount(options) {
   const address = accountAddress ?? predicted?.address;
   if (!address) {
     throw refusal("MISSING_FIELD", "toSessionAccount: give `accountAddress`, or `owner` (+ `salt`) to derive it", "accountAddress");
+  }
+  if (initCode !== undefined && !(typeof initCode === "string" && /^0x[0-9a-fA-F]{40}(?:[0-9a-fA-F]{2})*$/.test(initCode))) {
+    throw refusal("INVALID_HEX", "toSessionAccount: `initCode` is `factory ‖ factoryData` as 0x hex, at least the factory's 20 bytes", "initCode");
   }
   const factoryArgs = initCode
     ? { factory: initCode.slice(0, 42), factoryData: `0x${initCode.slice(42)}` }
@@ -137,8 +142,7 @@ export async function toSessionAccount(options) {
     throw refusal("INVALID_ENTITY_ID", `toSessionAccount: a session's entity id is an integer in [1, 2^32 - 1], got ${entityId}`, "signerEntity.entityId");
   }
 
-  let chainId = client.chain?.id;
-  const getChain = async () => (chainId ??= await getChainId(client));
+  const chainId = client.chain.id;
 
   /** Code at the account: deployed, or not (an EIP-7702 delegation is another account kind). */
   const deployed = async () => {
@@ -188,7 +192,7 @@ export async function toSessionAccount(options) {
       const { chainId: opChainId, ...op } = parameters;
       const userOp = toUserOp(op, address);
       const carries = pending !== undefined && BigInt(userOp.nonce) === pending.nonce;
-      const signature = sessionKey.signUserOperation(userOp, opChainId ?? (await getChain()), {
+      const signature = sessionKey.signUserOperation(userOp, opChainId ?? chainId, {
         entryPoint,
         ...(carries ? { deferredAction } : {}),
       });
@@ -196,7 +200,7 @@ export async function toSessionAccount(options) {
       return signature;
     },
     async signMessage({ message }) {
-      return sessionKey.signErc1271Hash(hashMessage(message), await getChain(), address, entityId);
+      return sessionKey.signErc1271Hash(hashMessage(message), chainId, address, entityId);
     },
     async signTypedData(typedData) {
       if (typedData.primaryType === "DeferredAction" && typedData.domain?.verifyingContract?.toLowerCase() === address.toLowerCase()) {
@@ -206,7 +210,7 @@ export async function toSessionAccount(options) {
           "primaryType",
         );
       }
-      return sessionKey.signErc1271Hash(hashTypedData(typedData), await getChain(), address, entityId);
+      return sessionKey.signErc1271Hash(hashTypedData(typedData), chainId, address, entityId);
     },
   });
 }
