@@ -5,6 +5,7 @@
 // ERC-1271 / ERC-6492 signatures) and make only eth_calls the SDK made.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -144,7 +145,9 @@ test("toSessionAccount refuses what it cannot wire, each with a code", async () 
   const refuses = async (options, code, field) =>
     assert.rejects(viem.toSessionAccount(options), (e) => e.code === code && e.field === field, `${code} ${field}`);
   await refuses({ ...base, client: undefined }, "MISSING_FIELD", "client");
+  await refuses({ ...base, client: createPublicClient({ transport: world(c.input.chainId, c.input.world, []) }) }, "MISSING_FIELD", "client.chain");
   await refuses({ ...base, sessionKey: undefined }, "MISSING_FIELD", "sessionKey");
+  await refuses({ ...base, initCode: "0x1234" }, "INVALID_HEX", "initCode");
   await refuses({ ...base, signerEntity: undefined }, "MISSING_FIELD", "signerEntity.entityId");
   await refuses({ ...base, accountAddress: undefined, initCode: undefined }, "MISSING_FIELD", "accountAddress");
   await refuses({ ...base, signerEntity: { entityId: 0 } }, "INVALID_ENTITY_ID", "signerEntity.entityId");
@@ -164,4 +167,9 @@ test("the adapter imports only viem and the package's core entry", () => {
   const src = readFileSync(path.join(here, "node_modules/mav2-session-keys/viem.js"), "utf8");
   const imports = [...src.matchAll(/^import [^;]*? from "([^"]+)";/gms)].map((m) => m[1]).sort();
   assert.deepEqual(imports, ["./core.js", "viem", "viem/account-abstraction", "viem/actions"]);
+});
+
+test("viem.d.ts: a typed app of the core and viem entries passes tsc --strict, and wrong options do not", () => {
+  // viem-types/usage.ts: @ts-expect-error marks the options that must not type-check.
+  execFileSync(path.join(here, "node_modules/.bin/tsc"), ["-p", path.join(here, "viem-types")], { stdio: "pipe" });
 });
