@@ -1,4 +1,4 @@
-import type { Address, Chain, Client, Hex, JsonRpcAccount, LocalAccount, NonceManager, Transport } from "viem";
+import type { Address, Chain, Client, Hex, JsonRpcAccount, LocalAccount, Transport } from "viem";
 import type { SmartAccount, SmartAccountImplementation } from "viem/account-abstraction";
 import type { SessionKey } from "./core.js";
 
@@ -10,19 +10,9 @@ export interface SignerEntity {
   isGlobalValidation?: boolean;
 }
 
-/** The one EntryPoint v0.7 function the account reads. */
-export type SessionEntryPointAbi = readonly [
-  {
-    readonly type: "function";
-    readonly name: "getNonce";
-    readonly stateMutability: "view";
-    readonly inputs: readonly [
-      { readonly name: "sender"; readonly type: "address" },
-      { readonly name: "key"; readonly type: "uint192" },
-    ];
-    readonly outputs: readonly [{ readonly name: "nonce"; readonly type: "uint256" }];
-  },
-];
+/** The account's `entryPoint.abi`: empty, as viem's bundler actions read only the EntryPoint's
+ *  address and version (the account reads `getNonce` itself). */
+export type SessionEntryPointAbi = readonly [];
 
 export interface ToSessionAccountOptions {
   /** A viem client on the account's chain, with its `chain` (reads: code, EntryPoint nonce,
@@ -30,7 +20,8 @@ export interface ToSessionAccountOptions {
   client: Client<Transport, Chain, JsonRpcAccount | LocalAccount | undefined>;
   /** The session key (`SessionKey.generate()` / `fromPrivateKey` of `mav2-session-keys/core`), after `init()`. */
   sessionKey: SessionKey;
-  /** The MAv2 account; derived from `owner` and `salt` when absent. */
+  /** The MAv2 account (a SemiModularAccount; an EIP-7702 delegated EOA is not this kind);
+   *  derived from `owner` and `salt` when absent. */
   accountAddress?: Address;
   /** The account's owner: gives the counterfactual address and the factory data that deploys it. */
   owner?: Address;
@@ -51,12 +42,6 @@ export interface ToSessionAccountOptions {
   deferredAction?: Hex;
   /** EntryPoint v0.7 at its canonical address when absent. */
   entryPoint?: Address;
-  /**
-   * Where `getNonce` takes the parallel nonce key (the upper 152 bits) from. The default is the
-   * SDK's: key 0, one ordered sequence per validation. viem's clock-based manager gives each
-   * operation a new key, so several can be in flight at once (each new key costs some gas).
-   */
-  nonceKeyManager?: NonceManager;
 }
 
 export type SessionAccountImplementation = SmartAccountImplementation<
@@ -72,17 +57,16 @@ export type SessionAccount = SmartAccount<SessionAccountImplementation>;
  *  calls they make throw the core entry's `Mav2SessionKeyError` codes). */
 export type SessionAccountErrorCode =
   | "MISSING_FIELD"
-  | "INVALID_HEX"
   | "INVALID_ENTITY_ID"
+  | "INVALID_DEFERRED_ACTION"
   | "DEFERRED_ACTION_NONCE_AHEAD"
-  | "ACCOUNT_KIND_UNSUPPORTED"
-  | "TYPED_DATA_UNSUPPORTED";
+  | "SIGNATURE_UNSUPPORTED";
 
 /**
  * A session key as a viem `SmartAccount` for MAv2 (EntryPoint v0.7), byte for byte the SDK's
- * `createModularAccountV2({ signer, signerEntity, accountAddress, deferredAction })` for a session.
- * `signMessage` / `signTypedData` sign ERC-1271 as the session's validation (ERC-6492-wrapped by
- * viem while the account is undeployed); a deferred action's typed data is refused
- * (`TYPED_DATA_UNSUPPORTED`: the owner signs it).
+ * `createModularAccountV2({ signer, signerEntity, accountAddress, initCode, deferredAction })` for
+ * a session. The object has the shape viem's `toSmartAccount` returns (built without it).
+ * `signMessage` / `signTypedData` reject with `SIGNATURE_UNSUPPORTED`: a session's validation is
+ * installed without ERC-1271 signature validation, so the account would refuse what they signed.
  */
 export function toSessionAccount(options: ToSessionAccountOptions): Promise<SessionAccount>;

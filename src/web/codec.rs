@@ -29,10 +29,6 @@ extern "C" {
     /// An `Address` argument taken as any JS value and checked in Rust (typed optional argument).
     #[wasm_bindgen(typescript_type = "Address")]
     pub type JsAddress;
-
-    /// A `Hex` argument taken as any JS value and checked in Rust (typed optional argument).
-    #[wasm_bindgen(typescript_type = "Hex")]
-    pub type JsHex;
 }
 
 /// Optional trailing `entryPoint` argument; EntryPoint v0.7 when absent. Taken as a JS value
@@ -119,12 +115,6 @@ export interface Call { target: Address; value?: Quantity; data?: Hex }
 export interface NonceKeyOptions { nonceKey?: Quantity; entityId?: Quantity; isGlobalValidation?: boolean; isDeferredAction?: boolean }
 export interface AccountOptions { owner: Address; salt?: Quantity; factory?: Address }
 export interface AccountInfo { address: Address; factory: Address; factoryData: Hex }
-/** `parseDeferredAction`'s result. */
-export interface DeferredActionInfo {
-  /** Full 256-bit nonce of the operation that carries the deferred action. */ nonce: Hex;
-  entityId: number; isGlobalValidation: boolean;
-  /** The carrying operation's call data takes the `executeUserOp` prefix. */ hasExecutionHooks: boolean;
-}
 /** EntryPoint v0.7 `PackedUserOperation`, the tuple `handleOps` takes (numbers as hex quantities). */
 export interface PackedUserOperation {
   sender: Address; nonce: Hex; initCode: Hex; callData: Hex;
@@ -231,24 +221,6 @@ pub fn encode_execute_batch(
     Ok(json::hex(calls::encode_execute_batch(&list, bool_arg(&with_execution_hooks, "withExecutionHooks")?)))
 }
 
-/// The call data of an account's `calls` as the SDK's account encodes them: one call through
-/// `execute` (its bare data when it calls the account itself), any other number through
-/// `executeBatch`, behind the `executeUserOp` selector when the validation has execution hooks.
-#[wasm_bindgen(js_name = encodeCalls, unchecked_return_type = "Hex")]
-pub fn encode_calls(
-    #[wasm_bindgen(unchecked_param_type = "Address")] account: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Call[]")] calls_arg: JsValue,
-    #[wasm_bindgen(js_name = withExecutionHooks, unchecked_param_type = "boolean")] with_execution_hooks: JsValue,
-) -> Result<String, JsValue> {
-    let req = calls::EncodeCallsRequest {
-        account: Some(Addr(read_js(&account, "account", read::address)?)),
-        calls: read_js(&calls_arg, "calls", CallRequest::read_list)?,
-        batch: None,
-        with_execution_hooks: Some(bool_arg(&with_execution_hooks, "withExecutionHooks")?),
-    };
-    Ok(json::hex(calls::encode_calls(&req)?))
-}
-
 /// Sign a user operation with a private key passed in by the caller (servers, tests). Returns
 /// the packed MAv2 signature `0xFF ‖ 0x00 ‖ r ‖ s ‖ v`. Browser apps should keep keys inside
 /// `SessionKeyStore` instead.
@@ -264,60 +236,10 @@ pub fn sign_user_operation_with_key(
     Ok(super::key::sign_js(&key, &user_op, &chain_id, entry_point(&entry_point_arg)?, None)?)
 }
 
-/// The dummy signature bundlers estimate gas with (`0xFF ‖ 0x00 ‖ placeholder`), with a pending
-/// deferred action's on-chain bytes in front (the SDK's `getDummySignature`): the deferred install
-/// runs in validation, so estimating without it under-prices the first operation.
+/// The dummy signature bundlers estimate gas with (`0xFF ‖ 0x00 ‖ placeholder`).
 #[wasm_bindgen(js_name = dummySignature, unchecked_return_type = "Hex")]
-pub fn dummy_signature(
-    #[wasm_bindgen(js_name = deferredAction)] deferred_action: Option<JsHex>,
-) -> Result<String, JsValue> {
-    let prefix = match deferred_action {
-        Some(v) if !v.is_undefined() && !v.is_null() => {
-            let d: HexBytes = from_js(&v, "deferredAction")?;
-            Some(deferred::split_deferred_action(&d.0)?.2)
-        }
-        _ => None,
-    };
-    Ok(json::hex(sign::dummy_signature(prefix.as_ref().map(|p| p.as_ref()))))
-}
-
-/// What a deferred action (the `deferredActionDigest` result) says about the operation that
-/// carries it (the SDK's `parseDeferredAction`): its full nonce, the validation its nonce key
-/// selects, and whether its call data takes the `executeUserOp` prefix.
-#[wasm_bindgen(js_name = parseDeferredAction, unchecked_return_type = "DeferredActionInfo")]
-pub fn parse_deferred_action(
-    #[wasm_bindgen(js_name = deferredAction, unchecked_param_type = "Hex")] deferred_action: JsValue,
-) -> Result<JsValue, JsValue> {
-    let d: HexBytes = from_js(&deferred_action, "deferredAction")?;
-    let (hooks, nonce, _) = deferred::split_deferred_action(&d.0)?;
-    let parts = nonce::decode_nonce_key(nonce >> 64);
-    let info = crate::write::Obj::new()
-        .quantity("nonce", nonce)
-        .number("entityId", u64::from(parts.entity_id))
-        .bool("isGlobalValidation", parts.is_global)
-        .bool("hasExecutionHooks", hooks)
-        .value();
-    Ok(to_js(&info)?)
-}
-
-/// `getValidationData` call data for the validation at `entityId`, to `eth_call` on the account
-/// (the module part is zero, as the SDK sends it: the account keys validations by entity id).
-#[wasm_bindgen(js_name = encodeGetValidationData, unchecked_return_type = "Hex")]
-pub fn encode_get_validation_data(
-    #[wasm_bindgen(js_name = entityId, unchecked_param_type = "number")] entity_id: JsValue,
-) -> Result<String, JsValue> {
-    let id = read_js(&entity_id, "entityId", read::u32)?;
-    Ok(json::hex(crate::onchain::encode_get_validation_data(Address::ZERO, id)))
-}
-
-/// Whether a `getValidationData` result lists execution hooks: then the validation's operations
-/// take the `executeUserOp` prefix (the SDK's `encodeCallData`).
-#[wasm_bindgen(js_name = hasExecutionHooks)]
-pub fn has_execution_hooks(
-    #[wasm_bindgen(js_name = validationData, unchecked_param_type = "Hex")] validation_data: JsValue,
-) -> Result<bool, JsValue> {
-    let out: HexBytes = from_js(&validation_data, "validationData")?;
-    Ok(!crate::onchain::decode_validation_data(&out.0)?.execution_hooks.is_empty())
+pub fn dummy_signature() -> String {
+    json::hex(sign::dummy_signature(None))
 }
 
 /// The counterfactual MAv2 (SemiModularAccount) address of an owner and salt.

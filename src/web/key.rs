@@ -20,8 +20,7 @@ const TS_TYPES: &'static str = r#"
 export interface SignUserOperationOptions {
   /** EntryPoint; v0.7 when absent. */
   entryPoint?: Address;
-  /** The `deferredActionDigest` result, for the operation that carries the deferred grant: its
-   *  bytes after the flag byte and nonce go in front of the signature. */
+  /** The `deferredActionDigest` result: put in front of the first operation of a deferred grant. */
   deferredAction?: Hex;
 }
 "#;
@@ -88,24 +87,6 @@ impl JsSessionKey {
             entry_point.unwrap_or(ENTRY_POINT_V07),
             prefix.as_ref().map(|d| d.as_ref()),
         )?)
-    }
-
-    /// An ERC-1271 signature of `hash` for `account` by the validation at `entityId`:
-    /// `0x00 ‖ entityId ‖ 0xFF ‖ 0x00 ‖ sig65` over the SingleSigner module's `ReplaySafeHash`
-    /// (the SDK's `singleSignerMessageSigner` `signMessage` / `signTypedData` after hashing).
-    #[wasm_bindgen(js_name = signErc1271Hash, unchecked_return_type = "Hex")]
-    pub fn sign_erc1271_hash(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Hex")] hash: JsValue,
-        #[wasm_bindgen(js_name = chainId, unchecked_param_type = "Quantity")] chain_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Address")] account: JsValue,
-        #[wasm_bindgen(js_name = entityId, unchecked_param_type = "number")] entity_id: JsValue,
-    ) -> Result<String, JsValue> {
-        let hash = read_js(&hash, "hash", read::b256)?;
-        let chain_id = read_js(&chain_id, "chainId", read::u64_number)?;
-        let account = read_js(&account, "account", read::address)?;
-        let entity_id = read_js(&entity_id, "entityId", read::u32)?;
-        Ok(json::hex(sign::sign_1271(&self.key, chain_id, account, entity_id, hash)?))
     }
 
     /// The 32 secret bytes as `0x` hex: the one way the key leaves the wasm. Store it as a secret.
