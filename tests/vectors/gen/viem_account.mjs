@@ -4,7 +4,7 @@
 // Each case is a session's account as an app drives the SDK: `createModularAccountV2({ signer:
 // LocalAccountSigner(session key), signerEntity, accountAddress, initCode, deferredAction })` in a
 // `createSmartAccountClient`, then for each operation `buildUserOperation({ uo, overrides: gas })`
-// and `signUserOperation({ uoStruct })`, and `signMessageWith6492` / `signTypedDataWith6492`. The
+// and `signUserOperation({ uoStruct })`. The
 // offline transport is the case's world: the account's code (deployed or not), EntryPoint.getNonce
 // (the deferred action's key answers its nonce, or one past it when used; other keys a sequence),
 // getValidationData (an execution hook or none); it records every eth_call the SDK makes.
@@ -182,16 +182,6 @@ export async function genViemAccount(h) {
       else spread.batch++;
       if (calls.length === 1 && calls[0].to === accountAddress) spread.self++;
     }
-    const message = r.bool(0.5) ? `session ${i}: ${r.hex(8)}` : { raw: r.hex(r.int(1, 64)) };
-    const typedData = {
-      domain: { name: "Test", version: "1", chainId, verifyingContract: randAddress(r) },
-      types: { Mail: [{ name: "to", type: "address" }, { name: "contents", type: "string" }, { name: "n", type: "uint256" }] },
-      primaryType: "Mail",
-      message: { to: randAddress(r), contents: `hello ${i}`, n: r.spread(200) },
-    };
-    const signMessage = await account.signMessageWith6492({ message });
-    const signTypedData = await account.signTypedDataWith6492(typedData);
-
     const adapterInput = { chainId, sessionKey, signerEntity };
     if (mode === "owner") Object.assign(adapterInput, { owner, ...(salt !== 0n ? { salt: toHex(salt) } : {}) });
     else if (mode === "initCode") Object.assign(adapterInput, { accountAddress, initCode });
@@ -200,14 +190,12 @@ export async function genViemAccount(h) {
 
     cases.push({
       name: `viem_account_${String(i).padStart(3, "0")}_${deployed ? "deployed" : "undeployed"}${deferred ? (deferredUsed ? "_deferred_used" : "_deferred") : ""}`,
-      input: { ...adapterInput, mode, world: worldOf(world), ops: ops.map((o) => o.input), message, typedData: toJsonable(typedData) },
+      input: { ...adapterInput, mode, world: worldOf(world), ops: ops.map((o) => o.input) },
       output: {
         address: accountAddress,
         sessionAddress,
         signerEntity: account.signerEntity,
         ops: ops.map((o) => o.output),
-        signMessage,
-        signTypedData,
       },
     });
     spread[deployed ? "deployed" : "undeployed"]++;
@@ -253,7 +241,7 @@ export async function genViemAccount(h) {
 
   writeFile("viem_account.json", cases, {
     about:
-      "A session key's account as an app drives the SDK: createModularAccountV2({ signer: new LocalAccountSigner(privateKeyToAccount(sessionKey)), signerEntity, accountAddress, initCode (the owner's account's getInitCode()), deferredAction? }) in createSmartAccountClient; per op buildUserOperation({ uo: one call or a batch, overrides: gas }) (stubSignature = the built op's signature) and signUserOperation({ uoStruct }); signMessageWith6492 / signTypedDataWith6492. input: what toSessionAccount takes (mode: owner = owner + salt, initCode = accountAddress + initCode, address = accountAddress only) and the offline world both answer (account code, EntryPoint.getNonce: the deferred key answers its nonce, or one past it when used, other keys key<<64|sequence; getValidationData: one execution hook or none); output.ops[].calls: each eth_call the SDK made for that op (lower case).",
+      "A session key's account as an app drives the SDK: createModularAccountV2({ signer: new LocalAccountSigner(privateKeyToAccount(sessionKey)), signerEntity, accountAddress, initCode (the owner's account's getInitCode()), deferredAction? }) in createSmartAccountClient; per op buildUserOperation({ uo: one call or a batch, overrides: gas }) (stubSignature = the built op's signature) and signUserOperation({ uoStruct }). input: what toSessionAccount takes (mode: owner = owner + salt, initCode = accountAddress + initCode, address = accountAddress only) and the offline world both answer (account code, EntryPoint.getNonce: the deferred key answers its nonce, or one past it when used, other keys key<<64|sequence; getValidationData: one execution hook or none); output.ops[].calls: each eth_call the SDK made for that op (lower case).",
   });
   return spread;
 }
