@@ -139,8 +139,8 @@ export async function genViemAccount(h) {
     const client = createSmartAccountClient({ chain, transport, account });
     assertEq(account.address, accountAddress, "session account address");
 
-    const randCall = () => {
-      const c = { to: r.bool(0.08) ? accountAddress : randAddress(r) };
+    const randCall = (self = false) => {
+      const c = { to: self ? accountAddress : randAddress(r) };
       if (r.bool(0.7)) c.value = toHex(r.spread(96));
       if (r.bool(0.9)) c.data = randData(r, { longLo: 200, longHi: 800 }).data;
       return c;
@@ -149,7 +149,8 @@ export async function genViemAccount(h) {
     const nOps = r.int(1, 3);
     for (let k = 0; k < nOps; k++) {
       const roll = r.int(0, 9);
-      const calls = roll <= 4 ? [randCall()] : Array.from({ length: roll === 5 ? 0 : r.int(2, 4) }, randCall);
+      // one call (to the account itself for roll 0: the SDK sends its bare data), none, or a batch
+      const calls = roll <= 4 ? [randCall(roll === 0)] : Array.from({ length: roll === 5 ? 0 : r.int(2, 4) }, () => randCall());
       const sdkCall = (c) => ({ target: c.to, data: c.data ?? "0x", value: c.value === undefined ? undefined : BigInt(c.value) });
       const gas = {
         callGasLimit: r.spread(64),
