@@ -66,7 +66,8 @@ contract Delegate7702 is StandInValidations, WebAuthnCheck {
         return ENTRY_POINT;
     }
 
-    function ownerAddress() internal view override returns (address) {
+    /// The EOA itself; StandInMav2Account.sol names an owner of its own.
+    function ownerAddress() internal view virtual override returns (address) {
         return address(this);
     }
 
@@ -78,7 +79,7 @@ contract Delegate7702 is StandInValidations, WebAuthnCheck {
         if (sig.length == 67 && sig[0] == 0xff && sig[1] == 0x00) sig = sig[2:];
         address signer = recover(userOpHash, sig);
         if (signer == address(0)) return 1;
-        if (signer == address(this)) return 0;
+        if (signer == ownerAddress()) return 0;
         bytes24 validation = validationOf(uint32(key >> 8));
         if (!installed[validation] || signerOf[validation] != signer) return 1;
         return isExecution(userOp.callData) ? 0 : 1;
@@ -137,7 +138,7 @@ contract Delegate7702 is StandInValidations, WebAuthnCheck {
             revert InvalidDeferredAction();
         }
         if (ownerSig.length != 66 || ownerSig[0] != 0x00) revert InvalidDeferredAction();
-        if (recoverDigest(deferredActionHash(nonce, deadline, data[27:]), ownerSig[1:]) != address(this)) {
+        if (recoverDigest(deferredActionHash(nonce, deadline, data[27:]), ownerSig[1:]) != ownerAddress()) {
             revert InvalidDeferredAction();
         }
         forward(address(this), 0, data[27:]);

@@ -1,7 +1,8 @@
 // Compiles the stand-ins next to this file (StandInAccount.sol, Delegate7702.sol and the base they
-// share, StandInValidations.sol; StandInModules.sol; WebAuthnVerifier.sol) offline with solc-js (npm `solc`, pinned in
-// package.json: the compiler is inside the package) through standard JSON. Used by deploy.mjs (the
-// 7702 delegate through delegate7702.mjs); `node standin.mjs` prints their sizes as a check.
+// share, StandInValidations.sol; StandInModules.sol; WebAuthnVerifier.sol; StandInMav2Account.sol)
+// offline with solc-js (npm `solc`, pinned in package.json: the compiler is inside the package)
+// through standard JSON. Used by deploy.mjs (the 7702 delegate through delegate7702.mjs) and
+// tests/js/viem_devnet.test.mjs; `node standin.mjs` prints their sizes as a check.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
@@ -12,6 +13,7 @@ const SOURCES = [
   "StandInModules.sol",
   "Delegate7702.sol",
   "WebAuthnVerifier.sol",
+  "StandInMav2Account.sol",
 ];
 
 let compiled;

@@ -65,6 +65,7 @@ import {
 import { genEip7702 } from "./eip7702.mjs";
 
 import { genOnchain } from "./onchain.mjs";
+import { genViemAccount } from "./viem_account.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT_DIR = join(HERE, "..");
@@ -1400,6 +1401,8 @@ async function main() {
 
   await genWebauthn({ Drbg, makeEnv, sdkInstall, hookUninstallDatasFor, randPermission, randPermissions, randHookOptions, randChainId, randAddress, randEntityId, randFutureTime, randPrivateKey, randFullMav2Nonce, typedDataJson, writeFile, assertEq });
   await genEip7702({ Drbg, writeFile, assertEq, toJsonable, chainFor, randPrivateKey, randAddress, randChainId, randEntityId, randPermissions, randHookOptions, randFutureTime, randFullMav2Nonce, randData, sdkInstall, installInput, typedDataJson });
+  const viemAccountSpread = await genViemAccount({ Drbg, writeFile, assertEq, toJsonable, chainFor, randPrivateKey, randAddress, randChainId, randEntityId, randPermissions, randHookOptions, randFutureTime, randFullMav2Nonce, randData, sdkDeferred });
+  console.log(`viem_account.json: ${JSON.stringify(viemAccountSpread)}`);
 
   const files = {
     "user_op_hash.json": userOpHashCases,
