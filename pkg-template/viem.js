@@ -8,11 +8,6 @@
 // executeUserOp prefix, the two view calls) are the SDK's own, in JS because this file counts
 // against the core route's size budget (bench/run.mjs); for the same reason it builds the account
 // object itself, in the shape viem's `toSmartAccount` returns, rather than ship `toSmartAccount`.
-//
-// Not in the package yet: with it, the core route (core.js + viem.js + the core .wasm, as
-// bench/run.mjs measures it) is over CORE_GZIP_BUDGET. To ship it, move viem.js and viem.d.ts into
-// pkg-template/ and merge this folder's package.json fields into pkg-template/package.json;
-// tests/js/pkg_install.mjs lays it into the installed package that way for the tests meanwhile.
 import { call, getCode } from "viem/actions";
 import { accountFactoryData, dummySignature, encodeExecute, encodeExecuteBatch, nonceKey } from "./core.js";
 
