@@ -33,7 +33,7 @@ test("npm pack → Vite 7 app (both entries): typecheck, build, run in Chromium,
   const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"));
   assert.ok(tarball, "npm pack produced no tarball");
   const files = run("tar", ["-tzf", path.join(work, tarball)], work);
-  for (const f of ["package/index.js", "package/index.d.ts", "package/mav2_session_keys_bg.wasm", "package/README.md", "package/core.js", "package/core.d.ts", "package/core/mav2_session_keys_core.js", "package/core/mav2_session_keys_core_bg.wasm"]) {
+  for (const f of ["package/index.js", "package/index.d.ts", "package/mav2_session_keys_bg.wasm", "package/README.md", "package/core.js", "package/core.d.ts", "package/core/mav2_session_keys_core.js", "package/core/mav2_session_keys_core_bg.wasm", "package/viem.js", "package/viem.d.ts"]) {
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   }
 
