@@ -100,8 +100,8 @@ impl SessionKey {
 /// The RFC 6979 nonce `k` with a random multiplicative mask `m` for its inversion.
 ///
 /// k256's constant-time inversion (an addition chain of ~290 scalar multiplications) is the
-/// largest single cost of a signature on wasm32. `(k·m)⁻¹·m` inverts with Stein's variable-time
-/// algorithm instead: `k·m` is uniformly random and independent of `k`, so its timing says
+/// largest single cost of a signature on wasm32. `(k·m)⁻¹·m` inverts with a variable-time
+/// algorithm instead ([`crate::inverse`]): `k·m` is uniformly random and independent of `k`, so its timing says
 /// nothing about the nonce. This is `elliptic_curve::scalar::BlindedScalar`'s method; that type
 /// draws its mask from an RNG that panics when the platform has none, so the mask is drawn here
 /// with `getrandom`'s error. The signature is unchanged: it depends on `k` alone.
@@ -141,7 +141,7 @@ impl Invert for MaskedNonce {
     type Output = CtOption<Scalar>;
 
     fn invert(&self) -> CtOption<Scalar> {
-        (self.k * self.mask).invert_vartime().map(|inv| inv * self.mask)
+        crate::inverse::invert_vartime(&(self.k * self.mask)).map(|inv| inv * self.mask)
     }
 }
 
@@ -196,7 +196,7 @@ pub fn recover(digest: &B256, sig: &[u8]) -> Result<Address> {
     }
     let none = || bad("no key recovers from this signature");
     let big_r = Option::<AffinePoint>::from(AffinePoint::decompress(&r.to_repr(), Choice::from(v))).ok_or_else(none)?;
-    let r_inv = Option::<Scalar>::from(r.as_ref().invert_vartime()).ok_or_else(none)?;
+    let r_inv = Option::<Scalar>::from(crate::inverse::invert_vartime(r.as_ref())).ok_or_else(none)?;
     let z = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(digest.0));
     let q = ProjectivePoint::lincomb(&ProjectivePoint::GENERATOR, &-(r_inv * z), &big_r.into(), &(r_inv * *s));
     let key = VerifyingKey::from_affine(q.to_affine()).map_err(|_| none())?;

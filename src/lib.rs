@@ -25,6 +25,7 @@ pub mod eip712;
 pub mod eip7702;
 pub mod error;
 pub mod install;
+pub mod inverse;
 pub mod json;
 pub mod json_text;
 pub mod key;
