@@ -15,9 +15,8 @@ use k256::elliptic_curve::ops::{Invert, LinearCombination, Reduce};
 use k256::elliptic_curve::point::{AffineCoordinates, DecompressPoint};
 use k256::elliptic_curve::scalar::IsHigh;
 use k256::elliptic_curve::subtle::{Choice, ConditionallySelectable, ConstantTimeEq, CtOption};
-use k256::elliptic_curve::{Curve, FieldBytesEncoding, PrimeField};
-use k256::sha2::Sha256;
-use k256::{AffinePoint, FieldBytes, FieldElement, ProjectivePoint, Scalar, Secp256k1, SecretKey, U256};
+use k256::elliptic_curve::PrimeField;
+use k256::{AffinePoint, FieldBytes, FieldElement, ProjectivePoint, Scalar, SecretKey, U256};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, Result};
@@ -112,14 +111,7 @@ struct MaskedNonce {
 
 impl MaskedNonce {
     fn new(secret: &Scalar, z: &FieldBytes) -> Result<Self> {
-        let k = Scalar::from_repr(rfc6979::generate_k::<Sha256, _>(
-            &secret.to_repr(),
-            &Secp256k1::ORDER.encode_field_bytes(),
-            z,
-            &[],
-        ));
-        let k = Option::<Scalar>::from(k)
-            .ok_or_else(|| Error::InvalidSignature { field: "digest", detail: "RFC 6979 produced no nonce".into() })?;
+        let k = crate::rfc6979::generate_k(&secret.to_repr(), z);
         loop {
             let mut bytes = Zeroizing::new(FieldBytes::default());
             getrandom::fill(&mut bytes[..]).map_err(Error::random)?;

@@ -37,6 +37,7 @@ pub mod permissions;
 pub mod precheck;
 pub mod read;
 pub mod revert;
+pub mod rfc6979;
 pub mod rpc;
 pub mod send;
 pub mod service;
