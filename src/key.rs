@@ -114,13 +114,39 @@ impl MaskedNonce {
         let k = crate::rfc6979::generate_k(&secret.to_repr(), z);
         loop {
             let mut bytes = Zeroizing::new(FieldBytes::default());
-            getrandom::fill(&mut bytes[..]).map_err(Error::random)?;
+            draw_mask(&mut bytes)?;
             let mask = <Scalar as Reduce<U256>>::reduce_bytes(&bytes);
             if !bool::from(mask.is_zero()) {
                 return Ok(Self { k, mask });
             }
         }
     }
+}
+
+/// Bytes in the mask pool: in a browser each `getrandom` call is a `crypto.getRandomValues`
+/// crossing (about a microsecond), so one call there serves 32 signatures. Natively the pool
+/// holds one mask, drawn at each signature, so a process that forks shares none.
+const MASK_POOL: usize = if cfg!(target_arch = "wasm32") { 32 * 32 } else { 32 };
+
+thread_local! {
+    /// CSPRNG bytes for the masks and how many of them are unused (at the end). Each mask is
+    /// wiped from the pool as it is taken, so none is handed out twice.
+    static MASKS: std::cell::RefCell<([u8; MASK_POOL], usize)> = const { std::cell::RefCell::new(([0; MASK_POOL], 0)) };
+}
+
+/// Fill `out` with the pool's next unused bytes, refilling the pool from the CSPRNG when empty.
+fn draw_mask(out: &mut FieldBytes) -> Result<()> {
+    MASKS.with_borrow_mut(|(pool, left)| {
+        if *left == 0 {
+            getrandom::fill(pool).map_err(Error::random)?;
+            *left = MASK_POOL;
+        }
+        let next = &mut pool[MASK_POOL - *left..][..32];
+        out.copy_from_slice(next);
+        next.zeroize();
+        *left -= 32;
+        Ok(())
+    })
 }
 
 impl AsRef<Scalar> for MaskedNonce {
@@ -263,6 +289,16 @@ mod tests {
         let shown = format!("{k:?}");
         assert!(!shown.to_lowercase().contains("59c6995e"), "{shown}");
         assert!(shown.contains("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"), "{shown}");
+    }
+
+    #[test]
+    fn masks_are_fresh_and_wiped_from_the_pool() {
+        let (mut a, mut b) = (FieldBytes::default(), FieldBytes::default());
+        draw_mask(&mut a).unwrap();
+        MASKS.with_borrow(|(pool, left)| assert!(pool[..MASK_POOL - left].iter().all(|&x| x == 0)));
+        draw_mask(&mut b).unwrap();
+        assert_ne!(a, b);
+        assert_ne!(a, FieldBytes::default());
     }
 
     #[test]
