@@ -29,12 +29,12 @@ impl Hmac {
             *b ^= k;
         }
         let mut inner = IV;
-        compress(&mut inner, &block[..]);
+        compress(&mut inner, &block);
         for b in block.iter_mut() {
             *b ^= 0x36 ^ 0x5c;
         }
         let mut outer = IV;
-        compress(&mut outer, &block[..]);
+        compress(&mut outer, &block);
         Self { inner, outer }
     }
 
@@ -54,7 +54,7 @@ impl Drop for Hmac {
 
 /// The SHA-256 digest of one 64-byte block (already in `state`) followed by `parts`.
 fn finish(mut state: [u32; 8], parts: &[&[u8]]) -> Zeroizing<[u8; 32]> {
-    let mut buf = Zeroizing::new([0u8; 128]);
+    let mut buf = [0u8; 128];
     let mut len = 0;
     for part in parts {
         buf[len..len + part.len()].copy_from_slice(part);
@@ -63,8 +63,10 @@ fn finish(mut state: [u32; 8], parts: &[&[u8]]) -> Zeroizing<[u8; 32]> {
     buf[len] = 0x80;
     let end = if len + 9 <= 64 { 64 } else { 128 };
     buf[end - 8..end].copy_from_slice(&(8 * (64 + len as u64)).to_be_bytes());
-    for block in buf[..end].chunks_exact(64) {
-        compress(&mut state, block);
+    let (first, second) = buf.split_at_mut(64);
+    for block in [first, second].into_iter().take(end / 64) {
+        compress(&mut state, (&*block).try_into().unwrap_or(&[0; 64]));
+        block.zeroize();
     }
     let mut out = Zeroizing::new([0u8; 32]);
     for (bytes, word) in out.chunks_exact_mut(4).zip(state) {
@@ -74,10 +76,8 @@ fn finish(mut state: [u32; 8], parts: &[&[u8]]) -> Zeroizing<[u8; 32]> {
     out
 }
 
-fn compress(state: &mut [u32; 8], block: &[u8]) {
-    let mut copy = Zeroizing::new([0u8; 64]);
-    copy.copy_from_slice(block);
-    compress256(state, &[(*copy).into()]);
+fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
+    compress256(state, core::slice::from_ref(block.into()));
 }
 
 /// The nonce `k` in [1, n) for secret scalar bytes `x` and digest `h` (32 bytes each, as
