@@ -91,17 +91,20 @@ fn almost_inverse(a: [u64; 4]) -> ([u64; 4], u32) {
             shl(&mut r, t);
             k += t;
         } else if greater(&u, &v) {
+            // The difference is even: its halvings are the steps that follow, taken at once.
             sub(&mut u, &v);
-            shr(&mut u, 1);
+            let t = halvings(u[0]);
+            shr(&mut u, t);
             add(&mut r, &s);
-            shl(&mut s, 1);
-            k += 1;
+            shl(&mut s, t);
+            k += t;
         } else {
             sub(&mut v, &u);
-            shr(&mut v, 1);
+            let t = halvings(v[0]);
+            shr(&mut v, t);
             add(&mut s, &r);
-            shl(&mut r, 1);
-            k += 1;
+            shl(&mut r, t);
+            k += t;
         }
     }
     // r ≤ 2n here; bring it below n, then n − r is a⁻¹·2ᵏ.
@@ -112,6 +115,17 @@ fn almost_inverse(a: [u64; 4]) -> ([u64; 4], u32) {
     let mut out = n5;
     sub(&mut out, &r);
     ([out[0], out[1], out[2], out[3]], k)
+}
+
+/// How many halvings of an even number to take at once from its low limb: its trailing zeros,
+/// or one when the limb is zero (the number itself may be; otherwise the loop takes the rest).
+#[inline(always)]
+fn halvings(low: u64) -> u32 {
+    if low == 0 {
+        1
+    } else {
+        low.trailing_zeros()
+    }
 }
 
 /// `x >>= t` for 1 ≤ t ≤ 63.
@@ -195,6 +209,13 @@ mod tests {
         // Values with long runs of zero bits, low and high.
         cases.extend((0u64..64).map(|i| Scalar::from(1u64 << i)));
         cases.extend((0u64..64).map(|i| Scalar::from(1u64 << i).invert().unwrap()));
+        // Whole zero limbs: 2⁶⁴ⁱ, n − 2⁶⁴ⁱ and n − 2⁶⁴ⁱ·3.
+        let limb = Scalar::from(u64::MAX) + Scalar::ONE;
+        let mut power = Scalar::ONE;
+        for _ in 0..4 {
+            cases.extend([power, -power, -(power * Scalar::from(3u64))]);
+            power *= limb;
+        }
         for a in cases {
             let ours = invert_vartime(&a).unwrap();
             assert_eq!(ours, a.invert().unwrap(), "{a:?}");
