@@ -4,9 +4,9 @@
 //! Every HMAC key of the DRBG is 32 bytes, so its two padded key blocks are compressed once when
 //! the key is set and each MAC then costs the message's blocks plus one: 18 compressions a nonce.
 //! The `rfc6979` crate's `SimpleHmac` compresses the key blocks again for every MAC and runs the
-//! DRBG's update step after the output too (30 compressions, each through `digest`'s buffering);
-//! on wasm32 that was a tenth of a signature. The nonces are the same bytes (tests against k256's
-//! own signer).
+//! DRBG's update step after the output too (30 compressions, each through `digest`'s buffering),
+//! about a tenth of a signature on wasm32. The nonces are the same bytes: the tests here compare
+//! them with the crate's, and `key`'s tests the signatures with k256's own signer.
 
 use k256::elliptic_curve::ff::PrimeField;
 use k256::{FieldBytes, Scalar};
