@@ -100,8 +100,8 @@ impl SessionKey {
 ///
 /// k256's constant-time inversion (an addition chain of ~290 scalar multiplications) is the
 /// largest single cost of a signature on wasm32. `(k·m)⁻¹·m` inverts with a variable-time
-/// algorithm instead ([`crate::inverse`]): `k·m` is uniformly random and independent of `k`, so its timing says
-/// nothing about the nonce. This is `elliptic_curve::scalar::BlindedScalar`'s method; that type
+/// algorithm instead ([`crate::inverse`]): `k·m` is uniformly random and independent of `k`, so
+/// its timing says nothing about the nonce. This is `elliptic_curve::scalar::BlindedScalar`'s method; that type
 /// draws its mask from an RNG that panics when the platform has none, so the mask is drawn here
 /// with `getrandom`'s error. The signature is unchanged: it depends on `k` alone.
 struct MaskedNonce {
