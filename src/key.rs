@@ -15,9 +15,8 @@ use k256::elliptic_curve::ops::{Invert, LinearCombination, MulByGenerator, Reduc
 use k256::elliptic_curve::point::{AffineCoordinates, DecompressPoint};
 use k256::elliptic_curve::scalar::IsHigh;
 use k256::elliptic_curve::subtle::{Choice, ConditionallySelectable, ConstantTimeEq, CtOption};
-use k256::elliptic_curve::{Curve, Field, FieldBytesEncoding, PrimeField};
-use k256::sha2::Sha256;
-use k256::{AffinePoint, FieldBytes, FieldElement, ProjectivePoint, Scalar, Secp256k1, SecretKey, U256};
+use k256::elliptic_curve::{Field, PrimeField};
+use k256::{AffinePoint, FieldBytes, FieldElement, ProjectivePoint, Scalar, SecretKey, U256};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, Result};
@@ -103,9 +102,9 @@ impl SessionKey {
 /// The RFC 6979 nonce `k` with a random multiplicative mask `m` for its inversion.
 ///
 /// k256's constant-time inversion (an addition chain of ~290 scalar multiplications) is the
-/// largest single cost of a signature on wasm32. `(k·m)⁻¹·m` inverts with Stein's variable-time
-/// algorithm instead: `k·m` is uniformly random and independent of `k`, so its timing says
-/// nothing about the nonce. This is `elliptic_curve::scalar::BlindedScalar`'s method; that type
+/// largest single cost of a signature on wasm32. `(k·m)⁻¹·m` inverts with a variable-time
+/// algorithm instead ([`crate::inverse`]): `k·m` is uniformly random and independent of `k`, so
+/// its timing says nothing about the nonce. This is `elliptic_curve::scalar::BlindedScalar`'s method; that type
 /// draws its mask from an RNG that panics when the platform has none, so the mask is drawn here
 /// with `getrandom`'s error. The signature is unchanged: it depends on `k` alone.
 struct MaskedNonce {
@@ -115,23 +114,42 @@ struct MaskedNonce {
 
 impl MaskedNonce {
     fn new(secret: &Scalar, z: &FieldBytes) -> Result<Self> {
-        let k = Scalar::from_repr(rfc6979::generate_k::<Sha256, _>(
-            &secret.to_repr(),
-            &Secp256k1::ORDER.encode_field_bytes(),
-            z,
-            &[],
-        ));
-        let k = Option::<Scalar>::from(k)
-            .ok_or_else(|| Error::InvalidSignature { field: "digest", detail: "RFC 6979 produced no nonce".into() })?;
+        let k = crate::rfc6979::generate_k(&secret.to_repr(), z);
         loop {
             let mut bytes = Zeroizing::new(FieldBytes::default());
-            getrandom::fill(&mut bytes[..]).map_err(Error::random)?;
+            draw_mask(&mut bytes)?;
             let mask = <Scalar as Reduce<U256>>::reduce_bytes(&bytes);
             if !bool::from(mask.is_zero()) {
                 return Ok(Self { k, mask });
             }
         }
     }
+}
+
+/// Bytes in the mask pool: in a browser each `getrandom` call is a `crypto.getRandomValues`
+/// crossing (about a microsecond), so one call there serves 32 signatures. Natively the pool
+/// holds one mask, drawn at each signature, so a process that forks shares none.
+const MASK_POOL: usize = if cfg!(target_arch = "wasm32") { 32 * 32 } else { 32 };
+
+thread_local! {
+    /// CSPRNG bytes for the masks and how many of them are unused (at the end). Each mask is
+    /// wiped from the pool as it is taken, so none is handed out twice.
+    static MASKS: std::cell::RefCell<([u8; MASK_POOL], usize)> = const { std::cell::RefCell::new(([0; MASK_POOL], 0)) };
+}
+
+/// Fill `out` with the pool's next unused bytes, refilling the pool from the CSPRNG when empty.
+fn draw_mask(out: &mut FieldBytes) -> Result<()> {
+    MASKS.with_borrow_mut(|(pool, left)| {
+        if *left == 0 {
+            getrandom::fill(pool).map_err(Error::random)?;
+            *left = MASK_POOL;
+        }
+        let next = &mut pool[MASK_POOL - *left..][..32];
+        out.copy_from_slice(next);
+        next.zeroize();
+        *left -= 32;
+        Ok(())
+    })
 }
 
 impl AsRef<Scalar> for MaskedNonce {
@@ -144,7 +162,7 @@ impl Invert for MaskedNonce {
     type Output = CtOption<Scalar>;
 
     fn invert(&self) -> CtOption<Scalar> {
-        (self.k * self.mask).invert_vartime().map(|inv| inv * self.mask)
+        crate::inverse::invert_vartime(&(self.k * self.mask)).map(|inv| inv * self.mask)
     }
 }
 
@@ -215,7 +233,7 @@ pub fn recover(digest: &B256, sig: &[u8]) -> Result<Address> {
     }
     let none = || bad("no key recovers from this signature");
     let big_r = Option::<AffinePoint>::from(AffinePoint::decompress(&r.to_repr(), Choice::from(v))).ok_or_else(none)?;
-    let r_inv = Option::<Scalar>::from(r.as_ref().invert_vartime()).ok_or_else(none)?;
+    let r_inv = Option::<Scalar>::from(crate::inverse::invert_vartime(r.as_ref())).ok_or_else(none)?;
     let z = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(digest.0));
     let q = ProjectivePoint::lincomb(&ProjectivePoint::GENERATOR, &-(r_inv * z), &big_r.into(), &(r_inv * *s));
     let key = VerifyingKey::from_affine(q.to_affine()).map_err(|_| none())?;
@@ -316,6 +334,16 @@ mod tests {
         let shown = format!("{k:?}");
         assert!(!shown.to_lowercase().contains("59c6995e"), "{shown}");
         assert!(shown.contains("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"), "{shown}");
+    }
+
+    #[test]
+    fn masks_are_fresh_and_wiped_from_the_pool() {
+        let (mut a, mut b) = (FieldBytes::default(), FieldBytes::default());
+        draw_mask(&mut a).unwrap();
+        MASKS.with_borrow(|(pool, left)| assert!(pool[..MASK_POOL - left].iter().all(|&x| x == 0)));
+        draw_mask(&mut b).unwrap();
+        assert_ne!(a, b);
+        assert_ne!(a, FieldBytes::default());
     }
 
     #[test]

@@ -366,15 +366,25 @@ pub fn hash_packed(p: &PackedUserOperation, chain_id: u64, entry_point: Address)
     let inner = (
         p.sender,
         p.nonce,
-        keccak256(&p.initCode),
-        keccak256(&p.callData),
+        hash_field(&p.initCode),
+        hash_field(&p.callData),
         p.accountGasLimits,
         p.preVerificationGas,
         p.gasFees,
-        keccak256(&p.paymasterAndData),
+        hash_field(&p.paymasterAndData),
     )
         .abi_encode_params();
     keccak256((keccak256(inner), entry_point, U256::from(chain_id)).abi_encode_params())
+}
+
+/// keccak256 of a bytes field; an empty one (no factory, no paymaster: most session operations)
+/// hashes to a constant.
+fn hash_field(bytes: &[u8]) -> B256 {
+    if bytes.is_empty() {
+        alloy_primitives::KECCAK256_EMPTY
+    } else {
+        keccak256(bytes)
+    }
 }
 
 #[cfg(test)]

@@ -94,6 +94,10 @@ fn path(parent: &str, child: &str) -> String {
 
 /// Convert a JS argument into JSON data; `field` is its path, for errors.
 pub fn js_to_json(v: &JsValue, field: &str) -> Result<Value, Error> {
+    // A scalar (a key, a chain id) reads the same both ways, and the walk reads it in one crossing.
+    if !v.is_object() {
+        return walk(v, 0, field);
+    }
     if let Some(value) = plain_json(v).and_then(|text| crate::json_text::parse(&text).ok()) {
         if nesting(&value) <= MAX_DEPTH {
             return Ok(value);
