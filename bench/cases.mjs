@@ -53,10 +53,12 @@ export function grant(n) {
 // The jobs
 // ---------------------------------------------------------------------------------------------
 
-/** Ours: hash + sign one user operation, result = MAv2 packed signature 0xFF ‖ 0x00 ‖ r ‖ s ‖ v. */
+/** Ours: hash + sign one user operation, result = MAv2 packed signature 0xFF ‖ 0x00 ‖ r ‖ s ‖ v.
+ *  The key is held (a `SessionKey`, made once), as viem's account is on the JS side. */
 export function oursHashSign(ours) {
   const op = userOp();
-  return () => ours.signUserOperationWithKey(PRIVATE_KEY, op, CHAIN_ID);
+  const key = ours.SessionKey.fromPrivateKey(PRIVATE_KEY);
+  return () => key.signUserOperation(op, CHAIN_ID);
 }
 
 /** viem: getUserOperationHash + the session key account's signMessage({ message: { raw } }) —
