@@ -44,6 +44,26 @@ export interface ToSessionAccountOptions {
   entryPoint?: Address;
 }
 
+export interface ToOwnerAccountOptions {
+  /** A viem client on the account's chain, with its `chain`. */
+  client: Client<Transport, Chain, JsonRpcAccount | LocalAccount | undefined>;
+  /** The owner's signer: a viem `LocalAccount`, or a `WalletClient` with its `account` (a browser
+   *  wallet). It signs the raw userOpHash (`personal_sign`), as the SDK's owner signer does. */
+  signer: { signMessage(args: { message: { raw: Hex } }): Promise<Hex>; address?: Address; account?: { address: Address } };
+  /** The account's owner; the signer's address when absent. */
+  owner?: Address;
+  /** The owner's account salt; 0 when absent. */
+  salt?: bigint;
+  /** The MAv2 account; derived from `owner` and `salt` when absent. */
+  accountAddress?: Address;
+  /** Another MAv2 account factory than the default one. */
+  factoryAddress?: Address;
+  /** `factory ‖ factoryData` that deploys the account, instead of `owner` (the SDK's `initCode`). */
+  initCode?: Hex;
+  /** EntryPoint v0.7 at its canonical address when absent. */
+  entryPoint?: Address;
+}
+
 export type SessionAccountImplementation = SmartAccountImplementation<
   SessionEntryPointAbi,
   "0.7",
@@ -70,3 +90,12 @@ export type SessionAccountErrorCode =
  * installed without ERC-1271 signature validation, so the account would refuse what they signed.
  */
 export function toSessionAccount(options: ToSessionAccountOptions): Promise<SessionAccount>;
+
+/**
+ * The owner's MAv2 account (entity 0, global: the SDK's default signer entity) as a viem
+ * `SmartAccount`, for the owner operations of a grant or revocation:
+ * `bundlerClient.sendUserOperation({ account, calls: [{ to: account.address, data: encodeSessionInstall(grant) }] })`.
+ * Byte for byte the SDK's `createModularAccountV2({ signer })` for those operations (nonce, stub,
+ * call data, signature). `signMessage` / `signTypedData` reject with `SIGNATURE_UNSUPPORTED`.
+ */
+export function toOwnerAccount(options: ToOwnerAccountOptions): Promise<SessionAccount>;

@@ -9,6 +9,7 @@
 // against the core route's size budget (bench/run.mjs); for the same reason it builds the account
 // object itself, in the shape viem's `toSmartAccount` returns, rather than ship `toSmartAccount`.
 import { call, getCode } from "viem/actions";
+import { getUserOperationHash } from "viem/account-abstraction";
 import { accountFactoryData, dummySignature, encodeExecute, encodeExecuteBatch, nonceKey } from "./core.js";
 
 /** An ABI word of a hex string (address or key), as the call data of the two reads takes it. */
@@ -16,10 +17,26 @@ const word = (hex) => hex.replace(/^0x/, "").padStart(64, "0");
 
 /** `Mav2SessionKeyError` with `code` and `field` (viem.d.ts lists the codes). */
 function refusal(code, field) {
-  return Object.assign(new Error(`toSessionAccount: ${code} (${field})`), { name: "Mav2SessionKeyError", code, field });
+  return Object.assign(new Error(`mav2-session-keys/viem: ${code} (${field})`), { name: "Mav2SessionKeyError", code, field });
 }
 
+/** A session key's account: its operations signed by the `SessionKey` inside the wasm. */
 export async function toSessionAccount(options) {
+  if (!options?.sessionKey) throw refusal("MISSING_FIELD", "sessionKey");
+  return mav2Account(options, undefined);
+}
+
+/** The owner's own account (entity 0, the SDK's default signer entity), for the owner operations
+ *  of a grant or a revocation: `calls: [{ to: account, data: encodeSessionInstall(grant) }]`.
+ *  `signer` is a viem `LocalAccount` or a `WalletClient` with its account: it signs the raw
+ *  userOpHash (`personal_sign`), as the SDK's owner signer does. */
+export async function toOwnerAccount(options) {
+  const signer = options?.signer;
+  if (!signer?.signMessage) throw refusal("MISSING_FIELD", "signer");
+  return mav2Account({ owner: signer.address ?? signer.account?.address, ...options }, signer);
+}
+
+async function mav2Account(options, signer) {
   const {
     client,
     sessionKey,
@@ -33,7 +50,6 @@ export async function toSessionAccount(options) {
   } = options ?? {};
   // viem's account takes the chain id from the client for nonces; signatures need it too.
   if (!client?.chain) throw refusal("MISSING_FIELD", "client");
-  if (!sessionKey) throw refusal("MISSING_FIELD", "sessionKey");
   const chainId = client.chain.id;
 
   // The owner's counterfactual account, or `factory ‖ factoryData` as given (the SDK's `initCode`).
@@ -46,14 +62,15 @@ export async function toSessionAccount(options) {
   const readNonce = async (key) =>
     BigInt((await call(client, { to: entryPoint, data: `0x35567e1a${word(address)}${word(key.toString(16))}` })).data);
 
-  let { entityId, isGlobalValidation = true } = signerEntity ?? {};
+  // The owner signs for the account's own validation: entity 0, global.
+  let { entityId, isGlobalValidation = true } = signer ? { entityId: 0 } : signerEntity ?? {};
   // The SDK's `parseDeferredAction`: a flag byte (0x01: the grant has execution hooks), then the
   // nonce of the operation that carries it, whose key names the validation. While the EntryPoint
   // has not used that nonce, the next operation carries the grant: its nonce, the executeUserOp
   // prefix when flagged, and the action's on-chain bytes (after flag and nonce) before the dummy
   // and the signature. Signing it makes the later operations plain ones.
   let pending;
-  if (deferredAction !== undefined) {
+  if (deferredAction !== undefined && !signer) {
     if (!/^0x0[01][\da-f]{64}/i.test(deferredAction)) throw refusal("INVALID_DEFERRED_ACTION", "deferredAction");
     const nonce = BigInt(`0x${deferredAction.slice(4, 68)}`);
     entityId = Number((nonce >> 72n) & 0xffffffffn);
@@ -62,8 +79,8 @@ export async function toSessionAccount(options) {
     if (nonce > next) throw refusal("DEFERRED_ACTION_NONCE_AHEAD", "deferredAction");
     if (nonce === next) pending = { nonce, hooks: deferredAction[3] === "1", prefix: deferredAction.slice(68) };
   }
-  // Entity id 0 is the owner's validation, which signs in another layout.
-  if (!(entityId >= 1 && entityId <= 0xffffffff && Number.isInteger(entityId))) {
+  // Entity id 0 is the owner's validation (toOwnerAccount).
+  if (!signer && !(entityId >= 1 && entityId <= 0xffffffff && Number.isInteger(entityId))) {
     throw refusal(entityId === undefined ? "MISSING_FIELD" : "INVALID_ENTITY_ID", "signerEntity.entityId");
   }
 
@@ -84,9 +101,9 @@ export async function toSessionAccount(options) {
   };
 
   // The PermissionBuilder installs a session without ERC-1271 signature validation: the account
-  // would refuse whatever the key signed.
+  // would refuse whatever the key signed. The owner's ERC-1271 layout is not built here.
   const signatureUnsupported = async () => {
-    throw refusal("SIGNATURE_UNSUPPORTED", "sessionKey");
+    throw refusal("SIGNATURE_UNSUPPORTED", signer ? "signer" : "sessionKey");
   };
 
   return {
@@ -128,6 +145,11 @@ export async function toSessionAccount(options) {
       const fields = "nonce factory factoryData callData callGasLimit verificationGasLimit preVerificationGas maxFeePerGas maxPriorityFeePerGas";
       for (const k of `${fields}${op.paymaster ? " paymaster paymasterVerificationGasLimit paymasterPostOpGasLimit paymasterData" : ""}`.split(" ")) {
         if (op[k] != null) userOp[k] = op[k];
+      }
+      if (signer) {
+        // The SDK's owner signer: personal_sign of the raw userOpHash, packed as 0xFF ‖ 0x00 ‖ sig.
+        const hash = getUserOperationHash({ chainId: opChainId, entryPointAddress: entryPoint, entryPointVersion: "0.7", userOperation: userOp });
+        return `0xff00${(await signer.signMessage({ message: { raw: hash } })).slice(2)}`;
       }
       const carries = pending && BigInt(userOp.nonce) === pending.nonce;
       const signature = sessionKey.signUserOperation(userOp, opChainId, { entryPoint, ...(carries && { deferredAction }) });

@@ -9,7 +9,8 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createPublicClient, custom, decodeAbiParameters, encodeAbiParameters, toHex } from "viem";
+import { createPublicClient, createWalletClient, custom, decodeAbiParameters, encodeAbiParameters, toHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { createBundlerClient, entryPoint07Address, getUserOperationHash, prepareUserOperation } from "viem/account-abstraction";
 import { loadCoreAndViem } from "./pkg_install.mjs";
 import { sameHex } from "./load.mjs";
@@ -169,10 +170,38 @@ test("toSessionAccount refuses what it cannot wire, each with a code", async () 
   await assert.rejects(account.signTypedData(typedData), (e) => e.code === "SIGNATURE_UNSUPPORTED");
 });
 
+test("toOwnerAccount gives the SDK's owner operation for every case of owner_op.json", async () => {
+  const owners = JSON.parse(readFileSync(path.join(here, "../vectors/owner_op.json"), "utf8")).cases;
+  const big = ["nonce", "callGasLimit", "verificationGasLimit", "preVerificationGas", "maxFeePerGas", "maxPriorityFeePerGas"];
+  let n = 0;
+  for (const [i, c] of owners.entries()) {
+    const { input, output } = c;
+    const chain = chainOf(input.grant?.chainId ?? 11155111);
+    const client = createPublicClient({ chain, transport: world(chain.id, { sequence: input.onchainSequence, deployed: true }, []) });
+    const local = privateKeyToAccount(input.ownerKey);
+    // A local account and a wallet client holding it: both sign the raw hash as the SDK's owner signer.
+    const signer = i % 2 ? local : createWalletClient({ chain, transport: custom({ request: async () => { throw new Error("no RPC"); } }), account: local });
+    const account = await viem.toOwnerAccount({ client, signer, accountAddress: input.userOp.sender });
+    assert.equal(local.address, output.owner, c.name);
+    assert.deepEqual(account.signerEntity, { entityId: 0, isGlobalValidation: true }, c.name);
+    assert.equal(await account.getNonce(), BigInt(output.nonce), `${c.name}: nonce`);
+    assert.ok(sameHex(await account.getStubSignature(), output.dummySignature), `${c.name}: stub`);
+    // The install / uninstall call to the account itself goes as its bare data (no hooks on entity 0).
+    assert.ok(sameHex(await account.encodeCalls([{ to: input.userOp.sender, data: output.callData }]), output.callData), `${c.name}: callData`);
+    if (input.action === "installValidation") assert.ok(sameHex(core.encodeSessionInstall(input.grant), output.callData), `${c.name}: grant`);
+    const op = { ...input.userOp };
+    for (const k of big) op[k] = BigInt(op[k]);
+    assert.ok(sameHex(await account.signUserOperation({ ...op, chainId: chain.id }), output.signature), `${c.name}: signature`);
+    n++;
+  }
+  assert.ok(n >= 20, `${n} cases`);
+  await assert.rejects(viem.toOwnerAccount({ client: createPublicClient({ chain: chainOf(1), transport: world(1, { sequence: "0x0" }, []) }) }), (e) => e.code === "MISSING_FIELD" && e.field === "signer");
+});
+
 test("the adapter imports only viem and the package's core entry", () => {
   const src = readFileSync(path.join(here, "node_modules/mav2-session-keys/viem.js"), "utf8");
   const imports = [...src.matchAll(/^import [^;]*? from "([^"]+)";/gms)].map((m) => m[1]).sort();
-  assert.deepEqual(imports, ["./core.js", "viem/actions"]);
+  assert.deepEqual(imports, ["./core.js", "viem/account-abstraction", "viem/actions"]);
 });
 
 test("viem.d.ts: a typed app of the core and viem entries passes tsc --strict, and wrong options do not", () => {

@@ -103,3 +103,60 @@ test("devnet: a deferred grant and two session operations through viem's bundler
   assert.equal(await client.getBalance({ address: other }), 3n);
   sessionKey.free();
 });
+
+test("devnet: an owner-operation grant through toOwnerAccount, then a session operation, core entry only", { skip, timeout: 120_000 }, async () => {
+  const { core, viem } = await loadCoreAndViem();
+  const rpcUrl = process.env.MAV2_DEVNET_RPC_URL ?? "http://127.0.0.1:8545";
+  const bundlerUrl = process.env.MAV2_DEVNET_BUNDLER_URL ?? "http://127.0.0.1:4337";
+  const chain = {
+    id: 31337,
+    name: "devnet",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  };
+  const client = createPublicClient({ chain, transport: http(rpcUrl) });
+  const setBalance = (address, wei) => client.request({ method: "anvil_setBalance", params: [address, toHex(wei)] });
+  const { StandInMav2AccountFactory: Factory, StandInMav2Account: Account } = compileStandIns();
+  const deployer = privateKeyToAccount(generatePrivateKey());
+  await setBalance(deployer.address, parseEther("10"));
+  const deployerWallet = createWalletClient({ chain, transport: http(rpcUrl), account: deployer });
+  const { contractAddress: factory } = await client.waitForTransactionReceipt({
+    hash: await deployerWallet.deployContract({ abi: Factory.abi, bytecode: Factory.bytecode }),
+  });
+
+  // The owner's wallet (a viem wallet client) signs its operation's hash.
+  const owner = createWalletClient({ chain, transport: http(rpcUrl), account: privateKeyToAccount(generatePrivateKey()) });
+  const salt = 3n;
+  const account = await client.readContract({ address: factory, abi: Factory.abi, functionName: "getAddress", args: [owner.account.address, salt] });
+  const initCode = concat([factory, encodeFunctionData({ abi: Factory.abi, functionName: "createSemiModularAccount", args: [owner.account.address, salt] })]);
+  await setBalance(account, parseEther("1"));
+
+  const sessionKey = core.SessionKey.generate();
+  const entityId = 2;
+  const target = privateKeyToAccount(generatePrivateKey()).address;
+  const grant = core.encodeSessionInstall({
+    chainId: chain.id,
+    account,
+    entityId,
+    sessionKey: sessionKey.address,
+    permissions: [{ type: "contract-access", data: { address: target } }],
+  });
+  const ownerAccount = await viem.toOwnerAccount({ client, signer: owner, accountAddress: account, initCode });
+  const bundler = createBundlerClient({ client, transport: http(bundlerUrl), chain });
+  const granted = await bundler.sendUserOperation({ account: ownerAccount, calls: [{ to: account, data: grant }] });
+  const r1 = await bundler.waitForUserOperationReceipt({ hash: granted, timeout: 60_000 });
+  assert.equal(r1.success, true, "the owner operation failed on chain");
+  const op1 = (await bundler.getUserOperation({ hash: granted })).userOperation;
+  assert.equal(op1.nonce >> 64n, 1n, "the owner's nonce key: entity 0, global");
+  assert.ok(op1.factory && op1.factory.toLowerCase() === factory.toLowerCase(), "the owner operation deploys the account");
+  assert.equal(op1.callData.toLowerCase(), grant.toLowerCase(), "installValidation goes as the call's own data");
+  const validation = `0x${"00000000000099DE0BF6fA90dEB851E2A2df7d83".toLowerCase()}${entityId.toString(16).padStart(8, "0")}`;
+  assert.equal(await client.readContract({ address: account, abi: Account.abi, functionName: "installed", args: [validation] }), true);
+
+  const sessionAccount = await viem.toSessionAccount({ client, sessionKey, accountAddress: account, signerEntity: { entityId, isGlobalValidation: false } });
+  const sent = await bundler.sendUserOperation({ account: sessionAccount, calls: [{ to: target, value: 5n }] });
+  const r2 = await bundler.waitForUserOperationReceipt({ hash: sent, timeout: 60_000 });
+  assert.equal(r2.success, true, "the session operation failed on chain");
+  assert.equal(await client.getBalance({ address: target }), 5n);
+  sessionKey.free();
+});

@@ -1,7 +1,7 @@
 // A typed app of the `core` + `viem` entries, checked by tsc --strict (viem_account.test.mjs).
 import init, { SessionKey, deferredActionDigest } from "mav2-session-keys/core";
-import { toSessionAccount, type SessionAccount, type SessionAccountErrorCode } from "mav2-session-keys/viem";
-import { createPublicClient, http, type Hex } from "viem";
+import { toOwnerAccount, toSessionAccount, type SessionAccount, type SessionAccountErrorCode } from "mav2-session-keys/viem";
+import { createPublicClient, http, type Account, type Chain, type Hex, type Transport, type WalletClient } from "viem";
 import { createBundlerClient } from "viem/account-abstraction";
 import { sepolia } from "viem/chains";
 
@@ -33,4 +33,14 @@ export async function refusals(sessionKey: SessionKey): Promise<SessionAccountEr
   // @ts-expect-error the client needs its chain
   await toSessionAccount({ client: noChain, sessionKey, accountAddress: "0x000000000000000000000000000000000000dEaD" });
   return ["MISSING_FIELD", "DEFERRED_ACTION_NONCE_AHEAD"];
+}
+
+/** The owner's account sends the grant as an owner operation; a wallet client or a local account signs. */
+export async function ownerGrant(wallet: WalletClient<Transport, Chain, Account>, grantCallData: Hex): Promise<Hex> {
+  const client = createPublicClient({ chain: sepolia, transport: http() });
+  const owner: SessionAccount = await toOwnerAccount({ client, signer: wallet, salt: 0n });
+  const bundler = createBundlerClient({ client, transport: http("http://127.0.0.1:4337") });
+  // @ts-expect-error the signer must be able to sign a message
+  await toOwnerAccount({ client, signer: { address: owner.address } });
+  return bundler.sendUserOperation({ account: owner, calls: [{ to: owner.address, data: grantCallData }] });
 }
