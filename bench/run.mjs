@@ -37,12 +37,12 @@ const CORE_WASM = path.join(PKG, "core/mav2_session_keys_core_bg.wasm");
 const CORE_ENTRIES = ["core.js", "viem.js"].map((f) => path.join(PKG, f)).filter((f) => existsSync(f));
 
 /** Our .wasm + our JS (minified as the JS side), gzip -9, must stay at or under this (bytes), just
- *  above the latest measured size (210,401 B). The target is 0.35× the JS stack. */
+ *  above the latest measured size (211,215 B). The target is 0.35× the JS stack. */
 export const GZIP_BUDGET = 212_000;
 const TARGET_RATIO = 0.35;
 /** The core route's marginal price (its .wasm + what its JS adds to the viem app, gzip -9) must
- *  stay at or under this: the issue's 90 KB. */
-export const CORE_GZIP_BUDGET = 90_000;
+ *  stay at or under this, just above the latest measured (87,571 B); the issue's target is 90 KB. */
+export const CORE_GZIP_BUDGET = 88_000;
 /** The marginal-price target: ours (wasm + glue, gzip -9) at most 90 KB (90,000 B), the issue's
  *  figure, which it set at ≤ 1.7× of what Alchemy's session pieces add to a viem app by its own
  *  measure of that (53 KB; aim: 59 KB, ≈ 1.1×). The row prints this run's measure of it. */
