@@ -3,9 +3,11 @@
 // (`bundlerClient.sendUserOperation({ account, calls })`). It is the SDK's
 // `createModularAccountV2({ signer, signerEntity, accountAddress, initCode, deferredAction })` for a
 // session key, held to the SDK's bytes and reads by tests/js/viem_account.test.mjs
-// (tests/vectors/viem_account.json). The wasm makes the call data, nonce key, factory data, dummy
-// and signature. The few byte rules left here (the deferred action's header, the self-call and the
-// executeUserOp prefix, the two view calls) are the SDK's own, in JS because this file counts
+// (tests/vectors/viem_account.json); `toOwnerAccount` is the same account for its owner (entity 0),
+// for owner operations, held to tests/vectors/owner_op.json. The wasm makes the call data, nonce
+// key, factory data, dummy and the session's signature. The few byte rules left here (the deferred
+// action's header, the self-call and the executeUserOp prefix, the two view calls, the owner
+// signature's `0xFF ‖ 0x00` segment) are the SDK's own, in JS because this file counts
 // against the core route's size budget (bench/run.mjs); for the same reason it builds the account
 // object itself, in the shape viem's `toSmartAccount` returns, rather than ship `toSmartAccount`.
 import { call, getCode } from "viem/actions";
