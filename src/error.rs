@@ -951,6 +951,16 @@ impl Error {
             Error::InvalidAssertion { field, detail } => out("{0}: {1}", &[Datum::from(field), Datum::from(detail)]),
             Error::Random { detail } => out("\u{1}random: the platform CSPRNG failed: {0}", &[Datum::from(detail)]),
             Error::InvalidDeferredAction { detail } => out("preSignatureDigest: {0}", &[Datum::from(detail)]),
+            _ => self.service_parts(out),
+        }
+    }
+
+    /// The refusals only the session service makes (store, transport, wallet, pre-check, EIP-7702),
+    /// as [`Error::parts`]. The core wasm build (`mav2-session-keys/core`: wasm32 without the
+    /// `service` feature) exports nothing that makes them, and carries none of their words.
+    #[cfg(any(feature = "service", not(target_arch = "wasm32")))]
+    fn service_parts(&self, out: &mut dyn FnMut(&'static str, &[Datum<'_>])) {
+        match self {
             Error::SessionNotFound { id } => out("id: no session {0} in this store\0id", &[Datum::from(id)]),
             Error::RecordCorrupt { id, detail } => out("id: stored session {0} is unreadable: {1}\0id", &[Datum::from(id), Datum::from(detail)]),
             Error::SchemaTooNew { id, schema } => out("id: stored session {0} has schema {1}, newer than this build understands\0id schema", &[Datum::from(id), Datum::from(schema)]),
@@ -993,7 +1003,14 @@ impl Error {
             Error::AuthorizationWrongNonce { nonce, expected } => out("authorization.nonce: the authorization has nonce {0}, the account's current nonce is {1}\0nonce expectedNonce", &[Datum::from(nonce), Datum::from(expected)]),
             Error::AuthorizationWrongSigner { signer, account } => out("authorization: signed by {0}, not by the account {1}\0signer account", &[Datum::from(signer), Datum::from(account)]),
             Error::Rpc { .. } | Error::Reverted { .. } | Error::Budget { .. } | Error::SendFailed { .. } => {}
+            _ => {}
         }
+    }
+
+    /// The core wasm build makes none of the service's refusals (see the other `service_parts`).
+    #[cfg(all(target_arch = "wasm32", not(feature = "service")))]
+    fn service_parts(&self, out: &mut dyn FnMut(&'static str, &[Datum<'_>])) {
+        out("\u{1}refused", &[])
     }
 
     /// [`Error::data_each`] as one JSON object (native callers, tests); `None` when the refusal

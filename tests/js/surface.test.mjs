@@ -160,6 +160,8 @@ for (const [entry, m] of await loadEntries()) {
         assert.ok(e instanceof Error);
         assert.equal(e.code, code, `${field}: ${e.message}`);
         assert.ok(String(e.field).startsWith(field), `${code}: field ${e.field} (${e.message})`);
+        // Its own words in both builds (the core wasm carries only its own errors' templates).
+        assert.ok(e.message.startsWith(`${e.field}: `) && e.message.length > e.field.length + 8, `${code}: ${e.message}`);
       }
     }
     expectRefusal(() => m.signUserOperationWithKey("0x00", vectors("sign")[0].input.userOp, 1), "short key");
