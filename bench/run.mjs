@@ -41,8 +41,8 @@ const CORE_ENTRIES = ["core.js", "viem.js"].map((f) => path.join(PKG, f)).filter
 export const GZIP_BUDGET = 212_000;
 const TARGET_RATIO = 0.35;
 /** The core route's marginal price (its .wasm + what its JS adds to the viem app, gzip -9) must
- *  stay at or under this, just above the latest measured (87,571 B); the issue's target is 90 KB. */
-export const CORE_GZIP_BUDGET = 88_000;
+ *  stay at or under this, just above the latest measured (86,351 B); the issue's target is 90 KB. */
+export const CORE_GZIP_BUDGET = 87_000;
 /** The marginal-price target: ours (wasm + glue, gzip -9) at most 90 KB (90,000 B), the issue's
  *  figure, which it set at ≤ 1.7× of what Alchemy's session pieces add to a viem app by its own
  *  measure of that (53 KB; aim: 59 KB, ≈ 1.1×). The row prints this run's measure of it. */
