@@ -832,7 +832,7 @@ async fn revoke_session_works_with_the_wrapping_key_gone_and_leaves_a_tombstone(
     let tx = idb::transaction(&db, &[idb::KEYS], IdbTransactionMode::Readwrite).unwrap();
     let done = Done::new(&tx);
     idb::request(&tx.object_store(idb::KEYS).unwrap().delete(&idb::WRAP_KEY_ID.into()).unwrap()).await.unwrap();
-    done.wait().await.unwrap();
+    done.await.unwrap();
     db.close();
     let store = open(&s.name).await;
     assert_eq!(code_of(JsFuture::from(store.export_private_key(s.id.clone().into())).await).0, "DECRYPT_FAILED");

@@ -105,14 +105,14 @@ async fn raw_put(db: &IdbDatabase, store: &str, value: &JsValue) {
     let tx = idb::transaction(db, &[store], IdbTransactionMode::Readwrite).unwrap();
     let done = Done::new(&tx);
     idb::request(&tx.object_store(store).unwrap().put(value).unwrap()).await.unwrap();
-    done.wait().await.unwrap();
+    done.await.unwrap();
 }
 
 async fn raw_delete(db: &IdbDatabase, store: &str, key: &str) {
     let tx = idb::transaction(db, &[store], IdbTransactionMode::Readwrite).unwrap();
     let done = Done::new(&tx);
     idb::request(&tx.object_store(store).unwrap().delete(&key.into()).unwrap()).await.unwrap();
-    done.wait().await.unwrap();
+    done.await.unwrap();
 }
 
 /// A session still loads, and its key signs an operation of its own.

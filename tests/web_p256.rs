@@ -314,7 +314,7 @@ async fn raw_put(db: &IdbDatabase, store: &str, value: &JsValue, key: Option<&st
         None => os.put(value).unwrap(),
     };
     idb::request(&req).await.unwrap();
-    done.wait().await.unwrap();
+    done.await.unwrap();
 }
 
 #[wasm_bindgen_test]

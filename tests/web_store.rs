@@ -99,7 +99,7 @@ async fn raw_put(db: &IdbDatabase, store: &str, value: &JsValue, key: Option<&st
         None => os.put(value).unwrap(),
     };
     idb::request(&req).await.unwrap();
-    done.wait().await.unwrap();
+    done.await.unwrap();
 }
 
 async fn sign_and_recover(store: &SessionKeyStore, id: &str) -> Address {
@@ -643,7 +643,7 @@ async fn revoking_needs_no_key_and_wipes_it() {
     let tx = idb::transaction(&db, &[idb::KEYS], IdbTransactionMode::Readwrite).unwrap();
     let done = Done::new(&tx);
     idb::request(&tx.object_store(idb::KEYS).unwrap().delete(&idb::WRAP_KEY_ID.into()).unwrap()).await.unwrap();
-    done.wait().await.unwrap();
+    done.await.unwrap();
     db.close();
 
     let store = open(&name).await;

@@ -126,11 +126,6 @@ impl Done {
         });
         Done { tx: tx.clone(), fut: JsFuture::from(p) }
     }
-
-    /// Wait for the commit.
-    pub fn wait(self) -> Self {
-        self
-    }
 }
 
 impl Future for Done {

@@ -135,10 +135,10 @@ impl IdbStore {
             // the error.
             if let Some(done) = done {
                 if result.is_ok() {
-                    done.wait().await.map_err(storage(op))?;
+                    done.await.map_err(storage(op))?;
                 } else {
                     let _ = tx.abort();
-                    let _ = done.wait().await;
+                    let _ = done.await;
                 }
             }
             result

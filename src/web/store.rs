@@ -261,7 +261,7 @@ async fn wrap_key(db: &IdbDatabase, force_memory: bool) -> Result<WrapKey> {
         let req = store.get(&idb::WRAP_KEY_ID.into()).map_err(storage(op))?;
         let existing = idb::request(&req).await.map_err(storage(op))?;
         if let Ok(k) = existing.dyn_into::<CryptoKey>() {
-            done.wait().await.map_err(storage(op))?;
+            done.await.map_err(storage(op))?;
             return Ok(WrapKey::Stored(k));
         }
     }
@@ -270,17 +270,17 @@ async fn wrap_key(db: &IdbDatabase, force_memory: bool) -> Result<WrapKey> {
     match store.put_with_key(&value, &idb::WRAP_KEY_ID.into()) {
         Ok(req) => {
             idb::request(&req).await.map_err(storage(op))?;
-            done.wait().await.map_err(storage(op))?;
+            done.await.map_err(storage(op))?;
             Ok(WrapKey::Stored(fresh))
         }
         Err(e) if idb::error_name(&e) == "DataCloneError" => {
             let _ = tx.abort();
-            let _ = done.wait().await;
+            let _ = done.await;
             Ok(WrapKey::MemoryOnly(fresh))
         }
         Err(e) => {
             let _ = tx.abort();
-            let _ = done.wait().await;
+            let _ = done.await;
             Err(storage(op)(e))
         }
     }

@@ -86,7 +86,7 @@ impl WebVault {
             }
             .map_err(storage(name))?;
             let v = idb::request(&req).await.map_err(storage(name))?;
-            done.wait().await.map_err(storage(name))?;
+            done.await.map_err(storage(name))?;
             Ok(v)
         })
     }
