@@ -207,8 +207,7 @@ pub fn sign_user_operation_with_key(
     #[wasm_bindgen(js_name = chainId, unchecked_param_type = "Quantity")] chain_id: JsValue,
     #[wasm_bindgen(js_name = entryPoint)] entry_point_arg: Option<JsAddress>,
 ) -> Result<String, JsValue> {
-    let secret: json::Secret32 = from_js(&private_key, "privateKey")?;
-    let key = crate::key::SessionKey::from_bytes(secret.0.as_slice(), "privateKey")?;
+    let key = super::key::private_key_arg(&private_key)?;
     Ok(super::key::sign_js(&key, &user_op, &chain_id, entry_point(&entry_point_arg)?, None)?)
 }
 

@@ -50,8 +50,7 @@ impl JsSessionKey {
     pub fn from_private_key(
         #[wasm_bindgen(js_name = privateKey, unchecked_param_type = "Hex")] private_key: JsValue,
     ) -> Result<JsSessionKey, JsValue> {
-        let secret: Secret32 = from_js(&private_key, "privateKey")?;
-        Ok(JsSessionKey { key: key::SessionKey::from_bytes(secret.0.as_slice(), "privateKey")? })
+        Ok(JsSessionKey { key: private_key_arg(&private_key)? })
     }
 
     /// The key's address (EIP-55), the `sessionKey` of a grant.
@@ -94,6 +93,12 @@ impl JsSessionKey {
     pub fn export_private_key(&self) -> String {
         json::hex(self.key.export_secret().as_slice())
     }
+}
+
+/// A `privateKey` argument: 32 bytes of `0x` hex that are a valid secp256k1 scalar.
+pub(super) fn private_key_arg(v: &JsValue) -> Result<key::SessionKey, Error> {
+    let secret: Secret32 = from_js(v, "privateKey")?;
+    key::SessionKey::from_bytes(secret.0.as_slice(), "privateKey")
 }
 
 /// Read `userOp` and `chainId` and sign: the one body of `SessionKey.signUserOperation` and
