@@ -18,7 +18,9 @@ import { loadCoreAndViem } from "./pkg_install.mjs";
 
 const skip = !process.env.MAV2_DEVNET && "MAV2_DEVNET is unset: no devnet to send to";
 
-test("devnet: a deferred grant and two session operations through viem's bundler client, core entry only", { skip, timeout: 120_000 }, async () => {
+/** The devnet as an app sees it, a stand-in account factory deployed from a fresh funded key, and
+ *  a fresh owner (a viem wallet client) whose counterfactual account at `salt` is funded for gas. */
+async function devnet(salt) {
   const { core, viem } = await loadCoreAndViem();
   const rpcUrl = process.env.MAV2_DEVNET_RPC_URL ?? "http://127.0.0.1:8545";
   const bundlerUrl = process.env.MAV2_DEVNET_BUNDLER_URL ?? "http://127.0.0.1:4337";
@@ -41,10 +43,15 @@ test("devnet: a deferred grant and two session operations through viem's bundler
 
   // The owner's wallet and its counterfactual account, funded for its operations' gas.
   const owner = createWalletClient({ chain, transport: http(rpcUrl), account: privateKeyToAccount(generatePrivateKey()) });
-  const salt = 7n;
   const account = await client.readContract({ address: factory, abi: Factory.abi, functionName: "getAddress", args: [owner.account.address, salt] });
   const initCode = concat([factory, encodeFunctionData({ abi: Factory.abi, functionName: "createSemiModularAccount", args: [owner.account.address, salt] })]);
   await setBalance(account, parseEther("1"));
+  const bundler = createBundlerClient({ client, transport: http(bundlerUrl), chain });
+  return { core, viem, chain, client, bundler, Account, factory, owner, account, initCode };
+}
+
+test("devnet: a deferred grant and two session operations through viem's bundler client, core entry only", { skip, timeout: 120_000 }, async () => {
+  const { core, viem, chain, client, bundler, Account, factory, owner, account, initCode } = await devnet(7n);
   assert.equal(await client.getCode({ address: account }), undefined, "the account exists before its first operation");
 
   // The grant: a native-token limit (an execution hook: operations take executeUserOp) and one target.
@@ -73,7 +80,6 @@ test("devnet: a deferred grant and two session operations through viem's bundler
 
   const sessionAccount = await viem.toSessionAccount({ client, sessionKey, accountAddress: account, initCode, deferredAction });
   assert.deepEqual(sessionAccount.signerEntity, { entityId, isGlobalValidation: false });
-  const bundler = createBundlerClient({ client, transport: http(bundlerUrl), chain });
 
   // 1: deploys the account, installs the session (the deferred action), then pays the target.
   const first = await bundler.sendUserOperation({ account: sessionAccount, calls: [{ to: target, value: 1000n }] });
@@ -105,31 +111,7 @@ test("devnet: a deferred grant and two session operations through viem's bundler
 });
 
 test("devnet: an owner-operation grant through toOwnerAccount, then a session operation, core entry only", { skip, timeout: 120_000 }, async () => {
-  const { core, viem } = await loadCoreAndViem();
-  const rpcUrl = process.env.MAV2_DEVNET_RPC_URL ?? "http://127.0.0.1:8545";
-  const bundlerUrl = process.env.MAV2_DEVNET_BUNDLER_URL ?? "http://127.0.0.1:4337";
-  const chain = {
-    id: 31337,
-    name: "devnet",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  };
-  const client = createPublicClient({ chain, transport: http(rpcUrl) });
-  const setBalance = (address, wei) => client.request({ method: "anvil_setBalance", params: [address, toHex(wei)] });
-  const { StandInMav2AccountFactory: Factory, StandInMav2Account: Account } = compileStandIns();
-  const deployer = privateKeyToAccount(generatePrivateKey());
-  await setBalance(deployer.address, parseEther("10"));
-  const deployerWallet = createWalletClient({ chain, transport: http(rpcUrl), account: deployer });
-  const { contractAddress: factory } = await client.waitForTransactionReceipt({
-    hash: await deployerWallet.deployContract({ abi: Factory.abi, bytecode: Factory.bytecode }),
-  });
-
-  // The owner's wallet (a viem wallet client) signs its operation's hash.
-  const owner = createWalletClient({ chain, transport: http(rpcUrl), account: privateKeyToAccount(generatePrivateKey()) });
-  const salt = 3n;
-  const account = await client.readContract({ address: factory, abi: Factory.abi, functionName: "getAddress", args: [owner.account.address, salt] });
-  const initCode = concat([factory, encodeFunctionData({ abi: Factory.abi, functionName: "createSemiModularAccount", args: [owner.account.address, salt] })]);
-  await setBalance(account, parseEther("1"));
+  const { core, viem, chain, client, bundler, Account, factory, owner, account, initCode } = await devnet(3n);
 
   const sessionKey = core.SessionKey.generate();
   const entityId = 2;
@@ -142,7 +124,6 @@ test("devnet: an owner-operation grant through toOwnerAccount, then a session op
     permissions: [{ type: "contract-access", data: { address: target } }],
   });
   const ownerAccount = await viem.toOwnerAccount({ client, signer: owner, accountAddress: account, initCode });
-  const bundler = createBundlerClient({ client, transport: http(bundlerUrl), chain });
   const granted = await bundler.sendUserOperation({ account: ownerAccount, calls: [{ to: account, data: grant }] });
   const r1 = await bundler.waitForUserOperationReceipt({ hash: granted, timeout: 60_000 });
   assert.equal(r1.success, true, "the owner operation failed on chain");
