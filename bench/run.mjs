@@ -37,11 +37,11 @@ const CORE_WASM = path.join(PKG, "core/mav2_session_keys_core_bg.wasm");
 const CORE_ENTRIES = ["core.js", "viem.js"].map((f) => path.join(PKG, f)).filter((f) => existsSync(f));
 
 /** Our .wasm + our JS (minified as the JS side), gzip -9, must stay at or under this (bytes), just
- *  above the latest measured size (211,215 B). The target is 0.35× the JS stack. */
+ *  above the latest measured size (211,082 B). The target is 0.35× the JS stack. */
 export const GZIP_BUDGET = 212_000;
 const TARGET_RATIO = 0.35;
 /** The core route's marginal price (its .wasm + what its JS adds to the viem app, gzip -9) must
- *  stay at or under this, just above the latest measured (86,351 B); the issue's target is 90 KB. */
+ *  stay at or under this, just above the latest measured (86,249 B); the issue's target is 90 KB. */
 export const CORE_GZIP_BUDGET = 87_000;
 /** The marginal-price target: ours (wasm + glue, gzip -9) at most 90 KB (90,000 B), the issue's
  *  figure, which it set at ≤ 1.7× of what Alchemy's session pieces add to a viem app by its own
